@@ -270,7 +270,11 @@ fc_inspect(int argc, char **argv)
 	ret = FC_EXIT_FAIL;
 	pc = pcap_open_offline(argv[optind], errbuf);
 	if (pc == NULL) {
-		fc_err("inspect", "%s: %s", argv[optind], errbuf);
+		/* libpcap names the file in some messages, not in others */
+		if (strstr(errbuf, argv[optind]) != NULL)
+			fc_err("inspect", "%s", errbuf);
+		else
+			fc_err("inspect", "%s: %s", argv[optind], errbuf);
 		goto free_cfg;
 	}
 	if (link_of(pcap_datalink(pc), &link) != 0) {

@@ -2,12 +2,19 @@
 /*
  * SIP start line and header parser (RFC 3261 §7, §20, §25).
  *
- * Lines are found with memchr() (vectorised in libc), header names are
+ * Lines are found with a vector compare (find_lf), header names are
  * matched by length then case-folded compare, and only the headers a
  * decision needs are looked into. The first problem found is returned;
  * everything is bounded by fg_sip_limits and by the 64 KiB span offsets.
  */
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__SSSE3__)
+#include <tmmintrin.h>
+#endif
 
 #include "fg_reason.h"
 #include "fg_sip.h"
@@ -77,6 +84,73 @@ fg_sip_limits_default(struct fg_sip_limits *lim)
 	lim->max_ruri = FG_SIP_DEF_MAX_RURI;
 	lim->max_from = FG_SIP_DEF_MAX_FROM;
 	lim->max_callid = FG_SIP_DEF_MAX_CALLID;
+}
+
+/*
+ * The two scans of every header line, inlined: a header line is ~20-70
+ * bytes, short enough that a libc call's set-up costs as much as the
+ * search. Vector loads never pass @p end (the end of the message).
+ */
+
+/* memchr(p, '\n', end - p) */
+static inline const uint8_t *
+find_lf(const uint8_t *p, const uint8_t *end)
+{
+#if defined(__SSE2__)
+	const __m128i nl = _mm_set1_epi8('\n');
+
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned int m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '\n')
+			return p;
+	return NULL;
+}
+
+/*
+ * First byte at or after @p that is not a token character. There must be
+ * one before @p end (the caller's line ends in CR).
+ */
+static inline const uint8_t *
+skip_tchar(const uint8_t *p, const uint8_t *end)
+{
+#if defined(__SSSE3__)
+	/*
+	 * tchar[c] as two nibble tables: lo[c & 15] has bit (c >> 4) - 2 set
+	 * when c is a token character, hi[c >> 4] is that bit (0 for the high
+	 * nibbles 0, 1 and 8..15, which hold no token character).
+	 */
+	const __m128i lo = _mm_setr_epi8(0x3a, 0x3f, 0x3e, 0x3e, 0x3e, 0x3f,
+					 0x3e, 0x3f, 0x3e, 0x3e, 0x3d, 0x15,
+					 0x14, 0x15, 0x35, 0x1c);
+	const __m128i hi = _mm_setr_epi8(0, 0, 0x01, 0x02, 0x04, 0x08, 0x10,
+					 0x20, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m128i nib = _mm_set1_epi8(0x0f);
+
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i l = _mm_shuffle_epi8(lo, _mm_and_si128(v, nib));
+		__m128i h = _mm_shuffle_epi8(hi,
+			_mm_and_si128(_mm_srli_epi16(v, 4), nib));
+		__m128i no = _mm_cmpeq_epi8(_mm_and_si128(l, h),
+					    _mm_setzero_si128());
+		unsigned int m = (unsigned int)_mm_movemask_epi8(no);
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+	}
+#else
+	(void)end;
+#endif
+	while (tchar[*p])
+		p++;
+	return p;
 }
 
 static inline int
@@ -285,6 +359,9 @@ hdr_finish(const struct fg_sip_limits *lim, const uint8_t *msg,
 	if ((h->seen & (1u << h->id)) & H_SINGLE_MASK)
 		return FG_R_SIP_HDR_DUP;
 	h->seen |= 1u << h->id;
+	/* A folded value may start on the next line: trim both ends. */
+	while (v < e && is_lws(*v))
+		v++;
 	while (e > v && is_lws(e[-1]))
 		e--;
 	n = (uint32_t)(e - v);
@@ -356,11 +433,18 @@ hdr_finish(const struct fg_sip_limits *lim, const uint8_t *msg,
 		out->content_length = (uint32_t)val;
 		out->flags |= FG_SIP_F_CLEN;
 		break;
-	case H_VIA:
-		out->via++;
+	case H_VIA: {
+		/*
+		 * Count in a local: a store to out->via may alias v (both
+		 * are bytes to the compiler), which keeps the loop scalar.
+		 */
+		uint32_t commas = 0;
+
 		for (uint32_t i = 0; i < n; i++)
-			out->via += v[i] == ',';
+			commas += v[i] == ',';
+		out->via = (uint16_t)(out->via + 1 + commas);
 		break;
+	}
 	default:
 		break;
 	}
@@ -398,7 +482,7 @@ parse_request_line(const struct fg_sip_limits *lim, const uint8_t *msg,
 		return FG_R_SIP_RURI_LONG;
 	/* scheme ":" and no control or 8-bit bytes (RFC 3986 is ASCII) */
 	{
-		uint32_t i = 0;
+		uint32_t i = 0, bad = 0;
 
 		while (i < n && (tchar[p[i]] && p[i] != '!' && p[i] != '%' &&
 				 p[i] != '*' && p[i] != '_' && p[i] != '`' &&
@@ -406,9 +490,11 @@ parse_request_line(const struct fg_sip_limits *lim, const uint8_t *msg,
 			i++;
 		if (i == 0 || i == n || p[i] != ':')
 			return FG_R_SIP_RURI_BAD;
+		/* No early exit: the whole URI in a few vector steps. */
 		for (i = 0; i < n; i++)
-			if (is_ctl(p[i]) || p[i] >= 0x80)
-				return FG_R_SIP_RURI_BAD;
+			bad |= (uint32_t)(p[i] < 0x20) | (uint32_t)(p[i] >= 0x7f);
+		if (bad)
+			return FG_R_SIP_RURI_BAD;
 	}
 	out->ruri = span(msg, p, n);
 	sp++;
@@ -520,7 +606,7 @@ fg_sip_parse(const struct fg_sip_limits *lim, const uint8_t *msg, uint32_t len,
 
 		if (p == end)
 			goto unterminated;
-		lf = memchr(p, '\n', (size_t)(end - p));
+		lf = find_lf(p, end);
 		if (lf == NULL)
 			goto unterminated;
 		if (lf == p || lf[-1] != '\r')
@@ -544,8 +630,7 @@ fg_sip_parse(const struct fg_sip_limits *lim, const uint8_t *msg, uint32_t len,
 		if (out->headers == lim->max_headers)
 			return FG_R_SIP_HDR_TOO_MANY;
 		out->headers++;
-		for (q = p; q < cr && tchar[*q]; q++)
-			;
+		q = skip_tchar(p, end);         /* stops at cr at the latest */
 		h.id = hdr_lookup(p, (uint32_t)(q - p));
 		h.start = p;
 		if (q == p && *q != ':' && (is_ctl(*q) || *q >= 0x80))
