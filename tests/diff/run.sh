@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Differential test of `floodctl inspect` against tshark (needs root).
+# Captures: real sipp UAC <-> UAS traffic over UDP and TCP between two
+# network namespaces (fgd-uac, fgd-uas; veth, 198.18.10.0/24), crafted.py's
+# unusual-but-valid SIP, and the bundled sample (tests/captures). For every
+# packet either tool calls SIP it compares method, Request-URI, status code,
+# From host, Call-ID, CSeq number and CSeq method. TAP on stdout; nonzero
+# exit on any mismatch or when a capture has too few compared packets.
+#   FLOODCTL  floodctl binary (default build/control/floodctl)
+#   OUT       where captures and per-capture reports go (default mktemp -d)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+fc=${FLOODCTL:-build/control/floodctl}
+[ -x "$fc" ] || fc=$here/../../$fc
+fc=$(realpath "$fc")
+out=${OUT:-$(mktemp -d /tmp/fg-diff.XXXXXX)}
+mkdir -p "$out"
+out=$(realpath "$out")
+py=/usr/bin/python3 # Debian's, with scapy
+calls=20            # sipp calls per capture
+uac=fgd-uac uas=fgd-uas
+pids=()             # running background processes this script started
+
+ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	ip netns del $uac 2>/dev/null || true
+	ip netns del $uas 2>/dev/null || true
+}
+trap cleanup EXIT
+
+for t in ip ethtool sipp dumpcap tshark jq; do
+	command -v "$t" >/dev/null || { echo "Bail out! $t not found"; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "Bail out! needs root (network namespaces)"; exit 1; }
+[ -x "$fc" ] || { echo "Bail out! no floodctl at $fc"; exit 1; }
+
+# --- (a) sipp captures -------------------------------------------------------
+
+# stale namespaces of an interrupted run
+for n in $(ip netns list | awk '$1 ~ /^fgd-/ { print $1 }'); do
+	ip netns del "$n" || true
+done
+ip netns add $uac
+ip netns add $uas
+ip link add fgd-a netns $uac type veth peer name fgd-b netns $uas
+ns $uac ip addr add 198.18.10.1/24 dev fgd-a
+ns $uas ip addr add 198.18.10.2/24 dev fgd-b
+for n in $uac $uas; do
+	ns "$n" ip link set lo up
+	# keeps router solicitations and MLD out of the captures
+	ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+done
+ns $uac ip link set fgd-a up
+ns $uas ip link set fgd-b up
+# veth leaves checksums to offload; captured frames must carry real ones
+ns $uac ethtool -K fgd-a tx off >/dev/null
+ns $uas ethtool -K fgd-b tx off >/dev/null
+
+# scenario NAME: sipp's arguments for a built-in or a scenarios/*.xml one
+scenario() {
+	case $1 in
+	uac | uas) echo "-sn $1" ;;
+	*) echo "-sf $here/scenarios/$1.xml" ;;
+	esac
+}
+
+# sipp_capture NAME TRANSPORT UAS-SCENARIO UAC-SCENARIO: $calls calls
+# captured on the uas side into $out/NAME.pcap; the uac's exit status goes
+# to $out/NAME.sipp-rc
+sipp_capture() {
+	local name=$1 t=$2 dp sp rc=0 uas_sc uac_sc
+	read -ra uas_sc <<<"$(scenario "$3")"
+	read -ra uac_sc <<<"$(scenario "$4")"
+	# "ip netns exec" execs: $! is the capturer's or sipp's own pid (a
+	# shell function in the background would be a subshell, and background
+	# jobs of a non-interactive shell ignore SIGINT)
+	ip netns exec $uas dumpcap -q -n -P -i fgd-b -w "$out/$name.pcap" \
+		>/dev/null 2>"$out/$name.dumpcap.log" &
+	dp=$!
+	pids=("$dp")
+	for _ in $(seq 50); do
+		grep -q "Capturing on" "$out/$name.dumpcap.log" && break
+		sleep 0.1
+	done
+	ip netns exec $uas sipp "${uas_sc[@]}" -i 198.18.10.2 -p 5060 -t "$t" -m $calls \
+		-nostdin -trace_err -error_file "$out/$name.uas.err" \
+		>"$out/$name.uas.log" 2>&1 &
+	sp=$!
+	pids+=("$sp")
+	sleep 0.3
+	ns $uac timeout 30 sipp 198.18.10.2:5060 "${uac_sc[@]}" -i 198.18.10.1 \
+		-p 5070 -t "$t" -m $calls -r 50 -nostdin -trace_err \
+		-error_file "$out/$name.uac.err" >"$out/$name.uac.log" 2>&1 ||
+		rc=$?
+	echo "$rc" >"$out/$name.sipp-rc"
+	# the uas stops by itself after $calls calls
+	for _ in $(seq 20); do kill -0 "$sp" 2>/dev/null || break; sleep 0.1; done
+	kill "$sp" 2>/dev/null || true
+	wait "$sp" 2>/dev/null || true
+	sleep 0.3 # let the last frames reach dumpcap
+	kill -TERM "$dp" # dumpcap closes the file cleanly on SIGTERM
+	wait "$dp" || true
+	pids=()
+}
+
+sipp_capture sipp-call-udp u1 uas uac
+sipp_capture sipp-call-tcp t1 uas uac
+sipp_capture sipp-misc-udp u1 uas_misc uac_misc
+sipp_capture sipp-misc-tcp t1 uas_misc uac_misc
+ip netns del $uac
+ip netns del $uas
+
+# --- (b) crafted and sample captures -----------------------------------------
+crafted_n=$($py "$here/crafted.py" "$out/crafted.pcap")
+$py "$here/../captures/gen_sample.py" "$out/sample.pcap"
+
+# --- (c) compare -------------------------------------------------------------
+
+# inspect_tsv CAP: n class reason kind method ruri status from cid cseq cmeth
+inspect_tsv() {
+	"$fc" inspect "$1" | jq -r '[.n, .class, .reason // "", .sip.kind // "",
+		.sip.method // "", .sip.ruri // "", (.sip.status // "" | tostring),
+		.sip.from_domain // "", .sip.call_id // "",
+		(.sip.cseq // "" | tostring), .sip.cseq_method // ""] | @tsv'
+}
+
+# tshark_tsv CAP: frame, the same seven fields, expert messages. Several
+# occurrences of a field (several SIP messages in a frame) are joined by
+# "|", a byte no method, URI, host, Call-ID or number may hold.
+tshark_tsv() {
+	tshark -n -r "$1" -d udp.port==5060,sip -d tcp.port==5060,sip \
+		-T fields -E separator=/t -E occurrence=a -E aggregator='|' \
+		-e frame.number -e sip.Method -e sip.r-uri -e sip.Status-Code \
+		-e sip.from.host -e sip.Call-ID -e sip.CSeq.seq -e sip.CSeq.method \
+		-e _ws.expert.message 2>/dev/null
+}
+
+# compare INSPECT.tsv TSHARK.tsv ALLOW_MALFORMED: "# " diagnostics, then
+# "compared=N excluded=N mismatches=N tshark_deviations=N".
+#
+# Joined on the packet number: inspect's n and tshark's frame.number are
+# both 1-based; the packet counts must agree. A packet is SIP for inspect
+# when class is "sip" and sip.kind request or response, for tshark when it
+# has a Method or Status-Code. Normalised: the From host loses surrounding
+# [] on both sides (tshark 4.0 keeps the brackets of an IPv6 reference,
+# inspect too; other versions may not). Excluded, counted and listed:
+#  - tshark-multi: tshark dissects several SIP messages in the frame (TCP
+#    segment with pipelined messages; inspect describes the first only);
+#  - tcp-reassembly: inspect says sip-tcp-partial/-nonstart (a message
+#    spread over segments, which tshark shows once reassembled);
+#  - inspect-malformed: only with ALLOW_MALFORMED (the sample's deliberate
+#    attacks): inspect rejects a message tshark parses (e.g. "To\x01:").
+# tshark deviation, counted apart: RFC 3261 HCOLON allows white space
+# before the colon; tshark 4.0 then reports "Unrecognised SIP header
+# (from )" and leaves that header's fields empty. Accepted only if tshark
+# says exactly that for the header the field comes from and inspect has a
+# value; any other difference is a mismatch.
+compare() {
+	awk -F'\t' -v allow_malformed="$3" '
+	function strip(h) {
+		return h ~ /^\[.*\]$/ ? substr(h, 2, length(h) - 2) : h
+	}
+	function count(s,   x) { return s == "" ? 0 : split(s, x, "|") }
+	function hcolon(x, f,   names, k, m, i) {
+		names = f == 4 ? "from f" : f == 5 ? "call-id i" : f >= 6 ? "cseq" : ""
+		m = split(names, k, " ")
+		for (i = 1; i <= m; i++)
+			if (index(x, "Unrecognised SIP header (" k[i] " ") ||
+			    index(x, "Unrecognised SIP header (" k[i] "\\t"))
+				return 1
+		return 0
+	}
+	function excl(why, n, what) {
+		excluded++
+		printf "# frame %d excluded (%s): %s\n", n, why, what
+	}
+	function bad(n, what) {
+		mismatches++
+		printf "# frame %d MISMATCH %s\n", n, what
+	}
+	BEGIN {
+		split("method ruri status from_host call_id cseq cseq_method", name, " ")
+	}
+	NR == FNR {
+		ni++
+		if ($1 != ni)
+			bad(ni, "inspect numbering: n=" $1)
+		cls[$1] = $2; rsn[$1] = $3; kind[$1] = $4
+		for (i = 1; i <= 7; i++)
+			iv[$1, i] = $(i + 4)
+		next
+	}
+	{
+		nt++
+		n = $1
+		isip = cls[n] == "sip" && (kind[n] == "request" || kind[n] == "response")
+		msgs = count($2) + count($4)
+		if (!isip && msgs == 0)
+			next
+		if (msgs > 1) {
+			excl("tshark-multi", n, msgs " messages: " $2 " " $4)
+			next
+		}
+		if (rsn[n] == "sip-tcp-partial" || rsn[n] == "sip-tcp-nonstart") {
+			excl("tcp-reassembly", n, rsn[n])
+			next
+		}
+		if (!isip) {
+			if (allow_malformed && cls[n] == "malformed")
+				excl("inspect-malformed", n, rsn[n] \
+				     ", tshark: " $2 $4 " CSeq " $7)
+			else
+				bad(n, "tshark sees SIP (" $2 $4 "), inspect: class=" \
+				    cls[n] " kind=" kind[n] " reason=" rsn[n])
+			next
+		}
+		if (msgs == 0) {
+			bad(n, "inspect sees SIP (" iv[n, 1] iv[n, 3] \
+			    "), tshark does not")
+			next
+		}
+		compared++
+		for (f = 1; f <= 7; f++) {
+			a = iv[n, f]; b = $(f + 1)
+			if (f == 4) { a = strip(a); b = strip(b) }
+			if (a == b)
+				continue
+			if (b == "" && hcolon($9, f)) {
+				dev++
+				printf "# frame %d tshark deviation (LWS before colon): " \
+				       "%s inspect=\047%s\047 tshark=\047\047\n", n, name[f], a
+				continue
+			}
+			bad(n, name[f] ": inspect=\047" a "\047 tshark=\047" b "\047")
+		}
+	}
+	END {
+		if (ni != nt)
+			bad(0, "packet count: inspect " ni ", tshark " nt)
+		printf "compared=%d excluded=%d mismatches=%d tshark_deviations=%d\n",
+		       compared, excluded, mismatches, dev
+	}' "$1" "$2"
+}
+
+# name, minimum compared, minimum compared+excluded, malformed allowed
+checks=(
+	"sipp-call-udp $((6 * calls * 3 / 4)) $((6 * calls)) 0"
+	"sipp-call-tcp $((6 * calls * 3 / 4)) $((6 * calls)) 0"
+	"sipp-misc-udp $((10 * calls * 3 / 4)) $((10 * calls)) 0"
+	"sipp-misc-tcp $((10 * calls * 3 / 4)) $((10 * calls)) 0"
+	"crafted $crafted_n $crafted_n 0"
+	"sample 12 12 1"
+)
+echo "1..${#checks[@]}"
+k=0 failed=0 tot_c=0 tot_e=0 tot_m=0 tot_d=0
+for c in "${checks[@]}"; do
+	read -r name min_c min_ce allow <<<"$c"
+	k=$((k + 1))
+	cap=$out/$name.pcap
+	inspect_tsv "$cap" >"$out/$name.inspect.tsv"
+	tshark_tsv "$cap" >"$out/$name.tshark.tsv"
+	compare "$out/$name.inspect.tsv" "$out/$name.tshark.tsv" "$allow" \
+		>"$out/$name.report"
+	summary=$(tail -n 1 "$out/$name.report")
+	read -r cmp exc mis dev < <(tr -c '0-9\n' ' ' <<<"$summary")
+	tot_c=$((tot_c + cmp)) tot_e=$((tot_e + exc))
+	tot_m=$((tot_m + mis)) tot_d=$((tot_d + dev))
+	why=""
+	[ "$mis" -eq 0 ] || why="$why; mismatches"
+	[ "$cmp" -ge "$min_c" ] || why="$why; compared < $min_c"
+	[ $((cmp + exc)) -ge "$min_ce" ] || why="$why; compared+excluded < $min_ce"
+	rc=$(cat "$out/$name.sipp-rc" 2>/dev/null || echo 0)
+	[ "$rc" -eq 0 ] || why="$why; sipp uac exited $rc (see $out/$name.uac.*)"
+	if [ -z "$why" ]; then
+		echo "ok $k - $name: $summary"
+	else
+		failed=$((failed + 1))
+		echo "not ok $k - $name: $summary (${why#; })"
+	fi
+	# diagnostics: every mismatch, the first few exclusions and deviations
+	grep '^# .* MISMATCH' "$out/$name.report" || true
+	grep -v -e '^# .* MISMATCH' -e '^compared=' "$out/$name.report" |
+		head -n 5 || true
+done
+echo "# total: compared=$tot_c excluded=$tot_e mismatches=$tot_m" \
+	"tshark_deviations=$tot_d; captures and reports in $out"
+[ "$failed" -eq 0 ]
