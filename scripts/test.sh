@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Run every floodguard test suite on this machine and print one summary
+# line, "N passed, N failed", summed over all suites (each TAP "ok" or
+# "not ok" is one test; a suite that dies without TAP counts as a failure).
+#
+# Suites: unit tests (Criterion) in a -Werror release build and again under
+# ASan+UBSan; floodctl inspect against the fixture table; libFuzzer smoke
+# runs of the L2-L4 and SIP parsers; the inspect-vs-tshark differential
+# test on real sipp captures. Needs root (packages, namespaces).
+#   FG_FUZZ_SECONDS  seconds per fuzzer (default 60)
+#   FG_TEST_LOG      directory for full suite logs (default a temp dir)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+logs=${FG_TEST_LOG:-$(mktemp -d /tmp/floodguard-test.XXXXXX)}
+mkdir -p "$logs"
+passed=0 failed=0
+
+# run_suite NAME CMD...: run, keep the log, count TAP lines.
+run_suite() {
+	local name=$1 log="$logs/$1.tap" p f rc
+	shift
+	"$@" >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok' "$log")
+	f=$(grep -c '^not ok' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "  $name: exited $rc without a failing test (see $log)"
+	fi
+	grep -A12 '^not ok' "$log" | sed 's/^/    /' | head -60
+	printf '%-16s %4d passed, %d failed\n' "$name" "$p" "$f"
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+# setup DIR ARGS...: configure a build dir once, then build it.
+setup() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$logs/setup-$dir.log" 2>&1 ||
+			{ cat "$logs/setup-$dir.log"; return 1; }
+	fi
+	ninja -C "$dir" >"$logs/ninja-$dir.log" 2>&1 ||
+		{ tail -40 "$logs/ninja-$dir.log"; return 1; }
+}
+
+bash scripts/deps.sh || exit 1
+echo "test: logs in $logs"
+
+if setup build -Dwerror=true; then
+	run_suite unit ./build/tests/test_parse --tap=-
+	run_suite cli-inspect bash tests/cli/inspect.sh build
+else
+	echo "build: FAILED"
+	failed=$((failed + 1))
+fi
+
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
+	-Db_sanitize=address,undefined; then
+	run_suite unit-asan ./build-asan/tests/test_parse --tap=-
+	run_suite cli-asan bash tests/cli/inspect.sh build-asan
+else
+	echo "build-asan: FAILED"
+	failed=$((failed + 1))
+fi
+
+if CC=clang setup build-fuzz -Dfuzz=true -Dtests=disabled \
+	-Db_sanitize=address,undefined -Db_lundef=false; then
+	run_suite fuzz bash tests/fuzz/run.sh "${FG_FUZZ_SECONDS:-60}" build-fuzz
+else
+	echo "build-fuzz: FAILED"
+	failed=$((failed + 1))
+fi
+
+run_suite diff-tshark env FLOODCTL="$root/build/control/floodctl" \
+	OUT="$logs/diff" bash tests/diff/run.sh
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
