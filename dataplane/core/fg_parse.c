@@ -98,11 +98,15 @@ pkt_reset(struct fg_pkt *out)
 }
 
 /*
+ * The IPv4 path (parse_l3 -> parse_ip4 -> parse_l4) is forced inline into
+ * fg_parse_eth(): three calls' prologues were a third of the instructions
+ * of a 64-byte UDP frame. IPv6 stays out of line.
+ *
  * TCP/UDP header at [off, end). frag_first: the L4 header is in a first
  * fragment, so a short header is the tiny-fragment attack (RFC 1858) and
  * the UDP length covers bytes that are not here.
  */
-static enum fg_class
+static inline __attribute__((always_inline)) enum fg_class
 parse_l4(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t off,
 	 uint32_t end, bool frag_first, enum fg_reason tiny, struct fg_pkt *out)
 {
@@ -198,7 +202,7 @@ is_loopback4(const uint8_t *a)
 	return a[0] == 127;
 }
 
-static enum fg_class
+static inline __attribute__((always_inline)) enum fg_class
 parse_ip4(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t len,
 	  uint32_t off, struct fg_pkt *out)
 {
@@ -378,7 +382,7 @@ parse_ip6(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t len,
 	}
 }
 
-static enum fg_class
+static inline __attribute__((always_inline)) enum fg_class
 parse_l3(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t len,
 	 uint32_t off, uint16_t et, struct fg_pkt *out)
 {

@@ -114,6 +114,137 @@ find_lf(const uint8_t *p, const uint8_t *end)
 }
 
 /*
+ * Bit i set when p[i] is one of the @p n bytes of @p set (n <= 8, a
+ * constant at every call, so the compares unroll).
+ */
+#if defined(__SSE2__)
+static inline unsigned int
+set_mask16(const uint8_t *p, const char *set, unsigned int n)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i hit = _mm_setzero_si128();
+
+	for (unsigned int k = 0; k < n; k++)
+		hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8(set[k])));
+	return (unsigned int)_mm_movemask_epi8(hit);
+}
+#endif
+
+static inline int
+in_set(uint8_t c, const char *set, unsigned int n)
+{
+	for (unsigned int k = 0; k < n; k++)
+		if (c == (uint8_t)set[k])
+			return 1;
+	return 0;
+}
+
+/* First byte of [p, end) in @p set; @p end when there is none. */
+static inline const uint8_t *
+find_set(const uint8_t *p, const uint8_t *end, const char *set, unsigned int n)
+{
+#if defined(__SSE2__)
+	for (; end - p >= 16; p += 16) {
+		unsigned int m = set_mask16(p, set, n);
+
+		if (m != 0)
+			return p + __builtin_ctz(m);
+	}
+#endif
+	while (p < end && !in_set(*p, set, n))
+		p++;
+	return p;
+}
+
+/*
+ * First '\n' of [p, end), or NULL. A NUL byte met on the way is stored in
+ * *nul (NULs are looked for only up to the end of the headers: the body
+ * may be binary).
+ */
+static inline const uint8_t *
+find_lf_nul(const uint8_t *p, const uint8_t *end, const uint8_t **nul)
+{
+	const uint8_t *x = find_set(p, end, "\n\0", 2);
+
+	if (x == end)
+		return NULL;
+	if (*x == '\0') {
+		if (x < *nul)
+			*nul = x;
+		return find_lf(x, end);
+	}
+	return x;
+}
+
+/* Bytes of [p, p + n) equal to @p c. */
+static inline uint32_t
+count_byte(const uint8_t *p, uint32_t n, uint8_t c)
+{
+	uint32_t i = 0, k = 0;
+
+#if defined(__SSE2__)
+	for (; n - i >= 16; i += 16)
+		k += (uint32_t)__builtin_popcount(set_mask16(p + i, (const char[]){ (char)c }, 1));
+#endif
+	for (; i < n; i++)
+		k += p[i] == c;
+	return k;
+}
+
+/* Whether [p, p + n) holds a control or non-ASCII byte. */
+static inline int
+has_ctl_or_8bit(const uint8_t *p, uint32_t n)
+{
+	uint32_t i = 0;
+
+#if defined(__SSE2__)
+	for (; n - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* signed: 0x80..0xff are negative, so "< 0x20" takes them too */
+		__m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+					   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+
+		if (_mm_movemask_epi8(bad) != 0)
+			return 1;
+	}
+#endif
+	for (; i < n; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * p[0..n) equals the lower-case literal @p lit ignoring ASCII case, for
+ * n <= 8 known at compile time: one load, one OR, one compare. Letters of
+ * @p lit accept either case; its other bytes only themselves.
+ */
+static inline int
+ieq_small(const uint8_t *p, const char *lit, unsigned int n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t a = 0, l = 0, fold = 0;
+
+	memcpy(&a, p, n);
+	memcpy(&l, lit, n);
+	for (unsigned int i = 0; i < n; i++)
+		if (lit[i] >= 'a' && lit[i] <= 'z')
+			fold |= 0x20ull << (8 * i);
+	return (a | fold) == l;
+#else
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c |= 0x20;
+		if (c != (uint8_t)lit[i])
+			return 0;
+	}
+	return 1;
+#endif
+}
+
+/*
  * First byte at or after @p that is not a token character. There must be
  * one before @p end (the caller's line ends in CR).
  */
@@ -172,27 +303,12 @@ is_ctl(uint8_t c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* ASCII case-insensitive compare against a lower-case literal. */
-static inline int
-ascii_ieq(const uint8_t *p, const char *lit, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c |= 0x20;
-		if (c != (uint8_t)lit[i])
-			return 0;
-	}
-	return 1;
-}
-
 static enum hdr_id
 hdr_lookup(const uint8_t *n, uint32_t len)
 {
 	switch (len) {
 	case 1:
-		switch (n[0] >= 'A' && n[0] <= 'Z' ? n[0] | 0x20 : n[0]) {
+		switch (n[0] | 0x20) {  /* a token: only letters fold to these */
 		case 'f': return H_FROM;
 		case 't': return H_TO;
 		case 'i': return H_CALLID;
@@ -201,28 +317,43 @@ hdr_lookup(const uint8_t *n, uint32_t len)
 		}
 		return H_NONE;
 	case 2:
-		return ascii_ieq(n, "to", 2) ? H_TO : H_NONE;
+		return ieq_small(n, "to", 2) ? H_TO : H_NONE;
 	case 3:
-		return ascii_ieq(n, "via", 3) ? H_VIA : H_NONE;
+		return ieq_small(n, "via", 3) ? H_VIA : H_NONE;
 	case 4:
-		if (ascii_ieq(n, "from", 4))
+		if (ieq_small(n, "from", 4))
 			return H_FROM;
-		return ascii_ieq(n, "cseq", 4) ? H_CSEQ : H_NONE;
+		return ieq_small(n, "cseq", 4) ? H_CSEQ : H_NONE;
 	case 7:
-		return ascii_ieq(n, "call-id", 7) ? H_CALLID : H_NONE;
+		return ieq_small(n, "call-id", 7) ? H_CALLID : H_NONE;
 	case 14:
-		return ascii_ieq(n, "content-length", 14) ? H_CLEN : H_NONE;
+		return ieq_small(n, "content-", 8) &&
+		       ieq_small(n + 8, "length", 6) ? H_CLEN : H_NONE;
 	}
 	return H_NONE;
 }
 
+#define FG_SIP_M_LEN_(id, name) sizeof(name) - 1,
+static const uint8_t method_lens[FG_SIP_M_COUNT] = {
+	FG_SIP_METHODS(FG_SIP_M_LEN_)
+};
+#undef FG_SIP_M_LEN_
+
+/* Length and first byte rule out all but one or two names: no libc call. */
 static uint8_t
 method_lookup(const uint8_t *m, uint32_t len)
 {
-	for (unsigned int i = 1; i < FG_SIP_M_COUNT; i++)
-		if (strlen(method_names[i]) == len &&
-		    memcmp(method_names[i], m, len) == 0)
+	for (unsigned int i = 1; i < FG_SIP_M_COUNT; i++) {
+		const char *name = method_names[i];
+		uint32_t k;
+
+		if (method_lens[i] != len || (uint8_t)name[0] != m[0])
+			continue;
+		for (k = 1; k < len && (uint8_t)name[k] == m[k]; k++)
+			;
+		if (k == len)
 			return (uint8_t)i;
+	}
 	return FG_SIP_M_OTHER;
 }
 
@@ -250,20 +381,18 @@ uri_of(const uint8_t *v, uint32_t n, const uint8_t **uri, uint32_t *ulen)
 			return -1;
 		i++;
 	}
-	for (s = i; s < n && v[s] != '<'; s++)
-		;
+	s = (uint32_t)(find_set(v + i, v + n, "<", 1) - v);
 	if (s < n) {
-		const uint8_t *gt = memchr(v + s + 1, '>', n - s - 1);
+		const uint8_t *gt = find_set(v + s + 1, v + n, ">", 1);
 
-		if (gt == NULL)
+		if (gt == v + n)
 			return -1;
 		*uri = v + s + 1;
 		*ulen = (uint32_t)(gt - *uri);
 	} else {
 		if (i != 0)     /* quoted display name without <uri> */
 			return -1;
-		for (s = 0; s < n && v[s] != ';' && !is_lws(v[s]); s++)
-			;
+		s = (uint32_t)(find_set(v, v + n, "; \t\r\n", 5) - v);
 		*uri = v;
 		*ulen = s;
 	}
@@ -281,37 +410,60 @@ uri_of(const uint8_t *v, uint32_t n, const uint8_t **uri, uint32_t *ulen)
 	return -1;
 }
 
+/*
+ * Where the userinfo of a URI ends: one past its last '@' before the first
+ * ';' or '?' (the parameters), or @p p when there is none.
+ */
+static inline const uint8_t *
+userinfo_end(const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t *host = p;
+
+#if defined(__SSE2__)
+	for (; end - p >= 16; p += 16) {
+		unsigned int stop = set_mask16(p, ";?", 2);
+		unsigned int at = set_mask16(p, "@", 1);
+
+		if (stop != 0)
+			at &= (1u << __builtin_ctz(stop)) - 1;
+		if (at != 0)
+			host = p + 32 - __builtin_clz(at);
+		if (stop != 0)
+			return host;
+	}
+#endif
+	for (; p < end && *p != ';' && *p != '?'; p++)
+		if (*p == '@')
+			host = p + 1;
+	return host;
+}
+
 /* Host of a sip: or sips: URI; len 0 for other schemes. */
 static void
 uri_host(const uint8_t *u, uint32_t n, const uint8_t **host, uint32_t *hlen)
 {
-	uint32_t i, s;
+	const uint8_t *h, *e, *end = u + n;
 
 	*hlen = 0;
-	if (n >= 4 && ascii_ieq(u, "sip:", 4))
-		i = 4;
-	else if (n >= 5 && ascii_ieq(u, "sips:", 5))
-		i = 5;
+	if (n >= 4 && ieq_small(u, "sip:", 4))
+		h = u + 4;
+	else if (n >= 5 && ieq_small(u, "sips:", 5))
+		h = u + 5;
 	else
 		return;
-	/* userinfo ends at the last '@' before the host's delimiters */
-	for (s = i; s < n && u[s] != ';' && u[s] != '?'; s++)
-		if (u[s] == '@')
-			i = s + 1;
-	if (i < n && u[i] == '[') {
-		const uint8_t *rb = memchr(u + i, ']', n - i);
+	h = userinfo_end(h, end);
+	if (h < end && *h == '[') {
+		const uint8_t *rb = find_set(h, end, "]", 1);
 
-		if (rb == NULL)
+		if (rb == end)
 			return;
-		*host = u + i;
-		*hlen = (uint32_t)(rb - (u + i)) + 1;
+		*host = h;
+		*hlen = (uint32_t)(rb - h) + 1;
 		return;
 	}
-	for (s = i; s < n && u[s] != ':' && u[s] != ';' && u[s] != '?' &&
-	     u[s] != '>' && !is_lws(u[s]); s++)
-		;
-	*host = u + i;
-	*hlen = s - i;
+	e = find_set(h, end, ":;?> \t\r\n", 8);
+	*host = h;
+	*hlen = (uint32_t)(e - h);
 }
 
 /* Up to 10 decimal digits into a 64-bit value; -1 when none or too many. */
@@ -379,8 +531,8 @@ hdr_finish(const struct fg_sip_limits *lim, const uint8_t *msg,
 			return FG_R_SIP_FROM_BAD;
 		out->from_uri = span(msg, u, ul);
 		uri_host(u, ul, &host, &hlen);
-		if (hlen == 0 && ((ul >= 4 && ascii_ieq(u, "sip:", 4)) ||
-				  (ul >= 5 && ascii_ieq(u, "sips:", 5))))
+		if (hlen == 0 && ((ul >= 4 && ieq_small(u, "sip:", 4)) ||
+				  (ul >= 5 && ieq_small(u, "sips:", 5))))
 			return FG_R_SIP_FROM_BAD;
 		if (hlen != 0)
 			out->from_host = span(msg, host, hlen);
@@ -433,18 +585,9 @@ hdr_finish(const struct fg_sip_limits *lim, const uint8_t *msg,
 		out->content_length = (uint32_t)val;
 		out->flags |= FG_SIP_F_CLEN;
 		break;
-	case H_VIA: {
-		/*
-		 * Count in a local: a store to out->via may alias v (both
-		 * are bytes to the compiler), which keeps the loop scalar.
-		 */
-		uint32_t commas = 0;
-
-		for (uint32_t i = 0; i < n; i++)
-			commas += v[i] == ',';
-		out->via = (uint16_t)(out->via + 1 + commas);
+	case H_VIA:
+		out->via = (uint16_t)(out->via + 1 + count_byte(v, n, ','));
 		break;
-	}
 	default:
 		break;
 	}
@@ -482,7 +625,7 @@ parse_request_line(const struct fg_sip_limits *lim, const uint8_t *msg,
 		return FG_R_SIP_RURI_LONG;
 	/* scheme ":" and no control or 8-bit bytes (RFC 3986 is ASCII) */
 	{
-		uint32_t i = 0, bad = 0;
+		uint32_t i = 0;
 
 		while (i < n && (tchar[p[i]] && p[i] != '!' && p[i] != '%' &&
 				 p[i] != '*' && p[i] != '_' && p[i] != '`' &&
@@ -490,10 +633,7 @@ parse_request_line(const struct fg_sip_limits *lim, const uint8_t *msg,
 			i++;
 		if (i == 0 || i == n || p[i] != ':')
 			return FG_R_SIP_RURI_BAD;
-		/* No early exit: the whole URI in a few vector steps. */
-		for (i = 0; i < n; i++)
-			bad |= (uint32_t)(p[i] < 0x20) | (uint32_t)(p[i] >= 0x7f);
-		if (bad)
+		if (has_ctl_or_8bit(p, n))
 			return FG_R_SIP_RURI_BAD;
 	}
 	out->ruri = span(msg, p, n);
@@ -570,12 +710,9 @@ fg_sip_parse(const struct fg_sip_limits *lim, const uint8_t *msg, uint32_t len,
 		return FG_R_SIP_START_LINE;
 	}
 
-	nul = memchr(msg, 0, len);
-	if (nul == NULL)
-		nul = end;
-
 	/* start line */
-	lf = memchr(msg, '\n', len);
+	nul = end;
+	lf = find_lf_nul(msg, end, &nul);
 	if (len >= 8 && memcmp(msg, "SIP/2.0 ", 8) == 0) {
 		if (lf == NULL || lf[-1] != '\r')
 			goto no_line;
@@ -606,7 +743,7 @@ fg_sip_parse(const struct fg_sip_limits *lim, const uint8_t *msg, uint32_t len,
 
 		if (p == end)
 			goto unterminated;
-		lf = find_lf(p, end);
+		lf = find_lf_nul(p, end, &nul);
 		if (lf == NULL)
 			goto unterminated;
 		if (lf == p || lf[-1] != '\r')
