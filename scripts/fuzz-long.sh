@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 min=${1:-30}
-secs=$(awk -v m="$min" 'BEGIN { s = int(m * 60); print s > 0 ? s : 1 }')
+secs=$(awk -v m="$min" 'BEGIN { s = int(m * 60); print (s > 0 ? s : 1) }')
 jobs=${FG_FUZZ_JOBS:-$(nproc)}
 corpus=${FG_FUZZ_CORPUS:-/var/tmp/floodguard-fuzz}
 art=${FG_FUZZ_ARTIFACTS:-/tmp/floodguard-fuzz-artifacts}
