@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-packet decision over the source table; see fg_decide.h. */
+#include <string.h>
+
+#include "fg_decide.h"
+
+void
+fg_limit_cfg_default(struct fg_limit_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
+		fg_class_limits_default(c, &cfg->cls[c]);
+}
+
+static inline bool
+protected_class(unsigned int c)
+{
+	return c == FG_CLASS_MOM || c == FG_CLASS_SIP || c == FG_CLASS_SIP_TLS;
+}
+
+/* A new source starts with every limiter full: TAT = now in its units. */
+static void
+fresh_entry(const struct fg_class_limits *l, const struct fg_now *now,
+	    struct fg_src *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->tat_pkt = fg_rate_units(now, l->pps.rate);
+	e->tat_byte = fg_rate_units(now, l->bps.rate);
+	e->tat_syn = fg_rate_units(now, l->syn.rate);
+}
+
+/* Beyond a bound of the class ("too many parameters")? */
+static inline bool
+too_many(const struct fg_class_limits *l, const struct fg_pkt *p)
+{
+	if (l->max_msg != 0 && p->pl_len > l->max_msg)
+		return true;
+	if (!(p->flags & FG_PF_SIP))
+		return false;
+	return (l->max_headers != 0 && p->sip.headers > l->max_headers) ||
+	       (l->max_hdr_len != 0 && p->sip.max_hdr_len > l->max_hdr_len) ||
+	       p->reason == FG_R_SIP_HDR_TOO_MANY ||
+	       p->reason == FG_R_SIP_HDR_LINE_LONG;
+}
+
+static inline __attribute__((always_inline)) enum fg_verdict
+limit(struct fg_src *e, const struct fg_class_limits *l,
+      const struct fg_pkt *p, const struct fg_now *now,
+      struct fg_limit_stats *st)
+{
+	bool event = p->l4 == 17 || (p->l4 == 6 && p->pl_len > 0);
+	bool params = too_many(l, p);
+	uint16_t passed;
+
+	if (__atomic_load_n(&e->last_ms, __ATOMIC_RELAXED) != now->ms)
+		__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
+	if (fg_src_blocked(e, now))
+		return FG_V_FLOOD_BLOCKED;
+	if ((event || params) && l->win_events != 0 &&
+	    fg_window_add(&e->window, now->ms, l->win_ms) > l->win_events) {
+		uint64_t until = now->ns + (uint64_t)l->block_ms * FG_NS_PER_MS;
+
+		__atomic_store_n(&e->block_until, until != 0 ? until : 1,
+				 __ATOMIC_RELAXED);
+		/* the next window starts after the penalty */
+		__atomic_store_n(&e->window, 0, __ATOMIC_RELAXED);
+		st->blocks++;
+		return FG_V_FLOOD_BLOCKED;
+	}
+	if (params)
+		return FG_V_TOO_MANY_PARAMS;
+	if (l->syn.rate != 0 && p->l4 == 6 &&
+	    (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN &&
+	    !fg_gcra_take(&e->tat_syn, fg_rate_units(now, l->syn.rate), 1,
+			  l->syn.burst))
+		return FG_V_SYN_RATE;
+	if (l->pps.rate != 0 &&
+	    !fg_gcra_take(&e->tat_pkt, fg_rate_units(now, l->pps.rate), 1,
+			  l->pps.burst))
+		return FG_V_RATE_PPS;
+	if (l->bps.rate != 0 &&
+	    !fg_gcra_take(&e->tat_byte, fg_rate_units(now, l->bps.rate),
+			  p->ip_len, l->bps.burst)) {
+		if (l->pps.rate != 0)
+			fg_gcra_refund(&e->tat_pkt, 1);
+		return FG_V_RATE_BPS;
+	}
+	passed = __atomic_load_n(&e->passed, __ATOMIC_RELAXED);
+	if (passed != UINT16_MAX)
+		__atomic_store_n(&e->passed, (uint16_t)(passed + 1), __ATOMIC_RELAXED);
+	return FG_V_PASS;
+}
+
+/* Verdicts that need no table entry; FG_V_COUNT when one is needed. */
+static inline enum fg_verdict
+pre_verdict(const struct fg_pkt *p, bool allowed)
+{
+	if (p->cls == FG_CLASS_MALFORMED)
+		return protected_class(p->port_cls) ? FG_V_MALFORMED : FG_V_PASS_OTHER;
+	if (!protected_class(p->cls))
+		return FG_V_PASS_OTHER;
+	if (allowed)
+		return FG_V_PASS_ALLOW;
+	return FG_V_COUNT;
+}
+
+static inline __attribute__((always_inline)) enum fg_verdict
+decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
+	     const struct fg_pkt *p, const struct fg_now *now, uint64_t h,
+	     struct fg_src *e, struct fg_limit_stats *st)
+{
+	const struct fg_class_limits *l = &cfg->cls[p->cls];
+
+	if (e == NULL) {
+		struct fg_src init;
+
+		fresh_entry(l, now, &init);
+		e = fg_srctab_insert(t, p->src, p->cls, h, &init, now, &st->tab);
+		if (e == NULL) {
+			if (!cfg->table_full_pass)
+				return FG_V_TABLE_FULL;
+			st->untracked++;
+			return FG_V_PASS;
+		}
+	}
+	return limit(e, l, p, now, st);
+}
+
+enum fg_verdict
+fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
+	  const struct fg_pkt *p, const struct fg_now *now, bool allowed,
+	  struct fg_limit_stats *st)
+{
+	enum fg_verdict v = pre_verdict(p, allowed);
+
+	if (v == FG_V_COUNT) {
+		uint64_t h = fg_srctab_hash(t, p->src, p->cls);
+
+		v = decide_entry(t, cfg, p, now, h,
+				 fg_srctab_lookup(t, p->src, p->cls, h), st);
+	}
+	st->verdict[v]++;
+	return v;
+}
+
+void
+fg_decide_burst(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
+		const struct fg_pkt *const *pkts, uint32_t n,
+		const struct fg_now *now, const bool *allowed,
+		uint8_t *verdicts, struct fg_limit_stats *st)
+{
+	uint64_t h[FG_DECIDE_BURST_MAX];
+
+	if (n > FG_DECIDE_BURST_MAX)
+		n = FG_DECIDE_BURST_MAX;
+	/*
+	 * Three passes over the burst so that no pass waits on memory the
+	 * previous one has not asked for: (1) verdicts without state, hashes,
+	 * bucket header prefetches; (2) signature match in the (now cached)
+	 * headers, entry prefetches; (3) lookups and decisions in packet
+	 * order (a burst may hold one source twice, or insert and evict).
+	 */
+	for (uint32_t i = 0; i < n; i++) {
+		verdicts[i] = (uint8_t)pre_verdict(pkts[i],
+						   allowed != NULL && allowed[i]);
+		if (verdicts[i] == FG_V_COUNT) {
+			h[i] = fg_srctab_hash(t, pkts[i]->src, pkts[i]->cls);
+			fg_srctab_prefetch(t, h[i]);
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (verdicts[i] == FG_V_COUNT)
+			fg_srctab_prefetch_entries(t, h[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		if (verdicts[i] == FG_V_COUNT)
+			verdicts[i] = (uint8_t)decide_entry(t, cfg, pkts[i], now, h[i],
+				fg_srctab_lookup(t, pkts[i]->src, pkts[i]->cls, h[i]), st);
+		st->verdict[verdicts[i]]++;
+	}
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_DECIDE_H
+#define FG_DECIDE_H
+
+/**
+ * @file
+ * The per-packet decision: classify result + per-source state -> verdict.
+ * Pure C, time is an argument; the data plane calls fg_decide_burst() per
+ * RX burst, the offline replay and the tests call it too.
+ *
+ * Order of the checks for a protected packet (mom, sip, sip-tls):
+ * allow list -> source blocked -> event window (may block now) -> too many
+ * parameters -> SYN rate -> packets/s -> bytes/s. See docs/limits.md.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fg_limit.h"
+#include "fg_parse.h"
+#include "fg_srctab.h"
+#include "fg_verdict.h"
+
+/** Limits of every class and what to do when the table is full. */
+struct fg_limit_cfg {
+	struct fg_class_limits cls[FG_CLASS_COUNT];
+	bool table_full_pass;   /**< untracked new sources pass (default: drop) */
+};
+
+/** Per-lcore counters: the hot path writes only its own. */
+struct fg_limit_stats {
+	uint64_t verdict[FG_V_COUNT];  /**< every packet decided, by reason */
+	uint64_t blocks;               /**< sources blocked by the window rule */
+	uint64_t untracked;            /**< passed although the table was full */
+	struct fg_srctab_stats tab;
+} __attribute__((aligned(64)));
+
+/** Defaults of every class (fg_class_limits_default()); table full drops. */
+void fg_limit_cfg_default(struct fg_limit_cfg *cfg);
+
+/** Decide one packet. @p allowed: the source is on the allow list. */
+enum fg_verdict fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
+			  const struct fg_pkt *p, const struct fg_now *now,
+			  bool allowed, struct fg_limit_stats *st);
+
+/** Most packets fg_decide_burst() takes at once. */
+#define FG_DECIDE_BURST_MAX 64
+
+/**
+ * Decide @p n packets (<= FG_DECIDE_BURST_MAX) in order: hashes and
+ * bucket prefetches for the whole burst first, then entry prefetches,
+ * then the decisions. @p allowed may be NULL (nobody allow-listed).
+ */
+void fg_decide_burst(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
+		     const struct fg_pkt *const *pkts, uint32_t n,
+		     const struct fg_now *now, const bool *allowed,
+		     uint8_t *verdicts, struct fg_limit_stats *st);
+
+#endif /* FG_DECIDE_H */

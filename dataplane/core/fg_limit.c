@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Limit defaults and checks, verdict names. */
+#include <errno.h>
+
+#include "fg_limit.h"
+#include "fg_parse.h"
+#include "fg_verdict.h"
+
+#define FG_V_NAME_(id, name, drops) name,
+static const char *const verdict_names[FG_V_COUNT] = {
+	FG_VERDICTS(FG_V_NAME_)
+};
+#undef FG_V_NAME_
+
+#define FG_V_DROPS_(id, name, drops) drops,
+static const bool verdict_drops[FG_V_COUNT] = {
+	FG_VERDICTS(FG_V_DROPS_)
+};
+#undef FG_V_DROPS_
+
+const char *
+fg_verdict_name(unsigned int v)
+{
+	return v < FG_V_COUNT ? verdict_names[v] : "?";
+}
+
+bool
+fg_verdict_drops(unsigned int v)
+{
+	return v < FG_V_COUNT && verdict_drops[v];
+}
+
+/*
+ * Defaults: generous for a well-behaved agent or partner (a busy agent
+ * sends tens of events a second, a busy SIP trunk a few hundred messages),
+ * tight enough that one source cannot take a server down. Bursts are two
+ * seconds' worth; bytes/s bursts hold at least one maximum-size packet.
+ */
+void
+fg_class_limits_default(unsigned int cls, struct fg_class_limits *l)
+{
+	*l = (struct fg_class_limits){ 0 };
+	switch (cls) {
+	case FG_CLASS_MOM:
+		l->pps = (struct fg_rate){ 500, 1000 };
+		l->bps = (struct fg_rate){ 2000000, 4000000 };
+		l->syn = (struct fg_rate){ 10, 20 };
+		l->win_events = 3000;       /* > 3000 events in 10 s ... */
+		l->win_ms = 10000;
+		l->block_ms = 60000;        /* ... disconnects for 60 s */
+		l->max_msg = 16384;
+		break;
+	case FG_CLASS_SIP:
+		l->pps = (struct fg_rate){ 300, 600 };
+		l->bps = (struct fg_rate){ 1000000, 2000000 };
+		l->syn = (struct fg_rate){ 10, 20 };
+		l->win_events = 2000;
+		l->win_ms = 10000;
+		l->block_ms = 60000;
+		l->max_msg = 16384;
+		l->max_headers = 64;
+		l->max_hdr_len = 1024;
+		break;
+	case FG_CLASS_SIP_TLS:
+		l->pps = (struct fg_rate){ 600, 1200 };
+		l->bps = (struct fg_rate){ 2000000, 4000000 };
+		l->syn = (struct fg_rate){ 10, 20 };
+		l->win_events = 4000;
+		l->win_ms = 10000;
+		l->block_ms = 60000;
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+bad(const char **field, const char **why, const char *f, const char *w)
+{
+	*field = f;
+	*why = w;
+	return -EINVAL;
+}
+
+int
+fg_class_limits_check(const struct fg_class_limits *l, const char **field,
+		      const char **why)
+{
+	const struct { const char *name; const struct fg_rate *r; } rates[] = {
+		{ "pps", &l->pps }, { "bps", &l->bps }, { "syn", &l->syn },
+	};
+
+	for (unsigned int i = 0; i < 3; i++) {
+		if (rates[i].r->rate > FG_RATE_MAX)
+			return bad(field, why, rates[i].name,
+				   "rate above 10000000000 per second");
+		if (rates[i].r->rate != 0 && rates[i].r->burst == 0)
+			return bad(field, why, rates[i].name,
+				   "burst must be at least 1 when the rate is set");
+		if (rates[i].r->burst > (1ull << 62))
+			return bad(field, why, rates[i].name, "burst above 2^62");
+	}
+	if (l->bps.rate != 0 && l->bps.burst < 65535)
+		return bad(field, why, "bps",
+			   "burst below 65535 bytes: a large packet could never pass");
+	if (l->win_events != 0 && l->win_ms == 0)
+		return bad(field, why, "window", "window length must be > 0 ms");
+	if (l->win_events != 0 && l->win_ms > 0x7fffffffu)
+		return bad(field, why, "window", "window longer than 24 days");
+	if (l->win_events != 0 && l->block_ms == 0)
+		return bad(field, why, "block", "block time must be > 0 ms");
+	return 0;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_LIMIT_H
+#define FG_LIMIT_H
+
+/**
+ * @file
+ * Rate limiters and the event-window flood rule, lock-free and exact
+ * across threads. Time is always an argument (nanoseconds, any epoch).
+ *
+ * Rates are GCRA (the virtual-scheduling form of a token bucket) with the
+ * theoretical arrival time (TAT) kept in *units of the limiter's own
+ * rate*: one unit is 1/rate seconds, so a packet costs 1 unit (a byte
+ * costs 1 unit of a bytes/s limiter) and "now" in units is
+ *   floor(t * rate / 1e9),   t = ns since the table's epoch.
+ * Everything is integer, so over any period the limiter lets through
+ * exactly burst + floor(t1 * rate / 1e9) - floor(t0 * rate / 1e9) costs:
+ * no rounding drift however long it runs. The TAT is one 64-bit word
+ * updated with compare-and-swap, so two lcores taking from one source's
+ * limiter at once get the rate once between them, never twice. Units wrap
+ * modulo 2^64 and are compared by signed difference: a limiter of
+ * 10^10/s can sit idle for 29 years before that is ambiguous. The time
+ * source itself may wrap: only differences from the epoch are used.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FG_NS_PER_S 1000000000ull
+#define FG_NS_PER_MS 1000000ull
+/** Largest rate any limiter accepts (per second): t % 1e9 * rate < 2^64. */
+#define FG_RATE_MAX 10000000000ull
+
+/** Now, as the limiters need it; fg_now() makes one per burst. */
+struct fg_now {
+	uint64_t ns;   /**< since the table's epoch (mod 2^64) */
+	uint64_t sec;  /**< ns / 1e9 */
+	uint64_t sub;  /**< ns % 1e9 */
+	uint32_t ms;   /**< ns / 1e6, mod 2^32: windows, ageing */
+};
+
+static inline struct fg_now
+fg_now(uint64_t epoch, uint64_t now)
+{
+	uint64_t ns = now - epoch;
+
+	return (struct fg_now){
+		.ns = ns, .sec = ns / FG_NS_PER_S, .sub = ns % FG_NS_PER_S,
+		.ms = (uint32_t)(ns / FG_NS_PER_MS),
+	};
+}
+
+/** A rate and its burst (per second, in packets or bytes). rate 0: off. */
+struct fg_rate {
+	uint64_t rate;
+	uint64_t burst;
+};
+
+/** floor(t * rate / 1e9) mod 2^64, exactly, without 128-bit arithmetic. */
+static inline uint64_t
+fg_rate_units(const struct fg_now *t, uint64_t rate)
+{
+	return t->sec * rate + t->sub * rate / FG_NS_PER_S;
+}
+
+/**
+ * Take @p cost units from a GCRA limiter at @p now_u (its units).
+ * @return true when allowed (the TAT moved), false when not (unchanged).
+ */
+static inline bool
+fg_gcra_take(uint64_t *tat, uint64_t now_u, uint64_t cost, uint64_t burst)
+{
+	uint64_t old = __atomic_load_n(tat, __ATOMIC_RELAXED), nxt;
+
+	do {
+		uint64_t base = (int64_t)(old - now_u) > 0 ? old : now_u;
+
+		nxt = base + cost;
+		if (nxt - now_u > burst)
+			return false;
+	} while (!__atomic_compare_exchange_n(tat, &old, nxt, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+/** Give back what fg_gcra_take() took (a later limiter dropped the packet). */
+static inline void
+fg_gcra_refund(uint64_t *tat, uint64_t cost)
+{
+	__atomic_fetch_sub(tat, cost, __ATOMIC_RELAXED);
+}
+
+/**
+ * Count one event in a fixed window of @p win_ms that starts at the first
+ * event after the previous window ended. The word packs start ms (high 32)
+ * and count (low 32); @p win_ms < 2^31. @return the count including this
+ * event.
+ */
+static inline uint32_t
+fg_window_add(uint64_t *w, uint32_t now_ms, uint32_t win_ms)
+{
+	uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED), nxt;
+	uint32_t cnt;
+
+	do {
+		uint32_t start = (uint32_t)(old >> 32);
+
+		cnt = (uint32_t)old;
+		/* signed: another lcore may have started it a little "later" */
+		if (cnt == 0 || (int32_t)(now_ms - start) >= (int32_t)win_ms)
+			cnt = 1, nxt = (uint64_t)now_ms << 32 | 1;
+		else
+			cnt += cnt != UINT32_MAX, nxt = (old & ~0xffffffffull) | cnt;
+	} while (!__atomic_compare_exchange_n(w, &old, nxt, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return cnt;
+}
+
+/** Limits of one traffic class. A 0 rate, count or size turns that part off. */
+struct fg_class_limits {
+	struct fg_rate pps;     /**< packets/s, burst in packets */
+	struct fg_rate bps;     /**< bytes/s (IP length), burst in bytes */
+	struct fg_rate syn;     /**< TCP SYN (new connections)/s */
+	uint32_t win_events;    /**< more than this many events in win_ms: block */
+	uint32_t win_ms;        /**< window of the flood rule */
+	uint32_t block_ms;      /**< penalty: how long a flooding source is blocked */
+	uint32_t max_msg;       /**< L4 payload bytes per packet ("too many parameters") */
+	uint16_t max_headers;   /**< SIP header fields per message */
+	uint16_t max_hdr_len;   /**< SIP bytes of one header field */
+};
+
+/** Defaults for enum fg_class @p cls (mom, sip, sip-tls; others: all off). */
+void fg_class_limits_default(unsigned int cls, struct fg_class_limits *l);
+
+/**
+ * Check a class's limits. @return 0, or -EINVAL with *field naming the
+ * offending field ("pps.burst", ...) and *why saying what is wrong.
+ */
+int fg_class_limits_check(const struct fg_class_limits *l, const char **field,
+			  const char **why);
+
+#endif /* FG_LIMIT_H */

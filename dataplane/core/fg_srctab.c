@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-source table: seqlock-read buckets, two-choice, eviction that spares
+ * established and blocked sources. See fg_srctab.h for the rules.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fg_srctab.h"
+
+#define SRCTAB_MAX_BUCKETS (1u << 28) /* 2^31 slots, 128 GiB: enough */
+
+static uint32_t
+buckets_for(uint32_t sources)
+{
+	uint32_t nb = 1;
+
+	while ((uint64_t)nb * FG_SRCTAB_SLOTS < sources) {
+		if (nb == SRCTAB_MAX_BUCKETS)
+			return 0;
+		nb <<= 1;
+	}
+	return nb < 2 ? 2 : nb;
+}
+
+size_t
+fg_srctab_mem_size(uint32_t sources)
+{
+	uint32_t nb = sources == 0 ? 0 : buckets_for(sources);
+
+	if (nb == 0)
+		return 0;
+	return (size_t)nb * sizeof(struct fg_srctab_bkt) +
+	       (size_t)nb * FG_SRCTAB_SLOTS * sizeof(struct fg_src);
+}
+
+void
+fg_srctab_params_default(struct fg_srctab_params *p)
+{
+	*p = (struct fg_srctab_params){
+		.sources = FG_SRCTAB_DEF_SOURCES,
+		.idle_ms = FG_SRCTAB_DEF_IDLE_MS,
+		.established = FG_SRCTAB_DEF_ESTABLISHED,
+	};
+}
+
+int
+fg_srctab_init(struct fg_srctab *t, const struct fg_srctab_params *p,
+	       void *mem, size_t len, uint64_t now)
+{
+	size_t need = fg_srctab_mem_size(p->sources);
+	uint32_t nb;
+
+	if (need == 0 || mem == NULL || len < need || ((uintptr_t)mem & 63) != 0)
+		return -EINVAL;
+	nb = buckets_for(p->sources);
+	memset(mem, 0, (size_t)nb * sizeof(struct fg_srctab_bkt));
+	*t = (struct fg_srctab){
+		.epoch = now,
+		.seed0 = p->seed,
+		.seed1 = p->seed * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull,
+		.mask = nb - 1,
+		.idle_ms = p->idle_ms,
+		.established = p->established,
+		.bkt = mem,
+		.src = (struct fg_src *)((char *)mem +
+					 (size_t)nb * sizeof(struct fg_srctab_bkt)),
+	};
+	return 0;
+}
+
+static void
+bkt_lock(struct fg_srctab_bkt *b)
+{
+	for (;;) {
+		uint32_t s = __atomic_load_n(&b->seq, __ATOMIC_RELAXED);
+
+		if (!(s & 1) &&
+		    __atomic_compare_exchange_n(&b->seq, &s, s + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+		fg_srctab_relax_();
+	}
+	/* the odd sequence is visible before any slot changes */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void
+bkt_unlock(struct fg_srctab_bkt *b)
+{
+	__atomic_fetch_add(&b->seq, 1, __ATOMIC_RELEASE);
+}
+
+static inline int
+idle(const struct fg_srctab *t, const struct fg_src *e, const struct fg_now *now)
+{
+	/* signed: another lcore's newer "now" may already be in last_ms */
+	int32_t age = (int32_t)(now->ms - __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED));
+
+	return age >= 0 && (uint32_t)age >= t->idle_ms && !fg_src_blocked(e, now);
+}
+
+/*
+ * A slot for a new key in b1 or b2 (both held): a free one, else an idle
+ * one, else the least recently seen probationary one. -1: none.
+ */
+static long
+pick_slot(struct fg_srctab *t, const uint32_t b[2], const struct fg_now *now,
+	  int *why)
+{
+	long best = -1;
+	int32_t best_age = 0;
+
+	long free_slot[2] = { -1, -1 };
+	unsigned int nfree[2] = { 0, 0 };
+
+	/* a free slot in the emptier bucket (two-choice balance) */
+	for (int k = 0; k < 2; k++)
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			if (t->bkt[b[k]].sig[i] == 0) {
+				nfree[k]++;
+				free_slot[k] = (long)((size_t)b[k] * FG_SRCTAB_SLOTS + i);
+			}
+	if (nfree[0] + nfree[1] != 0) {
+		*why = 0;
+		return nfree[1] > nfree[0] ? free_slot[1] : free_slot[0];
+	}
+	for (int k = 0; k < 2; k++)
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++) {
+			size_t x = (size_t)b[k] * FG_SRCTAB_SLOTS + i;
+			const struct fg_src *e = &t->src[x];
+			int32_t age;
+
+			if (idle(t, e, now)) {
+				*why = 1;
+				return (long)x;
+			}
+			if (__atomic_load_n(&e->passed, __ATOMIC_RELAXED) >= t->established ||
+			    fg_src_blocked(e, now))
+				continue;
+			age = (int32_t)(now->ms - __atomic_load_n(&e->last_ms,
+								 __ATOMIC_RELAXED));
+			if (best < 0 || age > best_age) {
+				best = (long)x;
+				best_age = age;
+			}
+		}
+	*why = 2;
+	return best;
+}
+
+struct fg_src *
+fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
+		 uint64_t hash, const struct fg_src *init_src,
+		 const struct fg_now *now, struct fg_srctab_stats *st)
+{
+	uint32_t b[2] = { (uint32_t)hash & t->mask, fg_srctab_bkt2_(t, hash) };
+	uint32_t lo = b[0] < b[1] ? b[0] : b[1], hi = b[0] ^ b[1] ^ lo;
+	uint16_t sig = fg_srctab_sig_(hash);
+	struct fg_src *e;
+	uint64_t a0, a1;
+	long x;
+	int why;
+
+	memcpy(&a0, addr, 8);
+	memcpy(&a1, addr + 8, 8);
+	/* both buckets, in index order: two inserters of a key serialise */
+	bkt_lock(&t->bkt[lo]);
+	bkt_lock(&t->bkt[hi]);
+	e = fg_srctab_find_in_(t, b[0], sig, a0, a1, cls);
+	if (e == NULL)
+		e = fg_srctab_find_in_(t, b[1], sig, a0, a1, cls);
+	if (e != NULL)
+		goto unlock;
+	x = pick_slot(t, b, now, &why);
+	if (x < 0) {
+		st->full++;
+		goto unlock;
+	}
+	e = &t->src[x];
+	/*
+	 * Field by field with atomic stores: a lookup racing with this sees
+	 * an odd sequence and retries, but a limiter update through a stale
+	 * pointer (fg_srctab.h) may touch these words at the same time.
+	 */
+	__atomic_store_n(&e->tat_pkt, init_src->tat_pkt, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tat_byte, init_src->tat_byte, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tat_syn, init_src->tat_syn, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->window, init_src->window, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->block_until, init_src->block_until, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->passed, init_src->passed, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->cls, cls, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->addr[0], a0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->addr[1], a1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS], sig,
+			 __ATOMIC_RELAXED);
+	st->inserted++;
+	st->evict_idle += why == 1;
+	st->evict_probation += why == 2;
+unlock:
+	bkt_unlock(&t->bkt[hi]);
+	bkt_unlock(&t->bkt[lo]);
+	return e;
+}
+
+uint32_t
+fg_srctab_age(struct fg_srctab *t, uint32_t first, uint32_t n,
+	      const struct fg_now *now, struct fg_srctab_stats *st)
+{
+	uint32_t freed = 0;
+
+	for (uint32_t k = 0; k < n && k <= t->mask; k++) {
+		uint32_t b = (first + k) & t->mask;
+		struct fg_srctab_bkt *bk = &t->bkt[b];
+		unsigned int todo = 0;
+
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			if (__atomic_load_n(&bk->sig[i], __ATOMIC_RELAXED) != 0 &&
+			    idle(t, &t->src[(size_t)b * FG_SRCTAB_SLOTS + i], now))
+				todo |= 1u << i;
+		if (todo == 0)
+			continue;
+		bkt_lock(bk);
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			if ((todo >> i & 1) && bk->sig[i] != 0 &&
+			    idle(t, &t->src[(size_t)b * FG_SRCTAB_SLOTS + i], now)) {
+				__atomic_store_n(&bk->sig[i], 0, __ATOMIC_RELAXED);
+				freed++;
+			}
+		bkt_unlock(bk);
+	}
+	st->aged += freed;
+	return freed;
+}
+
+uint64_t
+fg_srctab_count(const struct fg_srctab *t)
+{
+	uint64_t n = 0;
+
+	for (uint64_t b = 0; b <= t->mask; b++)
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			n += __atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0;
+	return n;
+}

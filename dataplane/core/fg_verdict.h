@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_VERDICT_H
+#define FG_VERDICT_H
+
+/**
+ * @file
+ * Why a packet passed or was dropped. One X-macro list gives the enum, the
+ * stable names (offline verdicts, counters, floodctl) and the counter
+ * slots; names are an interface and are never renamed.
+ */
+
+#include <stdbool.h>
+
+/* X(ID, "name", drops) */
+#define FG_VERDICTS(X) \
+	X(PASS, "pass", 0)                      /* within every limit */ \
+	X(PASS_OTHER, "pass-other", 0)          /* not protected traffic */ \
+	X(PASS_ALLOW, "pass-allow", 0)          /* allow-listed source */ \
+	X(RATE_PPS, "rate-pps", 1)              /* packets/s bucket empty */ \
+	X(RATE_BPS, "rate-bps", 1)              /* bytes/s bucket empty */ \
+	X(SYN_RATE, "syn-rate", 1)              /* new TCP connections/s */ \
+	X(FLOOD_BLOCKED, "flood-blocked", 1)    /* source is in its penalty */ \
+	X(TOO_MANY_PARAMS, "too-many-params", 1) /* message/header bounds */ \
+	X(TABLE_FULL, "table-full", 1)          /* no slot, nothing evictable */ \
+	X(MALFORMED, "malformed", 1)            /* malformed, aimed at a protected port */
+
+#define FG_V_ENUM_(id, name, drops) FG_V_##id,
+/** Verdict reasons; fg_verdict_name() gives the names. */
+enum fg_verdict {
+	FG_VERDICTS(FG_V_ENUM_)
+	FG_V_COUNT
+};
+#undef FG_V_ENUM_
+
+/** "pass", "rate-pps", ... or "?" for an out-of-range value. */
+const char *fg_verdict_name(unsigned int v);
+
+/** Whether a verdict drops the packet. */
+bool fg_verdict_drops(unsigned int v);
+
+#endif /* FG_VERDICT_H */

@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Limiters, the event window, the source table and the decision: exact
+ * counts over simulated time (now is always an argument), timestamp wrap,
+ * two threads on one source, and a random-source flood against a full
+ * table.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fg_decide.h"
+
+#define MS FG_NS_PER_MS
+#define SEC FG_NS_PER_S
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A table for @p sources in fresh memory; free with free(t->bkt). */
+static void
+table_new(struct fg_srctab *t, uint32_t sources, uint64_t epoch)
+{
+	struct fg_srctab_params p;
+	size_t len;
+	void *mem;
+
+	fg_srctab_params_default(&p);
+	p.sources = sources;
+	p.seed = 0x1234567890abcdefull;
+	len = fg_srctab_mem_size(sources);
+	cr_assert_neq(len, 0);
+	mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
+	cr_assert_not_null(mem);
+	cr_assert_eq(fg_srctab_init(t, &p, mem, len, epoch), 0);
+}
+
+/* A protected packet of class @p cls from source number @p id. */
+static struct fg_pkt
+pkt(unsigned int cls, uint8_t l4, uint32_t id, uint16_t pl_len)
+{
+	struct fg_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.cls = (uint8_t)cls;
+	p.port_cls = (uint8_t)cls;
+	p.ipv = 4;
+	p.l4 = l4;
+	p.flags = FG_PF_L4;
+	p.tcp_flags = l4 == 6 ? FG_TCP_ACK | FG_TCP_PSH : 0;
+	p.pl_len = pl_len;
+	p.ip_len = (uint16_t)(pl_len + 20 + (l4 == 6 ? 20 : 8));
+	p.src[10] = p.src[11] = 0xff;
+	p.src[12] = 198;
+	p.src[13] = (uint8_t)(18 + (id >> 16 & 1));
+	p.src[14] = (uint8_t)(id >> 8);
+	p.src[15] = (uint8_t)id;
+	/* ids beyond 2^17 go to the high bytes of the IPv6 form */
+	if (id >= (1u << 17)) {
+		p.ipv = 6;
+		memcpy(p.src, "\x20\x01\x0d\xb8", 4);
+		memcpy(p.src + 4, &id, 4);
+	}
+	return p;
+}
+
+/* Only one limit of the mom class, everything else off. */
+static void
+cfg_only(struct fg_limit_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- GCRA ------------------------------------------------------------- */
+
+/*
+ * Saturated for an hour: attempts every 100 us against 1000/s. Delivered
+ * must be burst + floor(t_end * rate / 1e9) - floor(t_0 * rate / 1e9),
+ * to the packet, at every whole second along the way too.
+ */
+Test(gcra, exact_over_an_hour)
+{
+	const uint64_t rate = 1000, burst = 50, t0 = 123456789;
+	struct fg_now n = fg_now(0, t0);
+	uint64_t tat = fg_rate_units(&n, rate), u0 = tat, passed = 0;
+
+	for (uint64_t t = t0; t <= t0 + 3600 * SEC; t += 100000) {
+		n = fg_now(0, t);
+		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst);
+		if ((t - t0) % SEC == 0 && t > t0 + SEC)
+			cr_assert_eq(passed, burst + fg_rate_units(&n, rate) - u0,
+				     "at %llu s: %llu passed",
+				     (unsigned long long)((t - t0) / SEC),
+				     (unsigned long long)passed);
+	}
+	cr_assert_eq(passed, burst + 3600 * rate);
+}
+
+/* A bytes/s rate that divides nothing evenly, 1500-byte packets. */
+Test(gcra, exact_odd_rate_and_bytes)
+{
+	const uint64_t rate = 1250000007ull, burst = 100000; /* bytes/s */
+	struct fg_now n = fg_now(0, 0);
+	uint64_t tat = 0, passed = 0, u;
+
+	for (uint64_t t = 0;; t += 997) {
+		if (t > 10 * SEC)
+			t = 10 * SEC;
+		n = fg_now(0, t);
+		u = fg_rate_units(&n, rate);
+		while (fg_gcra_take(&tat, u, 1500, burst))
+			passed += 1500;
+		if (t == 10 * SEC)
+			break;
+	}
+	/* saturated at the end: taken within one packet of rate*t + burst */
+	u = fg_rate_units(&n, rate);
+	cr_assert_leq(passed, burst + u);
+	cr_assert_gt(passed + 1500, burst + u);
+	cr_assert_eq(u, 12500000070ull);
+}
+
+/* After any gap the limiter gives exactly what the gap earned, capped. */
+Test(gcra, refill_after_arbitrary_gaps)
+{
+	const uint64_t rate = 333, burst = 20;
+	uint64_t seed = 42, t = 5, tat, prev_u;
+	struct fg_now n = fg_now(0, t);
+
+	tat = fg_rate_units(&n, rate) + burst;      /* empty */
+	prev_u = fg_rate_units(&n, rate);
+	for (int i = 0; i < 20000; i++) {
+		uint64_t gap = xorshift(&seed) % (i % 7 == 0 ? 200 * MS : 5 * MS);
+		uint64_t u, got = 0, want;
+
+		t += gap;
+		n = fg_now(0, t);
+		u = fg_rate_units(&n, rate);
+		while (fg_gcra_take(&tat, u, 1, burst))
+			got++;
+		want = u - prev_u < burst ? u - prev_u : burst;
+		cr_assert_eq(got, want, "gap %llu ns: %llu passed, want %llu",
+			     (unsigned long long)gap, (unsigned long long)got,
+			     (unsigned long long)want);
+		prev_u = u;
+	}
+}
+
+Test(gcra, clock_that_does_not_move)
+{
+	struct fg_now n = fg_now(0, 77 * SEC);
+	uint64_t tat = fg_rate_units(&n, 10), passed = 0;
+
+	for (int i = 0; i < 100000; i++)
+		passed += fg_gcra_take(&tat, fg_rate_units(&n, 10), 1, 7);
+	cr_assert_eq(passed, 7);
+}
+
+/* The time source wraps through 2^64 in the middle of a saturated run. */
+Test(gcra, timestamp_wraps)
+{
+	const uint64_t rate = 100000, burst = 10;
+	const uint64_t epoch = UINT64_MAX - 5 * SEC;  /* 5 s before the wrap */
+	struct fg_now n = fg_now(epoch, epoch);
+	uint64_t tat = fg_rate_units(&n, rate), passed = 0;
+	uint64_t t = epoch;
+
+	for (uint64_t k = 0; k <= 20 * 1000 * 1000; k++, t += 1000) {
+		n = fg_now(epoch, t);               /* t wraps at k ~ 5e6 */
+		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst);
+	}
+	cr_assert_lt(t, epoch, "the clock did wrap");
+	cr_assert_eq(passed, burst + 20 * rate);
+}
+
+/* ---- decision: window, block, parameters, SYN, classes -------------- */
+
+static struct fg_srctab tab;
+
+static void
+tab_fini(void)
+{
+	free(tab.bkt);
+}
+
+Test(decide, window_n_pass_then_block_exactly_p, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 1, 100);
+	const uint64_t t0 = 1000 * SEC;
+	struct fg_now n;
+	uint64_t t;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].win_events = 10;
+	cfg.cls[FG_CLASS_MOM].win_ms = 1000;
+	cfg.cls[FG_CLASS_MOM].block_ms = 5000;
+	table_new(&tab, 1024, 0);
+
+	/* 10 events in 1 s pass; the 11th (still inside the window) blocks */
+	for (int i = 0; i < 10; i++) {
+		n = fg_now(0, t0 + (uint64_t)i * 99 * MS);
+		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS,
+			     "event %d", i + 1);
+	}
+	t = t0 + 999 * MS;
+	n = fg_now(0, t);
+	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(st.blocks, 1);
+	/* blocked for exactly 5 s: every kind of packet, until the last ns */
+	n = fg_now(0, t + 5 * SEC - 1);
+	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_FLOOD_BLOCKED);
+	n = fg_now(0, t + 5 * SEC);
+	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
+	/* a fresh window: 9 more pass, the 11th of it blocks again */
+	for (int i = 0; i < 9; i++)
+		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(st.blocks, 2);
+	cr_assert_eq(st.verdict[FG_V_PASS], 20);
+	cr_assert_eq(st.verdict[FG_V_FLOOD_BLOCKED], 3);
+}
+
+Test(decide, window_restarts_after_t, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 6, 2, 10);
+	struct fg_pkt ack = pkt(FG_CLASS_MOM, 6, 2, 0);
+	struct fg_now n;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].win_events = 3;
+	cfg.cls[FG_CLASS_MOM].win_ms = 100;
+	cfg.cls[FG_CLASS_MOM].block_ms = 1;
+	table_new(&tab, 1024, 0);
+	for (int w = 0; w < 50; w++) {
+		n = fg_now(0, (uint64_t)w * 100 * MS);
+		for (int i = 0; i < 3; i++)
+			cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st),
+				     FG_V_PASS);
+		/* segments without payload are not events */
+		for (int i = 0; i < 10; i++)
+			cr_assert_eq(fg_decide(&tab, &cfg, &ack, &n, false, &st),
+				     FG_V_PASS);
+	}
+	cr_assert_eq(st.blocks, 0);
+}
+
+Test(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt big = pkt(FG_CLASS_SIP, 17, 3, 3000);
+	struct fg_pkt ok = pkt(FG_CLASS_SIP, 17, 3, 500);
+	struct fg_pkt hdrs = ok;
+	struct fg_now n = fg_now(0, SEC);
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_SIP].max_msg = 2000;
+	cfg.cls[FG_CLASS_SIP].max_headers = 20;
+	cfg.cls[FG_CLASS_SIP].win_events = 4;
+	cfg.cls[FG_CLASS_SIP].win_ms = 1000;
+	cfg.cls[FG_CLASS_SIP].block_ms = 1000;
+	hdrs.flags |= FG_PF_SIP;
+	hdrs.sip.headers = 21;
+	table_new(&tab, 1024, 0);
+	cr_assert_eq(fg_decide(&tab, &cfg, &big, &n, false, &st), FG_V_TOO_MANY_PARAMS);
+	cr_assert_eq(fg_decide(&tab, &cfg, &hdrs, &n, false, &st), FG_V_TOO_MANY_PARAMS);
+	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_PASS);
+	/* the 5th event of the window, counting the two dropped ones */
+	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_FLOOD_BLOCKED);
+}
+
+Test(decide, syn_rate_separately, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt syn = pkt(FG_CLASS_MOM, 6, 4, 0);
+	struct fg_pkt data = pkt(FG_CLASS_MOM, 6, 4, 0);
+	struct fg_now n = fg_now(0, 50 * SEC);
+	int pass = 0;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].syn = (struct fg_rate){ 5, 3 };
+	syn.tcp_flags = FG_TCP_SYN;
+	table_new(&tab, 1024, 0);
+	for (int i = 0; i < 10; i++)
+		pass += fg_decide(&tab, &cfg, &syn, &n, false, &st) == FG_V_PASS;
+	cr_assert_eq(pass, 3);
+	cr_assert_eq(st.verdict[FG_V_SYN_RATE], 7);
+	/* the rest of the connection is not a SYN */
+	cr_assert_eq(fg_decide(&tab, &cfg, &data, &n, false, &st), FG_V_PASS);
+	n = fg_now(0, 51 * SEC);
+	pass = 0;
+	for (int i = 0; i < 10; i++)
+		pass += fg_decide(&tab, &cfg, &syn, &n, false, &st) == FG_V_PASS;
+	cr_assert_eq(pass, 3, "1 s at 5/s refills to the burst of 3");
+}
+
+Test(decide, pps_and_bps_and_refund, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt p = pkt(FG_CLASS_SIP, 17, 5, 972); /* ip_len 1000 */
+	struct fg_now n = fg_now(0, 9 * SEC);
+	int pass = 0;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_SIP].pps = (struct fg_rate){ 100, 100 };
+	cfg.cls[FG_CLASS_SIP].bps = (struct fg_rate){ 100000, 70000 };
+	table_new(&tab, 1024, 0);
+	for (int i = 0; i < 200; i++)
+		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	/* bytes bind first: 70 packets of 1000 bytes */
+	cr_assert_eq(pass, 70);
+	cr_assert_eq(st.verdict[FG_V_RATE_BPS], 130);
+	/* the 130 refused by bytes/s did not use packets/s: 30 pps left */
+	cfg.cls[FG_CLASS_SIP].bps.rate = 0;
+	pass = 0;
+	for (int i = 0; i < 100; i++)
+		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	cr_assert_eq(pass, 30);
+	cr_assert_eq(st.verdict[FG_V_RATE_PPS], 70);
+}
+
+Test(decide, classes_allow_and_malformed, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 6, 10);
+	struct fg_pkt other = pkt(FG_CLASS_OTHER, 17, 6, 10);
+	struct fg_pkt bad = pkt(FG_CLASS_MALFORMED, 17, 6, 10);
+	struct fg_pkt noise = pkt(FG_CLASS_MALFORMED, 17, 6, 10);
+
+	bad.port_cls = FG_CLASS_MOM;
+	struct fg_now n = fg_now(0, SEC);
+	uint64_t sum = 0;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 1, 1 };
+	noise.port_cls = FG_CLASS_OTHER;
+	table_new(&tab, 1024, 0);
+	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_RATE_PPS);
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, true, &st), FG_V_PASS_ALLOW);
+	cr_assert_eq(fg_decide(&tab, &cfg, &other, &n, false, &st), FG_V_PASS_OTHER);
+	cr_assert_eq(fg_decide(&tab, &cfg, &bad, &n, false, &st), FG_V_MALFORMED);
+	cr_assert_eq(fg_decide(&tab, &cfg, &noise, &n, false, &st), FG_V_PASS_OTHER);
+	cr_assert_eq(fg_srctab_count(&tab), 1, "only the limited source is tracked");
+	for (int v = 0; v < FG_V_COUNT; v++)
+		sum += st.verdict[v];
+	cr_assert_eq(sum, 10, "received = passed + dropped");
+	cr_assert(fg_verdict_drops(FG_V_RATE_PPS));
+	cr_assert(!fg_verdict_drops(FG_V_PASS_ALLOW));
+	cr_assert_str_eq(fg_verdict_name(FG_V_TOO_MANY_PARAMS), "too-many-params");
+	cr_assert_str_eq(fg_verdict_name(FG_V_COUNT), "?");
+}
+
+/* The burst API decides exactly as one-at-a-time does. */
+Test(decide, burst_equals_single, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats s1 = { 0 }, s2 = { 0 };
+	struct fg_srctab t2;
+	struct fg_pkt pk[FG_DECIDE_BURST_MAX];
+	const struct fg_pkt *pp[FG_DECIDE_BURST_MAX];
+	uint8_t v[FG_DECIDE_BURST_MAX];
+	bool allow[FG_DECIDE_BURST_MAX];
+	uint64_t seed = 7;
+
+	fg_limit_cfg_default(&cfg);
+	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 50, 5 };
+	table_new(&tab, 256, 0);
+	table_new(&t2, 256, 0);
+	for (int b = 0; b < 2000; b++) {
+		struct fg_now n = fg_now(0, (uint64_t)b * 3 * MS);
+
+		for (int i = 0; i < FG_DECIDE_BURST_MAX; i++) {
+			uint64_t r = xorshift(&seed);
+
+			pk[i] = pkt(r % 5 == 0 ? FG_CLASS_OTHER : FG_CLASS_MOM,
+				    r & 8 ? 6 : 17, (uint32_t)(r >> 8) % 300, 40);
+			pp[i] = &pk[i];
+			allow[i] = (r >> 40) % 50 == 0;
+		}
+		fg_decide_burst(&tab, &cfg, pp, FG_DECIDE_BURST_MAX, &n, allow, v, &s1);
+		for (int i = 0; i < FG_DECIDE_BURST_MAX; i++)
+			cr_assert_eq(fg_decide(&t2, &cfg, pp[i], &n, allow[i], &s2),
+				     v[i], "burst %d packet %d", b, i);
+	}
+	cr_assert_eq(memcmp(s1.verdict, s2.verdict, sizeof(s1.verdict)), 0);
+	cr_assert_gt(s1.verdict[FG_V_RATE_PPS], 0);
+	cr_assert_gt(s1.verdict[FG_V_TABLE_FULL] + s1.tab.evict_probation, 0,
+		     "300 sources in 256 slots must have hit the full table");
+	free(t2.bkt);
+}
+
+/* ---- source table ------------------------------------------------------ */
+
+Test(srctab, insert_lookup_age, .fini = tab_fini)
+{
+	struct fg_srctab_stats st = { 0 };
+	struct fg_src init = { 0 };
+	struct fg_now n = fg_now(0, SEC);
+	const uint32_t N = 3000;
+
+	table_new(&tab, 4096, 0);
+	cr_assert_eq(fg_srctab_slots(&tab), 4096);
+	for (uint32_t i = 0; i < N; i++) {
+		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
+		uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
+
+		cr_assert_null(fg_srctab_lookup(&tab, p.src, p.cls, h));
+		cr_assert_not_null(fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, &st),
+				   "insert %u of %u", i, N);
+	}
+	cr_assert_eq(st.inserted, N);
+	cr_assert_eq(st.evict_idle + st.evict_probation, 0, "73%% full without eviction");
+	cr_assert_eq(fg_srctab_count(&tab), N);
+	for (uint32_t i = 0; i < N; i++) {
+		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
+		struct fg_pkt q = pkt(FG_CLASS_SIP, 17, i, 0);
+		uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
+		struct fg_src *e = fg_srctab_lookup(&tab, p.src, p.cls, h);
+
+		cr_assert_not_null(e);
+		cr_assert_eq(memcmp(e->addr, p.src, 16), 0);
+		/* same address, other class: another key */
+		cr_assert_null(fg_srctab_lookup(&tab, q.src, q.cls,
+						fg_srctab_hash(&tab, q.src, q.cls)));
+		/* inserting again finds it */
+		cr_assert_eq(fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, &st), e);
+	}
+	cr_assert_eq(st.inserted, N);
+	/* one entry blocked: ageing spares it */
+	{
+		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 17, 0);
+		struct fg_src *e = fg_srctab_lookup(&tab, p.src, p.cls,
+						    fg_srctab_hash(&tab, p.src, p.cls));
+
+		e->block_until = 200 * SEC;
+	}
+	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS - MS);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.mask + 1, &n, &st), 0, "not idle yet");
+	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.mask + 1, &n, &st), N - 1);
+	cr_assert_eq(fg_srctab_count(&tab), 1);
+	cr_assert_eq(st.aged, N - 1);
+}
+
+Test(srctab, sizes)
+{
+	struct fg_srctab t;
+	struct fg_srctab_params p;
+	static uint8_t mem[1 << 16] __attribute__((aligned(64)));
+
+	fg_srctab_params_default(&p);
+	cr_assert_eq(fg_srctab_mem_size(0), 0);
+	cr_assert_eq(fg_srctab_mem_size(1000000), (1u << 17) * (32 + 8 * 64));
+	p.sources = 100;
+	cr_assert_eq(fg_srctab_init(&t, &p, mem + 8, sizeof(mem) - 8, 0), -EINVAL,
+		     "unaligned memory");
+	cr_assert_eq(fg_srctab_init(&t, &p, mem, 100, 0), -EINVAL, "too small");
+	cr_assert_eq(fg_srctab_init(&t, &p, mem, sizeof(mem), 0), 0);
+	cr_assert_eq(fg_srctab_slots(&t), 128);
+}
+
+/*
+ * 10 million random sources, one packet each, against a table of 16384
+ * slots that 1,000 established sources share; those keep sending 20
+ * packets a second each (inside their limit) all along. They must lose
+ * nothing, and the flood must have churned the table.
+ */
+Test(srctab, spoofed_flood_spares_established, .fini = tab_fini, .timeout = 300)
+{
+	const uint32_t legit = 1000, spoofed = 10 * 1000 * 1000;
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	uint64_t seed = 99, t = 0, legit_sent = 0, legit_passed = 0;
+	struct fg_pkt p;
+
+	fg_limit_cfg_default(&cfg);
+	table_new(&tab, 16384, 0);
+	/* warm-up: every legit source becomes established */
+	for (unsigned int k = 0; k < FG_SRCTAB_DEF_ESTABLISHED; k++)
+		for (uint32_t i = 0; i < legit; i++) {
+			struct fg_now n = fg_now(0, t += 10000);
+
+			p = pkt(FG_CLASS_MOM, 17, i, 100);
+			cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
+		}
+	/* 1 Mpps of spoofed sources for 10 s; a legit packet every 50 us */
+	for (uint32_t s = 0; s < spoofed; s++) {
+		struct fg_now n = fg_now(0, t += 1000);
+		uint32_t id = (uint32_t)xorshift(&seed) | (1u << 17);
+
+		p = pkt(FG_CLASS_MOM, 17, id, 100);
+		fg_decide(&tab, &cfg, &p, &n, false, &st);
+		if (s % 50 == 0) {
+			p = pkt(FG_CLASS_MOM, 17, (s / 50) % legit, 100);
+			legit_sent++;
+			legit_passed += fg_decide(&tab, &cfg, &p, &n, false, &st) ==
+					FG_V_PASS;
+		}
+	}
+	cr_assert_eq(legit_passed, legit_sent, "established sources lost %llu of %llu",
+		     (unsigned long long)(legit_sent - legit_passed),
+		     (unsigned long long)legit_sent);
+	cr_assert_gt(st.tab.evict_probation, spoofed / 2, "the flood churned the table");
+	{
+		uint64_t sum = 0;
+
+		for (int v = 0; v < FG_V_COUNT; v++)
+			sum += st.verdict[v];
+		cr_assert_eq(sum, legit * FG_SRCTAB_DEF_ESTABLISHED + spoofed + legit_sent,
+			     "every packet has a verdict");
+	}
+}
+
+/* ---- two threads, one source ----------------------------------------- */
+
+/*
+ * The clock both threads read is shared and moves 1 us per attempt, so the
+ * limiter is saturated whatever the scheduler does (a real clock would
+ * refill the bucket to its cap while both threads are preempted, which is
+ * the scheduler's doing, not the limiter's).
+ */
+static uint64_t sim_clock;
+
+struct hammer {
+	struct fg_srctab *t;
+	const struct fg_limit_cfg *cfg;
+	uint32_t own;           /* a source only this thread sends */
+	uint64_t end_ns;        /* real time to stop at */
+	uint64_t shared_passed, own_passed, sent;
+	struct fg_limit_stats st;
+};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void *
+hammer_run(void *arg)
+{
+	struct hammer *h = arg;
+	struct fg_pkt shared = pkt(FG_CLASS_MOM, 17, 1, 100);
+	struct fg_pkt own = pkt(FG_CLASS_MOM, 17, h->own, 100);
+
+	do {
+		for (int i = 0; i < 1000; i++) {
+			struct fg_now n = fg_now(0, __atomic_add_fetch(&sim_clock,
+						 1000, __ATOMIC_RELAXED));
+
+			h->shared_passed += fg_decide(h->t, h->cfg, &shared, &n,
+						      false, &h->st) == FG_V_PASS;
+			h->own_passed += fg_decide(h->t, h->cfg, &own, &n, false,
+						   &h->st) == FG_V_PASS;
+			h->sent += 2;
+		}
+	} while (mono_ns() < h->end_ns);
+	return NULL;
+}
+
+/*
+ * Two threads send as fast as they can from one shared source (limited to
+ * 200,000/s, burst 1000) and from one source each, for 2 s. At the end the
+ * main thread takes what is left at the final instant: the shared source
+ * must then have passed exactly burst + rate * elapsed, not a packet more
+ * (no token taken twice) or less (none lost), and every packet must have
+ * exactly one verdict.
+ */
+Test(concurrency, two_threads_one_source, .fini = tab_fini, .timeout = 60)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt sp = pkt(FG_CLASS_MOM, 17, 1, 100);
+	struct hammer h[2];
+	pthread_t th[2];
+	uint64_t shared = 0, total_v = 0, sent = 0, want, u0;
+	struct fg_now n;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 200000, 1000 };
+	table_new(&tab, 1024, 0);
+	sim_clock = 5 * SEC;
+	n = fg_now(0, sim_clock);
+	u0 = fg_rate_units(&n, 200000);
+	/* the shared entry exists, full, before the threads start */
+	cr_assert_eq(fg_decide(&tab, &cfg, &sp, &n, false, &st), FG_V_PASS);
+	shared = 1;
+	for (int i = 0; i < 2; i++) {
+		h[i] = (struct hammer){ .t = &tab, .cfg = &cfg, .own = 10 + (uint32_t)i,
+					.end_ns = mono_ns() + 2 * SEC };
+		cr_assert_eq(pthread_create(&th[i], NULL, hammer_run, &h[i]), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 2; i++) {
+		shared += h[i].shared_passed;
+		sent += h[i].sent;
+		for (int v = 0; v < FG_V_COUNT; v++)
+			total_v += h[i].st.verdict[v];
+	}
+	n = fg_now(0, sim_clock);
+	while (fg_decide(&tab, &cfg, &sp, &n, false, &st) == FG_V_PASS)
+		shared++;
+	want = 1000 + fg_rate_units(&n, 200000) - u0;
+	cr_assert_eq(total_v, sent, "every packet decided once");
+	cr_assert_eq(shared, want, "shared source passed %llu, rate allows %llu",
+		     (unsigned long long)shared, (unsigned long long)want);
+	cr_assert_gt(sent, 1000000, "the threads ran: %llu packets",
+		     (unsigned long long)sent);
+	for (int i = 0; i < 2; i++)
+		cr_assert_leq(h[i].own_passed, want);
+}
