@@ -3,10 +3,12 @@
 # line, "N passed, N failed", summed over all suites (each TAP "ok" or
 # "not ok" is one test; a suite that dies without TAP counts as a failure).
 #
-# Suites: unit tests (Criterion) in a -Werror release build and again under
-# ASan+UBSan; floodctl inspect against the fixture table; libFuzzer smoke
-# runs of the L2-L4 and SIP parsers; the inspect-vs-tshark differential
-# test on real sipp captures. Needs root (packages, namespaces).
+# Suites: unit tests (Criterion: classifier, limits and source table) and
+# the two-thread table stress test in a -Werror release build and again
+# under ASan+UBSan; the stress test under TSan; floodctl inspect against the
+# fixture table; libFuzzer smoke runs of the L2-L4 and SIP parsers; the
+# inspect-vs-tshark differential test on real sipp captures. Needs root
+# (packages, namespaces).
 #   FG_FUZZ_SECONDS  seconds per fuzzer (default 60)
 #   FG_TEST_LOG      directory for full suite logs (default a temp dir)
 set -uo pipefail
@@ -51,6 +53,8 @@ echo "test: logs in $logs"
 
 if setup build -Dwerror=true; then
 	run_suite unit ./build/tests/test_parse --tap=-
+	run_suite unit-limit ./build/tests/test_limit --tap=-
+	run_suite stress ./build/tests/stress-srctab 2
 	run_suite cli-inspect bash tests/cli/inspect.sh build
 else
 	echo "build: FAILED"
@@ -62,9 +66,22 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
 	-Db_sanitize=address,undefined; then
 	run_suite unit-asan ./build-asan/tests/test_parse --tap=-
+	run_suite limit-asan ./build-asan/tests/test_limit --tap=-
+	run_suite stress-asan ./build-asan/tests/stress-srctab 2
 	run_suite cli-asan bash tests/cli/inspect.sh build-asan
 else
 	echo "build-asan: FAILED"
+	failed=$((failed + 1))
+fi
+
+# TSan: the lock-free table under two racing threads (Criterion cannot run
+# under TSan, so only the plain-C stress test). TSan does not model
+# atomic_thread_fence (-Wtsan warns); the readers' loads are atomics.
+if setup build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread; then
+	run_suite stress-tsan env TSAN_OPTIONS=halt_on_error=1 \
+		./build-tsan/tests/stress-srctab 2
+else
+	echo "build-tsan: FAILED"
 	failed=$((failed + 1))
 fi
 
