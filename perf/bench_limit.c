@@ -4,8 +4,9 @@
  * bursts of 32 already-classified packets) with N distinct sources drawn
  * uniformly or Zipf (s = 1), and bytes of table memory per source.
  *
- * The table is sized for 1.25 N (first evictions start near 80 % full,
- * fg_srctab.h) and filled with every source first; the limits are the mom
+ * The table is sized for 1.25 N, rounded up to a power of two (first
+ * evictions start at 60-75 % full, docs/limits.md), in hugepages when
+ * there are enough reserved, and filled with every source first; the limits are the mom
  * defaults with rates so high that every packet passes, so each one takes
  * the full path: lookup, event window, packets/s and bytes/s (three
  * compare-and-swaps). The clock advances 67 ns per packet (14.88 Mpps).
@@ -18,8 +19,13 @@
  *
  * Usage: bench-limit [--sources N] [--dist uniform|zipf] [--rounds R]
  *                    [--bursts B] [--limits full|pps|none]
+ *                    [--mode pipeline|burst]
  *   --limits: full (default), only packets/s, or none (lookup and the
  *   entry's bookkeeping only): what each part costs.
+ *   --mode: pipeline (default: burst k + 2 prepared and burst k + 1's
+ *   entries prefetched before burst k is finished, as the data plane's
+ *   loop does, fg_decide.h) or burst (fg_decide_burst() on each burst
+ *   alone).
  */
 #include <errno.h>
 #include <math.h>
@@ -86,17 +92,31 @@ tsc_per_ns(void)
 	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec));
 }
 
+#define NBUF 4   /* bursts in flight: k, k + 1, k + 2, and one being filled */
+
 struct bench {
 	struct fg_srctab t;
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st;
-	struct fg_pkt pk[BURST];
-	const struct fg_pkt *pp[BURST];
+	struct fg_pkt pk[NBUF][BURST];
+	const struct fg_pkt *pp[NBUF][BURST];
+	struct fg_decide_prep prep[NBUF];
 	uint8_t v[BURST];
 	uint32_t *seq;
 	uint64_t clock;
 	uint32_t pos;
+	int pipeline;      /* prepare k + 2 and prefetch k + 1 before finishing k */
 };
+
+/* Burst @p k's packets into buffer k % NBUF. */
+static inline void
+fill(struct bench *b, uint32_t k)
+{
+	for (int i = 0; i < BURST; i++)
+		addr_of(b->seq[(b->pos + (uint32_t)i) & (SEQ_LEN - 1)],
+			b->pk[k % NBUF][i].src);
+	b->pos += BURST;
+}
 
 /* One round of @p bursts; @p decide 0: the baseline loop. */
 static uint64_t
@@ -105,26 +125,59 @@ round_run(struct bench *b, uint32_t bursts, int decide)
 	unsigned int sink = 0;
 	uint64_t t0 = now_tsc();
 
+	fill(b, 0);
+	fill(b, 1);
+	if (decide && b->pipeline) {
+		fg_decide_prepare(&b->t, b->pp[0], BURST, NULL, &b->prep[0]);
+		fg_decide_prepare(&b->t, b->pp[1], BURST, NULL, &b->prep[1]);
+		fg_decide_prefetch(&b->t, &b->prep[0]);
+	}
 	for (uint32_t k = 0; k < bursts; k++) {
 		struct fg_now n;
 
-		for (int i = 0; i < BURST; i++)
-			addr_of(b->seq[(b->pos + (uint32_t)i) & (SEQ_LEN - 1)],
-				b->pk[i].src);
-		b->pos += BURST;
 		b->clock += BURST * 67;
 		n = fg_now(b->t.epoch, b->clock);
-		if (decide) {
-			fg_decide_burst(&b->t, &b->cfg, b->pp, BURST, &n, NULL,
-					b->v, &b->st);
+		fill(b, k + 2);
+		if (!decide) {
+			__asm__ volatile("" : : "r"(b->pk), "r"(&n) : "memory");
+			sink += b->pk[k % NBUF][0].src[15];
+		} else if (b->pipeline) {
+			fg_decide_prepare(&b->t, b->pp[(k + 2) % NBUF], BURST, NULL,
+					  &b->prep[(k + 2) % NBUF]);
+			fg_decide_prefetch(&b->t, &b->prep[(k + 1) % NBUF]);
+			fg_decide_finish(&b->t, &b->cfg, b->pp[k % NBUF],
+					 &b->prep[k % NBUF], &n, b->v, &b->st);
 			sink += b->v[0];
 		} else {
-			__asm__ volatile("" : : "r"(b->pk), "r"(&n) : "memory");
-			sink += b->pk[0].src[15];
+			fg_decide_burst(&b->t, &b->cfg, b->pp[k % NBUF], BURST, &n,
+					NULL, b->v, &b->st);
+			sink += b->v[0];
 		}
 	}
 	__asm__ volatile("" : : "r"(sink));
 	return now_tsc() - t0;
+}
+
+/*
+ * Table memory from reserved 2 MiB hugepages, as the data plane's DPDK
+ * memory is; else transparent hugepages (the kernel may give fewer).
+ */
+static void *
+table_mem(size_t len, const char **pages)
+{
+	size_t l = (len + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+	void *m = mmap(NULL, l, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+
+	if (m != MAP_FAILED) {
+		*pages = "hugetlb";
+		return m;
+	}
+	m = aligned_alloc(2u << 20, l);
+	if (m != NULL)
+		madvise(m, l, MADV_HUGEPAGE);
+	*pages = "thp";
+	return m;
 }
 
 int
@@ -132,12 +185,14 @@ main(int argc, char **argv)
 {
 	static struct bench b;
 	uint32_t sources = 1000, rounds = 21, bursts = 20000;
-	const char *dist = "uniform", *limits = "full";
+	const char *dist = "uniform", *limits = "full", *pages = "?";
 	struct fg_srctab_params tp;
 	double ghz, *per_d, *per_b, dmin, dmed, bmin;
 	size_t mem_len;
 	void *mem;
 	uint64_t seed = 0x5eed;
+
+	b.pipeline = 1;
 
 	for (int i = 1; i < argc; i += 2) {
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -146,6 +201,12 @@ main(int argc, char **argv)
 
 		if (val == NULL)
 			goto usage;
+		if (strcmp(argv[i], "--mode") == 0) {
+			if (strcmp(val, "pipeline") != 0 && strcmp(val, "burst") != 0)
+				goto usage;
+			b.pipeline = val[0] == 'p';
+			continue;
+		}
 		if (strcmp(argv[i], "--limits") == 0) {
 			if (strcmp(val, "full") != 0 && strcmp(val, "pps") != 0 &&
 			    strcmp(val, "none") != 0)
@@ -179,7 +240,7 @@ main(int argc, char **argv)
 	tp.sources = sources + sources / 4;
 	tp.seed = 0x243f6a8885a308d3ull;
 	mem_len = fg_srctab_mem_size(tp.sources);
-	mem = mem_len ? aligned_alloc(2 << 20, (mem_len + (2 << 20) - 1) & ~(size_t)((2 << 20) - 1)) : NULL;
+	mem = mem_len ? table_mem(mem_len, &pages) : NULL;
 	b.seq = malloc(SEQ_LEN * sizeof(*b.seq));
 	per_d = calloc(rounds, sizeof(double));
 	per_b = calloc(rounds, sizeof(double));
@@ -187,8 +248,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-limit: out of memory (%zu bytes of table)\n", mem_len);
 		return 1;
 	}
-	/* 2 MiB pages where the kernel has them, as the data plane's hugepages */
-	madvise(mem, mem_len, MADV_HUGEPAGE);
 	b.clock = 1000 * FG_NS_PER_S;
 	if (fg_srctab_init(&b.t, &tp, mem, mem_len, b.clock) != 0) {
 		fprintf(stderr, "bench-limit: fg_srctab_init failed\n");
@@ -204,18 +263,19 @@ main(int argc, char **argv)
 		if (strcmp(limits, "none") == 0)
 			b.cfg.cls[FG_CLASS_MOM].pps.rate = 0;
 	}
-	for (int i = 0; i < BURST; i++) {
-		struct fg_pkt *p = &b.pk[i];
+	for (int k = 0; k < NBUF; k++)
+		for (int i = 0; i < BURST; i++) {
+			struct fg_pkt *p = &b.pk[k][i];
 
-		memset(p, 0, sizeof(*p));
-		p->cls = p->port_cls = FG_CLASS_MOM;
-		p->ipv = 4;
-		p->l4 = 17;
-		p->flags = FG_PF_L4;
-		p->pl_len = 100;
-		p->ip_len = 128;
-		b.pp[i] = p;
-	}
+			memset(p, 0, sizeof(*p));
+			p->cls = p->port_cls = FG_CLASS_MOM;
+			p->ipv = 4;
+			p->l4 = 17;
+			p->flags = FG_PF_L4;
+			p->pl_len = 100;
+			p->ip_len = 128;
+			b.pp[k][i] = p;
+		}
 
 	/* the source of every packet */
 	for (uint32_t i = 0; i < SEQ_LEN; i++) {
@@ -239,19 +299,19 @@ main(int argc, char **argv)
 		uint32_t k = sources - i < BURST ? sources - i : BURST;
 
 		for (uint32_t j = 0; j < k; j++)
-			addr_of(i + j, b.pk[j].src);
+			addr_of(i + j, b.pk[0][j].src);
 		b.clock += BURST * 67;
 		n = fg_now(b.t.epoch, b.clock);
-		fg_decide_burst(&b.t, &b.cfg, b.pp, k, &n, NULL, b.v, &b.st);
+		fg_decide_burst(&b.t, &b.cfg, b.pp[0], k, &n, NULL, b.v, &b.st);
 	}
 	ghz = tsc_per_ns();
 	printf("# bench-limit: sources=%u dist=%s slots=%llu table_bytes=%zu "
 	       "bytes_per_source=%.1f bytes_per_slot=%.1f tracked=%llu "
-	       "rounds=%u bursts=%u tsc_ghz=%.3f\n",
+	       "pages=%s rounds=%u bursts=%u tsc_ghz=%.3f\n",
 	       sources, dist, (unsigned long long)fg_srctab_slots(&b.t), mem_len,
 	       (double)mem_len / sources,
 	       (double)mem_len / (double)fg_srctab_slots(&b.t),
-	       (unsigned long long)fg_srctab_count(&b.t), rounds, bursts, ghz);
+	       (unsigned long long)fg_srctab_count(&b.t), pages, rounds, bursts, ghz);
 
 	round_run(&b, bursts, 1);  /* warm */
 	memset(&b.st, 0, sizeof(b.st));
@@ -264,10 +324,11 @@ main(int argc, char **argv)
 	bmin = per_b[0];
 	dmin = per_d[0] - bmin;
 	dmed = per_d[rounds / 2] - per_b[rounds / 2];
-	printf("sources=%u dist=%s limits=%s min_cycles=%.1f median_cycles=%.1f "
+	printf("sources=%u dist=%s limits=%s mode=%s min_cycles=%.1f median_cycles=%.1f "
 	       "baseline_cycles=%.1f mpps=%.2f pass=%llu table_full=%llu "
 	       "inserted=%llu evicted=%llu\n",
-	       sources, dist, limits, dmin, dmed, bmin, ghz * 1e3 / per_d[0],
+	       sources, dist, limits, b.pipeline ? "pipeline" : "burst",
+	       dmin, dmed, bmin, ghz * 1e3 / per_d[0],
 	       (unsigned long long)b.st.verdict[FG_V_PASS],
 	       (unsigned long long)b.st.verdict[FG_V_TABLE_FULL],
 	       (unsigned long long)b.st.tab.inserted,
@@ -279,10 +340,10 @@ main(int argc, char **argv)
 	free(per_b);
 	free(per_d);
 	free(b.seq);
-	free(mem);
 	return 0;
 usage:
 	fprintf(stderr, "usage: bench-limit [--sources N] [--dist uniform|zipf] "
-		"[--rounds R] [--bursts B] [--limits full|pps|none]\n");
+		"[--rounds R] [--bursts B] [--limits full|pps|none] "
+		"[--mode pipeline|burst]\n");
 	return 2;
 }

@@ -46,10 +46,45 @@ enum fg_verdict fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 /** Most packets fg_decide_burst() takes at once. */
 #define FG_DECIDE_BURST_MAX 64
 
+/** A burst between fg_decide_prepare() and fg_decide_finish(). */
+struct fg_decide_prep {
+	uint32_t n;
+	uint8_t v[FG_DECIDE_BURST_MAX];   /**< verdict, FG_V_COUNT: needs state */
+	uint64_t h[FG_DECIDE_BURST_MAX];  /**< source hashes */
+};
+
+/*
+ * A burst is decided in three steps, each a pass over the burst, so that
+ * a burst loop can overlap them across bursts and never wait on memory it
+ * has not asked for long before:
+ *   loop: prepare(k + 2); prefetch(k + 1); finish(k)
+ * fg_decide_burst() runs the three on one burst.
+ */
+
 /**
- * Decide @p n packets (<= FG_DECIDE_BURST_MAX) in order: hashes and
- * bucket prefetches for the whole burst first, then entry prefetches,
- * then the decisions. @p allowed may be NULL (nobody allow-listed).
+ * Step 1: the verdicts that need no state, the source hashes, and
+ * prefetches of their primary bucket headers. @p allowed may be NULL
+ * (nobody allow-listed).
+ */
+void fg_decide_prepare(const struct fg_srctab *t, const struct fg_pkt *const *pkts,
+		       uint32_t n, const bool *allowed, struct fg_decide_prep *bp);
+
+/**
+ * Step 2: signature match in the (by now cached) bucket headers and
+ * prefetches of the matching entries, and of the secondary bucket header
+ * where the primary has overflowed.
+ */
+void fg_decide_prefetch(const struct fg_srctab *t, const struct fg_decide_prep *bp);
+
+/** Step 3: lookups, then the decisions in packet order. */
+void fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
+		      const struct fg_pkt *const *pkts,
+		      const struct fg_decide_prep *bp, const struct fg_now *now,
+		      uint8_t *verdicts, struct fg_limit_stats *st);
+
+/**
+ * Decide @p n packets (<= FG_DECIDE_BURST_MAX; more are ignored) in order:
+ * the three steps on this burst alone.
  */
 void fg_decide_burst(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		     const struct fg_pkt *const *pkts, uint32_t n,

@@ -9,9 +9,11 @@
  * Layout: 2^k buckets of 8 slots. A bucket header (32 bytes: eight 16-bit
  * signatures and a sequence word) lives in one array, the 64-byte
  * entries in another, entry index = bucket * 8 + slot. A key may live in
- * either of two buckets (two-choice hashing), so a lookup reads at most two
- * header lines and, on a signature hit, one entry line: prefetchable a
- * burst ahead. 68 bytes of memory per slot.
+ * its primary bucket or, when that is full, its secondary; the primary
+ * counts its keys that overflowed (ovf), so a lookup reads one header
+ * line, a second only for keys of an overflowed bucket, and on a
+ * signature hit one entry line: prefetchable a pass ahead. 68 bytes of
+ * memory per slot.
  *
  * Readers never lock: they read a bucket's signatures and keys between two
  * reads of its sequence word and retry if a writer was in between (a
@@ -60,7 +62,9 @@ _Static_assert(sizeof(struct fg_src) == 64, "fg_src is one cache line");
 struct fg_srctab_bkt {
 	uint16_t sig[FG_SRCTAB_SLOTS];    /**< 0: slot free; one 16-byte load */
 	uint32_t seq;                     /**< odd while a writer holds it */
-	uint8_t pad[12];
+	uint8_t ovf;                      /**< keys of this primary bucket living
+					       in their secondary; 255 sticks */
+	uint8_t pad[11];
 } __attribute__((aligned(32)));
 
 _Static_assert(sizeof(struct fg_srctab_bkt) == 32, "bucket header is 32 bytes");
@@ -136,12 +140,15 @@ fg_srctab_hash(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls)
 	return h;
 }
 
-/** Prefetch the two bucket headers of @p hash (a burst ahead of lookup). */
+/**
+ * Prefetch the primary bucket header of @p hash (a pass ahead of
+ * fg_srctab_prefetch_entries()); the secondary is only read for keys whose
+ * primary overflowed.
+ */
 static inline void
 fg_srctab_prefetch(const struct fg_srctab *t, uint64_t hash)
 {
 	__builtin_prefetch(&t->bkt[hash & t->mask]);
-	__builtin_prefetch(&t->bkt[(hash >> 32) & t->mask]);
 }
 
 /*
@@ -217,9 +224,10 @@ fg_srctab_find_in_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint64_t
 	return NULL;
 }
 
+/* One bucket, validated by its sequence word; *ovf gets its overflow count. */
 static inline struct fg_src *
 fg_srctab_lookup_bkt_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint64_t a0,
-	   uint64_t a1, uint8_t cls)
+		      uint64_t a1, uint8_t cls, uint8_t *ovf)
 {
 	const struct fg_srctab_bkt *bk = &t->bkt[b];
 
@@ -232,13 +240,19 @@ fg_srctab_lookup_bkt_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint6
 			continue;
 		}
 		e = fg_srctab_find_in_(t, b, sig, a0, a1, cls);
+		*ovf = __atomic_load_n(&bk->ovf, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&bk->seq, __ATOMIC_RELAXED) == s)
 			return e;
 	}
 }
 
-/** The entry of (@p addr, @p cls), or NULL. Lock-free. */
+/**
+ * The entry of (@p addr, @p cls), or NULL. Lock-free. Reads the primary
+ * bucket, and the secondary only when the primary has overflowed (an
+ * insert into the secondary locks the primary too, so the validated
+ * overflow count of the primary cannot miss it).
+ */
 static inline struct fg_src *
 fg_srctab_lookup(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 		 uint64_t hash)
@@ -246,15 +260,37 @@ fg_srctab_lookup(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 	uint64_t a0, a1;
 	uint16_t sig = fg_srctab_sig_(hash);
 	struct fg_src *e;
+	uint8_t ovf;
 
 	__builtin_memcpy(&a0, addr, 8);
 	__builtin_memcpy(&a1, addr + 8, 8);
-	e = fg_srctab_lookup_bkt_(t, (uint32_t)hash & t->mask, sig, a0, a1, cls);
-	if (e == NULL)
-		e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt2_(t, hash), sig, a0, a1, cls);
+	e = fg_srctab_lookup_bkt_(t, (uint32_t)hash & t->mask, sig, a0, a1, cls, &ovf);
+	if (e == NULL && ovf != 0)
+		e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt2_(t, hash), sig, a0, a1,
+					  cls, &ovf);
 	return e;
 }
 
+/**
+ * Prefetch, for @p hash, the entries whose signature matches in its
+ * primary bucket (whose header fg_srctab_prefetch() asked for a pass
+ * earlier), and the secondary bucket's header when the primary has
+ * overflowed. A hint: no validation, fg_srctab_lookup() does that.
+ */
+static inline void
+fg_srctab_prefetch_entries(const struct fg_srctab *t, uint64_t hash)
+{
+	uint32_t b = (uint32_t)hash & t->mask;
+	unsigned int m = fg_srctab_sig_match_(&t->bkt[b], fg_srctab_sig_(hash));
+
+	while (m != 0) {
+		__builtin_prefetch(&t->src[(size_t)b * FG_SRCTAB_SLOTS +
+					  (unsigned int)__builtin_ctz(m)]);
+		m &= m - 1;
+	}
+	if (__atomic_load_n(&t->bkt[b].ovf, __ATOMIC_RELAXED) != 0)
+		__builtin_prefetch(&t->bkt[fg_srctab_bkt2_(t, hash)]);
+}
 
 /**
  * The entry of (@p addr, @p cls), inserted when missing (evicting as the
@@ -293,29 +329,6 @@ fg_src_is(const struct fg_src *e, const uint8_t addr[16], uint8_t cls)
 	return __atomic_load_n(&e->addr[0], __ATOMIC_RELAXED) == a0 &&
 	       __atomic_load_n(&e->addr[1], __ATOMIC_RELAXED) == a1 &&
 	       __atomic_load_n(&e->cls, __ATOMIC_RELAXED) == cls;
-}
-
-/**
- * Prefetch the entries whose signature matches @p hash in its two buckets
- * (the headers should be in cache: fg_srctab_prefetch() a stage earlier).
- * A hint only, no validation: fg_srctab_lookup() a stage later then finds
- * everything in cache.
- */
-static inline void
-fg_srctab_prefetch_entries(const struct fg_srctab *t, uint64_t hash)
-{
-	uint16_t sig = fg_srctab_sig_(hash);
-	uint32_t b[2] = { (uint32_t)hash & t->mask, fg_srctab_bkt2_(t, hash) };
-
-	for (int k = 0; k < 2; k++) {
-		unsigned int m = fg_srctab_sig_match_(&t->bkt[b[k]], sig);
-
-		while (m != 0) {
-			__builtin_prefetch(&t->src[(size_t)b[k] * FG_SRCTAB_SLOTS +
-						  (unsigned int)__builtin_ctz(m)], 1);
-			m &= m - 1;
-		}
-	}
 }
 
 /** Whether @p e is blocked at @p now. */
