@@ -410,6 +410,64 @@ Test(decide, burst_equals_single, .fini = tab_fini)
 	free(t2.bkt);
 }
 
+/* More than FG_DECIDE_BURST_MAX at once: every packet gets a verdict. */
+Test(decide, long_burst_in_slices, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt pk[150];
+	const struct fg_pkt *pp[150];
+	uint8_t v[150];
+	struct fg_now n = fg_now(0, SEC);
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 1, 100 };
+	table_new(&tab, 1024, 0);
+	for (int i = 0; i < 150; i++) {
+		pk[i] = pkt(FG_CLASS_MOM, 17, 9, 10);
+		pp[i] = &pk[i];
+		v[i] = 0xff;
+	}
+	fg_decide_burst(&tab, &cfg, pp, 150, &n, NULL, v, &st);
+	for (int i = 0; i < 150; i++)
+		cr_assert_eq(v[i], i < 100 ? FG_V_PASS : FG_V_RATE_PPS, "packet %d", i);
+	cr_assert_eq(st.verdict[FG_V_PASS] + st.verdict[FG_V_RATE_PPS], 150);
+}
+
+/* A bad setting names its field and says what is wrong. */
+Test(limits, check_names_the_field)
+{
+	struct fg_class_limits l;
+	const char *field = NULL, *why = NULL;
+
+	for (unsigned int c = 0; c < FG_CLASS_COUNT; c++) {
+		fg_class_limits_default(c, &l);
+		cr_assert_eq(fg_class_limits_check(&l, &field, &why), 0,
+			     "default of class %u: %s: %s", c, field, why);
+	}
+	fg_class_limits_default(FG_CLASS_MOM, &l);
+	l.pps.burst = 0;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "pps");
+	cr_assert(strstr(why, "burst") != NULL);
+	fg_class_limits_default(FG_CLASS_MOM, &l);
+	l.bps.burst = 1500;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "bps");
+	fg_class_limits_default(FG_CLASS_SIP, &l);
+	l.syn.rate = FG_RATE_MAX + 1;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "syn");
+	fg_class_limits_default(FG_CLASS_SIP, &l);
+	l.win_ms = 0;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "window");
+	fg_class_limits_default(FG_CLASS_SIP, &l);
+	l.block_ms = 0;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "block");
+}
+
 /* ---- source table ------------------------------------------------------ */
 
 Test(srctab, insert_lookup_age, .fini = tab_fini)

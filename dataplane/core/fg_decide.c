@@ -18,15 +18,28 @@ protected_class(unsigned int c)
 	return c == FG_CLASS_MOM || c == FG_CLASS_SIP || c == FG_CLASS_SIP_TLS;
 }
 
+/* "now" in the units of each limiter of a class (fg_limit.h). */
+struct units {
+	uint64_t pps, bps, syn;
+};
+
+static inline void
+units_of(const struct fg_class_limits *l, const struct fg_now *now,
+	 struct units *u)
+{
+	u->pps = fg_rate_units(now, l->pps.rate);
+	u->bps = fg_rate_units(now, l->bps.rate);
+	u->syn = fg_rate_units(now, l->syn.rate);
+}
+
 /* A new source starts with every limiter full: TAT = now in its units. */
 static void
-fresh_entry(const struct fg_class_limits *l, const struct fg_now *now,
-	    struct fg_src *e)
+fresh_entry(const struct units *u, struct fg_src *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->tat_pkt = fg_rate_units(now, l->pps.rate);
-	e->tat_byte = fg_rate_units(now, l->bps.rate);
-	e->tat_syn = fg_rate_units(now, l->syn.rate);
+	e->tat_pkt = u->pps;
+	e->tat_byte = u->bps;
+	e->tat_syn = u->syn;
 }
 
 /* Beyond a bound of the class ("too many parameters")? */
@@ -45,7 +58,7 @@ too_many(const struct fg_class_limits *l, const struct fg_pkt *p)
 
 static inline __attribute__((always_inline)) enum fg_verdict
 limit(struct fg_src *e, const struct fg_class_limits *l,
-      const struct fg_pkt *p, const struct fg_now *now,
+      const struct fg_pkt *p, const struct fg_now *now, const struct units *u,
       struct fg_limit_stats *st)
 {
 	bool event = p->l4 == 17 || (p->l4 == 6 && p->pl_len > 0);
@@ -71,16 +84,13 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 		return FG_V_TOO_MANY_PARAMS;
 	if (l->syn.rate != 0 && p->l4 == 6 &&
 	    (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN &&
-	    !fg_gcra_take(&e->tat_syn, fg_rate_units(now, l->syn.rate), 1,
-			  l->syn.burst))
+	    !fg_gcra_take(&e->tat_syn, u->syn, 1, l->syn.burst))
 		return FG_V_SYN_RATE;
 	if (l->pps.rate != 0 &&
-	    !fg_gcra_take(&e->tat_pkt, fg_rate_units(now, l->pps.rate), 1,
-			  l->pps.burst))
+	    !fg_gcra_take(&e->tat_pkt, u->pps, 1, l->pps.burst))
 		return FG_V_RATE_PPS;
 	if (l->bps.rate != 0 &&
-	    !fg_gcra_take(&e->tat_byte, fg_rate_units(now, l->bps.rate),
-			  p->ip_len, l->bps.burst)) {
+	    !fg_gcra_take(&e->tat_byte, u->bps, p->ip_len, l->bps.burst)) {
 		if (l->pps.rate != 0)
 			fg_gcra_refund(&e->tat_pkt, 1);
 		return FG_V_RATE_BPS;
@@ -106,15 +116,16 @@ pre_verdict(const struct fg_pkt *p, bool allowed)
 
 static inline __attribute__((always_inline)) enum fg_verdict
 decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
-	     const struct fg_pkt *p, const struct fg_now *now, uint64_t h,
-	     struct fg_src *e, struct fg_limit_stats *st)
+	     const struct fg_pkt *p, const struct fg_now *now,
+	     const struct units *u, uint64_t h, struct fg_src *e,
+	     struct fg_limit_stats *st)
 {
 	const struct fg_class_limits *l = &cfg->cls[p->cls];
 
 	if (e == NULL) {
 		struct fg_src init;
 
-		fresh_entry(l, now, &init);
+		fresh_entry(u, &init);
 		e = fg_srctab_insert(t, p->src, p->cls, h, &init, now, &st->tab);
 		if (e == NULL) {
 			if (!cfg->table_full_pass)
@@ -123,7 +134,7 @@ decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 			return FG_V_PASS;
 		}
 	}
-	return limit(e, l, p, now, st);
+	return limit(e, l, p, now, u, st);
 }
 
 enum fg_verdict
@@ -135,8 +146,10 @@ fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 
 	if (v == FG_V_COUNT) {
 		uint64_t h = fg_srctab_hash(t, p->src, p->cls);
+		struct units u;
 
-		v = decide_entry(t, cfg, p, now, h,
+		units_of(&cfg->cls[p->cls], now, &u);
+		v = decide_entry(t, cfg, p, now, &u, h,
 				 fg_srctab_lookup(t, p->src, p->cls, h), st);
 	}
 	st->verdict[v]++;
@@ -174,7 +187,9 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		 struct fg_limit_stats *st)
 {
 	struct fg_src *e[FG_DECIDE_BURST_MAX];
+	struct units u[FG_CLASS_COUNT];
 	uint32_t n = bp->n;
+	uint64_t inserted;
 
 	/*
 	 * Lookups first, then the decisions in packet order. The lookup
@@ -186,6 +201,11 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	for (uint32_t i = 0; i < n; i++)
 		if (bp->v[i] == FG_V_COUNT)
 			e[i] = fg_srctab_lookup(t, pkts[i]->src, pkts[i]->cls, bp->h[i]);
+	/* once per burst, not per packet: classes share their limits */
+	units_of(&cfg->cls[FG_CLASS_MOM], now, &u[FG_CLASS_MOM]);
+	units_of(&cfg->cls[FG_CLASS_SIP], now, &u[FG_CLASS_SIP]);
+	units_of(&cfg->cls[FG_CLASS_SIP_TLS], now, &u[FG_CLASS_SIP_TLS]);
+	inserted = st->tab.inserted;
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t v = bp->v[i];
 
@@ -194,12 +214,14 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 
 			/*
 			 * Inserted by an earlier packet of this burst, or its
-			 * entry evicted by one? Look again.
+			 * entry evicted by one (only inserts evict)? Look again.
 			 */
-			if (x == NULL || !fg_src_is(x, pkts[i]->src, pkts[i]->cls))
+			if (x == NULL || (st->tab.inserted != inserted &&
+					  !fg_src_is(x, pkts[i]->src, pkts[i]->cls)))
 				x = fg_srctab_lookup(t, pkts[i]->src, pkts[i]->cls,
 						     bp->h[i]);
-			v = (uint8_t)decide_entry(t, cfg, pkts[i], now, bp->h[i], x, st);
+			v = (uint8_t)decide_entry(t, cfg, pkts[i], now,
+						  &u[pkts[i]->cls], bp->h[i], x, st);
 		}
 		verdicts[i] = v;
 		st->verdict[v]++;
@@ -214,7 +236,12 @@ fg_decide_burst(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 {
 	struct fg_decide_prep bp;
 
-	fg_decide_prepare(t, pkts, n, allowed, &bp);
-	fg_decide_prefetch(t, &bp);
-	fg_decide_finish(t, cfg, pkts, &bp, now, verdicts, st);
+	for (uint32_t k = 0; k < n; k += FG_DECIDE_BURST_MAX) {
+		uint32_t m = n - k < FG_DECIDE_BURST_MAX ? n - k : FG_DECIDE_BURST_MAX;
+
+		fg_decide_prepare(t, pkts + k, m, allowed != NULL ? allowed + k : NULL,
+				  &bp);
+		fg_decide_prefetch(t, &bp);
+		fg_decide_finish(t, cfg, pkts + k, &bp, now, verdicts + k, st);
+	}
 }

@@ -43,7 +43,7 @@ enum fg_verdict fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 			  const struct fg_pkt *p, const struct fg_now *now,
 			  bool allowed, struct fg_limit_stats *st);
 
-/** Most packets fg_decide_burst() takes at once. */
+/** Most packets one fg_decide_prepare() takes (more are ignored). */
 #define FG_DECIDE_BURST_MAX 64
 
 /** A burst between fg_decide_prepare() and fg_decide_finish(). */
@@ -83,8 +83,8 @@ void fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		      uint8_t *verdicts, struct fg_limit_stats *st);
 
 /**
- * Decide @p n packets (<= FG_DECIDE_BURST_MAX; more are ignored) in order:
- * the three steps on this burst alone.
+ * Decide @p n packets in order: the three steps on this burst alone (in
+ * slices of FG_DECIDE_BURST_MAX).
  */
 void fg_decide_burst(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		     const struct fg_pkt *const *pkts, uint32_t n,
