@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-source table: seqlock-read buckets, two-choice, eviction that spares
- * established and blocked sources. See fg_srctab.h for the rules.
+ * Per-source table: seqlock-read buckets, primary/secondary placement with
+ * an overflow count, eviction that spares established and blocked sources.
+ * See fg_srctab.h for the rules.
  */
 #include <errno.h>
 #include <string.h>
@@ -9,9 +10,7 @@
 #include "fg_srctab.h"
 
 #define SRCTAB_MAX_BUCKETS (1u << 28) /* 2^31 slots, 128 GiB: enough */
-#ifndef FG_SRCTAB_PRIMARY_BIAS
-#define FG_SRCTAB_PRIMARY_BIAS 1     /* free slots the secondary must lead by */
-#endif
+#define SRCTAB_PRIMARY_BIAS 1  /* free slots the secondary must lead by */
 
 static uint32_t
 buckets_for(uint32_t sources)
@@ -129,8 +128,9 @@ ovf_leave(struct fg_srctab *t, uint32_t b, size_t x)
 
 /*
  * A slot for a new key with primary b[0] and secondary b[1] (both held):
- * a free one in the primary, else in the secondary, else an idle one,
- * else the least recently seen probationary one. -1: none.
+ * a free one (in the primary unless the secondary is clearly emptier),
+ * else an idle one, else the least recently seen probationary one.
+ * -1: none.
  */
 static long
 pick_slot(struct fg_srctab *t, const uint32_t b[2], const struct fg_now *now,
@@ -152,10 +152,10 @@ pick_slot(struct fg_srctab *t, const uint32_t b[2], const struct fg_now *now,
 	/*
 	 * The primary unless the secondary is clearly emptier: keys in their
 	 * primary are found with one header line, while placing by load
-	 * alone keeps buckets even (first eviction near 80 % full, against
-	 * ~40 % for primary-first).
+	 * keeps buckets even (perf/table-fill and docs/limits.md have the
+	 * measured trade-off).
 	 */
-	if (nfree[0] > 0 && nfree[0] + FG_SRCTAB_PRIMARY_BIAS >= nfree[1])
+	if (nfree[0] > 0 && nfree[0] + SRCTAB_PRIMARY_BIAS >= nfree[1])
 		return free_slot[0];
 	if (nfree[1] > 0)
 		return free_slot[1];

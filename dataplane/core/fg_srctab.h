@@ -326,9 +326,7 @@ fg_src_is(const struct fg_src *e, const uint8_t addr[16], uint8_t cls)
 
 	__builtin_memcpy(&a0, addr, 8);
 	__builtin_memcpy(&a1, addr + 8, 8);
-	return __atomic_load_n(&e->addr[0], __ATOMIC_RELAXED) == a0 &&
-	       __atomic_load_n(&e->addr[1], __ATOMIC_RELAXED) == a1 &&
-	       __atomic_load_n(&e->cls, __ATOMIC_RELAXED) == cls;
+	return fg_srctab_key_eq_(e, a0, a1, cls);
 }
 
 /** Whether @p e is blocked at @p now. */
