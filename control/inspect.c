@@ -36,36 +36,6 @@ const char fc_inspect_usage[] =
 "call_id cseq cseq_method via content_length headers}]. Absent: does\n"
 "not apply. 'reason' names why a packet is malformed, or a note.\n";
 
-static int
-link_of(int dlt, enum fg_link *link)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-		*link = FG_LINK_ETH;
-		return 0;
-	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-	case DLT_IPV6:
-#endif
-		*link = FG_LINK_RAW;
-		return 0;
-	case DLT_LINUX_SLL:
-		*link = FG_LINK_SLL;
-		return 0;
-#ifdef DLT_LINUX_SLL2
-	case DLT_LINUX_SLL2:
-		*link = FG_LINK_SLL2;
-		return 0;
-#endif
-	case DLT_NULL:
-	case DLT_LOOP:
-		*link = FG_LINK_NULL;
-		return 0;
-	}
-	return -1;
-}
-
 static const char *
 l4_name(uint8_t p, char *buf, size_t n)
 {
@@ -277,7 +247,8 @@ fc_inspect(int argc, char **argv)
 			fc_err("inspect", "%s: %s", argv[optind], errbuf);
 		goto free_cfg;
 	}
-	if (link_of(pcap_datalink(pc), &link) != 0) {
+	link = fg_link_of_dlt(pcap_datalink(pc));
+	if (link == FG_LINK_COUNT) {
 		fc_err("inspect", "%s: unsupported link type %d (%s)",
 		       argv[optind], pcap_datalink(pc),
 		       pcap_datalink_val_to_name(pcap_datalink(pc)) ?: "?");

@@ -56,6 +56,10 @@ if setup build -Dwerror=true; then
 	run_suite unit-limit ./build/tests/test_limit --tap=-
 	run_suite stress ./build/tests/stress-srctab 2
 	run_suite cli-inspect bash tests/cli/inspect.sh build
+	run_suite dp-offline /usr/bin/python3 tests/dataplane/offline.py \
+		build/dataplane/floodguard "$logs/dp-offline"
+	run_suite dp-inline bash tests/dataplane/inline.sh \
+		build/dataplane/floodguard "$logs/dp-inline"
 else
 	echo "build: FAILED"
 	failed=$((failed + 1))

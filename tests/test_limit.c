@@ -285,6 +285,38 @@ Test(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
 	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_FLOOD_BLOCKED);
 }
 
+/* The parser's own bounds: class malformed, reason sip-hdr-*, port class
+ * sip: by the rules too-many-params, in the sip source's window. */
+Test(decide, parser_header_bounds_are_too_many_params, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt many = pkt(FG_CLASS_SIP, 17, 3, 900);
+	struct fg_pkt ok = pkt(FG_CLASS_SIP, 17, 3, 500);
+	struct fg_pkt noise = pkt(FG_CLASS_MOM, 17, 3, 100);
+	struct fg_now n = fg_now(0, SEC);
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_SIP].win_events = 2;
+	cfg.cls[FG_CLASS_SIP].win_ms = 1000;
+	cfg.cls[FG_CLASS_SIP].block_ms = 1000;
+	many.cls = FG_CLASS_MALFORMED;
+	many.port_cls = FG_CLASS_SIP;
+	many.reason = FG_R_SIP_HDR_TOO_MANY;
+	noise.cls = FG_CLASS_MALFORMED;
+	noise.port_cls = FG_CLASS_MOM;
+	noise.reason = FG_R_SIP_CSEQ_RANGE;
+	table_new(&tab, 1024, 0);
+	cr_assert_eq(fg_decide(&tab, &cfg, &many, &n, false, &st), FG_V_TOO_MANY_PARAMS);
+	many.reason = FG_R_SIP_HDR_LINE_LONG;
+	cr_assert_eq(fg_decide(&tab, &cfg, &many, &n, false, &st), FG_V_TOO_MANY_PARAMS);
+	/* other malformed reasons stay malformed, and keep no state */
+	cr_assert_eq(fg_decide(&tab, &cfg, &noise, &n, false, &st), FG_V_MALFORMED);
+	/* the third event of the sip source's window blocks it */
+	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(fg_srctab_count(&tab), 1);
+}
+
 Test(decide, syn_rate_separately, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;

@@ -48,12 +48,12 @@ too_many(const struct fg_class_limits *l, const struct fg_pkt *p)
 {
 	if (l->max_msg != 0 && p->pl_len > l->max_msg)
 		return true;
+	if (p->reason == FG_R_SIP_HDR_TOO_MANY || p->reason == FG_R_SIP_HDR_LINE_LONG)
+		return true;
 	if (!(p->flags & FG_PF_SIP))
 		return false;
 	return (l->max_headers != 0 && p->sip.headers > l->max_headers) ||
-	       (l->max_hdr_len != 0 && p->sip.max_hdr_len > l->max_hdr_len) ||
-	       p->reason == FG_R_SIP_HDR_TOO_MANY ||
-	       p->reason == FG_R_SIP_HDR_LINE_LONG;
+	       (l->max_hdr_len != 0 && p->sip.max_hdr_len > l->max_hdr_len);
 }
 
 static inline __attribute__((always_inline)) enum fg_verdict
@@ -101,13 +101,30 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	return FG_V_PASS;
 }
 
+/*
+ * The class whose limits and state apply. A SIP message the parser gave
+ * up on for its header count or a header's length is "malformed" to the
+ * classifier but, by the rules, a sender breaking its class's bounds:
+ * too-many-params, counted in that source's window (docs/limits.md).
+ */
+static inline uint8_t
+cls_of(const struct fg_pkt *p)
+{
+	if (__builtin_expect(p->cls == FG_CLASS_MALFORMED, 0) &&
+	    (p->reason == FG_R_SIP_HDR_TOO_MANY || p->reason == FG_R_SIP_HDR_LINE_LONG))
+		return p->port_cls;
+	return p->cls;
+}
+
 /* Verdicts that need no table entry; FG_V_COUNT when one is needed. */
 static inline enum fg_verdict
 pre_verdict(const struct fg_pkt *p, bool allowed)
 {
-	if (p->cls == FG_CLASS_MALFORMED)
+	uint8_t cls = cls_of(p);
+
+	if (cls == FG_CLASS_MALFORMED)
 		return protected_class(p->port_cls) ? FG_V_MALFORMED : FG_V_PASS_OTHER;
-	if (!protected_class(p->cls))
+	if (!protected_class(cls))
 		return FG_V_PASS_OTHER;
 	if (allowed)
 		return FG_V_PASS_ALLOW;
@@ -120,13 +137,13 @@ decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	     const struct units *u, uint64_t h, struct fg_src *e,
 	     struct fg_limit_stats *st)
 {
-	const struct fg_class_limits *l = &cfg->cls[p->cls];
+	const struct fg_class_limits *l = &cfg->cls[cls_of(p)];
 
 	if (e == NULL) {
 		struct fg_src init;
 
 		fresh_entry(u, &init);
-		e = fg_srctab_insert(t, p->src, p->cls, h, &init, now, &st->tab);
+		e = fg_srctab_insert(t, p->src, cls_of(p), h, &init, now, &st->tab);
 		if (e == NULL) {
 			if (!cfg->table_full_pass)
 				return FG_V_TABLE_FULL;
@@ -145,12 +162,13 @@ fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	enum fg_verdict v = pre_verdict(p, allowed);
 
 	if (v == FG_V_COUNT) {
-		uint64_t h = fg_srctab_hash(t, p->src, p->cls);
+		uint8_t cls = cls_of(p);
+		uint64_t h = fg_srctab_hash(t, p->src, cls);
 		struct units u;
 
-		units_of(&cfg->cls[p->cls], now, &u);
+		units_of(&cfg->cls[cls], now, &u);
 		v = decide_entry(t, cfg, p, now, &u, h,
-				 fg_srctab_lookup(t, p->src, p->cls, h), st);
+				 fg_srctab_lookup(t, p->src, cls, h), st);
 	}
 	st->verdict[v]++;
 	return v;
@@ -166,7 +184,7 @@ fg_decide_prepare(const struct fg_srctab *t, const struct fg_pkt *const *pkts,
 	for (uint32_t i = 0; i < n; i++) {
 		bp->v[i] = (uint8_t)pre_verdict(pkts[i], allowed != NULL && allowed[i]);
 		if (bp->v[i] == FG_V_COUNT) {
-			bp->h[i] = fg_srctab_hash(t, pkts[i]->src, pkts[i]->cls);
+			bp->h[i] = fg_srctab_hash(t, pkts[i]->src, cls_of(pkts[i]));
 			fg_srctab_prefetch(t, bp->h[i]);
 		}
 	}
@@ -200,7 +218,7 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	 */
 	for (uint32_t i = 0; i < n; i++)
 		if (bp->v[i] == FG_V_COUNT)
-			e[i] = fg_srctab_lookup(t, pkts[i]->src, pkts[i]->cls, bp->h[i]);
+			e[i] = fg_srctab_lookup(t, pkts[i]->src, cls_of(pkts[i]), bp->h[i]);
 	/* once per burst, not per packet: classes share their limits */
 	units_of(&cfg->cls[FG_CLASS_MOM], now, &u[FG_CLASS_MOM]);
 	units_of(&cfg->cls[FG_CLASS_SIP], now, &u[FG_CLASS_SIP]);
@@ -216,12 +234,13 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 			 * Inserted by an earlier packet of this burst, or its
 			 * entry evicted by one (only inserts evict)? Look again.
 			 */
+			uint8_t cls = cls_of(pkts[i]);
+
 			if (x == NULL || (st->tab.inserted != inserted &&
-					  !fg_src_is(x, pkts[i]->src, pkts[i]->cls)))
-				x = fg_srctab_lookup(t, pkts[i]->src, pkts[i]->cls,
-						     bp->h[i]);
-			v = (uint8_t)decide_entry(t, cfg, pkts[i], now,
-						  &u[pkts[i]->cls], bp->h[i], x, st);
+					  !fg_src_is(x, pkts[i]->src, cls)))
+				x = fg_srctab_lookup(t, pkts[i]->src, cls, bp->h[i]);
+			v = (uint8_t)decide_entry(t, cfg, pkts[i], now, &u[cls],
+						  bp->h[i], x, st);
 		}
 		verdicts[i] = v;
 		st->verdict[v]++;

@@ -60,6 +60,26 @@ fg_classify_cfg_default(struct fg_classify_cfg *cfg)
 	fg_sip_limits_default(&cfg->sip);
 }
 
+enum fg_link
+fg_link_of_dlt(int dlt)
+{
+	switch (dlt) {
+	case 1:                         /* DLT_EN10MB */
+		return FG_LINK_ETH;
+	case 12: case 14: case 101:     /* DLT_RAW (Linux, BSD), LINKTYPE_RAW */
+	case 228: case 229:             /* DLT_IPV4, DLT_IPV6 */
+		return FG_LINK_RAW;
+	case 113:                       /* DLT_LINUX_SLL */
+		return FG_LINK_SLL;
+	case 276:                       /* DLT_LINUX_SLL2 */
+		return FG_LINK_SLL2;
+	case 0: case 108:               /* DLT_NULL, DLT_LOOP */
+		return FG_LINK_NULL;
+	default:
+		return FG_LINK_COUNT;
+	}
+}
+
 int
 fg_classify_cfg_port(struct fg_classify_cfg *cfg, uint8_t proto, uint16_t port,
 		     enum fg_class cls)

@@ -95,6 +95,13 @@ enum fg_link {
 	FG_LINK_COUNT
 };
 
+/**
+ * The framing of a libpcap DLT_ value (pcap_datalink()): 1 Ethernet,
+ * 12/14/101/228/229 raw IP, 113 Linux cooked, 276 cooked v2, 0/108
+ * loopback. @return FG_LINK_COUNT for any other.
+ */
+enum fg_link fg_link_of_dlt(int dlt);
+
 /** Default ports: mom 1270 TCP+UDP, sip 5060 TCP+UDP, sip-tls 5061 TCP. */
 void fg_classify_cfg_default(struct fg_classify_cfg *cfg);
 

@@ -16,6 +16,7 @@
 	X(PASS, "pass", 0)                      /* within every limit */ \
 	X(PASS_OTHER, "pass-other", 0)          /* not protected traffic */ \
 	X(PASS_ALLOW, "pass-allow", 0)          /* allow-listed source */ \
+	X(PASS_RESPONSE, "pass-response", 0)    /* from the protected side: observed */ \
 	X(RATE_PPS, "rate-pps", 1)              /* packets/s bucket empty */ \
 	X(RATE_BPS, "rate-bps", 1)              /* bytes/s bucket empty */ \
 	X(SYN_RATE, "syn-rate", 1)              /* new TCP connections/s */ \

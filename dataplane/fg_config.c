@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration keys as a table: section, key, type, where it lives,
+ * bounds, unit, meaning. Loading, --print-config and the key list in
+ * docs/config.md all come from this one table.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cfgfile.h>
+
+#include "fg_config.h"
+
+enum fg_ktype {
+	FG_K_UINT = 0,   /**< unsigned integer of size `size` */
+	FG_K_MODE,
+	FG_K_WHEN_FULL,  /**< drop | pass */
+	FG_K_STR,
+	FG_K_PORTS,      /**< comma-separated ports of class `arg`, proto `arg2` */
+	FG_K_PREFIXES,   /**< comma-separated prefixes */
+	FG_K_COUNT
+};
+
+struct fg_key {
+	const char *section;
+	const char *name;
+	enum fg_ktype type;
+	size_t off;
+	uint16_t size;
+	uint8_t arg, arg2;
+	uint64_t min, max;
+	const char *unit;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct fg_config, f)
+#define SZ(f) sizeof(((struct fg_config *)0)->f)
+#define U(sec, key, f, lo, hi, unit, help) \
+	{ sec, key, FG_K_UINT, OFF(f), SZ(f), 0, 0, lo, hi, unit, help }
+#define LIM(sec, c, key, f, hi, unit, help) \
+	U(sec, key, limits.cls[c].f, 0, hi, unit, help)
+#define CLASS_KEYS(sec, c) \
+	LIM(sec, c, "pps", pps.rate, FG_RATE_MAX, "packets/s", \
+	    "per-source packet rate; 0: off"), \
+	LIM(sec, c, "pps_burst", pps.burst, 1ull << 62, "packets", \
+	    "packets a source may send at once above the rate"), \
+	LIM(sec, c, "bps", bps.rate, FG_RATE_MAX, "bytes/s", \
+	    "per-source byte rate (IP length); 0: off"), \
+	LIM(sec, c, "bps_burst", bps.burst, 1ull << 62, "bytes", \
+	    "byte burst; at least 65535 when bps is set"), \
+	LIM(sec, c, "syn", syn.rate, FG_RATE_MAX, "SYN/s", \
+	    "new TCP connections per second per source; 0: off"), \
+	LIM(sec, c, "syn_burst", syn.burst, 1ull << 62, "SYN", "SYN burst"), \
+	LIM(sec, c, "window_events", win_events, UINT32_MAX, "events", \
+	    "more than this many events (UDP datagrams, TCP segments with " \
+	    "payload) in window_ms blocks the source; 0: off"), \
+	LIM(sec, c, "window_ms", win_ms, 0x7fffffff, "ms", "the flood rule's window"), \
+	LIM(sec, c, "block_ms", block_ms, UINT32_MAX, "ms", \
+	    "how long a flooding source stays blocked"), \
+	LIM(sec, c, "max_msg", max_msg, UINT32_MAX, "bytes", \
+	    "largest L4 payload; larger: too-many-params; 0: off")
+
+static const struct fg_key fg_keys[] = {
+	{ "dataplane", "mode", FG_K_MODE, OFF(mode), SZ(mode), 0, 0, 0, 0, "",
+	  "inline | host | offline (--mode overrides)" },
+	U("dataplane", "ext_port", ext_port, 0, 1023, "port id",
+	  "inline: DPDK port facing the outside"),
+	U("dataplane", "int_port", int_port, 0, 1023, "port id",
+	  "inline: DPDK port facing the protected servers"),
+	U("dataplane", "queues", queues, 1, 64, "queues",
+	  "RX and TX queues per port; RSS spreads sources over them"),
+	U("dataplane", "rx_desc", rx_desc, 64, 16384, "descriptors", "RX ring size"),
+	U("dataplane", "tx_desc", tx_desc, 64, 16384, "descriptors", "TX ring size"),
+	U("dataplane", "mbufs", mbufs, 1023, 1u << 24, "mbufs", "packet buffer pool size"),
+	U("dataplane", "stats_interval", stats_interval, 0, 86400, "s",
+	  "log a counters line this often; 0: off"),
+	{ "dataplane", "exception", FG_K_STR, OFF(exception), SZ(exception), 0, 0, 0, 0,
+	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)" },
+	U("table", "sources", table.sources, 1, 1u << 27, "sources",
+	  "sources to track (the table gets 1.5 slots each, rounded up to a power of 2)"),
+	U("table", "idle_ms", table.idle_ms, 1, UINT32_MAX, "ms",
+	  "an entry idle this long may be reused or aged out"),
+	U("table", "established", table.established, 1, UINT16_MAX, "packets",
+	  "packets passed after which a source is never evicted"),
+	{ "table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), SZ(table_full_pass),
+	  0, 0, 0, 0, "", "drop | pass: a new source that finds no slot" },
+	{ "protect", "prefixes", FG_K_PREFIXES, OFF(prefix), 0, 0, 0, 0, 0, "prefixes",
+	  "the protected servers (host, offline): dst inside = to a server, "
+	  "src inside = a response; empty: every packet is to a server" },
+	CLASS_KEYS("mom", FG_CLASS_MOM),
+	{ "mom", "tcp_ports", FG_K_PORTS, 0, 0, FG_CLASS_MOM, 6, 0, 0, "ports",
+	  "TCP ports of agent traffic" },
+	{ "mom", "udp_ports", FG_K_PORTS, 0, 0, FG_CLASS_MOM, 17, 0, 0, "ports",
+	  "UDP ports of agent traffic" },
+	CLASS_KEYS("sip", FG_CLASS_SIP),
+	LIM("sip", FG_CLASS_SIP, "max_headers", max_headers, 1024, "headers",
+	    "header fields per message; more: too-many-params"),
+	LIM("sip", FG_CLASS_SIP, "max_header_len", max_hdr_len, 8192, "bytes",
+	    "bytes of one header field; longer: too-many-params"),
+	{ "sip", "tcp_ports", FG_K_PORTS, 0, 0, FG_CLASS_SIP, 6, 0, 0, "ports",
+	  "TCP ports of SIP" },
+	{ "sip", "udp_ports", FG_K_PORTS, 0, 0, FG_CLASS_SIP, 17, 0, 0, "ports",
+	  "UDP ports of SIP" },
+	CLASS_KEYS("sip-tls", FG_CLASS_SIP_TLS),
+	{ "sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, FG_CLASS_SIP_TLS, 6, 0, 0, "ports",
+	  "TCP ports of SIP over TLS (not inspected past L4)" },
+};
+
+#define FG_NKEYS (sizeof(fg_keys) / sizeof(fg_keys[0]))
+
+static const char *const mode_names[FG_MODE_COUNT] = { "inline", "host", "offline" };
+
+const char *
+fg_mode_name(enum fg_mode m)
+{
+	return (unsigned int)m < FG_MODE_COUNT ? mode_names[m] : "?";
+}
+
+void
+fg_config_default(struct fg_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = FG_MODE_INLINE;
+	c->ext_port = 0;
+	c->int_port = 1;
+	c->queues = 1;
+	c->rx_desc = 1024;
+	c->tx_desc = 1024;
+	c->mbufs = 16383;
+	c->stats_interval = 10;
+	snprintf(c->exception, sizeof(c->exception), "net_tap0,iface=fg0");
+	fg_srctab_params_default(&c->table);
+	fg_limit_cfg_default(&c->limits);
+	c->table_full_pass = c->limits.table_full_pass;
+	fg_classify_cfg_default(&c->classify);
+}
+
+static int
+fail(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+fg_prefix_parse(const char *s, struct fg_prefix *p)
+{
+	char buf[64], *slash, *end;
+	unsigned long len;
+	struct in_addr a4;
+	bool v4;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash++ = '\0';
+	memset(p, 0, sizeof(*p));
+	v4 = inet_pton(AF_INET, buf, &a4) == 1;
+	if (v4) {
+		p->addr[10] = p->addr[11] = 0xff;
+		memcpy(p->addr + 12, &a4, 4);
+	} else if (inet_pton(AF_INET6, buf, p->addr) != 1) {
+		return -1;
+	}
+	len = v4 ? 32 : 128;
+	if (slash != NULL) {
+		errno = 0;
+		len = strtoul(slash, &end, 10);
+		if (errno != 0 || end == slash || *end != '\0' || len > (v4 ? 32u : 128u))
+			return -1;
+	}
+	p->len = (uint8_t)(v4 ? len + 96 : len);
+	/* host bits must be zero: "10.0.0.1/8" is a typo, not a prefix */
+	for (unsigned int i = p->len; i < 128; i++)
+		if (p->addr[i / 8] & (0x80 >> (i % 8)))
+			return -1;
+	return 0;
+}
+
+static bool
+prefix_has(const struct fg_prefix *p, const uint8_t a[16])
+{
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (memcmp(p->addr, a, full) != 0)
+		return false;
+	return rest == 0 || ((p->addr[full] ^ a[full]) & (0xff00 >> rest)) == 0;
+}
+
+bool
+fg_config_protected(const struct fg_config *c, const uint8_t addr[16])
+{
+	for (uint32_t i = 0; i < c->nprefix; i++)
+		if (prefix_has(&c->prefix[i], addr))
+			return true;
+	return false;
+}
+
+static void
+prefix_print(const struct fg_prefix *p, FILE *f)
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+	char buf[INET6_ADDRSTRLEN];
+
+	if (p->len >= 96 && memcmp(p->addr, v4map, 12) == 0) {
+		inet_ntop(AF_INET, p->addr + 12, buf, sizeof(buf));
+		fprintf(f, "%s/%u", buf, p->len - 96u);
+	} else {
+		inet_ntop(AF_INET6, p->addr, buf, sizeof(buf));
+		fprintf(f, "%s/%u", buf, p->len);
+	}
+}
+
+/* Split a comma-separated list; calls @p one for each trimmed item. */
+static int
+each_item(const char *value, int (*one)(struct fg_config *, const struct fg_key *,
+					 const char *, char *, size_t),
+	  struct fg_config *c, const struct fg_key *k, char *err, size_t errlen)
+{
+	char buf[CFG_VALUE_LEN], *save = NULL, *tok;
+
+	if (strlen(value) >= sizeof(buf))
+		return fail(err, errlen, "[%s] %s: value longer than %d bytes",
+			    k->section, k->name, CFG_VALUE_LEN - 1);
+	strcpy(buf, value);
+	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", \t", &save))
+		if (one(c, k, tok, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+one_port(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
+	 size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(tok, &end, 10);
+	if (errno != 0 || *end != '\0' || end == tok || v == 0 || v > 65535)
+		return fail(err, errlen, "[%s] %s: '%s' is not a port (1-65535)",
+			    k->section, k->name, tok);
+	if (fg_classify_cfg_port(&c->classify, k->arg2, (uint16_t)v, k->arg) != 0)
+		return fail(err, errlen, "[%s] %s: port %lu cannot carry this class",
+			    k->section, k->name, v);
+	return 0;
+}
+
+static int
+one_prefix(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
+	   size_t errlen)
+{
+	if (c->nprefix == FG_PREFIX_MAX)
+		return fail(err, errlen, "[%s] %s: more than %d prefixes", k->section,
+			    k->name, FG_PREFIX_MAX);
+	if (fg_prefix_parse(tok, &c->prefix[c->nprefix]) != 0)
+		return fail(err, errlen, "[%s] %s: '%s' is not an address or prefix "
+			    "(a.b.c.d/n or x:y::/n, host bits zero)", k->section, k->name, tok);
+	c->nprefix++;
+	return 0;
+}
+
+static int
+set_uint(struct fg_config *c, const struct fg_key *k, const char *value, char *err,
+	 size_t errlen)
+{
+	uint8_t *p = (uint8_t *)c + k->off;
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(value, &end, 0);
+	if (value[0] == '-' || errno != 0 || end == value || *end != '\0')
+		return fail(err, errlen, "[%s] %s: '%s' is not a number", k->section,
+			    k->name, value);
+	if (v < k->min || v > k->max)
+		return fail(err, errlen, "[%s] %s: %llu is out of range %" PRIu64 "..%"
+			    PRIu64 " %s", k->section, k->name, v, k->min, k->max, k->unit);
+	switch (k->size) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: { uint64_t x = v; memcpy(p, &x, 8); break; }
+	}
+	return 0;
+}
+
+static uint64_t
+get_uint(const struct fg_config *c, const struct fg_key *k)
+{
+	const uint8_t *p = (const uint8_t *)c + k->off;
+	uint16_t x16;
+	uint32_t x32;
+	uint64_t x64;
+
+	switch (k->size) {
+	case 1: return *p;
+	case 2: memcpy(&x16, p, 2); return x16;
+	case 4: memcpy(&x32, p, 4); return x32;
+	default: memcpy(&x64, p, 8); return x64;
+	}
+}
+
+static const struct fg_key *
+find_key(const char *section, const char *key, bool *section_known)
+{
+	*section_known = false;
+	for (size_t i = 0; i < FG_NKEYS; i++) {
+		if (strcmp(fg_keys[i].section, section) != 0)
+			continue;
+		*section_known = true;
+		if (strcmp(fg_keys[i].name, key) == 0)
+			return &fg_keys[i];
+	}
+	return NULL;
+}
+
+int
+fg_config_set(struct fg_config *c, const char *section, const char *key,
+	      const char *value, char *err, size_t errlen)
+{
+	bool known;
+	const struct fg_key *k = find_key(section, key, &known);
+
+	if (k == NULL)
+		return known ? fail(err, errlen, "[%s] %s: unknown key", section, key)
+			     : fail(err, errlen, "[%s]: unknown section", section);
+	switch (k->type) {
+	case FG_K_UINT:
+		return set_uint(c, k, value, err, errlen);
+	case FG_K_MODE:
+		for (int m = 0; m < FG_MODE_COUNT; m++)
+			if (strcmp(value, mode_names[m]) == 0) {
+				c->mode = (enum fg_mode)m;
+				return 0;
+			}
+		return fail(err, errlen, "[%s] %s: '%s' is not inline, host or offline",
+			    section, key, value);
+	case FG_K_WHEN_FULL:
+		if (strcmp(value, "drop") == 0 || strcmp(value, "pass") == 0) {
+			c->table_full_pass = value[0] == 'p';
+			return 0;
+		}
+		return fail(err, errlen, "[%s] %s: '%s' is not drop or pass", section,
+			    key, value);
+	case FG_K_STR:
+		if (strlen(value) >= k->size)
+			return fail(err, errlen, "[%s] %s: longer than %u bytes", section,
+				    key, k->size - 1u);
+		strcpy((char *)c + k->off, value);
+		return 0;
+	case FG_K_PORTS: {
+		uint8_t *tab = k->arg2 == 6 ? c->classify.tcp : c->classify.udp;
+
+		/* the key names every port of its class: forget the old ones */
+		for (unsigned int p = 0; p < 65536; p++)
+			if (tab[p] == k->arg)
+				tab[p] = FG_CLASS_OTHER;
+		return each_item(value, one_port, c, k, err, errlen);
+	}
+	case FG_K_PREFIXES:
+		c->nprefix = 0;
+		return each_item(value, one_prefix, c, k, err, errlen);
+	default:
+		return fail(err, errlen, "[%s] %s: bad key type", section, key);
+	}
+}
+
+int
+fg_config_load(struct fg_config *c, const char *path, char *err, size_t errlen)
+{
+	struct rte_cfgfile *f;
+	int nsec, rc = -1;
+	char **secs = NULL;
+
+	f = rte_cfgfile_load(path, CFG_FLAG_EMPTY_VALUES);
+	if (f == NULL)
+		return fail(err, errlen, "%s: cannot read it, or it is not an INI file "
+			    "(sections [name], lines key = value)", path);
+	nsec = rte_cfgfile_num_sections(f, NULL, 0);
+	secs = calloc((size_t)nsec + 1, sizeof(*secs));
+	if (secs == NULL)
+		goto close_file;
+	for (int i = 0; i < nsec; i++) {
+		secs[i] = malloc(CFG_NAME_LEN);
+		if (secs[i] == NULL)
+			goto free_secs;
+	}
+	rte_cfgfile_sections(f, secs, nsec);
+	for (int i = 0; i < nsec; i++) {
+		int n = rte_cfgfile_section_num_entries(f, secs[i]);
+		struct rte_cfgfile_entry *e = calloc((size_t)n + 1, sizeof(*e));
+
+		if (e == NULL)
+			goto free_secs;
+		rte_cfgfile_section_entries(f, secs[i], e, n);
+		for (int j = 0; j < n; j++) {
+			char msg[512];
+
+			if (fg_config_set(c, secs[i], e[j].name, e[j].value, msg,
+					  sizeof(msg)) != 0) {
+				fail(err, errlen, "%s: %s", path, msg);
+				free(e);
+				goto free_secs;
+			}
+		}
+		free(e);
+	}
+	rc = 0;
+free_secs:
+	for (int i = 0; i < nsec; i++)
+		free(secs[i]);
+	free(secs);
+close_file:
+	rte_cfgfile_close(f);
+	if (rc != 0 && err[0] == '\0')
+		fail(err, errlen, "%s: out of memory", path);
+	return rc;
+}
+
+int
+fg_config_finish(struct fg_config *c, char *err, size_t errlen)
+{
+	static const char *const sec[FG_CLASS_COUNT] = {
+		[FG_CLASS_MOM] = "mom", [FG_CLASS_SIP] = "sip", [FG_CLASS_SIP_TLS] = "sip-tls",
+	};
+	static const char *const key[][2] = {
+		{ "pps", "pps_burst" }, { "bps", "bps_burst" }, { "syn", "syn_burst" },
+		{ "window", "window_ms/block_ms" },
+	};
+
+	for (unsigned int cls = FG_CLASS_MOM; cls <= FG_CLASS_SIP_TLS; cls++) {
+		const char *field, *why;
+
+		if (fg_class_limits_check(&c->limits.cls[cls], &field, &why) == 0)
+			continue;
+		for (size_t i = 0; i < sizeof(key) / sizeof(key[0]); i++)
+			if (strncmp(field, key[i][0], strlen(key[i][0])) == 0)
+				return fail(err, errlen, "[%s] %s: %s", sec[cls],
+					    strcmp(field, "block") == 0 ? "block_ms" :
+					    strcmp(field, "window") == 0 ? "window_ms" :
+					    key[i][1], why);
+		return fail(err, errlen, "[%s] %s: %s", sec[cls], field, why);
+	}
+	/* the parser stops where the limit would drop anyway */
+	{
+		const struct fg_class_limits *sip = &c->limits.cls[FG_CLASS_SIP];
+
+		c->classify.sip.max_headers = sip->max_headers != 0 ?
+			sip->max_headers : FG_SIP_DEF_MAX_HEADERS;
+		c->classify.sip.max_line = sip->max_hdr_len != 0 ?
+			sip->max_hdr_len : FG_SIP_DEF_MAX_LINE;
+	}
+	c->limits.table_full_pass = c->table_full_pass;
+	if (c->mode == FG_MODE_INLINE && c->ext_port == c->int_port)
+		return fail(err, errlen, "[dataplane] int_port: same port as ext_port (%u)",
+			    c->ext_port);
+	return 0;
+}
+
+static void
+print_ports(const struct fg_config *c, const struct fg_key *k, FILE *f)
+{
+	const uint8_t *tab = k->arg2 == 6 ? c->classify.tcp : c->classify.udp;
+	const char *sep = "";
+
+	for (unsigned int p = 1; p < 65536; p++)
+		if (tab[p] == k->arg) {
+			fprintf(f, "%s%u", sep, p);
+			sep = ", ";
+		}
+}
+
+static void
+print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
+{
+	switch (k->type) {
+	case FG_K_UINT:
+		fprintf(f, "%" PRIu64, get_uint(c, k));
+		break;
+	case FG_K_MODE:
+		fputs(fg_mode_name(c->mode), f);
+		break;
+	case FG_K_WHEN_FULL:
+		fputs(c->table_full_pass ? "pass" : "drop", f);
+		break;
+	case FG_K_STR:
+		fputs((const char *)c + k->off, f);
+		break;
+	case FG_K_PORTS:
+		print_ports(c, k, f);
+		break;
+	case FG_K_PREFIXES:
+		for (uint32_t i = 0; i < c->nprefix; i++) {
+			if (i != 0)
+				fputs(", ", f);
+			prefix_print(&c->prefix[i], f);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void
+fg_config_print(const struct fg_config *c, FILE *f)
+{
+	const char *sec = "";
+
+	for (size_t i = 0; i < FG_NKEYS; i++) {
+		const struct fg_key *k = &fg_keys[i];
+
+		if (strcmp(sec, k->section) != 0) {
+			fprintf(f, "%s[%s]\n", i == 0 ? "" : "\n", k->section);
+			sec = k->section;
+		}
+		fprintf(f, "%s = ", k->name);
+		print_value(c, k, f);
+		fputc('\n', f);
+	}
+}
+
+void
+fg_config_print_keys(FILE *f)
+{
+	struct fg_config *def = malloc(sizeof(*def));
+
+	if (def == NULL)
+		return;
+	fg_config_default(def);
+	fprintf(f, "| section | key | unit | default | meaning |\n"
+		"| --- | --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < FG_NKEYS; i++) {
+		const struct fg_key *k = &fg_keys[i];
+
+		fprintf(f, "| %s | `%s` | %s | ", k->section, k->name, k->unit);
+		print_value(def, k, f);
+		fprintf(f, " | %s |\n", k->help);
+	}
+	free(def);
+}

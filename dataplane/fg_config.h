@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_CONFIG_H
+#define FG_CONFIG_H
+
+/**
+ * @file
+ * floodguard's configuration: defaults, the INI file (read with DPDK's
+ * rte_cfgfile), checks. Every key is one row of a table (fg_config.c)
+ * that also prints the effective configuration and docs/config.md's key
+ * list is tested against it. Errors name the section and the key.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fg_decide.h"
+#include "fg_parse.h"
+#include "fg_srctab.h"
+
+enum fg_mode {
+	FG_MODE_INLINE = 0,   /**< two ports, a bump in the wire */
+	FG_MODE_HOST,         /**< one port, allowed traffic to an exception port */
+	FG_MODE_OFFLINE,      /**< capture in, capture out, capture's clock */
+	FG_MODE_COUNT
+};
+
+#define FG_PREFIX_MAX 64
+
+/** An address prefix; IPv4 ones are mapped (len counts the 96 bits of ::ffff:0:0/96). */
+struct fg_prefix {
+	uint8_t addr[16];
+	uint8_t len;
+};
+
+struct fg_config {
+	/* [dataplane]: how it runs */
+	enum fg_mode mode;
+	uint16_t ext_port;          /**< inline: the outside */
+	uint16_t int_port;          /**< inline: the protected side */
+	uint16_t queues;            /**< RX and TX queues per port (RSS) */
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint32_t mbufs;             /**< mbufs in the pool */
+	uint32_t stats_interval;    /**< s between log lines of counters; 0: off */
+	char exception[256];        /**< host: vdev of the exception port */
+	/* [table] */
+	struct fg_srctab_params table;
+	bool table_full_pass;
+	/* [protect]: direction in host and offline mode */
+	uint32_t nprefix;
+	struct fg_prefix prefix[FG_PREFIX_MAX];
+	/* [mom], [sip], [sip-tls]: the core's settings */
+	struct fg_limit_cfg limits;
+	struct fg_classify_cfg classify;   /**< 128 KiB: allocate fg_config */
+};
+
+/** Defaults: everything docs/config.md says. */
+void fg_config_default(struct fg_config *c);
+
+/**
+ * Read an INI file over @p c (keys not in the file keep their value).
+ * @return 0, or -1 with a message naming the file, the section, the key
+ * and the problem in @p err.
+ */
+int fg_config_load(struct fg_config *c, const char *path, char *err, size_t errlen);
+
+/** Set one key ("section", "key", "value"): the file and --set use this. */
+int fg_config_set(struct fg_config *c, const char *section, const char *key,
+		  const char *value, char *err, size_t errlen);
+
+/**
+ * After loading: derive what follows from the keys (the SIP parser's
+ * bounds, the table-full policy) and check across keys (each class's
+ * limits, the ports of the mode). @return 0 or -1 with @p err.
+ */
+int fg_config_finish(struct fg_config *c, char *err, size_t errlen);
+
+/** Print the effective configuration as an INI file that loads back. */
+void fg_config_print(const struct fg_config *c, FILE *f);
+
+/** Print the key table (section, key, unit, default, meaning) as Markdown. */
+void fg_config_print_keys(FILE *f);
+
+/** "inline", "host", "offline". */
+const char *fg_mode_name(enum fg_mode m);
+
+/** Whether @p addr (16 bytes, IPv4 mapped) is inside a [protect] prefix. */
+bool fg_config_protected(const struct fg_config *c, const uint8_t addr[16]);
+
+/** Parse "a.b.c.d[/n]" or "x::y[/n]" into @p p. @return 0 or -1. */
+int fg_prefix_parse(const char *s, struct fg_prefix *p);
+
+#endif /* FG_CONFIG_H */

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Ports, the burst loop, ageing, counters. */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_random.h>
+
+#include "fg_dp.h"
+
+int fg_logtype;
+
+void
+fg_dp_clock_init(struct fg_dp *dp)
+{
+	dp->ns_mult = (uint64_t)(((unsigned __int128)FG_NS_PER_S << 32) / rte_get_tsc_hz());
+}
+
+int
+fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
+{
+	struct fg_srctab_params tp = cfg->table;
+	size_t len;
+	int rc;
+
+	/* placement leaves slots free (first eviction at ~65 % full,
+	 * docs/limits.md): 1.5 slots per source wanted */
+	tp.sources = cfg->table.sources + cfg->table.sources / 2;
+	len = fg_srctab_mem_size(tp.sources);
+
+	dp->cfg = cfg;
+	if (len == 0) {
+		FG_LOG(ERR, "%s(): [table] sources %u: too many", __func__,
+		       cfg->table.sources);
+		return -EINVAL;
+	}
+	dp->tab_mem = rte_zmalloc_socket("fg_srctab", len, RTE_CACHE_LINE_SIZE, socket);
+	if (dp->tab_mem == NULL) {
+		FG_LOG(ERR, "%s(): no memory for the source table (%zu MiB for %u "
+		       "sources): reserve more hugepages or lower [table] sources",
+		       __func__, len >> 20, cfg->table.sources);
+		return -ENOMEM;
+	}
+	if (tp.seed == 0)
+		tp.seed = rte_rdtsc() * 0x9e3779b97f4a7c15ull ^ (uint64_t)rte_rand();
+	rc = fg_srctab_init(&dp->tab, &tp, dp->tab_mem, len, now_ns);
+	if (rc != 0) {
+		FG_LOG(ERR, "%s(): fg_srctab_init (errno=%i): %s", __func__, -rc,
+		       strerror(-rc));
+		rte_free(dp->tab_mem);
+		dp->tab_mem = NULL;
+		return rc;
+	}
+	FG_LOG(INFO, "source table: %" PRIu64 " slots for %u sources, %zu MiB",
+	       fg_srctab_slots(&dp->tab), cfg->table.sources, len >> 20);
+	return 0;
+}
+
+int
+fg_port_start(struct fg_dp *dp, uint16_t port, uint16_t nrxq, uint16_t ntxq,
+	      bool timestamps)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nrx = dp->cfg->rx_desc, ntx = dp->cfg->tx_desc;
+	int socket = rte_eth_dev_socket_id(port), rc;
+
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	rc = rte_eth_dev_info_get(port, &info);
+	if (rc != 0)
+		goto fail;
+	if (nrxq > info.max_rx_queues || ntxq > info.max_tx_queues) {
+		FG_LOG(ERR, "port %u: %u RX / %u TX queues wanted, the device has %u / %u",
+		       port, nrxq, ntxq, info.max_rx_queues, info.max_tx_queues);
+		return -EINVAL;
+	}
+	if (nrxq > 1) {
+		/* spread sources over queues by addresses (and ports where the
+		 * NIC can); one source may still land on several queues:
+		 * the table is shared, so its limits hold across them */
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
+			RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	}
+	if (timestamps && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	rc = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
+	if (rc != 0)
+		goto fail;
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nrx, &ntx);
+	if (rc != 0)
+		goto fail;
+	for (uint16_t q = 0; q < nrxq; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, nrx, (unsigned int)socket, NULL, dp->pool);
+		if (rc != 0)
+			goto fail;
+	}
+	for (uint16_t q = 0; q < ntxq; q++) {
+		rc = rte_eth_tx_queue_setup(port, q, ntx, (unsigned int)socket, NULL);
+		if (rc != 0)
+			goto fail;
+	}
+	rc = rte_eth_dev_start(port);
+	if (rc != 0)
+		goto fail;
+	/* a bump in the wire forwards frames for any MAC */
+	rc = rte_eth_promiscuous_enable(port);
+	if (rc != 0 && rc != -ENOTSUP)
+		FG_LOG(WARNING, "port %u: promiscuous mode (errno=%i): %s", port, -rc,
+		       rte_strerror(-rc));
+	dp->ports[dp->nb_ports++] = port;
+	FG_LOG(INFO, "port %u (%s): %u RX, %u TX queues, %u/%u descriptors", port,
+	       info.driver_name, nrxq, ntxq, nrx, ntx);
+	return 0;
+fail:
+	FG_LOG(ERR, "%s(): port %u (errno=%i): %s", __func__, port, -rc, rte_strerror(-rc));
+	return rc;
+}
+
+/* Direction of one packet when the queue says "by prefix". */
+static inline enum fg_dir
+dir_of(const struct fg_config *cfg, const struct fg_pkt *p)
+{
+	if (cfg->nprefix == 0 || p->ipv == 0)
+		return FG_DIR_DECIDE;
+	if (fg_config_protected(cfg, p->dst))
+		return FG_DIR_DECIDE;
+	if (fg_config_protected(cfg, p->src))
+		return FG_DIR_RESPONSE;
+	return FG_DIR_DECIDE;   /* neither: classes decide (mostly pass-other) */
+}
+
+void
+fg_dp_decide(struct fg_dp *dp, struct fg_lcore *lc, struct rte_mbuf **m, uint16_t n,
+	     enum fg_dir dir, const struct fg_now *now, struct fg_pkt *pk,
+	     uint8_t *verdicts)
+{
+	const struct fg_config *cfg = dp->cfg;
+	struct fg_counters *c = &lc->cnt;
+	const struct fg_pkt *dec[FG_BURST];
+	uint8_t idx[FG_BURST], dv[FG_BURST];
+	uint16_t nd = 0;
+
+	for (uint16_t i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *data = rte_pktmbuf_mtod(m[i], const uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m[i]);
+
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(m[i + 4], void *));
+		if (unlikely(m[i]->nb_segs > 1)) {
+			len = RTE_MIN(rte_pktmbuf_pkt_len(m[i]), (uint32_t)sizeof(lc->linbuf));
+			data = rte_pktmbuf_read(m[i], 0, len, lc->linbuf);
+		}
+		if (likely(dp->link == FG_LINK_ETH))
+			fg_parse_eth(&cfg->classify, data, len, &pk[i]);
+		else
+			fg_parse(&cfg->classify, dp->link, data, len, &pk[i]);
+		fg_parse_count(&c->parse, &pk[i]);
+		if (dir == FG_DIR_RESPONSE ||
+		    (dir == FG_DIR_BY_PREFIX && dir_of(cfg, &pk[i]) == FG_DIR_RESPONSE)) {
+			verdicts[i] = FG_V_PASS_RESPONSE;
+			c->lim.verdict[FG_V_PASS_RESPONSE]++;
+		} else {
+			idx[nd] = (uint8_t)i;
+			dec[nd++] = &pk[i];
+		}
+	}
+	c->rx += n;
+	if (nd == 0)
+		return;
+	fg_decide_burst(&dp->tab, &cfg->limits, dec, nd, now, NULL, dv, &c->lim);
+	for (uint16_t j = 0; j < nd; j++)
+		verdicts[idx[j]] = dv[j];
+}
+
+static inline void
+send_or_free(struct fg_counters *c, const struct fg_rxq *q, struct rte_mbuf **pass,
+	     uint16_t npass)
+{
+	uint16_t sent = rte_eth_tx_burst(q->tx_port, q->tx_queue, pass, npass);
+
+	c->tx += sent;
+	if (unlikely(sent < npass)) {
+		c->tx_full[q->tx_port] += npass - sent;
+		rte_pktmbuf_free_bulk(pass + sent, npass - sent);
+	}
+}
+
+int
+fg_worker(void *arg)
+{
+	struct fg_dp *dp = arg;
+	struct fg_lcore *lc = &dp->lc[rte_lcore_id()];
+	struct rte_mbuf *m[FG_BURST], *pass[FG_BURST], *drop[FG_BURST];
+	struct fg_pkt pk[FG_BURST];
+	uint8_t v[FG_BURST];
+
+	FG_LOG(INFO, "worker on lcore %u polls %u queues", rte_lcore_id(), lc->nb_rxq);
+	while (!dp->quit) {
+		for (uint16_t qi = 0; qi < lc->nb_rxq; qi++) {
+			const struct fg_rxq *q = &lc->rxq[qi];
+			uint16_t n = rte_eth_rx_burst(q->port, q->queue, m, FG_BURST);
+			uint16_t np = 0, nd = 0;
+			struct fg_now now;
+
+			if (n == 0)
+				continue;
+			now = fg_now(dp->tab.epoch, fg_clock_ns(dp));
+			fg_dp_decide(dp, lc, m, n, (enum fg_dir)q->dir, &now, pk, v);
+			for (uint16_t i = 0; i < n; i++) {
+				if (fg_verdict_drops(v[i]))
+					drop[nd++] = m[i];
+				else
+					pass[np++] = m[i];
+			}
+			if (nd != 0)
+				rte_pktmbuf_free_bulk(drop, nd);
+			if (np != 0)
+				send_or_free(&lc->cnt, q, pass, np);
+		}
+	}
+	return 0;
+}
+
+void
+fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets)
+{
+	struct fg_now now = fg_now(dp->tab.epoch, now_ns);
+	uint32_t nb = dp->tab.mask + 1;
+
+	if (buckets > nb)
+		buckets = nb;
+	fg_srctab_age(&dp->tab, dp->age_next, buckets, &now, &dp->hk);
+	dp->age_next = (dp->age_next + buckets) & dp->tab.mask;
+}
+
+static void
+add_u64(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+void
+fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum)
+{
+	unsigned int l;
+
+	memset(sum, 0, sizeof(*sum));
+	RTE_LCORE_FOREACH(l) {
+		const struct fg_counters *c = &dp->lc[l].cnt;
+
+		/* every field is a uint64_t: add them word by word */
+		_Static_assert(sizeof(struct fg_counters) % sizeof(uint64_t) == 0,
+			       "counters are 64-bit words");
+		add_u64((uint64_t *)sum, (const uint64_t *)c,
+			offsetof(struct fg_counters, lim) / sizeof(uint64_t));
+		add_u64(sum->lim.verdict, c->lim.verdict, FG_V_COUNT);
+		sum->lim.blocks += c->lim.blocks;
+		sum->lim.untracked += c->lim.untracked;
+		add_u64((uint64_t *)&sum->lim.tab, (const uint64_t *)&c->lim.tab,
+			sizeof(c->lim.tab) / sizeof(uint64_t));
+	}
+	sum->lim.tab.aged += dp->hk.aged;
+}
+
+uint64_t
+fg_counters_passed(const struct fg_counters *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (!fg_verdict_drops(v))
+			n += c->lim.verdict[v];
+	return n;
+}
+
+uint64_t
+fg_counters_dropped(const struct fg_counters *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (fg_verdict_drops(v))
+			n += c->lim.verdict[v];
+	return n;
+}
+
+void
+fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),
+	   void *arg)
+{
+	const struct fg_srctab *t = &dp->tab;
+
+	if (dp->tab_mem == NULL)
+		return;
+	/* racy against the workers (a reader's view, for reports and
+	 * telemetry): an entry may change while fn reads it */
+	for (uint64_t b = 0; b <= t->mask; b++)
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			if (__atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0)
+				fn(&t->src[b * FG_SRCTAB_SLOTS + i], arg);
+}

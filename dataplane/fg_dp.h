@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_DP_H
+#define FG_DP_H
+
+/**
+ * @file
+ * The DPDK data plane: ports, the per-lcore burst loop, the clock, the
+ * counters. Run to completion on each worker lcore:
+ *   RX burst -> classify (fg_parse) -> decide (fg_decide_burst: hashes,
+ *   prefetches, lookups, verdicts) -> TX burst of the passed / free the rest.
+ * Each worker writes only its own struct fg_lcore; readers (the main
+ * lcore, telemetry, the final report) sum them.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "fg_config.h"
+#include "fg_decide.h"
+#include "fg_parse.h"
+
+#define FG_BURST 32
+#define FG_MAX_PORTS 8          /**< DPDK port ids the data plane may use */
+#define FG_MAX_RXQ 16           /**< RX queues one worker polls */
+
+extern int fg_logtype;
+#define FG_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, fg_logtype, "floodguard: " fmt "\n", ## __VA_ARGS__)
+
+/** What the rules do with the packets of an RX queue. */
+enum fg_dir {
+	FG_DIR_DECIDE = 0,   /**< towards the protected servers: the rules apply */
+	FG_DIR_RESPONSE,     /**< from the protected side: observed, passed */
+	FG_DIR_BY_PREFIX,    /**< per packet, by [protect] prefixes (host, offline) */
+	FG_DIR_COUNT
+};
+
+struct fg_rxq {
+	uint16_t port, queue;
+	uint16_t tx_port, tx_queue;   /**< where passed packets go */
+	uint8_t dir;                  /**< enum fg_dir */
+};
+
+/** One lcore's counters; only that lcore writes them. */
+struct fg_counters {
+	uint64_t rx;                       /**< packets received */
+	uint64_t tx;                       /**< passed and sent */
+	uint64_t tx_full[FG_MAX_PORTS];    /**< passed, TX queue full: freed */
+	struct fg_parse_counters parse;    /**< classes and parser reasons */
+	struct fg_limit_stats lim;         /**< verdicts (every packet once) */
+} __rte_cache_aligned;
+
+struct fg_lcore {
+	uint16_t nb_rxq;
+	struct fg_rxq rxq[FG_MAX_RXQ];
+	struct fg_counters cnt;
+	uint8_t linbuf[65536];   /**< a chained mbuf made contiguous for the parser */
+} __rte_cache_aligned;
+
+struct fg_dp {
+	struct fg_config *cfg;
+	enum fg_link link;              /**< framing of the packets (offline: the capture's) */
+	struct fg_srctab tab;
+	void *tab_mem;
+	struct rte_mempool *pool;
+	uint64_t ns_mult;               /**< ns = tsc * ns_mult >> 32 */
+	uint16_t ports[FG_MAX_PORTS];   /**< ports in use */
+	uint16_t nb_ports;
+	uint16_t nb_workers;
+	volatile bool quit;
+	struct fg_srctab_stats hk;      /**< housekeeping's (ageing) */
+	uint32_t age_next;              /**< next bucket the sweep frees */
+	struct fg_lcore lc[RTE_MAX_LCORE];
+};
+
+/** Nanoseconds from the TSC (any epoch). */
+static inline uint64_t
+fg_clock_ns(const struct fg_dp *dp)
+{
+	return (uint64_t)(((unsigned __int128)rte_rdtsc() * dp->ns_mult) >> 32);
+}
+
+/**
+ * Classify and decide @p n packets of one RX queue at @p now; writes one
+ * verdict per packet and counts each packet once (rx, class, reason,
+ * verdict). @p pk: room for @p n parse results.
+ */
+void fg_dp_decide(struct fg_dp *dp, struct fg_lcore *lc, struct rte_mbuf **m,
+		  uint16_t n, enum fg_dir dir, const struct fg_now *now,
+		  struct fg_pkt *pk, uint8_t *verdicts);
+
+/** Set the TSC to nanoseconds factor (after rte_eal_init()). */
+void fg_dp_clock_init(struct fg_dp *dp);
+
+/** Allocate the table (on @p socket) and set the clock. @p now_ns: epoch. */
+int fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns);
+
+/** Configure and start @p port with @p nrxq/@p ntxq queues on @p pool. */
+int fg_port_start(struct fg_dp *dp, uint16_t port, uint16_t nrxq, uint16_t ntxq,
+		  bool timestamps);
+
+/** The worker lcore loop (rte_eal_remote_launch); returns when dp->quit. */
+int fg_worker(void *dp);
+
+/** Free the idle entries of a slice of the table (main lcore). */
+void fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets);
+
+/** Call @p fn for every entry in use (a racy reader's view). */
+void fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),
+		void *arg);
+
+/** Sum of every lcore's counters into @p sum. */
+void fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum);
+
+/** Packets passed / dropped in @p c. */
+uint64_t fg_counters_passed(const struct fg_counters *c);
+uint64_t fg_counters_dropped(const struct fg_counters *c);
+
+/** Register the /floodguard/... telemetry commands. */
+int fg_telemetry_init(struct fg_dp *dp);
+
+/** Offline mode's files (fg_offline.c). */
+struct fg_offline_args {
+	const char *pcap_in;
+	const char *pcap_out;   /**< NULL: no capture out */
+	const char *verdicts;   /**< NULL: no verdict lines */
+	const char *report;     /**< NULL: no report */
+};
+
+/** Run the capture through the rules on this lcore. @return 0 or -errno. */
+int fg_offline_run(struct fg_dp *dp, const struct fg_offline_args *a);
+
+/** Print the counters to @p f as the final summary. */
+void fg_dp_print_summary(const struct fg_dp *dp, FILE *f);
+
+/** Write the counters (and the blocked sources at @p now_ns) as JSON. */
+void fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f);
+
+#endif /* FG_DP_H */

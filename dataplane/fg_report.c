@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The final summary (stdout) and the JSON report (offline --report). */
+#include <inttypes.h>
+#include <string.h>
+
+#include "fg_dp.h"
+#include "fg_json.h"
+
+void
+fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
+{
+	struct fg_counters c;
+	uint64_t passed, dropped, tx_full = 0;
+
+	fg_dp_sum(dp, &c);
+	passed = fg_counters_passed(&c);
+	dropped = fg_counters_dropped(&c);
+	for (unsigned int p = 0; p < FG_MAX_PORTS; p++)
+		tx_full += c.tx_full[p];
+	fprintf(f, "packets: received %" PRIu64 ", passed %" PRIu64 ", dropped %" PRIu64
+		" (received = passed + dropped: %s)\n", c.rx, passed, dropped,
+		c.rx == passed + dropped ? "yes" : "NO");
+	fprintf(f, "verdicts:");
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (c.lim.verdict[v] != 0)
+			fprintf(f, " %s %" PRIu64, fg_verdict_name(v), c.lim.verdict[v]);
+	fprintf(f, "\nclasses:");
+	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
+		fprintf(f, " %s %" PRIu64, fg_class_name(k), c.parse.cls[k]);
+	fprintf(f, "\nparser notes and malformed reasons:");
+	for (unsigned int r = 0; r < FG_R_COUNT; r++)
+		if (r != FG_R_OK && c.parse.reason[r] != 0)
+			fprintf(f, " %s %" PRIu64, fg_reason_name(r), c.parse.reason[r]);
+	fprintf(f, "\nsources: tracked %" PRIu64 ", blocked %" PRIu64 " times, evicted idle %"
+		PRIu64 " probationary %" PRIu64 ", no slot %" PRIu64 ", aged %" PRIu64 "\n",
+		c.lim.tab.inserted, c.lim.blocks, c.lim.tab.evict_idle,
+		c.lim.tab.evict_probation, c.lim.tab.full, c.lim.tab.aged);
+	if (dp->cfg->mode != FG_MODE_OFFLINE)
+		fprintf(f, "transmit: sent %" PRIu64 ", TX queue full (freed) %" PRIu64 "\n",
+			c.tx, tx_full);
+}
+
+struct blocked_walk {
+	FILE *f;
+	struct fg_now now;
+	bool first;
+};
+
+static void
+blocked_one(const struct fg_src *e, void *arg)
+{
+	struct blocked_walk *w = arg;
+	uint8_t addr[16];
+
+	if (!fg_src_blocked(e, &w->now))
+		return;
+	memcpy(addr, e->addr, 16);
+	fprintf(w->f, "%s\n    {\"src\":", w->first ? "" : ",");
+	fg_json_addr(w->f, addr);
+	fprintf(w->f, ",\"class\":\"%s\",\"remaining_ms\":%" PRIu64 "}",
+		fg_class_name(e->cls), (uint64_t)((e->block_until - w->now.ns) / FG_NS_PER_MS));
+	w->first = false;
+}
+
+void
+fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
+{
+	struct blocked_walk w = { .f = f, .first = true };
+	struct fg_counters c;
+	bool first;
+
+	fg_dp_sum(dp, &c);
+	fprintf(f, "{\n  \"packets\": %" PRIu64 ",\n  \"passed\": %" PRIu64
+		",\n  \"dropped\": %" PRIu64 ",\n  \"verdicts\": {", c.rx,
+		fg_counters_passed(&c), fg_counters_dropped(&c));
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		fprintf(f, "%s\"%s\": %" PRIu64, v ? ", " : "", fg_verdict_name(v),
+			c.lim.verdict[v]);
+	fprintf(f, "},\n  \"classes\": {");
+	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
+		fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", fg_class_name(k),
+			c.parse.cls[k]);
+	fprintf(f, "},\n  \"reasons\": {");
+	first = true;
+	for (unsigned int r = 0; r < FG_R_COUNT; r++)
+		if (r != FG_R_OK && c.parse.reason[r] != 0) {
+			fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", fg_reason_name(r),
+				c.parse.reason[r]);
+			first = false;
+		}
+	fprintf(f, "},\n  \"sources\": {\"tracked\": %" PRIu64 ", \"blocks\": %" PRIu64
+		", \"evict_idle\": %" PRIu64 ", \"evict_probation\": %" PRIu64
+		", \"no_slot\": %" PRIu64 ", \"aged\": %" PRIu64 ", \"in_table\": %" PRIu64
+		"},\n  \"blocked\": [", c.lim.tab.inserted, c.lim.blocks,
+		c.lim.tab.evict_idle, c.lim.tab.evict_probation, c.lim.tab.full,
+		c.lim.tab.aged, dp->tab_mem != NULL ? fg_srctab_count(&dp->tab) : 0);
+	if (dp->tab_mem != NULL) {
+		w.now = fg_now(dp->tab.epoch, now_ns);
+		fg_dp_walk(dp, blocked_one, &w);
+	}
+	fprintf(f, "%s]\n}\n", w.first ? "" : "\n  ");
+}

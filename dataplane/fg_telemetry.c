@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * /floodguard/... commands for dpdk-telemetry.py. They run on the
+ * telemetry thread and only read: per-lcore counters summed here, the
+ * source table walked without locks (a reader's view).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "fg_dp.h"
+#include "fg_json.h"
+
+static struct fg_dp *tel_dp;
+
+/* Telemetry dict keys allow letters, digits, '_' and '/': "rate-pps" is
+ * reported as "rate_pps". */
+static void
+add_u64(struct rte_tel_data *d, const char *name, uint64_t v)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(key) - 1; i++)
+		key[i] = name[i] == '-' ? '_' : name[i];
+	key[i] = '\0';
+	rte_tel_data_add_dict_u64(d, key, v);
+}
+
+static int
+tel_stats(const char *cmd __rte_unused, const char *params __rte_unused,
+	  struct rte_tel_data *d)
+{
+	struct fg_counters c;
+	uint64_t tx_full = 0;
+
+	fg_dp_sum(tel_dp, &c);
+	for (unsigned int p = 0; p < FG_MAX_PORTS; p++)
+		tx_full += c.tx_full[p];
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "rx", c.rx);
+	rte_tel_data_add_dict_u64(d, "passed", fg_counters_passed(&c));
+	rte_tel_data_add_dict_u64(d, "dropped", fg_counters_dropped(&c));
+	rte_tel_data_add_dict_u64(d, "tx", c.tx);
+	rte_tel_data_add_dict_u64(d, "tx_full", tx_full);
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		add_u64(d, fg_verdict_name(v), c.lim.verdict[v]);
+	return 0;
+}
+
+static int
+tel_classes(const char *cmd __rte_unused, const char *params __rte_unused,
+	    struct rte_tel_data *d)
+{
+	struct fg_counters c;
+
+	fg_dp_sum(tel_dp, &c);
+	rte_tel_data_start_dict(d);
+	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
+		add_u64(d, fg_class_name(k), c.parse.cls[k]);
+	for (unsigned int r = 0; r < FG_R_COUNT; r++)
+		if (r != FG_R_OK && c.parse.reason[r] != 0)
+			add_u64(d, fg_reason_name(r), c.parse.reason[r]);
+	return 0;
+}
+
+static int
+tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
+	  struct rte_tel_data *d)
+{
+	struct fg_counters c;
+
+	fg_dp_sum(tel_dp, &c);
+	rte_tel_data_start_dict(d);
+	for (uint16_t i = 0; i < tel_dp->nb_ports; i++) {
+		uint16_t port = tel_dp->ports[i];
+		struct rte_tel_data *p = rte_tel_data_alloc();
+		struct rte_eth_stats st;
+		char name[16];
+
+		if (p == NULL || rte_eth_stats_get(port, &st) != 0) {
+			rte_tel_data_free(p);
+			continue;
+		}
+		rte_tel_data_start_dict(p);
+		rte_tel_data_add_dict_u64(p, "ipackets", st.ipackets);
+		rte_tel_data_add_dict_u64(p, "opackets", st.opackets);
+		rte_tel_data_add_dict_u64(p, "imissed", st.imissed);
+		rte_tel_data_add_dict_u64(p, "ierrors", st.ierrors);
+		rte_tel_data_add_dict_u64(p, "rx_nombuf", st.rx_nombuf);
+		rte_tel_data_add_dict_u64(p, "oerrors", st.oerrors);
+		rte_tel_data_add_dict_u64(p, "tx_full", port < FG_MAX_PORTS ? c.tx_full[port] : 0);
+		snprintf(name, sizeof(name), "%u", port);
+		rte_tel_data_add_dict_container(d, name, p, 0);
+	}
+	return 0;
+}
+
+static int
+tel_table(const char *cmd __rte_unused, const char *params __rte_unused,
+	  struct rte_tel_data *d)
+{
+	struct fg_counters c;
+
+	fg_dp_sum(tel_dp, &c);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "slots", fg_srctab_slots(&tel_dp->tab));
+	rte_tel_data_add_dict_u64(d, "in_table", fg_srctab_count(&tel_dp->tab));
+	rte_tel_data_add_dict_u64(d, "tracked", c.lim.tab.inserted);
+	rte_tel_data_add_dict_u64(d, "evict_idle", c.lim.tab.evict_idle);
+	rte_tel_data_add_dict_u64(d, "evict_probation", c.lim.tab.evict_probation);
+	rte_tel_data_add_dict_u64(d, "no_slot", c.lim.tab.full);
+	rte_tel_data_add_dict_u64(d, "aged", c.lim.tab.aged);
+	rte_tel_data_add_dict_u64(d, "blocks", c.lim.blocks);
+	return 0;
+}
+
+#define TOP_N 16
+
+struct top_walk {
+	struct fg_now now;
+	uint32_t win_ms[FG_CLASS_COUNT];
+	unsigned int n;
+	struct { uint32_t events; bool blocked; uint8_t addr[16]; uint8_t cls; } e[TOP_N];
+};
+
+/* Keep the TOP_N entries with the most events in their current window. */
+static void
+top_one(const struct fg_src *e, void *arg)
+{
+	struct top_walk *w = arg;
+	uint64_t win = __atomic_load_n(&e->window, __ATOMIC_RELAXED);
+	uint32_t ev = (uint32_t)win, cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
+	bool blocked = fg_src_blocked(e, &w->now);
+	unsigned int i;
+
+	if (cls >= FG_CLASS_COUNT ||
+	    (int32_t)(w->now.ms - (uint32_t)(win >> 32)) >= (int32_t)w->win_ms[cls])
+		ev = 0;   /* that window has ended */
+	if (ev == 0 && !blocked)
+		return;
+	if (w->n == TOP_N && ev <= w->e[TOP_N - 1].events)
+		return;
+	i = w->n < TOP_N ? w->n++ : TOP_N - 1;
+	for (; i > 0 && w->e[i - 1].events < ev; i--)
+		w->e[i] = w->e[i - 1];
+	w->e[i].events = ev;
+	w->e[i].blocked = blocked;
+	memcpy(w->e[i].addr, e->addr, 16);
+	w->e[i].cls = (uint8_t)cls;
+}
+
+static int
+tel_top(const char *cmd __rte_unused, const char *params __rte_unused,
+	struct rte_tel_data *d)
+{
+	struct top_walk *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return -ENOMEM;
+	w->now = fg_now(tel_dp->tab.epoch, fg_clock_ns(tel_dp));
+	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
+		w->win_ms[k] = tel_dp->cfg->limits.cls[k].win_ms;
+	fg_dp_walk(tel_dp, top_one, w);
+	/* a dict by rank: 22.11 nests dicts in dicts, not in arrays */
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < w->n; i++) {
+		struct rte_tel_data *s = rte_tel_data_alloc();
+		char addr[64], rank[12];
+
+		if (s == NULL)
+			break;
+		fg_addr_str(w->e[i].addr, addr, sizeof(addr));
+		rte_tel_data_start_dict(s);
+		rte_tel_data_add_dict_string(s, "src", addr);
+		rte_tel_data_add_dict_string(s, "class", fg_class_name(w->e[i].cls));
+		rte_tel_data_add_dict_u64(s, "window_events", w->e[i].events);
+		rte_tel_data_add_dict_u64(s, "blocked", w->e[i].blocked);
+		snprintf(rank, sizeof(rank), "%u", i + 1);
+		rte_tel_data_add_dict_container(d, rank, s, 0);
+	}
+	free(w);
+	return 0;
+}
+
+int
+fg_telemetry_init(struct fg_dp *dp)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+		{ "/floodguard/stats", tel_stats,
+		  "Packets received, passed, dropped, and per verdict reason" },
+		{ "/floodguard/classes", tel_classes,
+		  "Packets per class and per parser reason (non-zero)" },
+		{ "/floodguard/ports", tel_ports,
+		  "Per port: ethdev counters and TX-queue-full drops" },
+		{ "/floodguard/table", tel_table,
+		  "Source table: slots, entries, inserts, evictions, blocks" },
+		{ "/floodguard/top", tel_top,
+		  "The 16 sources with the most events in their current window" },
+	};
+
+	tel_dp = dp;
+	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
+		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
+
+		if (rc != 0) {
+			FG_LOG(ERR, "%s(): %s (errno=%i): %s", __func__, cmds[i].cmd, -rc,
+			       strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}

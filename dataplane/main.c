@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * floodguard [EAL args] -- [options]: the data-plane daemon.
+ * Without "--", every argument is floodguard's and the EAL gets the
+ * mode's defaults (offline: one lcore, no PCI, no hugepages needed).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_malloc.h>
+#include <rte_pdump.h>
+#include <rte_version.h>
+
+#include "fg_dp.h"
+
+static struct fg_dp fg_dp;
+
+static const char usage_text[] =
+"usage: floodguard [EAL args --] [options]\n"
+"\n"
+"Kernel-bypass flood filter: per-source limits for agent traffic (1270)\n"
+"and SIP (5060, 5061) in front of the protected servers.\n"
+"\n"
+"options:\n"
+"  -c, --config FILE        INI configuration (docs/config.md); default: the\n"
+"                           built-in defaults (floodguard --print-config)\n"
+"  -m, --mode MODE          inline (default) | host | offline; overrides\n"
+"                           [dataplane] mode\n"
+"  -s, --set SEC.KEY=VALUE  set one configuration key (after --config;\n"
+"                           repeatable), e.g. --set mom.pps=100\n"
+"      --pcap-in FILE       offline: the capture to read (pcap or pcapng)\n"
+"      --pcap-out FILE      offline: write the passed packets here\n"
+"      --verdicts FILE      offline: one JSON line per input packet,\n"
+"                           {\"n\":N,\"verdict\":\"pass\"|\"drop\",\"reason\":R}\n"
+"      --report FILE        offline: final counters and blocked sources (JSON)\n"
+"  -d, --duration SECONDS   inline, host: stop after this long (default 0:\n"
+"                           run until SIGINT or SIGTERM)\n"
+"      --print-config       print the effective configuration and exit\n"
+"      --print-keys         print every configuration key (Markdown) and exit\n"
+"  -h, --help               this text\n"
+"  -V, --version            print the version and exit\n"
+"\n"
+"EAL args: DPDK's (-l CORES, -a PCI, --vdev, --file-prefix, ...). Without\n"
+"'--' the EAL runs with defaults: offline '-l <first CPU> -m <MB>\n"
+"--no-pci --no-huge --no-shconf --no-telemetry'; inline and host the EAL's own.\n"
+"inline needs 2 ports (ext_port, int_port) and 2 lcores or more: the\n"
+"first lcore does housekeeping, the others poll.\n"
+"\n"
+"exit status: 0 done, 1 failed, 2 bad usage or configuration.\n";
+
+struct fg_args {
+	const char *config;
+	const char *mode;
+	const char *sets[64];
+	unsigned int nsets;
+	struct fg_offline_args off;
+	uint64_t duration;
+	bool print_config, print_keys;
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	fg_dp.quit = true;
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "floodguard: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(floodguard --help for usage)\n");
+	return 2;
+}
+
+static int
+parse_args(int argc, char **argv, struct fg_args *a)
+{
+	enum { O_PCAP_IN = 256, O_PCAP_OUT, O_VERDICTS, O_REPORT, O_PRINT_CONFIG,
+	       O_PRINT_KEYS };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "set", required_argument, NULL, 's' },
+		{ "pcap-in", required_argument, NULL, O_PCAP_IN },
+		{ "pcap-out", required_argument, NULL, O_PCAP_OUT },
+		{ "verdicts", required_argument, NULL, O_VERDICTS },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "print-config", no_argument, NULL, O_PRINT_CONFIG },
+		{ "print-keys", no_argument, NULL, O_PRINT_KEYS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":c:m:s:d:hV", opts, NULL)) != -1) {
+		char *end;
+
+		switch (o) {
+		case 'c': a->config = optarg; break;
+		case 'm': a->mode = optarg; break;
+		case 's':
+			if (a->nsets == RTE_DIM(a->sets))
+				return usage_error("more than %s --set options", "64");
+			a->sets[a->nsets++] = optarg;
+			break;
+		case O_PCAP_IN: a->off.pcap_in = optarg; break;
+		case O_PCAP_OUT: a->off.pcap_out = optarg; break;
+		case O_VERDICTS: a->off.verdicts = optarg; break;
+		case O_REPORT: a->off.report = optarg; break;
+		case 'd':
+			errno = 0;
+			a->duration = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || optarg[0] == '-')
+				return usage_error("--duration: '%s' is not a number of seconds",
+						   optarg);
+			break;
+		case O_PRINT_CONFIG: a->print_config = true; break;
+		case O_PRINT_KEYS: a->print_keys = true; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("floodguard %s (DPDK %s)\n", FG_VERSION, rte_version());
+			exit(0);
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* Configuration: defaults, --config, --set, --mode; then cross checks. */
+static int
+build_config(const struct fg_args *a, struct fg_config *c)
+{
+	char err[600];
+
+	fg_config_default(c);
+	if (a->config != NULL && fg_config_load(c, a->config, err, sizeof(err)) != 0)
+		goto bad;
+	for (unsigned int i = 0; i < a->nsets; i++) {
+		char buf[512], *dot, *eq;
+
+		snprintf(buf, sizeof(buf), "%s", a->sets[i]);
+		eq = strchr(buf, '=');
+		dot = eq != NULL ? memchr(buf, '.', (size_t)(eq - buf)) : NULL;
+		if (dot == NULL)
+			return usage_error("--set '%s': expected SECTION.KEY=VALUE", a->sets[i]);
+		*dot = *eq = '\0';
+		if (fg_config_set(c, buf, dot + 1, eq + 1, err, sizeof(err)) != 0) {
+			fprintf(stderr, "floodguard: --set: %s\n", err);
+			return 2;
+		}
+	}
+	if (a->mode != NULL && fg_config_set(c, "dataplane", "mode", a->mode, err,
+					     sizeof(err)) != 0) {
+		fprintf(stderr, "floodguard: --mode: '%s' is not inline, host or offline\n",
+			a->mode);
+		return 2;
+	}
+	if (fg_config_finish(c, err, sizeof(err)) != 0)
+		goto bad;
+	if (c->mode == FG_MODE_OFFLINE && a->off.pcap_in == NULL)
+		return usage_error("%s: offline mode needs --pcap-in", "--mode offline");
+	if (c->mode != FG_MODE_OFFLINE && (a->off.pcap_in || a->off.pcap_out ||
+					   a->off.verdicts || a->off.report))
+		return usage_error("--pcap-in, --pcap-out, --verdicts and --report are for "
+				   "%s only", "--mode offline");
+	return 0;
+bad:
+	fprintf(stderr, "floodguard: %s\n", err);
+	return 2;
+}
+
+/* EAL arguments when none were given: the mode's defaults. */
+static int
+default_eal_args(const struct fg_config *c, char *argv0, char **eal, char *lbuf,
+		 char *mbuf, size_t sz)
+{
+	int n = 0;
+
+	eal[n++] = argv0;
+	if (c->mode == FG_MODE_OFFLINE) {
+		cpu_set_t set;
+		int cpu = 0;
+
+		if (sched_getaffinity(0, sizeof(set), &set) == 0)
+			while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &set))
+				cpu++;
+		snprintf(lbuf, sz, "%d", cpu);
+		/* MB: the table, the pool (~2.3 KB a mbuf), 64 for the rest */
+		snprintf(mbuf, sz, "%zu", (fg_srctab_mem_size(c->table.sources / 2 * 3 + 2) >> 20) +
+			 (size_t)c->mbufs * 2432 / 1000000 + 64);
+		eal[n++] = (char *)"-l";
+		eal[n++] = lbuf;
+		eal[n++] = (char *)"-m";
+		eal[n++] = mbuf;
+		eal[n++] = (char *)"--no-pci";
+		eal[n++] = (char *)"--no-huge";
+		eal[n++] = (char *)"--no-shconf";
+		eal[n++] = (char *)"--no-telemetry";
+		eal[n++] = (char *)"--log-level=lib.*:warning";
+	}
+	eal[n] = NULL;
+	return n;
+}
+
+static void
+log_interval(struct fg_dp *dp, struct fg_counters *prev, double secs)
+{
+	struct fg_counters c;
+	struct rte_eth_stats st;
+	uint64_t drop, pass, nombuf = 0, missed = 0, full = 0;
+
+	fg_dp_sum(dp, &c);
+	pass = fg_counters_passed(&c) - fg_counters_passed(prev);
+	drop = fg_counters_dropped(&c) - fg_counters_dropped(prev);
+	for (unsigned int p = 0; p < FG_MAX_PORTS; p++)
+		full += c.tx_full[p] - prev->tx_full[p];
+	for (uint16_t i = 0; i < dp->nb_ports; i++)
+		if (rte_eth_stats_get(dp->ports[i], &st) == 0) {
+			nombuf += st.rx_nombuf;
+			missed += st.imissed;
+		}
+	FG_LOG(INFO, "%.0f s: rx %" PRIu64 " pps, passed %" PRIu64 " pps, dropped %" PRIu64
+	       " pps, sources blocked %" PRIu64 ", tx_full %" PRIu64 ", rx_nombuf %" PRIu64
+	       ", imissed %" PRIu64, secs, (uint64_t)((c.rx - prev->rx) / secs),
+	       (uint64_t)(pass / secs), (uint64_t)(drop / secs), c.lim.blocks - prev->lim.blocks,
+	       full, nombuf, missed);
+	*prev = c;
+}
+
+/* Main lcore: ageing, periodic counters, signals, --duration. */
+static void
+housekeeping(struct fg_dp *dp, uint64_t duration)
+{
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last_log = start;
+	uint32_t slice = RTE_MAX((dp->tab.mask + 1) / 600, 1u);  /* a sweep a minute */
+	struct fg_counters prev = { 0 };
+
+	while (!dp->quit) {
+		uint64_t t;
+
+		rte_delay_us_sleep(100 * 1000);
+		t = rte_rdtsc();
+		fg_dp_age(dp, fg_clock_ns(dp), slice);
+		if (dp->cfg->stats_interval != 0 &&
+		    t - last_log >= dp->cfg->stats_interval * hz) {
+			log_interval(dp, &prev, (double)(t - last_log) / (double)hz);
+			last_log = t;
+		}
+		if (duration != 0 && t - start >= duration * hz)
+			dp->quit = true;
+	}
+}
+
+static int
+port_by_vdev(const char *devargs, uint16_t *port)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	const char *comma = strchr(devargs, ',');
+	size_t len = comma != NULL ? (size_t)(comma - devargs) : strlen(devargs);
+	int rc;
+
+	if (len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, devargs, len);
+	name[len] = '\0';
+	rc = rte_eal_hotplug_add("vdev", name, comma != NULL ? comma + 1 : "");
+	if (rc != 0 && rc != -EEXIST)
+		return rc;
+	return rte_eth_dev_get_port_by_name(name, port);
+}
+
+/* Ports and queues of inline and host mode; workers get RX queues round robin. */
+static int
+setup_live(struct fg_dp *dp)
+{
+	const struct fg_config *c = dp->cfg;
+	uint16_t a = c->ext_port, b = c->int_port, nq = c->queues, w = 0;
+	unsigned int workers[RTE_MAX_LCORE], nw = 0, l;
+	int rc;
+
+	RTE_LCORE_FOREACH_WORKER(l)
+		workers[nw++] = l;
+	if (nw == 0) {
+		FG_LOG(ERR, "no worker lcore: give the EAL two lcores or more (-l 0-1)");
+		return -EINVAL;
+	}
+	dp->nb_workers = (uint16_t)nw;
+	if (c->mode == FG_MODE_HOST) {
+		rc = port_by_vdev(c->exception, &b);
+		if (rc != 0) {
+			FG_LOG(ERR, "[dataplane] exception '%s': cannot create it (errno=%i): %s",
+			       c->exception, -rc, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	if (!rte_eth_dev_is_valid_port(a) || !rte_eth_dev_is_valid_port(b)) {
+		FG_LOG(ERR, "[dataplane] %s: no DPDK port %u (the EAL found %u ports; give "
+		       "-a PCI or --vdev)", rte_eth_dev_is_valid_port(a) ? "int_port" : "ext_port",
+		       rte_eth_dev_is_valid_port(a) ? b : a, rte_eth_dev_count_avail());
+		return -ENODEV;
+	}
+	if (a >= FG_MAX_PORTS || b >= FG_MAX_PORTS) {
+		FG_LOG(ERR, "port ids above %u are not supported", FG_MAX_PORTS - 1);
+		return -EINVAL;
+	}
+	for (int side = 0; side < 2; side++) {
+		uint16_t rx = side == 0 ? a : b, tx = side == 0 ? b : a;
+		/* host: the exception port gets one RX queue (the host's replies) */
+		uint16_t nrx = c->mode == FG_MODE_HOST && side == 1 ? 1 : nq;
+
+		rc = fg_port_start(dp, rx, nrx, (uint16_t)nw, false);
+		if (rc != 0)
+			return rc;
+		for (uint16_t q = 0; q < nrx; q++, w++) {
+			struct fg_lcore *lc = &dp->lc[workers[w % nw]];
+
+			if (lc->nb_rxq == FG_MAX_RXQ) {
+				FG_LOG(ERR, "more than %u RX queues on one lcore", FG_MAX_RXQ);
+				return -EINVAL;
+			}
+			lc->rxq[lc->nb_rxq++] = (struct fg_rxq){
+				.port = rx, .queue = q, .tx_port = tx,
+				.tx_queue = (uint16_t)(w % nw),
+				.dir = side == 1 ? FG_DIR_RESPONSE :
+				       c->mode == FG_MODE_HOST ? FG_DIR_BY_PREFIX : FG_DIR_DECIDE,
+			};
+		}
+	}
+	if (nq < nw)
+		FG_LOG(WARNING, "%u workers but %u queues per port: some workers idle", nw, nq);
+	return 0;
+}
+
+static int
+run_live(struct fg_dp *dp, uint64_t duration)
+{
+	unsigned int l;
+	int rc;
+
+	rc = fg_dp_init(dp, dp->cfg, (int)rte_socket_id(), fg_clock_ns(dp));
+	if (rc != 0)
+		return rc;
+	rc = setup_live(dp);
+	if (rc != 0)
+		return rc;
+	if (fg_telemetry_init(dp) != 0)
+		FG_LOG(WARNING, "telemetry commands not registered");
+	rc = rte_pdump_init();
+	if (rc != 0)
+		FG_LOG(WARNING, "rte_pdump_init (errno=%i): dpdk-dumpcap will not attach",
+		       rte_errno);
+	FG_LOG(INFO, "%s mode: %u workers, forwarding", fg_mode_name(dp->cfg->mode),
+	       dp->nb_workers);
+	RTE_LCORE_FOREACH_WORKER(l)
+		if (dp->lc[l].nb_rxq != 0)
+			rte_eal_remote_launch(fg_worker, dp, l);
+	housekeeping(dp, duration);
+	rte_eal_mp_wait_lcore();
+	rte_pdump_uninit();
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct fg_args a = { 0 };
+	struct fg_config *cfg;
+	char *eal_argv[16], lbuf[16], mbuf[16];
+	int dd = -1, app_argc, eal_argc, rc;
+	char **app_argv;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			dd = i;
+			break;
+		}
+	/* app args: after "--", or all of them; getopt sees argv[0] first */
+	app_argv = dd >= 0 ? argv + dd : argv;
+	app_argc = dd >= 0 ? argc - dd : argc;
+	rc = parse_args(app_argc, app_argv, &a);
+	if (rc != 0)
+		return rc;
+	cfg = malloc(sizeof(*cfg));
+	if (cfg == NULL)
+		return 1;
+	rc = build_config(&a, cfg);
+	if (rc != 0)
+		goto free_cfg;
+	if (a.print_config || a.print_keys) {
+		if (a.print_config)
+			fg_config_print(cfg, stdout);
+		else
+			fg_config_print_keys(stdout);
+		goto free_cfg;
+	}
+
+	if (dd >= 0) {
+		argv[dd] = argv[0];   /* the EAL's argv ends at "--" */
+		eal_argc = dd;
+		rc = rte_eal_init(eal_argc, argv);
+	} else {
+		eal_argc = default_eal_args(cfg, argv[0], eal_argv, lbuf, mbuf,
+					     sizeof(lbuf));
+		rc = rte_eal_init(eal_argc, eal_argv);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "floodguard: EAL init failed (errno=%i): %s\n", rte_errno,
+			rte_strerror(rte_errno));
+		rc = 1;
+		goto free_cfg;
+	}
+	fg_logtype = rte_log_register_type_and_pick_level("floodguard", RTE_LOG_INFO);
+	if (fg_logtype < 0)
+		fg_logtype = RTE_LOGTYPE_USER1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	fg_dp.cfg = cfg;
+	fg_dp_clock_init(&fg_dp);
+	fg_dp.pool = rte_pktmbuf_pool_create("fg_mbufs", cfg->mbufs, 256, 0,
+					     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (fg_dp.pool == NULL) {
+		FG_LOG(ERR, "mbuf pool of %u (errno=%i): %s", cfg->mbufs, rte_errno,
+		       rte_strerror(rte_errno));
+		rc = 1;
+		goto cleanup_eal;
+	}
+	if (cfg->mode == FG_MODE_OFFLINE)
+		rc = fg_offline_run(&fg_dp, &a.off);
+	else
+		rc = run_live(&fg_dp, a.duration);
+	fg_dp_print_summary(&fg_dp, stdout);
+	rc = rc != 0 ? 1 : 0;
+
+	for (uint16_t i = 0; i < fg_dp.nb_ports && cfg->mode != FG_MODE_OFFLINE; i++) {
+		rte_eth_dev_stop(fg_dp.ports[i]);
+		rte_eth_dev_close(fg_dp.ports[i]);
+	}
+	rte_free(fg_dp.tab_mem);
+	rte_mempool_free(fg_dp.pool);
+cleanup_eal:
+	rte_eal_cleanup();
+free_cfg:
+	free(cfg);
+	return rc;
+}

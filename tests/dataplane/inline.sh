@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# DPDK tier: floodguard inline between two net_pcap vdevs (hugepages, its
+# own --file-prefix). The ext port reads a capture of an over-rate agent,
+# a well-behaved one, a SYN flood and ARP; the int port reads the
+# servers' responses. Checks what each port transmitted, packet by
+# packet, the final summary, and the telemetry commands while it runs.
+# Prints TAP.   usage: inline.sh FLOODGUARD WORKDIR
+set -uo pipefail
+fg=$1 work=$2
+mkdir -p "$work"
+n=0 fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "  # $l"; done; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "failed: $*"; fi; }
+
+/usr/bin/python3 - "$work" <<'EOF'
+import sys
+from scapy.all import Ether, IP, UDP, TCP, ARP, Raw, wrpcap
+w = sys.argv[1]
+e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+ext = []
+ext += [e() / IP(src="198.18.1.1", dst="198.18.2.10") / UDP(sport=40000, dport=1270) / Raw(b"A" * 20)] * 500
+ext += [e() / IP(src="198.18.1.2", dst="198.18.2.10") / UDP(sport=40001, dport=1270) / Raw(b"B" * 20)] * 50
+ext += [e() / IP(src="198.18.1.4", dst="198.18.2.10") / TCP(sport=40000 + i, dport=1270, flags="S") for i in range(30)]
+ext += [e() / ARP(psrc="198.18.1.9", pdst="198.18.2.10")] * 3
+wrpcap(f"{w}/ext_in.pcap", ext)
+wrpcap(f"{w}/int_in.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.2") / UDP(sport=1270, dport=40001) / Raw(b"r")] * 7)
+EOF
+
+prefix=fgt-inline-$$
+"$fg" -l 0-1 --no-pci --file-prefix "$prefix" \
+	--vdev "net_pcap0,rx_pcap=$work/ext_in.pcap,tx_pcap=$work/ext_out.pcap" \
+	--vdev "net_pcap1,rx_pcap=$work/int_in.pcap,tx_pcap=$work/int_out.pcap" \
+	-- --duration 4 --set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 \
+	--set mom.syn=1 --set mom.syn_burst=20 >"$work/stdout" 2>"$work/stderr" &
+pid=$!
+sleep 2
+echo /floodguard/stats | dpdk-telemetry.py -f "$prefix" >"$work/tel-stats" 2>&1
+echo /floodguard/top | dpdk-telemetry.py -f "$prefix" >"$work/tel-top" 2>&1
+echo /floodguard/ports | dpdk-telemetry.py -f "$prefix" >"$work/tel-ports" 2>&1
+wait "$pid"
+rc=$?
+check "inline run exits 0 after --duration" [ "$rc" -eq 0 ]
+
+count() { # FILE FILTER: packets of a capture matching a tshark filter
+	tshark -r "$1" -Y "$2" 2>/dev/null | wc -l
+}
+a=$(count "$work/int_out.pcap" 'ip.src==198.18.1.1')
+b=$(count "$work/int_out.pcap" 'ip.src==198.18.1.2')
+s=$(count "$work/int_out.pcap" 'ip.src==198.18.1.4')
+arp=$(count "$work/int_out.pcap" 'arp')
+r=$(count "$work/ext_out.pcap" 'ip.src==198.18.2.10')
+tot_int=$(count "$work/int_out.pcap" 'frame')
+tot_ext=$(count "$work/ext_out.pcap" 'frame')
+if [ "$a" -ge 100 ] && [ "$a" -le 104 ]; then ok "over-rate agent held to its burst of 100 (+1/s): $a of 500"
+else nok "over-rate agent held to its burst of 100 (+1/s)" "got $a of 500"; fi
+check "well-behaved agent: 50 of 50 delivered" [ "$b" -eq 50 ]
+if [ "$s" -ge 20 ] && [ "$s" -le 24 ]; then ok "SYN flood held to its SYN burst of 20: $s of 30"
+else nok "SYN flood held to its SYN burst of 20" "got $s of 30"; fi
+check "ARP forwarded untouched: 3 of 3" [ "$arp" -eq 3 ]
+check "responses forwarded to ext: 7 of 7" [ "$r" -eq 7 ]
+check "nothing else on the int side" [ "$tot_int" -eq $((a + b + s + arp)) ]
+check "nothing else on the ext side" [ "$tot_ext" -eq 7 ]
+if grep -q "received 590, passed $((a + b + s + arp + r)), dropped $((590 - a - b - s - arp - r)) (received = passed + dropped: yes)" "$work/stdout"; then
+	ok "summary: received 590 = passed + dropped, matching the captures"
+else nok "summary: received 590 = passed + dropped, matching the captures" "$(head -1 "$work/stdout")"; fi
+check "summary: no TX queue full" grep -q 'TX queue full (freed) 0' "$work/stdout"
+if grep -q '"rx": 590' "$work/tel-stats" && grep -q "\"rate_pps\": 400" "$work/tel-stats"; then
+	ok "telemetry /floodguard/stats while running"
+else nok "telemetry /floodguard/stats while running" "$(tr '\n' ' ' <"$work/tel-stats" | cut -c1-300)"; fi
+if grep -q '"1": {"src": "198.18.1.1", "class": "mom", "window_events": 500' "$work/tel-top"; then ok "telemetry /floodguard/top names the busiest source"
+else nok "telemetry /floodguard/top names the busiest source" "$(tr '\n' ' ' <"$work/tel-top" | cut -c1-300)"; fi
+if grep -q '"ipackets": 583' "$work/tel-ports"; then ok "telemetry /floodguard/ports: ext port received 583"
+else nok "telemetry /floodguard/ports: ext port received 583" "$(tr '\n' ' ' <"$work/tel-ports" | cut -c1-300)"; fi
+
+# bad port setups are errors that say what is missing, never a hang
+"$fg" -l 0-1 --no-pci --file-prefix "$prefix-x" --vdev "net_null0" -- --duration 1 \
+	>"$work/one.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'int_port: no DPDK port 1' "$work/one.out"; then ok "one port in inline mode: exit 1, names int_port"
+else nok "one port in inline mode: exit 1, names int_port" "exit $rc: $(tail -2 "$work/one.out")"; fi
+"$fg" -l 0 --no-pci --file-prefix "$prefix-y" --vdev net_null0 --vdev net_null1 -- --duration 1 \
+	>"$work/lc.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'no worker lcore' "$work/lc.out"; then ok "one lcore: exit 1, says a worker lcore is needed"
+else nok "one lcore: exit 1, says a worker lcore is needed" "exit $rc: $(tail -2 "$work/lc.out")"; fi
+echo "1..$n"
+[ "$fails" -eq 0 ]
