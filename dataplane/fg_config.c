@@ -67,7 +67,7 @@ struct fg_key {
 
 static const struct fg_key fg_keys[] = {
 	{ "dataplane", "mode", FG_K_MODE, OFF(mode), SZ(mode), 0, 0, 0, 0, "",
-	  "inline | host | offline (--mode overrides)" },
+	  "inline, host or offline (--mode overrides it)" },
 	U("dataplane", "ext_port", ext_port, 0, 1023, "port id",
 	  "inline: DPDK port facing the outside"),
 	U("dataplane", "int_port", int_port, 0, 1023, "port id",
@@ -77,6 +77,9 @@ static const struct fg_key fg_keys[] = {
 	U("dataplane", "rx_desc", rx_desc, 64, 16384, "descriptors", "RX ring size"),
 	U("dataplane", "tx_desc", tx_desc, 64, 16384, "descriptors", "TX ring size"),
 	U("dataplane", "mbufs", mbufs, 1023, 1u << 24, "mbufs", "packet buffer pool size"),
+	U("dataplane", "mbuf_size", mbuf_size, 256, 65535, "bytes",
+	  "data room of one mbuf (128 of headroom included); larger frames are "
+	  "chained"),
 	U("dataplane", "stats_interval", stats_interval, 0, 86400, "s",
 	  "log a counters line this often; 0: off"),
 	{ "dataplane", "exception", FG_K_STR, OFF(exception), SZ(exception), 0, 0, 0, 0,
@@ -88,7 +91,7 @@ static const struct fg_key fg_keys[] = {
 	U("table", "established", table.established, 1, UINT16_MAX, "packets",
 	  "packets passed after which a source is never evicted"),
 	{ "table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), SZ(table_full_pass),
-	  0, 0, 0, 0, "", "drop | pass: a new source that finds no slot" },
+	  0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot" },
 	{ "protect", "prefixes", FG_K_PREFIXES, OFF(prefix), 0, 0, 0, 0, 0, "prefixes",
 	  "the protected servers (host, offline): dst inside = to a server, "
 	  "src inside = a response; empty: every packet is to a server" },
@@ -132,6 +135,7 @@ fg_config_default(struct fg_config *c)
 	c->rx_desc = 1024;
 	c->tx_desc = 1024;
 	c->mbufs = 16383;
+	c->mbuf_size = 2176;   /* RTE_MBUF_DEFAULT_BUF_SIZE */
 	c->stats_interval = 10;
 	snprintf(c->exception, sizeof(c->exception), "net_tap0,iface=fg0");
 	fg_srctab_params_default(&c->table);

@@ -42,6 +42,7 @@ struct fg_config {
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	uint32_t mbufs;             /**< mbufs in the pool */
+	uint16_t mbuf_size;         /**< data room of one mbuf, headroom included */
 	uint32_t stats_interval;    /**< s between log lines of counters; 0: off */
 	char exception[256];        /**< host: vdev of the exception port */
 	/* [table] */

@@ -137,95 +137,155 @@ dir_of(const struct fg_config *cfg, const struct fg_pkt *p)
 }
 
 void
-fg_dp_decide(struct fg_dp *dp, struct fg_lcore *lc, struct rte_mbuf **m, uint16_t n,
-	     enum fg_dir dir, const struct fg_now *now, struct fg_pkt *pk,
-	     uint8_t *verdicts)
+fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
+	       enum fg_dir dir)
 {
 	const struct fg_config *cfg = dp->cfg;
 	struct fg_counters *c = &lc->cnt;
-	const struct fg_pkt *dec[FG_BURST];
-	uint8_t idx[FG_BURST], dv[FG_BURST];
-	uint16_t nd = 0;
+	uint16_t n = b->n, nd = 0;
 
 	for (uint16_t i = 0; i < n && i < 4; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(m[i], void *));
+		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
-		const uint8_t *data = rte_pktmbuf_mtod(m[i], const uint8_t *);
-		uint32_t len = rte_pktmbuf_data_len(m[i]);
+		struct rte_mbuf *m = b->m[i];
+		const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t len = rte_pktmbuf_data_len(m);
+		struct fg_pkt *pk = &b->pk[i];
 
 		if (i + 4 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(m[i + 4], void *));
-		if (unlikely(m[i]->nb_segs > 1)) {
-			len = RTE_MIN(rte_pktmbuf_pkt_len(m[i]), (uint32_t)sizeof(lc->linbuf));
-			data = rte_pktmbuf_read(m[i], 0, len, lc->linbuf);
+			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + 4], void *));
+		if (unlikely(m->nb_segs > 1)) {
+			len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(lc->linbuf));
+			data = rte_pktmbuf_read(m, 0, len, lc->linbuf);
 		}
 		if (likely(dp->link == FG_LINK_ETH))
-			fg_parse_eth(&cfg->classify, data, len, &pk[i]);
+			fg_parse_eth(&cfg->classify, data, len, pk);
 		else
-			fg_parse(&cfg->classify, dp->link, data, len, &pk[i]);
-		fg_parse_count(&c->parse, &pk[i]);
+			fg_parse(&cfg->classify, dp->link, data, len, pk);
+		fg_parse_count(&c->parse, pk);
 		if (dir == FG_DIR_RESPONSE ||
-		    (dir == FG_DIR_BY_PREFIX && dir_of(cfg, &pk[i]) == FG_DIR_RESPONSE)) {
-			verdicts[i] = FG_V_PASS_RESPONSE;
+		    (dir == FG_DIR_BY_PREFIX && dir_of(cfg, pk) == FG_DIR_RESPONSE)) {
+			b->v[i] = FG_V_PASS_RESPONSE;
 			c->lim.verdict[FG_V_PASS_RESPONSE]++;
 		} else {
-			idx[nd] = (uint8_t)i;
-			dec[nd++] = &pk[i];
+			b->idx[nd] = (uint8_t)i;
+			b->dec[nd++] = pk;
 		}
 	}
 	c->rx += n;
-	if (nd == 0)
-		return;
-	fg_decide_burst(&dp->tab, &cfg->limits, dec, nd, now, NULL, dv, &c->lim);
-	for (uint16_t j = 0; j < nd; j++)
-		verdicts[idx[j]] = dv[j];
+	b->nd = nd;
+	fg_decide_prepare(&dp->tab, b->dec, nd, NULL, &b->prep);
 }
 
-static inline void
-send_or_free(struct fg_counters *c, const struct fg_rxq *q, struct rte_mbuf **pass,
-	     uint16_t npass)
+void
+fg_dp_prefetch(struct fg_dp *dp, const struct fg_burst *b)
 {
-	uint16_t sent = rte_eth_tx_burst(q->tx_port, q->tx_queue, pass, npass);
+	fg_decide_prefetch(&dp->tab, &b->prep);
+}
 
+void
+fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
+	     const struct fg_now *now)
+{
+	uint8_t dv[FG_BURST];
+
+	if (b->nd == 0)
+		return;
+	fg_decide_finish(&dp->tab, &dp->cfg->limits, b->dec, &b->prep, now, dv,
+			 &lc->cnt.lim);
+	for (uint16_t j = 0; j < b->nd; j++)
+		b->v[b->idx[j]] = dv[j];
+}
+
+/* Send the passed packets of a finished burst, free the rest. */
+static inline void
+forward(struct fg_counters *c, const struct fg_rxq *q, struct fg_burst *b)
+{
+	struct rte_mbuf *pass[FG_BURST], *drop[FG_BURST];
+	uint16_t np = 0, nd = 0, sent;
+
+	for (uint16_t i = 0; i < b->n; i++) {
+		if (fg_verdict_drops(b->v[i]))
+			drop[nd++] = b->m[i];
+		else
+			pass[np++] = b->m[i];
+	}
+	if (nd != 0)
+		rte_pktmbuf_free_bulk(drop, nd);
+	if (np == 0)
+		return;
+	sent = rte_eth_tx_burst(q->tx_port, q->tx_queue, pass, np);
 	c->tx += sent;
-	if (unlikely(sent < npass)) {
-		c->tx_full[q->tx_port] += npass - sent;
-		rte_pktmbuf_free_bulk(pass + sent, npass - sent);
+	if (unlikely(sent < np)) {
+		c->tx_full[q->tx_port] += np - sent;
+		rte_pktmbuf_free_bulk(pass + sent, np - sent);
 	}
 }
 
+static inline void
+finish_and_forward(struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q,
+		   struct fg_burst *b)
+{
+	struct fg_now now = fg_now(dp->tab.epoch, fg_clock_ns(dp));
+
+	fg_dp_finish(dp, lc, b, &now);
+	forward(&lc->cnt, q, b);
+}
+
+/*
+ * Per queue and poll, three bursts a stage apart: receive and classify
+ * the new one (hashes, bucket header prefetches), prefetch the entries of
+ * the one classified a poll ago, decide and forward the one whose entries
+ * were asked for a poll ago. A burst waits two polls; polls that receive
+ * nothing still move the others on, so nothing waits for traffic.
+ */
 int
 fg_worker(void *arg)
 {
 	struct fg_dp *dp = arg;
 	struct fg_lcore *lc = &dp->lc[rte_lcore_id()];
-	struct rte_mbuf *m[FG_BURST], *pass[FG_BURST], *drop[FG_BURST];
-	struct fg_pkt pk[FG_BURST];
-	uint8_t v[FG_BURST];
+	/* free bursts, a stack: two per queue may be in flight, one more is free */
+	struct fg_burst *freel[RTE_DIM(lc->bursts)];
+	unsigned int nfree = 0;
 
 	FG_LOG(INFO, "worker on lcore %u polls %u queues", rte_lcore_id(), lc->nb_rxq);
+	for (unsigned int i = 0; i < RTE_DIM(lc->bursts); i++)
+		freel[nfree++] = &lc->bursts[i];
+	for (uint16_t qi = 0; qi < lc->nb_rxq; qi++)
+		lc->rxq[qi].p1 = lc->rxq[qi].p2 = NULL;
 	while (!dp->quit) {
 		for (uint16_t qi = 0; qi < lc->nb_rxq; qi++) {
-			const struct fg_rxq *q = &lc->rxq[qi];
-			uint16_t n = rte_eth_rx_burst(q->port, q->queue, m, FG_BURST);
-			uint16_t np = 0, nd = 0;
-			struct fg_now now;
+			struct fg_rxq *q = &lc->rxq[qi];
+			struct fg_burst *nb = freel[nfree - 1], *done = q->p2;
 
-			if (n == 0)
-				continue;
-			now = fg_now(dp->tab.epoch, fg_clock_ns(dp));
-			fg_dp_decide(dp, lc, m, n, (enum fg_dir)q->dir, &now, pk, v);
-			for (uint16_t i = 0; i < n; i++) {
-				if (fg_verdict_drops(v[i]))
-					drop[nd++] = m[i];
-				else
-					pass[np++] = m[i];
+			nb->n = rte_eth_rx_burst(q->port, q->queue, nb->m, FG_BURST);
+			if (nb->n != 0) {
+				fg_dp_classify(dp, lc, nb, (enum fg_dir)q->dir);
+				nfree--;
+			} else {
+				nb = NULL;
 			}
-			if (nd != 0)
-				rte_pktmbuf_free_bulk(drop, nd);
-			if (np != 0)
-				send_or_free(&lc->cnt, q, pass, np);
+			if (q->p1 != NULL)
+				fg_dp_prefetch(dp, q->p1);
+			if (done != NULL) {
+				finish_and_forward(dp, lc, q, done);
+				freel[nfree++] = done;
+			}
+			q->p2 = q->p1;
+			q->p1 = nb;
 		}
+	}
+	/* drain: what was received is decided and sent, oldest first */
+	for (uint16_t qi = 0; qi < lc->nb_rxq; qi++) {
+		struct fg_rxq *q = &lc->rxq[qi];
+
+		if (q->p2 != NULL)
+			finish_and_forward(dp, lc, q, q->p2);
+		if (q->p1 != NULL) {
+			fg_dp_prefetch(dp, q->p1);
+			finish_and_forward(dp, lc, q, q->p1);
+		}
+		q->p1 = q->p2 = NULL;
 	}
 	return 0;
 }

@@ -40,10 +40,30 @@ enum fg_dir {
 	FG_DIR_COUNT
 };
 
+/**
+ * One RX burst on its way through the stages: classify (parse, split by
+ * direction, hash, prefetch bucket headers) -> prefetch (entries) ->
+ * finish (lookups, verdicts). A worker keeps two bursts per queue in
+ * flight, a stage apart, so each stage's memory reads were asked for a
+ * whole poll earlier (as fg_decide.h's prepare/prefetch/finish loop).
+ */
+struct fg_burst {
+	uint16_t n;                        /**< packets */
+	uint16_t nd;                       /**< of which meet the rules */
+	struct rte_mbuf *m[FG_BURST];
+	uint8_t v[FG_BURST];               /**< verdicts */
+	uint8_t idx[FG_BURST];             /**< packet of each decided one */
+	const struct fg_pkt *dec[FG_BURST];
+	struct fg_decide_prep prep;
+	struct fg_pkt pk[FG_BURST];
+};
+
 struct fg_rxq {
 	uint16_t port, queue;
 	uint16_t tx_port, tx_queue;   /**< where passed packets go */
 	uint8_t dir;                  /**< enum fg_dir */
+	struct fg_burst *p1;          /**< classified: bucket headers asked for */
+	struct fg_burst *p2;          /**< entries asked for: finished next */
 };
 
 /** One lcore's counters; only that lcore writes them. */
@@ -58,6 +78,7 @@ struct fg_counters {
 struct fg_lcore {
 	uint16_t nb_rxq;
 	struct fg_rxq rxq[FG_MAX_RXQ];
+	struct fg_burst bursts[2 * FG_MAX_RXQ + 1];  /**< two pending per queue + a free one */
 	struct fg_counters cnt;
 	uint8_t linbuf[65536];   /**< a chained mbuf made contiguous for the parser */
 } __rte_cache_aligned;
@@ -86,13 +107,18 @@ fg_clock_ns(const struct fg_dp *dp)
 }
 
 /**
- * Classify and decide @p n packets of one RX queue at @p now; writes one
- * verdict per packet and counts each packet once (rx, class, reason,
- * verdict). @p pk: room for @p n parse results.
+ * Stage 1 of @p b (b->m, b->n set): parse, count, verdicts of the
+ * packets the rules do not see, hashes and bucket prefetches of the rest.
  */
-void fg_dp_decide(struct fg_dp *dp, struct fg_lcore *lc, struct rte_mbuf **m,
-		  uint16_t n, enum fg_dir dir, const struct fg_now *now,
-		  struct fg_pkt *pk, uint8_t *verdicts);
+void fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
+		    enum fg_dir dir);
+
+/** Stage 2: prefetch the entries (their bucket headers are cached by now). */
+void fg_dp_prefetch(struct fg_dp *dp, const struct fg_burst *b);
+
+/** Stage 3: lookups and verdicts at @p now; every packet counted once. */
+void fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
+		  const struct fg_now *now);
 
 /** Set the TSC to nanoseconds factor (after rte_eal_init()). */
 void fg_dp_clock_init(struct fg_dp *dp);

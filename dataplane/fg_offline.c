@@ -76,9 +76,8 @@ static int
 run(struct fg_dp *dp, uint16_t port, struct offline_out *o)
 {
 	struct fg_lcore *lc = &dp->lc[rte_lcore_id()];
+	struct fg_burst *b = &lc->bursts[0];
 	struct rte_mbuf *m[FG_BURST];
-	struct fg_pkt pk[FG_BURST];
-	uint8_t v[FG_BURST];
 	uint16_t n;
 	int rc;
 
@@ -108,9 +107,13 @@ run(struct fg_dp *dp, uint16_t port, struct offline_out *o)
 				}
 			}
 			now = fg_now(dp->tab.epoch, ns);
-			fg_dp_decide(dp, lc, m + i, j - i, FG_DIR_BY_PREFIX, &now, pk, v);
+			b->n = j - i;
+			memcpy(b->m, m + i, sizeof(m[0]) * b->n);
+			fg_dp_classify(dp, lc, b, FG_DIR_BY_PREFIX);
+			fg_dp_prefetch(dp, b);
+			fg_dp_finish(dp, lc, b, &now);
 			for (uint16_t k = i; k < j; k++)
-				emit(dp, o, m[k], v[k - i]);
+				emit(dp, o, m[k], b->v[k - i]);
 			o->last_ns = ns;
 		}
 		rte_pktmbuf_free_bulk(m, n);

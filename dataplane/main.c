@@ -209,9 +209,9 @@ default_eal_args(const struct fg_config *c, char *argv0, char **eal, char *lbuf,
 			while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &set))
 				cpu++;
 		snprintf(lbuf, sz, "%d", cpu);
-		/* MB: the table, the pool (~2.3 KB a mbuf), 64 for the rest */
+		/* MB: the table, the pool (data room + ~256 B a mbuf), 64 more */
 		snprintf(mbuf, sz, "%zu", (fg_srctab_mem_size(c->table.sources / 2 * 3 + 2) >> 20) +
-			 (size_t)c->mbufs * 2432 / 1000000 + 64);
+			 (size_t)c->mbufs * (c->mbuf_size + 256u) / 1000000 + 64);
 		eal[n++] = (char *)"-l";
 		eal[n++] = lbuf;
 		eal[n++] = (char *)"-m";
@@ -441,8 +441,10 @@ main(int argc, char **argv)
 
 	fg_dp.cfg = cfg;
 	fg_dp_clock_init(&fg_dp);
+	FG_LOG(INFO, "floodguard %s, %s mode, TSC %" PRIu64 " Hz", FG_VERSION,
+	       fg_mode_name(cfg->mode), rte_get_tsc_hz());
 	fg_dp.pool = rte_pktmbuf_pool_create("fg_mbufs", cfg->mbufs, 256, 0,
-					     RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+					     cfg->mbuf_size, (int)rte_socket_id());
 	if (fg_dp.pool == NULL) {
 		FG_LOG(ERR, "mbuf pool of %u (errno=%i): %s", cfg->mbufs, rte_errno,
 		       rte_strerror(rte_errno));

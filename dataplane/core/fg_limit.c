@@ -12,22 +12,10 @@ static const char *const verdict_names[FG_V_COUNT] = {
 };
 #undef FG_V_NAME_
 
-#define FG_V_DROPS_(id, name, drops) drops,
-static const bool verdict_drops[FG_V_COUNT] = {
-	FG_VERDICTS(FG_V_DROPS_)
-};
-#undef FG_V_DROPS_
-
 const char *
 fg_verdict_name(unsigned int v)
 {
 	return v < FG_V_COUNT ? verdict_names[v] : "?";
-}
-
-bool
-fg_verdict_drops(unsigned int v)
-{
-	return v < FG_V_COUNT && verdict_drops[v];
 }
 
 /*

@@ -36,7 +36,15 @@ enum fg_verdict {
 /** "pass", "rate-pps", ... or "?" for an out-of-range value. */
 const char *fg_verdict_name(unsigned int v);
 
-/** Whether a verdict drops the packet. */
-bool fg_verdict_drops(unsigned int v);
+/** Whether a verdict drops the packet (bit v of FG_V_DROP_MASK). */
+#define FG_V_DROPS_BIT_(id, name, drops) | ((unsigned int)(drops) << FG_V_##id)
+#define FG_V_DROP_MASK (0u FG_VERDICTS(FG_V_DROPS_BIT_))
+_Static_assert(FG_V_COUNT <= 32, "verdicts fit a 32-bit mask");
+
+static inline bool
+fg_verdict_drops(unsigned int v)
+{
+	return v < FG_V_COUNT && ((FG_V_DROP_MASK >> v) & 1);
+}
 
 #endif /* FG_VERDICT_H */

@@ -200,6 +200,19 @@ r2 = subprocess.run([fg, "--config", rt, "--print-config"], capture_output=True,
 check(r.returncode == 0 and r2.returncode == 0 and r.stdout == r2.stdout and "[mom]" in r.stdout,
       "--print-config output loads back to the same configuration", r2.stderr[-300:])
 
+# docs/config.md: its key table is what the program prints, its example loads
+doc = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                        "config.md")).read()
+keys = subprocess.run([fg, "--print-keys"], capture_output=True, text=True).stdout
+check(keys.strip() and keys.strip() in doc, "docs/config.md lists every key as --print-keys does")
+example = doc.split("```ini\n")[1].split("```")[0]
+ex = os.path.join(work, "example.ini")
+open(ex, "w").write(example)
+r = subprocess.run([fg, "--config", ex, "--print-config"], capture_output=True, text=True)
+check(r.returncode == 0 and "queues = 2" in r.stdout and "pps = 1000" in r.stdout and
+      "198.51.100.0/24, 2001:db8:100::/48" in r.stdout,
+      "the example in docs/config.md loads", r.stderr[-300:])
+
 print(f"1..{len(tests)}")
 for i, (ok, what, detail) in enumerate(tests, 1):
     print(f"{'ok' if ok else 'not ok'} {i} - {what}")
