@@ -94,7 +94,8 @@ static const struct fg_key fg_keys[] = {
 	  0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot" },
 	{ "protect", "prefixes", FG_K_PREFIXES, OFF(prefix), 0, 0, 0, 0, 0, "prefixes",
 	  "the protected servers (host, offline): dst inside = to a server, "
-	  "src inside = a response; empty: every packet is to a server" },
+	  "src inside = a response, neither = bypasses the rules; empty: every "
+	  "packet is to a server" },
 	CLASS_KEYS("mom", FG_CLASS_MOM),
 	{ "mom", "tcp_ports", FG_K_PORTS, 0, 0, FG_CLASS_MOM, 6, 0, 0, "ports",
 	  "TCP ports of agent traffic" },

@@ -133,7 +133,7 @@ dir_of(const struct fg_config *cfg, const struct fg_pkt *p)
 		return FG_DIR_DECIDE;
 	if (fg_config_protected(cfg, p->src))
 		return FG_DIR_RESPONSE;
-	return FG_DIR_DECIDE;   /* neither: classes decide (mostly pass-other) */
+	return FG_DIR_COUNT;    /* neither: not protected traffic, bypasses the rules */
 }
 
 void
@@ -163,10 +163,13 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 		else
 			fg_parse(&cfg->classify, dp->link, data, len, pk);
 		fg_parse_count(&c->parse, pk);
-		if (dir == FG_DIR_RESPONSE ||
-		    (dir == FG_DIR_BY_PREFIX && dir_of(cfg, pk) == FG_DIR_RESPONSE)) {
-			b->v[i] = FG_V_PASS_RESPONSE;
-			c->lim.verdict[FG_V_PASS_RESPONSE]++;
+		enum fg_dir d = dir == FG_DIR_BY_PREFIX ? dir_of(cfg, pk) : dir;
+
+		if (d != FG_DIR_DECIDE) {
+			uint8_t v = d == FG_DIR_RESPONSE ? FG_V_PASS_RESPONSE : FG_V_PASS_OTHER;
+
+			b->v[i] = v;
+			c->lim.verdict[v]++;
 		} else {
 			b->idx[nd] = (uint8_t)i;
 			b->dec[nd++] = pk;

@@ -6,9 +6,11 @@
 # Suites: unit tests (Criterion: classifier, limits and source table) and
 # the two-thread table stress test in a -Werror release build and again
 # under ASan+UBSan; the stress test under TSan; floodctl inspect against the
-# fixture table; libFuzzer smoke runs of the L2-L4 and SIP parsers; the
-# inspect-vs-tshark differential test on real sipp captures. Needs root
-# (packages, namespaces).
+# fixture table; the data plane (offline over a crafted capture, inline and
+# host on net_pcap vdevs with telemetry, inline on AF_PACKET between two
+# network namespaces); libFuzzer smoke runs of the L2-L4 and SIP parsers;
+# the inspect-vs-tshark differential test on real sipp captures. Needs root
+# (packages, hugepages, namespaces).
 #   FG_FUZZ_SECONDS  seconds per fuzzer (default 60)
 #   FG_TEST_LOG      directory for full suite logs (default a temp dir)
 set -uo pipefail
@@ -60,6 +62,8 @@ if setup build -Dwerror=true; then
 		build/dataplane/floodguard "$logs/dp-offline"
 	run_suite dp-inline bash tests/dataplane/inline.sh \
 		build/dataplane/floodguard "$logs/dp-inline"
+	run_suite dp-netns bash tests/dataplane/netns.sh \
+		build/dataplane/floodguard "$logs/dp-netns"
 else
 	echo "build: FAILED"
 	failed=$((failed + 1))

@@ -74,6 +74,38 @@ else nok "telemetry /floodguard/top names the busiest source" "$(tr '\n' ' ' <"$
 if grep -q '"ipackets": 583' "$work/tel-ports"; then ok "telemetry /floodguard/ports: ext port received 583"
 else nok "telemetry /floodguard/ports: ext port received 583" "$(tr '\n' ' ' <"$work/tel-ports" | cut -c1-300)"; fi
 
+# host mode: one wire port; what passes goes to the exception port (here a
+# net_pcap vdev so that the test can read what the host would get), what
+# the host sends goes out of the wire port
+/usr/bin/python3 - "$work" <<'EOF'
+import sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+w = sys.argv[1]
+e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+wire = [e() / IP(src="198.18.1.1", dst="198.18.2.10") / UDP(sport=40000, dport=1270) / Raw(b"A" * 20)] * 300
+wire += [e() / IP(src="198.18.1.1", dst="198.18.3.3") / UDP(sport=40000, dport=1270) / Raw(b"N" * 20)] * 40
+wire += [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=40000) / Raw(b"R")] * 5
+wrpcap(f"{w}/wire_in.pcap", wire)
+wrpcap(f"{w}/host_in.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=40000) / Raw(b"H")] * 9)
+EOF
+"$fg" -l 0-1 --no-pci --file-prefix "$prefix-h" \
+	--vdev "net_pcap0,rx_pcap=$work/wire_in.pcap,tx_pcap=$work/wire_out.pcap" -- \
+	--mode host --duration 2 --set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 \
+	--set protect.prefixes=198.18.2.0/24 \
+	--set "dataplane.exception=net_pcap_exc,rx_pcap=$work/host_in.pcap,tx_pcap=$work/host_out.pcap" \
+	>"$work/host.out" 2>&1
+rc=$?
+a=$(count "$work/host_out.pcap" 'ip.dst==198.18.2.10')
+byp=$(count "$work/host_out.pcap" 'ip.dst==198.18.3.3')
+resp=$(count "$work/host_out.pcap" 'ip.src==198.18.2.10')
+h=$(count "$work/wire_out.pcap" 'ip.src==198.18.2.10')
+if [ "$rc" -eq 0 ] && [ "$a" -eq 100 ] && [ "$byp" -eq 40 ] && [ "$resp" -eq 5 ] && [ "$h" -eq 9 ]; then
+	ok "host mode: protected prefix limited (100 of 300), other destinations bypass (40 of 40), host replies out of the wire (9 of 9)"
+else nok "host mode: protected prefix limited, other destinations bypass, host replies out" \
+	"exit $rc, limited $a/300 (want 100), bypass $byp/40, responses $resp/5, host $h/9"; fi
+grep -q 'verdicts: pass 100 pass-other 40 pass-response 14 rate-pps 200' "$work/host.out" &&
+	ok "host mode: verdict counters" || nok "host mode: verdict counters" "$(grep verdicts "$work/host.out")"
+
 # bad port setups are errors that say what is missing, never a hang
 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-x" --vdev "net_null0" -- --duration 1 \
 	>"$work/one.out" 2>&1
