@@ -77,6 +77,10 @@ if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
 	run_suite limit-asan ./build-asan/tests/test_limit --tap=-
 	run_suite stress-asan ./build-asan/tests/stress-srctab 2
 	run_suite cli-asan bash tests/cli/inspect.sh build-asan
+	run_suite dp-offline-asan /usr/bin/python3 tests/dataplane/offline.py \
+		build-asan/dataplane/floodguard "$logs/dp-offline-asan"
+	run_suite dp-inline-asan bash tests/dataplane/inline.sh \
+		build-asan/dataplane/floodguard "$logs/dp-inline-asan"
 else
 	echo "build-asan: FAILED"
 	failed=$((failed + 1))
