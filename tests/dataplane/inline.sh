@@ -4,7 +4,8 @@
 # own --file-prefix). The ext port reads a capture of an over-rate agent,
 # a well-behaved one, a SYN flood and ARP; the int port reads the
 # servers' responses. Checks what each port transmitted, packet by
-# packet, the final summary, and the telemetry commands while it runs.
+# packet, the final summary, the telemetry commands while it runs, host
+# mode with its exception port, and dpdk-dumpcap on a running instance.
 # Prints TAP.   usage: inline.sh FLOODGUARD WORKDIR
 set -uo pipefail
 fg=$1 work=$2
@@ -105,6 +106,28 @@ else nok "host mode: protected prefix limited, other destinations bypass, host r
 	"exit $rc, limited $a/300 (want 100), bypass $byp/40, responses $resp/5, host $h/9"; fi
 grep -q 'verdicts: pass 100 pass-other 40 pass-response 14 rate-pps 200' "$work/host.out" &&
 	ok "host mode: verdict counters" || nok "host mode: verdict counters" "$(grep verdicts "$work/host.out")"
+
+# dpdk-dumpcap attaches to a running floodguard (rte_pdump_init) and
+# captures what its ext port receives
+/usr/bin/python3 - "$work" <<'EOF'
+import sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+wrpcap(f"{sys.argv[1]}/loop.pcap", [Ether() / IP(src="198.18.1.%d" % (i % 50 + 1), dst="198.18.2.10") /
+       UDP(sport=40000, dport=1270) / Raw(b"L" * 20) for i in range(1000)])
+EOF
+"$fg" -l 0-1 --no-pci --file-prefix "$prefix-d" \
+	--vdev "net_pcap0,rx_pcap=$work/loop.pcap,infinite_rx=1" --vdev net_null0,no-rx=1 -- \
+	--duration 6 --set table.sources=65536 --set dataplane.mbufs=8191 \
+	>"$work/dump.out" 2>&1 &
+pid=$!
+sleep 2
+timeout 10 dpdk-dumpcap --file-prefix="$prefix-d" -i net_pcap0 -c 20 -w "$work/dump.pcapng" \
+	>"$work/dumpcap.out" 2>&1
+dumped=$(count "$work/dump.pcapng" 'udp.dstport==1270')
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$dumped" -ge 20 ]; then ok "dpdk-dumpcap captures a running floodguard's port ($dumped packets, -c 20)"
+else nok "dpdk-dumpcap captures a running floodguard's port" "exit $rc, captured $dumped: $(tail -2 "$work/dumpcap.out")"; fi
 
 # bad port setups are errors that say what is missing, never a hang
 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-x" --vdev "net_null0" -- --duration 1 \
