@@ -120,7 +120,7 @@ EOF
 	--duration 6 --set table.sources=65536 --set dataplane.mbufs=8191 \
 	>"$work/dump.out" 2>&1 &
 pid=$!
-sleep 2
+for _ in $(seq 50); do grep -q forwarding "$work/dump.out" && break; sleep 0.1; done
 timeout 10 dpdk-dumpcap --file-prefix="$prefix-d" -i net_pcap0 -c 20 -w "$work/dump.pcapng" \
 	>"$work/dumpcap.out" 2>&1
 dumped=$(count "$work/dump.pcapng" 'udp.dstport==1270')
