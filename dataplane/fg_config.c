@@ -4,7 +4,6 @@
  * bounds, unit, meaning. Loading, --print-config and the key list in
  * docs/config.md all come from this one table.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -22,7 +21,9 @@ enum fg_ktype {
 	FG_K_WHEN_FULL,  /**< drop | pass */
 	FG_K_STR,
 	FG_K_PORTS,      /**< comma-separated ports of class `arg`, proto `arg2` */
-	FG_K_PREFIXES,   /**< comma-separated prefixes */
+	FG_K_PREFIXES,   /**< comma-separated prefixes: array at off, count at cnt */
+	FG_K_DOMAINS,    /**< comma-separated SIP domains: array at off, count at cnt */
+	FG_K_BOUND,      /**< comma-separated domain@prefix|prefix... (allowed domains) */
 	FG_K_COUNT
 };
 
@@ -31,6 +32,7 @@ struct fg_key {
 	const char *name;
 	enum fg_ktype type;
 	size_t off;
+	size_t cnt;      /**< lists: offset of the uint32_t count; max = capacity */
 	uint16_t size;
 	uint8_t arg, arg2;
 	uint64_t min, max;
@@ -41,7 +43,9 @@ struct fg_key {
 #define OFF(f) offsetof(struct fg_config, f)
 #define SZ(f) sizeof(((struct fg_config *)0)->f)
 #define U(sec, key, f, lo, hi, unit, help) \
-	{ sec, key, FG_K_UINT, OFF(f), SZ(f), 0, 0, lo, hi, unit, help }
+	{ sec, key, FG_K_UINT, OFF(f), 0, SZ(f), 0, 0, lo, hi, unit, help }
+#define LIST(sec, key, type, f, n, cap, unit, help) \
+	{ sec, key, type, OFF(f), OFF(n), 0, 0, 0, 0, cap, unit, help }
 #define LIM(sec, c, key, f, hi, unit, help) \
 	U(sec, key, limits.cls[c].f, 0, hi, unit, help)
 #define CLASS_KEYS(sec, c) \
@@ -66,7 +70,7 @@ struct fg_key {
 	    "largest L4 payload; larger: too-many-params; 0: off")
 
 static const struct fg_key fg_keys[] = {
-	{ "dataplane", "mode", FG_K_MODE, OFF(mode), SZ(mode), 0, 0, 0, 0, "",
+	{ "dataplane", "mode", FG_K_MODE, OFF(mode), 0, SZ(mode), 0, 0, 0, 0, "",
 	  "inline, host or offline (--mode overrides it)" },
 	U("dataplane", "ext_port", ext_port, 0, 1023, "port id",
 	  "inline: DPDK port facing the outside"),
@@ -82,7 +86,7 @@ static const struct fg_key fg_keys[] = {
 	  "chained"),
 	U("dataplane", "stats_interval", stats_interval, 0, 86400, "s",
 	  "log a counters line this often; 0: off"),
-	{ "dataplane", "exception", FG_K_STR, OFF(exception), SZ(exception), 0, 0, 0, 0,
+	{ "dataplane", "exception", FG_K_STR, OFF(exception), 0, SZ(exception), 0, 0, 0, 0,
 	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)" },
 	U("table", "sources", table.sources, 1, 1u << 27, "sources",
 	  "sources to track (the table gets 1.5 slots each, rounded up to a power of 2)"),
@@ -90,28 +94,63 @@ static const struct fg_key fg_keys[] = {
 	  "an entry idle this long may be reused or aged out"),
 	U("table", "established", table.established, 1, UINT16_MAX, "packets",
 	  "packets passed after which a source is never evicted"),
-	{ "table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), SZ(table_full_pass),
-	  0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot" },
-	{ "protect", "prefixes", FG_K_PREFIXES, OFF(prefix), 0, 0, 0, 0, 0, "prefixes",
+	{ "table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), 0,
+	  SZ(table_full_pass), 0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot" },
+	LIST("protect", "prefixes", FG_K_PREFIXES, prefix, nprefix, FG_PREFIX_MAX, "prefixes",
 	  "the protected servers (host, offline): dst inside = to a server, "
 	  "src inside = a response, neither = bypasses the rules; empty: every "
-	  "packet is to a server" },
+	  "packet is to a server"),
 	CLASS_KEYS("mom", FG_CLASS_MOM),
-	{ "mom", "tcp_ports", FG_K_PORTS, 0, 0, FG_CLASS_MOM, 6, 0, 0, "ports",
+	{ "mom", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, 6, 0, 0, "ports",
 	  "TCP ports of agent traffic" },
-	{ "mom", "udp_ports", FG_K_PORTS, 0, 0, FG_CLASS_MOM, 17, 0, 0, "ports",
+	{ "mom", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, 17, 0, 0, "ports",
 	  "UDP ports of agent traffic" },
 	CLASS_KEYS("sip", FG_CLASS_SIP),
 	LIM("sip", FG_CLASS_SIP, "max_headers", max_headers, 1024, "headers",
 	    "header fields per message; more: too-many-params"),
 	LIM("sip", FG_CLASS_SIP, "max_header_len", max_hdr_len, 8192, "bytes",
 	    "bytes of one header field; longer: too-many-params"),
-	{ "sip", "tcp_ports", FG_K_PORTS, 0, 0, FG_CLASS_SIP, 6, 0, 0, "ports",
+	{ "sip", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, 6, 0, 0, "ports",
 	  "TCP ports of SIP" },
-	{ "sip", "udp_ports", FG_K_PORTS, 0, 0, FG_CLASS_SIP, 17, 0, 0, "ports",
+	{ "sip", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, 17, 0, 0, "ports",
 	  "UDP ports of SIP" },
+	U("sip-rules", "partners", fed.partners, 1, 1u << 20, "partners",
+	  "SIP partners (source addresses) tracked; each holds a URI set"),
+	U("sip-rules", "ratio_window_ms", fed.ratio_window_ms, 1, 0x7fffffff, "ms",
+	  "responses to a partner are counted in windows this long"),
+	U("sip-rules", "ratio_min", fed.ratio_min, 1, UINT32_MAX, "responses",
+	  "final responses in a window before the ratio counts"),
+	U("sip-rules", "ratio_max_pct", fed.ratio_max_pct, 0, UINT32_MAX, "%",
+	  "failed responses above this % of successful ones: suspicious (300: 3 to 1)"),
+	U("sip-rules", "watch_pps", fed.watch_rate.rate, 1, FG_RATE_MAX, "messages/s",
+	  "a suspicious partner's message rate"),
+	U("sip-rules", "watch_burst", fed.watch_rate.burst, 1, 1ull << 62, "messages",
+	  "its burst"),
+	U("sip-rules", "uri_limit", fed.uri_limit, 1, 1u << 20, "URIs",
+	  "distinct Request-URIs in the local domains before the directory rule"),
+	U("sip-rules", "sustained_rate", fed.sustained_rate, 0, UINT32_MAX, "messages/s",
+	  "the sustained-rate rule's rate; 0: off"),
+	U("sip-rules", "sustained_pct", fed.sustained_pct, 1, 100, "%",
+	  "near: at least this % of sustained_rate ..."),
+	U("sip-rules", "sustained_s", fed.sustained_s, 1, 86400, "s",
+	  "... in this many consecutive seconds"),
+	U("sip-rules", "expiry_s", fed.expiry_s, 0, UINT32_MAX, "s",
+	  "automatic watch entries leave after this; 0: never"),
+	LIST("sip-rules", "local_domains", FG_K_DOMAINS, fed.local, fed.nlocal, 8, "domains",
+	     "the local SIP domains the URI rule counts; empty: every URI"),
+	LIST("lists", "allow", FG_K_PREFIXES, lists.allow, lists.nallow, FG_FED_LIST_MAX,
+	     "prefixes", "sources exempt from every rule and limit"),
+	LIST("lists", "block", FG_K_PREFIXES, lists.block, lists.nblock, FG_FED_LIST_MAX,
+	     "prefixes", "sources whose packets are all dropped"),
+	LIST("lists", "allow_domains", FG_K_BOUND, lists.allow_dom, lists.nallow_dom,
+	     FG_FED_LIST_MAX, "domain@prefix|...",
+	     "SIP domains exempt when their requests come from the bound prefixes"),
+	LIST("lists", "block_domains", FG_K_DOMAINS, lists.block_dom, lists.nblock_dom,
+	     FG_FED_LIST_MAX, "domains", "SIP domains (From) whose messages are all dropped"),
+	LIST("lists", "watch_domains", FG_K_DOMAINS, lists.watch_dom, lists.nwatch_dom,
+	     FG_FED_LIST_MAX, "domains", "SIP domains on the watch list by hand (counted)"),
 	CLASS_KEYS("sip-tls", FG_CLASS_SIP_TLS),
-	{ "sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, FG_CLASS_SIP_TLS, 6, 0, 0, "ports",
+	{ "sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP_TLS, 6, 0, 0, "ports",
 	  "TCP ports of SIP over TLS (not inspected past L4)" },
 };
 
@@ -143,6 +182,7 @@ fg_config_default(struct fg_config *c)
 	fg_limit_cfg_default(&c->limits);
 	c->table_full_pass = c->limits.table_full_pass;
 	fg_classify_cfg_default(&c->classify);
+	fg_fed_cfg_default(&c->fed);
 }
 
 static int
@@ -160,75 +200,10 @@ fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-int
-fg_prefix_parse(const char *s, struct fg_prefix *p)
-{
-	char buf[64], *slash, *end;
-	unsigned long len;
-	struct in_addr a4;
-	bool v4;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash != NULL)
-		*slash++ = '\0';
-	memset(p, 0, sizeof(*p));
-	v4 = inet_pton(AF_INET, buf, &a4) == 1;
-	if (v4) {
-		p->addr[10] = p->addr[11] = 0xff;
-		memcpy(p->addr + 12, &a4, 4);
-	} else if (inet_pton(AF_INET6, buf, p->addr) != 1) {
-		return -1;
-	}
-	len = v4 ? 32 : 128;
-	if (slash != NULL) {
-		errno = 0;
-		len = strtoul(slash, &end, 10);
-		if (errno != 0 || end == slash || *end != '\0' || len > (v4 ? 32u : 128u))
-			return -1;
-	}
-	p->len = (uint8_t)(v4 ? len + 96 : len);
-	/* host bits must be zero: "10.0.0.1/8" is a typo, not a prefix */
-	for (unsigned int i = p->len; i < 128; i++)
-		if (p->addr[i / 8] & (0x80 >> (i % 8)))
-			return -1;
-	return 0;
-}
-
-static bool
-prefix_has(const struct fg_prefix *p, const uint8_t a[16])
-{
-	unsigned int full = p->len / 8, rest = p->len % 8;
-
-	if (memcmp(p->addr, a, full) != 0)
-		return false;
-	return rest == 0 || ((p->addr[full] ^ a[full]) & (0xff00 >> rest)) == 0;
-}
-
 bool
 fg_config_protected(const struct fg_config *c, const uint8_t addr[16])
 {
-	for (uint32_t i = 0; i < c->nprefix; i++)
-		if (prefix_has(&c->prefix[i], addr))
-			return true;
-	return false;
-}
-
-static void
-prefix_print(const struct fg_prefix *p, FILE *f)
-{
-	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
-	char buf[INET6_ADDRSTRLEN];
-
-	if (p->len >= 96 && memcmp(p->addr, v4map, 12) == 0) {
-		inet_ntop(AF_INET, p->addr + 12, buf, sizeof(buf));
-		fprintf(f, "%s/%u", buf, p->len - 96u);
-	} else {
-		inet_ntop(AF_INET6, p->addr, buf, sizeof(buf));
-		fprintf(f, "%s/%u", buf, p->len);
-	}
+	return fg_prefixes_have(c->prefix, c->nprefix, addr);
 }
 
 /* Split a comma-separated list; calls @p one for each trimmed item. */
@@ -268,17 +243,84 @@ one_port(struct fg_config *c, const struct fg_key *k, const char *tok, char *err
 	return 0;
 }
 
+static uint32_t *
+list_count(struct fg_config *c, const struct fg_key *k)
+{
+	return (uint32_t *)(void *)((uint8_t *)c + k->cnt);
+}
+
 static int
 one_prefix(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
 	   size_t errlen)
 {
-	if (c->nprefix == FG_PREFIX_MAX)
-		return fail(err, errlen, "[%s] %s: more than %d prefixes", k->section,
-			    k->name, FG_PREFIX_MAX);
-	if (fg_prefix_parse(tok, &c->prefix[c->nprefix]) != 0)
+	uint32_t *n = list_count(c, k);
+	struct fg_prefix *arr = (struct fg_prefix *)(void *)((uint8_t *)c + k->off);
+
+	if (*n == k->max)
+		return fail(err, errlen, "[%s] %s: more than %" PRIu64 " entries", k->section,
+			    k->name, k->max);
+	if (fg_prefix_parse(tok, &arr[*n]) != 0)
 		return fail(err, errlen, "[%s] %s: '%s' is not an address or prefix "
 			    "(a.b.c.d/n or x:y::/n, host bits zero)", k->section, k->name, tok);
-	c->nprefix++;
+	(*n)++;
+	return 0;
+}
+
+static int
+one_domain(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
+	   size_t errlen)
+{
+	uint32_t *n = list_count(c, k);
+	char (*arr)[FG_DOMAIN_MAX] = (char (*)[FG_DOMAIN_MAX])(void *)((uint8_t *)c + k->off);
+
+	if (*n == k->max)
+		return fail(err, errlen, "[%s] %s: more than %" PRIu64 " entries", k->section,
+			    k->name, k->max);
+	if (fg_domain_parse(tok, arr[*n]) != 0)
+		return fail(err, errlen, "[%s] %s: '%s' is not a SIP domain (letters, digits, "
+			    "'-', '.'; not an address; < %d bytes)", k->section, k->name, tok,
+			    FG_DOMAIN_MAX);
+	(*n)++;
+	return 0;
+}
+
+/* "domain@prefix|prefix": an allowed domain and where it may come from. */
+static int
+one_bound(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
+	  size_t errlen)
+{
+	uint32_t *n = list_count(c, k);
+	struct fg_fed_domain_bind *b =
+		(struct fg_fed_domain_bind *)(void *)((uint8_t *)c + k->off) + *n;
+	char buf[CFG_VALUE_LEN], *at, *save = NULL, *pfx;
+
+	if (*n == k->max)
+		return fail(err, errlen, "[%s] %s: more than %" PRIu64 " entries", k->section,
+			    k->name, k->max);
+	snprintf(buf, sizeof(buf), "%s", tok);
+	at = strchr(buf, '@');
+	if (at == NULL)
+		return fail(err, errlen, "[%s] %s: '%s' has no '@PREFIX': an allowed domain "
+			    "binds to the prefixes it may come from (docs/sip.md)", k->section,
+			    k->name, tok);
+	*at++ = '\0';
+	memset(b, 0, sizeof(*b));
+	if (fg_domain_parse(buf, b->domain) != 0)
+		return fail(err, errlen, "[%s] %s: '%s' is not a SIP domain", k->section,
+			    k->name, buf);
+	for (pfx = strtok_r(at, "|", &save); pfx != NULL; pfx = strtok_r(NULL, "|", &save)) {
+		if (b->nbind == FG_FED_BIND_MAX)
+			return fail(err, errlen, "[%s] %s: %s binds to more than %d prefixes",
+				    k->section, k->name, b->domain, FG_FED_BIND_MAX);
+		if (fg_prefix_parse(pfx, &b->bind[b->nbind]) != 0)
+			return fail(err, errlen, "[%s] %s: '%s' is not an address or prefix",
+				    k->section, k->name, pfx);
+		b->nbind++;
+	}
+	if (b->nbind == 0)
+		return fail(err, errlen, "[%s] %s: %s binds to no prefix", k->section,
+			    k->name, b->domain);
+	(*n)++;
 	return 0;
 }
 
@@ -381,8 +423,14 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 		return each_item(value, one_port, c, k, err, errlen);
 	}
 	case FG_K_PREFIXES:
-		c->nprefix = 0;
+		*list_count(c, k) = 0;
 		return each_item(value, one_prefix, c, k, err, errlen);
+	case FG_K_DOMAINS:
+		*list_count(c, k) = 0;
+		return each_item(value, one_domain, c, k, err, errlen);
+	case FG_K_BOUND:
+		*list_count(c, k) = 0;
+		return each_item(value, one_bound, c, k, err, errlen);
 	default:
 		return fail(err, errlen, "[%s] %s: bad key type", section, key);
 	}
@@ -512,13 +560,37 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 	case FG_K_PORTS:
 		print_ports(c, k, f);
 		break;
-	case FG_K_PREFIXES:
-		for (uint32_t i = 0; i < c->nprefix; i++) {
-			if (i != 0)
-				fputs(", ", f);
-			prefix_print(&c->prefix[i], f);
+	case FG_K_PREFIXES: {
+		const struct fg_prefix *arr =
+			(const struct fg_prefix *)(const void *)((const uint8_t *)c + k->off);
+
+		for (uint32_t i = 0; i < list_count((struct fg_config *)c, k)[0]; i++) {
+			fputs(i != 0 ? ", " : "", f);
+			fg_prefix_print(&arr[i], f);
 		}
 		break;
+	}
+	case FG_K_DOMAINS: {
+		const char (*arr)[FG_DOMAIN_MAX] =
+			(const char (*)[FG_DOMAIN_MAX])(const void *)((const uint8_t *)c + k->off);
+
+		for (uint32_t i = 0; i < list_count((struct fg_config *)c, k)[0]; i++)
+			fprintf(f, "%s%s", i != 0 ? ", " : "", arr[i]);
+		break;
+	}
+	case FG_K_BOUND: {
+		const struct fg_fed_domain_bind *arr = (const struct fg_fed_domain_bind *)
+			(const void *)((const uint8_t *)c + k->off);
+
+		for (uint32_t i = 0; i < list_count((struct fg_config *)c, k)[0]; i++) {
+			fprintf(f, "%s%s@", i != 0 ? ", " : "", arr[i].domain);
+			for (uint32_t j = 0; j < arr[i].nbind; j++) {
+				fputs(j != 0 ? "|" : "", f);
+				fg_prefix_print(&arr[i].bind[j], f);
+			}
+		}
+		break;
+	}
 	default:
 		break;
 	}

@@ -15,7 +15,9 @@
 #include <stdio.h>
 
 #include "fg_decide.h"
+#include "fg_fed.h"
 #include "fg_parse.h"
+#include "fg_prefix.h"
 #include "fg_srctab.h"
 
 enum fg_mode {
@@ -27,11 +29,6 @@ enum fg_mode {
 
 #define FG_PREFIX_MAX 64
 
-/** An address prefix; IPv4 ones are mapped (len counts the 96 bits of ::ffff:0:0/96). */
-struct fg_prefix {
-	uint8_t addr[16];
-	uint8_t len;
-};
 
 struct fg_config {
 	/* [dataplane]: how it runs */
@@ -51,6 +48,9 @@ struct fg_config {
 	/* [protect]: direction in host and offline mode */
 	uint32_t nprefix;
 	struct fg_prefix prefix[FG_PREFIX_MAX];
+	/* [sip-rules], [lists]: SIP federation (docs/sip.md) */
+	struct fg_fed_cfg fed;
+	struct fg_fed_lists lists;
 	/* [mom], [sip], [sip-tls]: the core's settings */
 	struct fg_limit_cfg limits;
 	struct fg_classify_cfg classify;   /**< 128 KiB: allocate fg_config */
@@ -88,8 +88,5 @@ const char *fg_mode_name(enum fg_mode m);
 
 /** Whether @p addr (16 bytes, IPv4 mapped) is inside a [protect] prefix. */
 bool fg_config_protected(const struct fg_config *c, const uint8_t addr[16]);
-
-/** Parse "a.b.c.d[/n]" or "x::y[/n]" into @p p. @return 0 or -1. */
-int fg_prefix_parse(const char *s, struct fg_prefix *p);
 
 #endif /* FG_CONFIG_H */

@@ -56,6 +56,18 @@ fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 	}
 	FG_LOG(INFO, "source table: %" PRIu64 " slots for %u sources, %zu MiB",
 	       fg_srctab_slots(&dp->tab), cfg->table.sources, len >> 20);
+	len = fg_fed_mem_size(&cfg->fed);
+	dp->fed_mem = len != 0 ? rte_zmalloc_socket("fg_fed", len, RTE_CACHE_LINE_SIZE,
+						    socket) : NULL;
+	if (dp->fed_mem == NULL ||
+	    fg_fed_init(&dp->fed, &cfg->fed, &cfg->lists, dp->fed_mem, len, now_ns) != 0) {
+		FG_LOG(ERR, "%s(): no memory for %u SIP partners (%zu MiB)", __func__,
+		       cfg->fed.partners, len >> 20);
+		rte_free(dp->tab_mem);
+		dp->tab_mem = NULL;
+		return -ENOMEM;
+	}
+	dp->lists_any = cfg->lists.nallow != 0 || cfg->lists.nblock != 0;
 	return 0;
 }
 
@@ -138,7 +150,7 @@ dir_of(const struct fg_config *cfg, const struct fg_pkt *p)
 
 void
 fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
-	       enum fg_dir dir)
+	       enum fg_dir dir, uint64_t now_ns)
 {
 	const struct fg_config *cfg = dp->cfg;
 	struct fg_counters *c = &lc->cnt;
@@ -168,12 +180,26 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 		if (d != FG_DIR_DECIDE) {
 			uint8_t v = d == FG_DIR_RESPONSE ? FG_V_PASS_RESPONSE : FG_V_PASS_OTHER;
 
+			/* the protected side's SIP responses feed the failure ratio */
+			if (d == FG_DIR_RESPONSE && pk->cls == FG_CLASS_SIP)
+				fg_fed_outbound(&dp->fed, pk, now_ns, &c->fed);
 			b->v[i] = v;
 			c->lim.verdict[v]++;
-		} else {
-			b->idx[nd] = (uint8_t)i;
-			b->dec[nd++] = pk;
+			continue;
 		}
+		/* lists for every class, the SIP rules for SIP: verdicts of their own */
+		if (pk->cls == FG_CLASS_SIP || pk->cls == FG_CLASS_SIP_TLS ||
+		    (dp->lists_any && pk->cls == FG_CLASS_MOM)) {
+			enum fg_verdict v = fg_fed_inbound(&dp->fed, pk, data, now_ns, &c->fed);
+
+			if (v != FG_V_COUNT) {
+				b->v[i] = (uint8_t)v;
+				c->lim.verdict[v]++;
+				continue;
+			}
+		}
+		b->idx[nd] = (uint8_t)i;
+		b->dec[nd++] = pk;
 	}
 	c->rx += n;
 	b->nd = nd;
@@ -263,7 +289,8 @@ fg_worker(void *arg)
 
 			nb->n = rte_eth_rx_burst(q->port, q->queue, nb->m, FG_BURST);
 			if (nb->n != 0) {
-				fg_dp_classify(dp, lc, nb, (enum fg_dir)q->dir);
+				fg_dp_classify(dp, lc, nb, (enum fg_dir)q->dir,
+					       fg_clock_ns(dp));
 				nfree--;
 			} else {
 				nb = NULL;

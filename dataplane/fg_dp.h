@@ -72,6 +72,7 @@ struct fg_counters {
 	uint64_t tx;                       /**< passed and sent */
 	uint64_t tx_full[FG_MAX_PORTS];    /**< passed, TX queue full: freed */
 	struct fg_parse_counters parse;    /**< classes and parser reasons */
+	struct fg_fed_stats fed;           /**< SIP rules */
 	struct fg_limit_stats lim;         /**< verdicts (every packet once) */
 } __rte_cache_aligned;
 
@@ -88,6 +89,9 @@ struct fg_dp {
 	enum fg_link link;              /**< framing of the packets (offline: the capture's) */
 	struct fg_srctab tab;
 	void *tab_mem;
+	struct fg_fed fed;              /**< SIP partners, the watch list */
+	void *fed_mem;
+	bool lists_any;                 /**< address allow/block entries exist */
 	struct rte_mempool *pool;
 	uint64_t ns_mult;               /**< ns = tsc * ns_mult >> 32 */
 	uint16_t ports[FG_MAX_PORTS];   /**< ports in use */
@@ -111,7 +115,7 @@ fg_clock_ns(const struct fg_dp *dp)
  * packets the rules do not see, hashes and bucket prefetches of the rest.
  */
 void fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
-		    enum fg_dir dir);
+		    enum fg_dir dir, uint64_t now_ns);
 
 /** Stage 2: prefetch the entries (their bucket headers are cached by now). */
 void fg_dp_prefetch(struct fg_dp *dp, const struct fg_burst *b);
@@ -132,6 +136,9 @@ int fg_port_start(struct fg_dp *dp, uint16_t port, uint16_t nrxq, uint16_t ntxq,
 
 /** The worker lcore loop (rte_eal_remote_launch); returns when dp->quit. */
 int fg_worker(void *dp);
+
+/** Write the watch list as a JSON array (report, telemetry's caller). */
+void fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f);
 
 /** Free the idle entries of a slice of the table (main lcore). */
 void fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets);

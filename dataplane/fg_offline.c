@@ -109,7 +109,7 @@ run(struct fg_dp *dp, uint16_t port, struct offline_out *o)
 			now = fg_now(dp->tab.epoch, ns);
 			b->n = j - i;
 			memcpy(b->m, m + i, sizeof(m[0]) * b->n);
-			fg_dp_classify(dp, lc, b, FG_DIR_BY_PREFIX);
+			fg_dp_classify(dp, lc, b, FG_DIR_BY_PREFIX, ns);
 			fg_dp_prefetch(dp, b);
 			fg_dp_finish(dp, lc, b, &now);
 			for (uint16_t k = i; k < j; k++)

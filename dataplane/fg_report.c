@@ -62,6 +62,58 @@ blocked_one(const struct fg_src *e, void *arg)
 	w->first = false;
 }
 
+static const struct {
+	uint32_t flag;
+	const char *name;
+} fed_reasons[] = {
+	{ FG_FED_SUSPICIOUS, "suspicious" }, { FG_FED_URIS, "uris" },
+	{ FG_FED_SUSTAINED, "sustained-rate" }, { FG_FED_MANUAL, "manual" },
+};
+
+void
+fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
+{
+	const struct fg_fed_lists *l = &dp->cfg->lists;
+	bool first = true;
+
+	fputc('[', f);
+	for (uint32_t i = 0; dp->fed_mem != NULL && i <= dp->fed.mask; i++) {
+		struct fg_partner *pt = &dp->fed.p[i], p;
+		bool rf = true;
+
+		if (!__atomic_load_n(&pt->used, __ATOMIC_ACQUIRE))
+			continue;
+		fg_fed_partner_read(pt, &p);
+		if (p.flags == 0)
+			continue;
+		fprintf(f, "%s\n    {\"src\":", first ? "" : ",");
+		fg_json_addr(f, p.addr);
+		fprintf(f, ",\"mode\":\"%s\",\"reasons\":[",
+			fg_fed_mode_name(fg_fed_mode_of(p.flags)));
+		for (size_t r = 0; r < sizeof(fed_reasons) / sizeof(fed_reasons[0]); r++)
+			if (p.flags & fed_reasons[r].flag) {
+				fprintf(f, "%s\"%s\"", rf ? "" : ",", fed_reasons[r].name);
+				rf = false;
+			}
+		fprintf(f, "],\"since_s\":%.6f,\"age_s\":%.3f,\"domains\":[",
+			(double)p.since_ns / 1e9, (double)(now_ns - p.since_ns) / 1e9);
+		for (uint32_t d = 0; d < p.ndom; d++)
+			fprintf(f, "%s\"%s\"", d ? "," : "", p.domains[d]);
+		fprintf(f, "],\"requests\":%" PRIu64 ",\"other_msgs\":%" PRIu64
+			",\"uris\":%u,\"resp_ok\":%" PRIu64 ",\"resp_fail\":%" PRIu64
+			",\"drop_rate\":%" PRIu64 ",\"drop_uri\":%" PRIu64 "}",
+			p.requests, p.other_msgs, p.nuris, p.resp_ok, p.resp_fail,
+			p.drop_rate, p.drop_uri);
+		first = false;
+	}
+	for (uint32_t i = 0; i < l->nwatch_dom; i++) {
+		fprintf(f, "%s\n    {\"domain\":\"%s\",\"mode\":\"none\",\"reasons\":"
+			"[\"manual\"]}", first ? "" : ",", l->watch_dom[i]);
+		first = false;
+	}
+	fprintf(f, "%s]", first ? "" : "\n  ");
+}
+
 void
 fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 {
@@ -98,5 +150,11 @@ fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 		w.now = fg_now(dp->tab.epoch, now_ns);
 		fg_dp_walk(dp, blocked_one, &w);
 	}
-	fprintf(f, "%s]\n}\n", w.first ? "" : "\n  ");
+	fprintf(f, "%s],\n  \"sip\": {\"partners\": %u, \"watched\": %" PRIu64
+		", \"untracked\": %" PRIu64 ", \"allow_spoof\": %" PRIu64
+		", \"watch_domain_msgs\": %" PRIu64 "},\n  \"watch\": ",
+		w.first ? "" : "\n  ", dp->fed.npartners, c.fed.watched, c.fed.untracked,
+		c.fed.allow_spoof, c.fed.watch_dom_msgs);
+	fg_dp_watch_json((struct fg_dp *)dp, now_ns, f);
+	fprintf(f, "\n}\n");
 }

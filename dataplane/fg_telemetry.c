@@ -186,6 +186,43 @@ tel_top(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+static int
+tel_watch(const char *cmd __rte_unused, const char *params __rte_unused,
+	  struct rte_tel_data *d)
+{
+	unsigned int n = 0;
+
+	/* a dict by rank as /floodguard/top; domains watched by hand come last */
+	rte_tel_data_start_dict(d);
+	for (uint32_t i = 0; i <= tel_dp->fed.mask && n < 128; i++) {
+		struct fg_partner *pt = &tel_dp->fed.p[i], p;
+		struct rte_tel_data *e;
+		char addr[64], rank[12];
+
+		if (!__atomic_load_n(&pt->used, __ATOMIC_ACQUIRE))
+			continue;
+		fg_fed_partner_read(pt, &p);
+		if (p.flags == 0 || (e = rte_tel_data_alloc()) == NULL)
+			continue;
+		fg_addr_str(p.addr, addr, sizeof(addr));
+		rte_tel_data_start_dict(e);
+		rte_tel_data_add_dict_string(e, "src", addr);
+		rte_tel_data_add_dict_string(e, "mode", fg_fed_mode_name(fg_fed_mode_of(p.flags)));
+		rte_tel_data_add_dict_u64(e, "suspicious", !!(p.flags & FG_FED_SUSPICIOUS));
+		rte_tel_data_add_dict_u64(e, "uris", !!(p.flags & FG_FED_URIS));
+		rte_tel_data_add_dict_u64(e, "sustained_rate", !!(p.flags & FG_FED_SUSTAINED));
+		rte_tel_data_add_dict_u64(e, "manual", !!(p.flags & FG_FED_MANUAL));
+		rte_tel_data_add_dict_string(e, "domain", p.ndom ? p.domains[0] : "");
+		rte_tel_data_add_dict_u64(e, "requests", p.requests);
+		rte_tel_data_add_dict_u64(e, "distinct_uris", p.nuris);
+		rte_tel_data_add_dict_u64(e, "drop_rate", p.drop_rate);
+		rte_tel_data_add_dict_u64(e, "drop_uri", p.drop_uri);
+		snprintf(rank, sizeof(rank), "%u", ++n);
+		rte_tel_data_add_dict_container(d, rank, e, 0);
+	}
+	return 0;
+}
+
 int
 fg_telemetry_init(struct fg_dp *dp)
 {
@@ -204,6 +241,8 @@ fg_telemetry_init(struct fg_dp *dp)
 		  "Source table: slots, entries, inserts, evictions, blocks" },
 		{ "/floodguard/top", tel_top,
 		  "The 16 sources with the most events in their current window" },
+		{ "/floodguard/watch", tel_watch,
+		  "SIP partners on the watch list: mode, reasons, counters" },
 	};
 
 	tel_dp = dp;

@@ -258,6 +258,7 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last_log = start;
 	uint32_t slice = RTE_MAX((dp->tab.mask + 1) / 600, 1u);  /* a sweep a minute */
 	struct fg_counters prev = { 0 };
+	uint64_t ticks = 0;
 
 	while (!dp->quit) {
 		uint64_t t;
@@ -265,6 +266,8 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		rte_delay_us_sleep(100 * 1000);
 		t = rte_rdtsc();
 		fg_dp_age(dp, fg_clock_ns(dp), slice);
+		if (++ticks % 10 == 0)
+			fg_fed_expire(&dp->fed, fg_clock_ns(dp));
 		if (dp->cfg->stats_interval != 0 &&
 		    t - last_log >= dp->cfg->stats_interval * hz) {
 			log_interval(dp, &prev, (double)(t - last_log) / (double)hz);
@@ -463,6 +466,7 @@ main(int argc, char **argv)
 		rte_eth_dev_close(fg_dp.ports[i]);
 	}
 	rte_free(fg_dp.tab_mem);
+	rte_free(fg_dp.fed_mem);
 	rte_mempool_free(fg_dp.pool);
 cleanup_eal:
 	rte_eal_cleanup();

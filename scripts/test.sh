@@ -6,7 +6,8 @@
 # Suites: unit tests (Criterion: classifier, limits and source table) and
 # the two-thread table stress test in a -Werror release build and again
 # under ASan+UBSan; the stress test under TSan; floodctl inspect against the
-# fixture table; the data plane (offline over a crafted capture, inline and
+# fixture table; the SIP federation rules (unit, and offline over a crafted
+# capture of every kind of partner); the data plane (offline over a crafted capture, inline and
 # host on net_pcap vdevs with telemetry, inline on AF_PACKET between two
 # network namespaces); libFuzzer smoke runs of the L2-L4 and SIP parsers;
 # the inspect-vs-tshark differential test on real sipp captures. Needs root
@@ -56,12 +57,15 @@ echo "test: logs in $logs"
 if setup build -Dwerror=true; then
 	run_suite unit ./build/tests/test_parse --tap=-
 	run_suite unit-limit ./build/tests/test_limit --tap=-
+	run_suite unit-fed ./build/tests/test_fed --tap=-
 	run_suite stress ./build/tests/stress-srctab 2
 	run_suite cli-inspect bash tests/cli/inspect.sh build
 	run_suite dp-offline /usr/bin/python3 tests/dataplane/offline.py \
 		build/dataplane/floodguard "$logs/dp-offline"
 	run_suite dp-inline bash tests/dataplane/inline.sh \
 		build/dataplane/floodguard "$logs/dp-inline"
+	run_suite dp-sip /usr/bin/python3 tests/dataplane/sip_rules.py \
+		build/dataplane/floodguard "$logs/dp-sip"
 	run_suite dp-netns bash tests/dataplane/netns.sh \
 		build/dataplane/floodguard "$logs/dp-netns"
 else
@@ -75,12 +79,15 @@ if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
 	-Db_sanitize=address,undefined; then
 	run_suite unit-asan ./build-asan/tests/test_parse --tap=-
 	run_suite limit-asan ./build-asan/tests/test_limit --tap=-
+	run_suite fed-asan ./build-asan/tests/test_fed --tap=-
 	run_suite stress-asan ./build-asan/tests/stress-srctab 2
 	run_suite cli-asan bash tests/cli/inspect.sh build-asan
 	run_suite dp-offline-asan /usr/bin/python3 tests/dataplane/offline.py \
 		build-asan/dataplane/floodguard "$logs/dp-offline-asan"
 	run_suite dp-inline-asan bash tests/dataplane/inline.sh \
 		build-asan/dataplane/floodguard "$logs/dp-inline-asan"
+	run_suite dp-sip-asan /usr/bin/python3 tests/dataplane/sip_rules.py \
+		build-asan/dataplane/floodguard "$logs/dp-sip-asan"
 else
 	echo "build-asan: FAILED"
 	failed=$((failed + 1))

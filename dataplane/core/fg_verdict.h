@@ -23,7 +23,10 @@
 	X(FLOOD_BLOCKED, "flood-blocked", 1)    /* source is in its penalty */ \
 	X(TOO_MANY_PARAMS, "too-many-params", 1) /* message/header bounds */ \
 	X(TABLE_FULL, "table-full", 1)          /* no slot, nothing evictable */ \
-	X(MALFORMED, "malformed", 1)            /* malformed, aimed at a protected port */
+	X(MALFORMED, "malformed", 1)            /* malformed, aimed at a protected port */ \
+	X(BLOCKED, "block-list", 1)             /* source or its From domain is blocked */ \
+	X(SIP_WATCH_RATE, "sip-watch-rate", 1)  /* suspicious partner above its 1 msg/s */ \
+	X(SIP_NEW_URI, "sip-new-uri", 1)        /* a URI beyond the partner's first 1000 */
 
 #define FG_V_ENUM_(id, name, drops) FG_V_##id,
 /** Verdict reasons; fg_verdict_name() gives the names. */

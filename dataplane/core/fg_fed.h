@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_FED_H
+#define FG_FED_H
+
+/**
+ * @file
+ * SIP federation protections (docs/sip.md): per partner (a source
+ * address) the failure ratio of the protected servers' responses, the
+ * distinct Request-URIs it asks for, its sustained message rate; the
+ * watch list those make, with its throttling mode; the allow, block and
+ * watch lists by address, prefix and domain. Pure C; time is an argument;
+ * the caller gives the memory (fg_fed_mem_size()).
+ *
+ * Concurrency: the partner table is shared by every worker. Lookups take
+ * no lock (entries are published once and never move or go away); each
+ * partner's state is updated under its own spinlock, held for a few
+ * dozen instructions per SIP message (SIP rates are thousands per second
+ * per partner at most, not millions). Inserting a partner takes the
+ * table's lock.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fg_limit.h"
+#include "fg_parse.h"
+#include "fg_prefix.h"
+#include "fg_verdict.h"
+
+/* Why a partner is on the watch list (fg_partner.flags). */
+#define FG_FED_SUSPICIOUS 0x01  /**< failed/successful responses above the ratio */
+#define FG_FED_URIS       0x02  /**< more than uri_limit distinct Request-URIs */
+#define FG_FED_SUSTAINED  0x04  /**< near the sustained rate for sustained_s */
+#define FG_FED_MANUAL     0x08  /**< an operator put it there */
+
+/** Throttling mode of a watch entry (the source document's definition). */
+enum fg_fed_mode {
+	FG_FED_MODE_NONE = 0,   /**< watched for rate or by hand: no throttling */
+	FG_FED_MODE_HIGH,       /**< suspicious traffic or the URI condition */
+	FG_FED_MODE_MEDIUM,     /**< suspicious traffic and the URI condition */
+	FG_FED_MODE_COUNT
+};
+
+#define FG_FED_DOMAINS 4       /**< From domains remembered per partner */
+#define FG_FED_LIST_MAX 256    /**< entries of each list */
+#define FG_FED_BIND_MAX 4      /**< prefixes an allowed domain binds to */
+
+/** Thresholds; every one is a configuration key ([sip-rules]). */
+struct fg_fed_cfg {
+	uint32_t partners;         /**< partners tracked (table size) */
+	uint32_t ratio_window_ms;  /**< responses are counted in windows this long */
+	uint32_t ratio_min;        /**< final responses seen before the ratio counts */
+	uint32_t ratio_max_pct;    /**< failed > this % of successful: suspicious */
+	struct fg_rate watch_rate; /**< a suspicious partner's messages/s */
+	uint32_t uri_limit;        /**< distinct Request-URIs before the URI rule */
+	uint32_t sustained_rate;   /**< messages/s the sustained rule is about */
+	uint32_t sustained_pct;    /**< "near": at least this % of it ... */
+	uint32_t sustained_s;      /**< ... in this many consecutive seconds */
+	uint32_t expiry_s;         /**< automatic entries leave after this; 0: never */
+	uint32_t nlocal;
+	char local[8][FG_DOMAIN_MAX]; /**< the local domains (URI rule); none: any */
+};
+
+/** An allow-listed domain and the prefixes its requests must come from. */
+struct fg_fed_domain_bind {
+	char domain[FG_DOMAIN_MAX];
+	uint32_t nbind;
+	struct fg_prefix bind[FG_FED_BIND_MAX];
+};
+
+/** The lists (the control plane will hold them in shared memory). */
+struct fg_fed_lists {
+	uint32_t nallow, nblock, nallow_dom, nblock_dom, nwatch_dom;
+	struct fg_prefix allow[FG_FED_LIST_MAX];
+	struct fg_prefix block[FG_FED_LIST_MAX];
+	struct fg_fed_domain_bind allow_dom[FG_FED_LIST_MAX];
+	char block_dom[FG_FED_LIST_MAX][FG_DOMAIN_MAX];
+	char watch_dom[FG_FED_LIST_MAX][FG_DOMAIN_MAX];
+};
+
+/** One partner. Readers outside the data path take fg_fed_partner_read(). */
+struct fg_partner {
+	uint8_t addr[16];
+	uint32_t used;             /**< published (release) once the key is set */
+	uint32_t lock;
+	/* the watch entry */
+	uint32_t flags;            /**< FG_FED_* */
+	uint64_t since_ns;         /**< on the watch list since; 0: not on it */
+	uint64_t last_ns;          /**< last message */
+	/* rule state */
+	uint32_t win_start_ms, ok, fail;   /**< responses in the current window */
+	uint64_t sec;              /**< second of the sustained rule's count */
+	uint32_t sec_count, streak;
+	uint64_t tat;              /**< watch_rate limiter (fg_limit.h units) */
+	uint32_t nuris;            /**< distinct URIs held (<= uri_limit) */
+	uint32_t ndom;
+	char domains[FG_FED_DOMAINS][FG_DOMAIN_MAX];
+	/* counters */
+	uint64_t requests, other_msgs, resp_ok, resp_fail;
+	uint64_t drop_rate, drop_uri;
+	uint64_t *uris;            /**< open addressing set of URI hashes */
+} __attribute__((aligned(64)));
+
+struct fg_fed_stats {
+	uint64_t untracked;        /**< no partner slot left */
+	uint64_t allow_spoof;      /**< allowed domain claimed from outside its prefixes */
+	uint64_t watch_dom_msgs;   /**< messages claiming a watched domain */
+	uint64_t watched;          /**< partners put on the watch list */
+};
+
+struct fg_fed {
+	struct fg_fed_cfg cfg;
+	const struct fg_fed_lists *lists;
+	uint32_t mask;             /**< partner slots - 1 */
+	uint32_t uri_mask;         /**< URI set slots - 1 */
+	uint32_t lock;             /**< inserts */
+	uint32_t npartners;        /**< partners inserted (URI sets handed out) */
+	uint64_t epoch;
+	struct fg_partner *p;
+};
+
+/** Defaults (docs/sip.md). */
+void fg_fed_cfg_default(struct fg_fed_cfg *c);
+
+/** Bytes fg_fed_init() needs. 0: the configuration is out of range. */
+size_t fg_fed_mem_size(const struct fg_fed_cfg *c);
+
+/** Set up in @p mem (fg_fed_mem_size() bytes, 64-byte aligned). @return 0 or -EINVAL. */
+int fg_fed_init(struct fg_fed *f, const struct fg_fed_cfg *c, const struct fg_fed_lists *l,
+		void *mem, size_t len, uint64_t now_ns);
+
+/**
+ * A packet from the outside at @p now_ns: the block and allow lists (any
+ * class), then for SIP and SIP over TLS the partner's rules. @p frame: the bytes fg_parse() read.
+ * @return FG_V_BLOCKED, FG_V_PASS_ALLOW, FG_V_SIP_WATCH_RATE,
+ * FG_V_SIP_NEW_URI, or FG_V_COUNT: no verdict here, the per-source limits
+ * decide.
+ */
+enum fg_verdict fg_fed_inbound(struct fg_fed *f, const struct fg_pkt *p,
+			       const uint8_t *frame, uint64_t now_ns,
+			       struct fg_fed_stats *st);
+
+/** A message from the protected side: final responses feed the ratio. */
+void fg_fed_outbound(struct fg_fed *f, const struct fg_pkt *p, uint64_t now_ns,
+		     struct fg_fed_stats *st);
+
+/** Mode of a watch entry's flags. */
+enum fg_fed_mode fg_fed_mode_of(uint32_t flags);
+const char *fg_fed_mode_name(enum fg_fed_mode m);
+
+/** The partner of @p addr, or NULL (lock-free). */
+struct fg_partner *fg_fed_find(struct fg_fed *f, const uint8_t addr[16]);
+
+/** A consistent copy of @p p (under its lock), without its URI set. */
+void fg_fed_partner_read(struct fg_partner *p, struct fg_partner *out);
+
+/**
+ * Take @p addr off the watch list (an operator's removal). @return the
+ * reasons that still hold (the caller warns), or -1 when it was not on it.
+ */
+int fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16]);
+
+/** Put @p addr on the watch list by hand. @return 0, or -ENOSPC. */
+int fg_fed_watch(struct fg_fed *f, const uint8_t addr[16], uint64_t now_ns);
+
+/** Automatic entries older than expiry_s leave the list. @return how many. */
+uint32_t fg_fed_expire(struct fg_fed *f, uint64_t now_ns);
+
+/** 64-bit hash of a Request-URI, normalized (docs/sip.md); 0 when not a SIP URI. */
+uint64_t fg_fed_uri_hash(const uint8_t *uri, size_t len, const uint8_t **host,
+			 size_t *host_len);
+
+#endif /* FG_FED_H */

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SIP federation rules (fg_fed.c) on real SIP bytes: every message is
+ * built as an Ethernet/IPv4/UDP frame and classified by fg_parse_eth(),
+ * as the data plane does. Time is explicit.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "fg_fed.h"
+#include "fg_parse.h"
+
+#define SEC 1000000000ull
+#define T0 (1000 * SEC)
+
+static struct fg_classify_cfg *ccfg;
+static struct fg_fed fed;
+static struct fg_fed_lists lists;
+static struct fg_fed_stats st;
+static void *mem;
+static uint8_t frame[4096];
+
+static void
+setup_cfg(const struct fg_fed_cfg *c)
+{
+	size_t len = fg_fed_mem_size(c);
+
+	ccfg = malloc(sizeof(*ccfg));
+	fg_classify_cfg_default(ccfg);
+	mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
+	memset(&st, 0, sizeof(st));
+	cr_assert_eq(fg_fed_init(&fed, c, &lists, mem, len, T0), 0);
+}
+
+static void
+setup(void)
+{
+	struct fg_fed_cfg c;
+
+	memset(&lists, 0, sizeof(lists));
+	fg_fed_cfg_default(&c);
+	c.nlocal = 1;
+	strcpy(c.local[0], "example.com");
+	setup_cfg(&c);
+}
+
+static void
+teardown(void)
+{
+	free(mem);
+	free(ccfg);
+}
+
+static void
+v4(uint8_t *dst, const char *a)
+{
+	memset(dst, 0, 4);
+	inet_pton(AF_INET, a, dst);
+}
+
+/* Ethernet/IPv4/UDP 5060 frame from @p src to @p dst carrying @p sip. */
+static void
+build(const char *src, const char *dst, const char *sip, struct fg_pkt *out)
+{
+	size_t n = strlen(sip), ip = 20 + 8 + n;
+	uint8_t *p = frame;
+
+	memset(frame, 0, 42);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[16] = (uint8_t)(ip >> 8);
+	p[17] = (uint8_t)ip;
+	p[22] = 64;
+	p[23] = 17;
+	v4(p + 26, src);
+	v4(p + 30, dst);
+	p[34] = 5060 >> 8;
+	p[35] = 5060 & 255;
+	p[36] = 5060 >> 8;
+	p[37] = 5060 & 255;
+	p[38] = (uint8_t)((8 + n) >> 8);
+	p[39] = (uint8_t)(8 + n);
+	memcpy(p + 42, sip, n);
+	cr_assert_eq(fg_parse_eth(ccfg, frame, (uint32_t)(42 + n), out), FG_CLASS_SIP,
+		     "reason %s", fg_reason_name(out->reason));
+}
+
+static enum fg_verdict
+request(const char *src, const char *from_dom, const char *ruri, uint64_t t)
+{
+	char msg[1024];
+	struct fg_pkt pk;
+
+	snprintf(msg, sizeof(msg),
+		 "INVITE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bK1\r\n"
+		 "From: <sip:alice@%s>;tag=1\r\nTo: <%s>\r\nCall-ID: c1@%s\r\n"
+		 "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		 ruri, src, from_dom, ruri, src);
+	build(src, "198.18.2.10", msg, &pk);
+	return fg_fed_inbound(&fed, &pk, frame, t, &st);
+}
+
+static void
+response(const char *partner, int status, uint64_t t)
+{
+	char msg[512];
+	struct fg_pkt pk;
+
+	snprintf(msg, sizeof(msg),
+		 "SIP/2.0 %d X\r\nVia: SIP/2.0/UDP %s:5060;branch=z9hG4bK1\r\n"
+		 "From: <sip:alice@partner.example.net>;tag=1\r\nTo: <sip:bob@example.com>;tag=2\r\n"
+		 "Call-ID: c1@x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", status, partner);
+	build("198.18.2.10", partner, msg, &pk);
+	fg_fed_outbound(&fed, &pk, t, &st);
+}
+
+static struct fg_partner
+partner(const char *a)
+{
+	uint8_t addr[16] = { [10] = 0xff, [11] = 0xff };
+	struct fg_partner *p, copy;
+
+	v4(addr + 12, a);
+	p = fg_fed_find(&fed, addr);
+	cr_assert_not_null(p, "partner %s tracked", a);
+	fg_fed_partner_read(p, &copy);
+	return copy;
+}
+
+static void
+addr_of(const char *a, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	addr[10] = addr[11] = 0xff;
+	v4(addr + 12, a);
+}
+
+static uint64_t
+uri_hash(const char *u)
+{
+	const uint8_t *h;
+	size_t hl;
+
+	return fg_fed_uri_hash((const uint8_t *)u, strlen(u), &h, &hl);
+}
+
+Test(fed, uri_normalization)
+{
+	uint64_t a = uri_hash("sip:bob@example.com");
+
+	cr_assert_neq(a, 0);
+	cr_assert_eq(uri_hash("SIP:bob@EXAMPLE.com"), a, "scheme and host ignore case");
+	cr_assert_eq(uri_hash("sip:bob@example.com;transport=tcp;lr"), a, "parameters ignored");
+	cr_assert_eq(uri_hash("sip:bob@example.com?Subject=hi%40x"), a, "headers ignored");
+	cr_assert_neq(uri_hash("sip:Bob@example.com"), a, "the user part is case-sensitive");
+	cr_assert_neq(uri_hash("sip:bob@example.com:5070"), a, "the port counts");
+	cr_assert_neq(uri_hash("sips:bob@example.com"), a, "sips is another scheme");
+	cr_assert_eq(uri_hash("sip:+1;phone-context=x@example.com"),
+		     uri_hash("sip:+1;phone-context=x@Example.com;user=phone"),
+		     "a ';' in the user part stays in it");
+	cr_assert_eq(uri_hash("bob@example.com"), 0, "no scheme: not a SIP URI");
+}
+
+Test(fed, directory_attack_first_1000_keep_working, .init = setup, .fini = teardown)
+{
+	char uri[64];
+	struct fg_partner p;
+
+	for (int i = 0; i < 1500; i++) {
+		snprintf(uri, sizeof(uri), "sip:user%d@example.com", i);
+		cr_assert_eq(request("198.18.1.5", "partner.example.net", uri, T0 + i * 1000000ull),
+			     i < 1000 ? FG_V_COUNT : FG_V_SIP_NEW_URI, "request %d", i);
+	}
+	/* the first 1000 still pass (to the other limits) */
+	for (int i = 0; i < 1000; i += 7) {
+		snprintf(uri, sizeof(uri), "sip:user%d@EXAMPLE.com;transport=udp", i);
+		cr_assert_eq(request("198.18.1.5", "partner.example.net", uri, T0 + 2 * SEC),
+			     FG_V_COUNT, "old URI %d", i);
+	}
+	p = partner("198.18.1.5");
+	cr_assert_eq(p.flags, FG_FED_URIS);
+	cr_assert_eq(fg_fed_mode_of(p.flags), FG_FED_MODE_HIGH);
+	cr_assert_eq(p.drop_uri, 500);
+	cr_assert_eq(p.nuris, 1000);
+	cr_assert_eq(p.since_ns, T0 + 1000 * 1000000ull, "on the list since its 1001st URI");
+	cr_assert_str_eq(p.domains[0], "partner.example.net");
+	cr_assert_eq(st.watched, 1);
+}
+
+Test(fed, uris_outside_the_local_domains_do_not_count, .init = setup, .fini = teardown)
+{
+	char uri[64];
+
+	for (int i = 0; i < 1200; i++) {
+		snprintf(uri, sizeof(uri), "sip:user%d@elsewhere.org", i);
+		cr_assert_eq(request("198.18.1.6", "p.example.net", uri, T0), FG_V_COUNT);
+	}
+	cr_assert_eq(partner("198.18.1.6").nuris, 0);
+	cr_assert_eq(partner("198.18.1.6").flags, 0);
+}
+
+Test(fed, failing_partner_goes_to_1_msg_per_second, .init = setup, .fini = teardown)
+{
+	struct fg_partner p;
+	int i;
+
+	/* 90 % 404s; 401/407 challenges and 1xx/3xx do not count */
+	for (i = 0; i < 19; i++)
+		response("198.18.1.7", i % 10 == 0 ? 200 : 404, T0 + i * 1000000ull);
+	response("198.18.1.7", 401, T0 + SEC / 2);
+	response("198.18.1.7", 407, T0 + SEC / 2);
+	response("198.18.1.7", 180, T0 + SEC / 2);
+	cr_assert_eq(partner("198.18.1.7").flags, 0, "19 final responses: below the minimum");
+	response("198.18.1.7", 404, T0 + SEC / 2);
+	p = partner("198.18.1.7");
+	cr_assert_eq(p.flags, FG_FED_SUSPICIOUS, "20 responses, 18 failed to 2 succeeded");
+	cr_assert_eq(p.resp_fail, 18);
+	cr_assert_eq(p.resp_ok, 2);
+	/* now 1 message per second */
+	cr_assert_eq(request("198.18.1.7", "p.example.net", "sip:a@example.com", T0 + 3 * SEC),
+		     FG_V_COUNT);
+	cr_assert_eq(request("198.18.1.7", "p.example.net", "sip:a@example.com",
+			     T0 + 3 * SEC + 500000000ull), FG_V_SIP_WATCH_RATE);
+	cr_assert_eq(request("198.18.1.7", "p.example.net", "sip:a@example.com", T0 + 4 * SEC),
+		     FG_V_COUNT);
+	cr_assert_eq(partner("198.18.1.7").drop_rate, 1);
+	cr_assert_eq(fg_fed_mode_of(partner("198.18.1.7").flags), FG_FED_MODE_HIGH);
+}
+
+Test(fed, healthy_ratio_stays_off_the_list, .init = setup, .fini = teardown)
+{
+	for (int i = 0; i < 200; i++)     /* 75 % failures: exactly 3:1, not above */
+		response("198.18.1.8", i % 4 == 0 ? 200 : 486, T0 + i * 1000000ull);
+	cr_assert_eq(partner("198.18.1.8").flags, 0);
+}
+
+Test(fed, both_conditions_make_mode_medium, .init = setup, .fini = teardown)
+{
+	char uri[64];
+
+	for (int i = 0; i < 30; i++)
+		response("198.18.1.9", 404, T0 + i * 1000ull);
+	for (int i = 0; i < 1001; i++) {
+		snprintf(uri, sizeof(uri), "sip:u%d@example.com", i);
+		/* one message a second: the watch rate lets each through */
+		request("198.18.1.9", "p.example.net", uri, T0 + (uint64_t)(i + 1) * SEC);
+	}
+	cr_assert_eq(partner("198.18.1.9").flags, FG_FED_SUSPICIOUS | FG_FED_URIS);
+	cr_assert_eq(fg_fed_mode_of(partner("198.18.1.9").flags), FG_FED_MODE_MEDIUM);
+	cr_assert_str_eq(fg_fed_mode_name(FG_FED_MODE_MEDIUM), "medium");
+}
+
+static void
+send_rate(const char *src, double per_s, int seconds)
+{
+	uint64_t gap = (uint64_t)(SEC / per_s);
+
+	for (uint64_t t = T0; t < T0 + (uint64_t)seconds * SEC; t += gap)
+		request(src, "p.example.net", "sip:desk@example.com", t);
+}
+
+Test(fed, sustained_rate, .init = setup, .fini = teardown)
+{
+	send_rate("198.18.1.10", 19.5, 29);
+	cr_assert_eq(partner("198.18.1.10").flags, 0, "19.5/s for 29 s: not yet sustained");
+	send_rate("198.18.1.11", 19.5, 40);
+	cr_assert_eq(partner("198.18.1.11").flags, FG_FED_SUSTAINED, "19.5/s for 40 s");
+	cr_assert_eq(fg_fed_mode_of(FG_FED_SUSTAINED), FG_FED_MODE_NONE);
+	send_rate("198.18.1.12", 17, 60);
+	cr_assert_eq(partner("198.18.1.12").flags, 0, "17/s is below 90 % of 20");
+	send_rate("198.18.1.13", 5, 60);
+	cr_assert_eq(partner("198.18.1.13").flags, 0, "5/s");
+}
+
+Test(fed, allow_and_block_lists, .init = setup, .fini = teardown)
+{
+	struct fg_fed_domain_bind *b = &lists.allow_dom[0];
+
+	cr_assert_eq(fg_prefix_parse("198.18.1.20", &lists.allow[0]), 0);
+	lists.nallow = 1;
+	cr_assert_eq(fg_prefix_parse("198.18.1.30/31", &lists.block[0]), 0);
+	lists.nblock = 1;
+	strcpy(lists.block_dom[0], "evil.example.org");
+	lists.nblock_dom = 1;
+	cr_assert_eq(fg_domain_parse("Trusted.Example.NET", b->domain), 0);
+	cr_assert_eq(fg_prefix_parse("198.51.100.0/24", &b->bind[0]), 0);
+	b->nbind = 1;
+	lists.nallow_dom = 1;
+
+	cr_assert_eq(request("198.18.1.20", "any.example.net", "sip:a@example.com", T0),
+		     FG_V_PASS_ALLOW, "allowed address");
+	cr_assert_eq(request("198.18.1.31", "any.example.net", "sip:a@example.com", T0),
+		     FG_V_BLOCKED, "blocked prefix");
+	cr_assert_eq(request("198.18.1.40", "evil.example.org", "sip:a@example.com", T0),
+		     FG_V_BLOCKED, "blocked domain, from anywhere");
+	cr_assert_eq(request("198.51.100.7", "trusted.example.net", "sip:a@example.com", T0),
+		     FG_V_PASS_ALLOW, "allowed domain from its prefix");
+	/* the spoof: the allowed domain claimed from elsewhere gets no exemption */
+	cr_assert_eq(request("198.18.1.41", "TRUSTED.example.net", "sip:a@example.com", T0),
+		     FG_V_COUNT);
+	cr_assert_eq(st.allow_spoof, 1);
+	cr_assert_eq(partner("198.18.1.41").requests, 1, "tracked as any partner");
+	cr_assert_null(fg_fed_find(&fed, (uint8_t[16]){ [10] = 0xff, [11] = 0xff,
+							198, 51, 100, 7 }),
+		       "allowed partners keep no state");
+}
+
+Test(fed, unwatch_warns_and_expiry_removes, .init = setup, .fini = teardown)
+{
+	uint8_t a[16], m[16];
+	char uri[64];
+
+	for (int i = 0; i < 1001; i++) {
+		snprintf(uri, sizeof(uri), "sip:u%d@example.com", i);
+		request("198.18.1.50", "p.example.net", uri, T0);
+	}
+	addr_of("198.18.1.50", a);
+	cr_assert_eq(fg_fed_unwatch(&fed, a), FG_FED_URIS, "removed, the URI condition holds");
+	cr_assert_eq(partner("198.18.1.50").flags, 0);
+	cr_assert_eq(fg_fed_unwatch(&fed, a), -1, "not on the list any more");
+	cr_assert_eq(request("198.18.1.50", "p.example.net", "sip:new@example.com", T0 + SEC),
+		     FG_V_SIP_NEW_URI, "a new URI puts it back");
+	addr_of("198.18.1.51", m);
+	cr_assert_eq(fg_fed_watch(&fed, m, T0), 0);
+	cr_assert_eq(fg_fed_expire(&fed, T0 + 86400 * SEC), 0, "not yet: a day after T0 + 1 s");
+	cr_assert_eq(fg_fed_expire(&fed, T0 + SEC + 86400 * SEC), 1);
+	cr_assert_eq(partner("198.18.1.50").flags, 0);
+	cr_assert_eq(partner("198.18.1.51").flags, FG_FED_MANUAL, "manual entries stay");
+}
+
+Test(fed, full_partner_table_untracks, .fini = teardown)
+{
+	struct fg_fed_cfg c;
+	char src[32];
+
+	memset(&lists, 0, sizeof(lists));
+	fg_fed_cfg_default(&c);
+	c.partners = 4;
+	c.uri_limit = 8;
+	setup_cfg(&c);
+	for (int i = 0; i < 6; i++) {
+		snprintf(src, sizeof(src), "198.18.3.%d", i + 1);
+		cr_assert_eq(request(src, "p.example.net", "sip:a@example.com", T0), FG_V_COUNT);
+	}
+	cr_assert_eq(st.untracked, 2);
+	cr_assert_eq(fed.npartners, 4);
+}
