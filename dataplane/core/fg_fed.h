@@ -94,6 +94,7 @@ struct fg_partner {
 	uint64_t tat;              /**< watch_rate limiter (fg_limit.h units) */
 	uint32_t nuris;            /**< distinct URIs held (<= uri_limit) */
 	uint32_t ndom;
+	uint8_t domlen[FG_FED_DOMAINS];
 	char domains[FG_FED_DOMAINS][FG_DOMAIN_MAX];
 	/* counters */
 	uint64_t requests, other_msgs, resp_ok, resp_fail;
@@ -115,6 +116,7 @@ struct fg_fed {
 	uint32_t uri_mask;         /**< URI set slots - 1 */
 	uint32_t lock;             /**< inserts */
 	uint32_t npartners;        /**< partners inserted (URI sets handed out) */
+	uint8_t local_len[8];      /**< strlen of cfg.local[] */
 	uint64_t epoch;
 	struct fg_partner *p;
 };

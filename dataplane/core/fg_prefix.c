@@ -108,6 +108,11 @@ fg_domain_parse(const char *s, char out[FG_DOMAIN_MAX])
 bool
 fg_domain_eq(const char *domain, const uint8_t *s, size_t len)
 {
+	if (len >= FG_DOMAIN_MAX)
+		return false;   /* no domain of ours is that long */
+	/* most senders write domains in lowercase: one memcmp */
+	if (memcmp(domain, s, len) == 0)
+		return domain[len] == '\0';
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = s[i];
 

@@ -39,7 +39,10 @@ void fg_prefix_print(const struct fg_prefix *p, FILE *f);
  */
 int fg_domain_parse(const char *s, char out[FG_DOMAIN_MAX]);
 
-/** Whether @p len bytes at @p s equal the lowercase @p domain, ignoring case. */
+/**
+ * Whether @p len bytes at @p s equal the lowercase @p domain (a buffer of
+ * FG_DOMAIN_MAX bytes), ignoring case.
+ */
 bool fg_domain_eq(const char *domain, const uint8_t *s, size_t len);
 
 #endif /* FG_PREFIX_H */
