@@ -59,6 +59,7 @@ if setup build -Dwerror=true; then
 	run_suite unit-limit ./build/tests/test_limit --tap=-
 	run_suite unit-fed ./build/tests/test_fed --tap=-
 	run_suite stress ./build/tests/stress-srctab 2
+	run_suite stress-fed ./build/tests/stress-fed
 	run_suite cli-inspect bash tests/cli/inspect.sh build
 	run_suite dp-offline /usr/bin/python3 tests/dataplane/offline.py \
 		build/dataplane/floodguard "$logs/dp-offline"
@@ -81,6 +82,7 @@ if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
 	run_suite limit-asan ./build-asan/tests/test_limit --tap=-
 	run_suite fed-asan ./build-asan/tests/test_fed --tap=-
 	run_suite stress-asan ./build-asan/tests/stress-srctab 2
+	run_suite stress-fed-asan ./build-asan/tests/stress-fed 50
 	run_suite cli-asan bash tests/cli/inspect.sh build-asan
 	run_suite dp-offline-asan /usr/bin/python3 tests/dataplane/offline.py \
 		build-asan/dataplane/floodguard "$logs/dp-offline-asan"
@@ -99,6 +101,8 @@ fi
 if setup build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread; then
 	run_suite stress-tsan env TSAN_OPTIONS=halt_on_error=1 \
 		./build-tsan/tests/stress-srctab 2
+	run_suite stress-fed-tsan env TSAN_OPTIONS=halt_on_error=1 \
+		./build-tsan/tests/stress-fed 30
 else
 	echo "build-tsan: FAILED"
 	failed=$((failed + 1))
