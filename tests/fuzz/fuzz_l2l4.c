@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the L2-L4 classifier (and the SIP parser behind it)
- * on arbitrary bytes with every link type. Crashes are found by ASan and
+ * on arbitrary bytes with every link type, and the SIP federation rules
+ * on every Ethernet parse. Crashes are found by ASan and
  * UBSan; the invariants below abort() when the result is inconsistent.
  */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fg_fed.h"
 #include "fg_parse.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
 static struct fg_classify_cfg cfg;
+/* the SIP rules, fed every parsed frame: state accumulates across inputs
+ * (the small partner table fills up, URI sets fill up) */
+static struct fg_fed fed;
+static struct fg_fed_lists lists;
+static uint64_t fed_clock = 1;
 
 static int
 is_sip_reason(unsigned int r)
@@ -111,6 +118,16 @@ parse_twice(int link, const uint8_t *data, uint32_t len)
 	CHECK(memcmp(&a, &b, offsetof(struct fg_pkt, sip)) == 0);
 	if (a.flags & FG_PF_SIP)
 		CHECK(memcmp(&a.sip, &b.sip, sizeof(a.sip)) == 0);
+	if (link < 0) {
+		struct fg_fed_stats st = { 0 };
+		enum fg_verdict v = fg_fed_inbound(&fed, &a, data, fed_clock += 1000000, &st);
+
+		CHECK(v == FG_V_COUNT || v == FG_V_BLOCKED || v == FG_V_PASS_ALLOW ||
+		      v == FG_V_SIP_WATCH_RATE || v == FG_V_SIP_NEW_URI);
+		if (v == FG_V_SIP_NEW_URI)
+			CHECK((a.flags & FG_PF_SIP) && a.sip.kind == FG_SIP_REQUEST);
+		fg_fed_outbound(&fed, &a, fed_clock, &st);
+	}
 }
 
 int
@@ -118,7 +135,32 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	struct fg_fed_cfg fc;
+	size_t len;
+	void *mem;
+
 	fg_classify_cfg_default(&cfg);
+	fg_fed_cfg_default(&fc);
+	fc.partners = 64;
+	fc.uri_limit = 16;
+	fc.ratio_min = 2;
+	fc.sustained_s = 2;
+	fc.sustained_rate = 1;
+	fc.nlocal = 1;
+	strcpy(fc.local[0], "example.com");
+	CHECK(fg_prefix_parse("10.0.0.0/8", &lists.allow[0]) == 0);
+	lists.nallow = 1;
+	CHECK(fg_domain_parse("evil.example.org", lists.block_dom[0]) == 0);
+	lists.nblock_dom = 1;
+	CHECK(fg_domain_parse("a.example.net", lists.allow_dom[0].domain) == 0);
+	CHECK(fg_prefix_parse("192.0.2.0/24", &lists.allow_dom[0].bind[0]) == 0);
+	lists.allow_dom[0].nbind = 1;
+	lists.nallow_dom = 1;
+	CHECK(fg_domain_parse("w.example.net", lists.watch_dom[0]) == 0);
+	lists.nwatch_dom = 1;
+	len = fg_fed_mem_size(&fc);
+	mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
+	CHECK(mem != NULL && fg_fed_init(&fed, &fc, &lists, mem, len, 1) == 0);
 	return 0;
 }
 
