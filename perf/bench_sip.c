@@ -31,6 +31,7 @@
 #include "fg_decide.h"
 #include "fg_fed.h"
 #include "fg_parse.h"
+#include "fixtures.h"
 
 #define NFRAMES 4096
 #define FRAME_MAX 1024
@@ -56,31 +57,10 @@ cmp_u64(const void *a, const void *b)
 static uint32_t
 build(uint8_t *f, unsigned int src, const char *msg)
 {
-	size_t n = strlen(msg), ip = 28 + n;
+	const uint8_t s4[4] = { 10, (uint8_t)(src >> 16), (uint8_t)(src >> 8), (uint8_t)src };
+	static const uint8_t d4[4] = { 198, 18, 2, 10 };
 
-	memset(f, 0, 42);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)(ip >> 8);
-	f[17] = (uint8_t)ip;
-	f[22] = 64;
-	f[23] = 17;
-	f[26] = 10;
-	f[27] = (uint8_t)(src >> 16);
-	f[28] = (uint8_t)(src >> 8);
-	f[29] = (uint8_t)src;
-	f[30] = 198;
-	f[31] = 18;
-	f[32] = 2;
-	f[33] = 10;
-	f[34] = 0x13;
-	f[35] = 0xc4;
-	f[36] = 0x13;
-	f[37] = 0xc4;
-	f[38] = (uint8_t)((8 + n) >> 8);
-	f[39] = (uint8_t)(8 + n);
-	memcpy(f + 42, msg, n);
-	return (uint32_t)(42 + n);
+	return (uint32_t)fx_udp4(f, s4, d4, 5060, 5060, msg, strlen(msg));
 }
 
 int

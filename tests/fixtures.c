@@ -484,3 +484,28 @@ fx_build(const struct fg_fixture *fx, uint8_t *buf,
 		memcpy(offs, o, sizeof(o));
 	return len;
 }
+
+size_t
+fx_udp4(uint8_t *buf, const uint8_t src[4], const uint8_t dst[4], uint16_t sport,
+	uint16_t dport, const void *payload, size_t len)
+{
+	size_t ip = 20 + 8 + len;
+
+	memset(buf, 0, 42);
+	buf[12] = 0x08;                 /* IPv4 */
+	buf[14] = 0x45;
+	buf[16] = (uint8_t)(ip >> 8);
+	buf[17] = (uint8_t)ip;
+	buf[22] = 64;
+	buf[23] = 17;
+	memcpy(buf + 26, src, 4);
+	memcpy(buf + 30, dst, 4);
+	buf[34] = (uint8_t)(sport >> 8);
+	buf[35] = (uint8_t)sport;
+	buf[36] = (uint8_t)(dport >> 8);
+	buf[37] = (uint8_t)dport;
+	buf[38] = (uint8_t)((8 + len) >> 8);
+	buf[39] = (uint8_t)(8 + len);
+	memcpy(buf + 42, payload, len);
+	return 42 + len;
+}

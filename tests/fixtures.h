@@ -73,4 +73,12 @@ extern const size_t fg_fixtures_count;
 size_t fx_build(const struct fg_fixture *fx, uint8_t *buf,
 		uint16_t offs[FX_REGION_COUNT]);
 
+/**
+ * An Ethernet/IPv4/UDP frame from @p src to @p dst (4 bytes each, network
+ * order) carrying @p len bytes of @p payload, checksums 0. @p buf needs
+ * 42 + @p len bytes. @return the frame's length.
+ */
+size_t fx_udp4(uint8_t *buf, const uint8_t src[4], const uint8_t dst[4],
+	       uint16_t sport, uint16_t dport, const void *payload, size_t len);
+
 #endif /* FG_FIXTURES_H */

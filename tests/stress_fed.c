@@ -16,6 +16,7 @@
 
 #include "fg_fed.h"
 #include "fg_parse.h"
+#include "fixtures.h"
 
 #define URIS 2000
 #define NEWP 500
@@ -45,26 +46,10 @@ build(struct msg *m, uint32_t src, const char *ruri)
 		"OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\n"
 		"From: <sip:a@p.example.net>;tag=1\r\nTo: <%s>\r\nCall-ID: x\r\n"
 		"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", ruri, ruri);
-	uint8_t *f = m->frame;
+	static const uint8_t dst[4] = { 198, 18, 2, 10 };
+	size_t len = fx_udp4(m->frame, (const uint8_t *)&src, dst, 5060, 5060, sip, n);
 
-	memset(f, 0, 42);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)((28 + n) >> 8);
-	f[17] = (uint8_t)(28 + n);
-	f[22] = 64;
-	f[23] = 17;
-	memcpy(f + 26, &src, 4);
-	f[30] = 198;
-	f[31] = 18;
-	f[32] = 2;
-	f[33] = 10;
-	f[34] = f[36] = 0x13;
-	f[35] = f[37] = 0xc4;
-	f[38] = (uint8_t)((8 + n) >> 8);
-	f[39] = (uint8_t)(8 + n);
-	memcpy(f + 42, sip, n);
-	if (fg_parse_eth(&ccfg, f, (uint32_t)(42 + n), &m->pk) != FG_CLASS_SIP) {
+	if (fg_parse_eth(&ccfg, m->frame, (uint32_t)len, &m->pk) != FG_CLASS_SIP) {
 		fprintf(stderr, "stress-fed: frame not SIP\n");
 		exit(1);
 	}

@@ -13,6 +13,7 @@
 
 #include "fg_fed.h"
 #include "fg_parse.h"
+#include "fixtures.h"
 
 #define SEC 1000000000ull
 #define T0 (1000 * SEC)
@@ -66,26 +67,13 @@ v4(uint8_t *dst, const char *a)
 static void
 build(const char *src, const char *dst, const char *sip, struct fg_pkt *out)
 {
-	size_t n = strlen(sip), ip = 20 + 8 + n;
-	uint8_t *p = frame;
+	uint8_t s4[4], d4[4];
+	size_t n;
 
-	memset(frame, 0, 42);
-	p[12] = 0x08;
-	p[14] = 0x45;
-	p[16] = (uint8_t)(ip >> 8);
-	p[17] = (uint8_t)ip;
-	p[22] = 64;
-	p[23] = 17;
-	v4(p + 26, src);
-	v4(p + 30, dst);
-	p[34] = 5060 >> 8;
-	p[35] = 5060 & 255;
-	p[36] = 5060 >> 8;
-	p[37] = 5060 & 255;
-	p[38] = (uint8_t)((8 + n) >> 8);
-	p[39] = (uint8_t)(8 + n);
-	memcpy(p + 42, sip, n);
-	cr_assert_eq(fg_parse_eth(ccfg, frame, (uint32_t)(42 + n), out), FG_CLASS_SIP,
+	v4(s4, src);
+	v4(d4, dst);
+	n = fx_udp4(frame, s4, d4, 5060, 5060, sip, strlen(sip));
+	cr_assert_eq(fg_parse_eth(ccfg, frame, (uint32_t)n, out), FG_CLASS_SIP,
 		     "reason %s", fg_reason_name(out->reason));
 }
 

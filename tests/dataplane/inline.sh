@@ -10,10 +10,7 @@
 set -uo pipefail
 fg=$1 work=$2
 mkdir -p "$work"
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "  # $l"; done; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "failed: $*"; fi; }
+. "$(dirname "$0")/tap.sh"
 
 /usr/bin/python3 - "$work" <<'EOF'
 import sys
@@ -146,5 +143,4 @@ else nok "one port in inline mode: exit 1, names int_port" "exit $rc: $(tail -2 
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'no worker lcore' "$work/lc.out"; then ok "one lcore: exit 1, says a worker lcore is needed"
 else nok "one lcore: exit 1, says a worker lcore is needed" "exit $rc: $(tail -2 "$work/lc.out")"; fi
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_done

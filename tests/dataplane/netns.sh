@@ -10,9 +10,7 @@
 set -uo pipefail
 fg=$1 work=$2
 mkdir -p "$work"
-n=0 fails=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "  # $l"; done; }
+. "$(dirname "$0")/tap.sh"
 
 C=fgt-cli S=fgt-srv
 fgpid=
@@ -132,5 +130,4 @@ if grep -q 'received = passed + dropped: yes' "$work/fg.out" &&
 	grep -q 'rate-pps [0-9]' "$work/fg.out"; then
 	ok "summary: every packet accounted for, rate-pps drops counted"
 else nok "summary: every packet accounted for, rate-pps drops counted" "$(grep -E 'packets:|verdicts:' "$work/fg.out")"; fi
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_done

@@ -23,11 +23,8 @@ from scapy.all import IP, UDP, TCP, Ether, Raw, rdpcap, wrpcap, ARP  # noqa: E40
 fg, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
 T0 = 1_700_000_000
-tests = []
-
-
-def check(ok, what, detail=""):
-    tests.append((bool(ok), what, detail))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done  # noqa: E402
 
 
 def udp(src, dst, dport, sport=40000, payload=b"event"):
@@ -213,9 +210,4 @@ check(r.returncode == 0 and "queues = 2" in r.stdout and "pps = 1000" in r.stdou
       "198.51.100.0/24, 2001:db8:100::/48" in r.stdout,
       "the example in docs/config.md loads", r.stderr[-300:])
 
-print(f"1..{len(tests)}")
-for i, (ok, what, detail) in enumerate(tests, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} - {what}")
-    if not ok and detail:
-        print("  # " + detail.replace("\n", "\n  # "))
-sys.exit(0 if all(ok for ok, _, _ in tests) else 1)
+done()

@@ -25,11 +25,8 @@ fg, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
 T0 = 1_700_000_000
 SRV = "198.18.2.10"
-tests = []
-
-
-def check(ok, what, detail=""):
-    tests.append((bool(ok), what, detail))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done  # noqa: E402
 
 
 def sip(src, dst, text, sport=5060):
@@ -206,9 +203,4 @@ bad = subprocess.run([fg, "--print-config", "--set",
 check(bad.returncode == 2 and "binds to the prefixes" in bad.stderr,
       "an allowed domain without a prefix is refused, and says why", bad.stderr[-200:])
 
-print(f"1..{len(tests)}")
-for i, (ok, what, detail) in enumerate(tests, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} - {what}")
-    if not ok and detail:
-        print("  # " + detail.replace("\n", "\n  # "))
-sys.exit(0 if all(ok for ok, _, _ in tests) else 1)
+done()
