@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Network tier: a client namespace and a server namespace joined only
 # through floodguard running inline on two net_af_packet ports over veth
-# pairs. Real UDP and TCP on 1270 from the client's two addresses: the
+# pairs. Real UDP and TCP on 1270 from the client's addresses: the
 # flooding one is cut to its limit, the well-behaved one loses nothing,
-# a TCP connection completes its handshake and exchanges data, and the
-# counts are taken at the server. Prints TAP.
+# a TCP connection from an allow-listed one completes its handshake and
+# exchanges data, and the counts are taken at the server. Prints TAP.
 #   usage: netns.sh FLOODGUARD WORKDIR
 set -uo pipefail
 fg=$1 work=$2
@@ -34,6 +34,7 @@ ip link set fgt-c0 netns "$C"
 ip link set fgt-s0 netns "$S"
 ip -n "$C" addr add 198.18.1.1/24 dev fgt-c0
 ip -n "$C" addr add 198.18.1.2/24 dev fgt-c0
+ip -n "$C" addr add 198.18.1.3/24 dev fgt-c0
 ip -n "$S" addr add 198.18.1.10/24 dev fgt-s0
 for x in "$C fgt-c0" "$S fgt-s0"; do
 	set -- $x
@@ -48,6 +49,7 @@ ip link set fgt-s1 up
 "$fg" -l 0-1 --no-pci --file-prefix "fgt-netns-$$" \
 	--vdev net_af_packet0,iface=fgt-c1 --vdev net_af_packet1,iface=fgt-s1 -- \
 	--set table.sources=65536 --set mom.pps=100 --set mom.pps_burst=200 \
+	--set lists.allow=198.18.1.3 \
 	--set dataplane.stats_interval=0 >"$work/fg.out" 2>&1 &
 fgpid=$!
 for _ in $(seq 50); do grep -q 'forwarding' "$work/fg.out" && break; sleep 0.2; done
@@ -100,7 +102,7 @@ def flood():
     res["flood_s"] = time.time() - t0
 def tcp():
     time.sleep(0.5)
-    s = socket.create_connection(("198.18.1.10", 1270), timeout=5, source_address=("198.18.1.1", 0))
+    s = socket.create_connection(("198.18.1.10", 1270), timeout=5, source_address=("198.18.1.3", 0))
     s.sendall(b"hello floodguard"); res["tcp_reply"] = s.recv(100).decode(); s.close()
 th = [threading.Thread(target=f) for f in (good, flood, tcp)]
 [x.start() for x in th]; [x.join() for x in th]
@@ -122,12 +124,12 @@ max=$(/usr/bin/python3 -c "import math; print(200 + math.ceil(100 * ($flood_s + 
 if [ "$flood" -ge 100 ] && [ "$flood" -le "$max" ]; then
 	ok "flooding source cut to burst 200 + 100/s: $flood of 3000 reached the server (bound $max)"
 else nok "flooding source cut to burst 200 + 100/s" "got $flood of 3000 (bound $max)"; fi
-[ "$tcp_from" = 198.18.1.1 ] && [ "$reply" = HELLO_FLOODGUARD ] &&
-	ok "TCP 1270 from the well-behaved source: handshake and data through the filter" ||
-	nok "TCP 1270 from the well-behaved source: handshake and data through the filter" "from=$tcp_from reply=$reply"
+[ "$tcp_from" = 198.18.1.3 ] && [ "$reply" = HELLO_FLOODGUARD ] &&
+	ok "TCP 1270 from an allow-listed source: handshake and data through the filter" ||
+	nok "TCP 1270 from an allow-listed source: handshake and data through the filter" "from=$tcp_from reply=$reply"
 [ "$rc" -eq 0 ] && ok "floodguard exits 0 on SIGINT" || nok "floodguard exits 0 on SIGINT" "exit $rc"
 if grep -q 'received = passed + dropped: yes' "$work/fg.out" &&
-	grep -q 'rate-pps [0-9]' "$work/fg.out"; then
-	ok "summary: every packet accounted for, rate-pps drops counted"
-else nok "summary: every packet accounted for, rate-pps drops counted" "$(grep -E 'packets:|verdicts:' "$work/fg.out")"; fi
+	grep -q 'rate-pps [0-9]' "$work/fg.out" && grep -q 'pass-allow [0-9]' "$work/fg.out"; then
+	ok "summary: every packet accounted for, rate-pps drops and allow-listed passes counted"
+else nok "summary: every packet accounted for, rate-pps drops and allow-listed passes counted" "$(grep -E 'packets:|verdicts:' "$work/fg.out")"; fi
 tap_done
