@@ -11,9 +11,26 @@
 
 static int fc_help(int argc, char **argv);
 
+#ifndef FG_HAVE_XDP
+const char fc_xdp_usage[] = "usage: floodctl xdp test [OPTIONS] FILE\n"
+	"(this floodctl was built without libbpf, clang or bpftool)\n";
+
+int
+fc_xdp(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fc_err("xdp", "built without the XDP program (libbpf, clang and bpftool are "
+	       "needed at build time)");
+	return FC_EXIT_FAIL;
+}
+#endif
+
 static const struct fc_cmd fc_cmds[] = {
 	{ "inspect", fc_inspect, "print what the classifier sees in a capture",
 	  fc_inspect_usage },
+	{ "xdp", fc_xdp, "run the XDP program over a capture (xdp test FILE)",
+	  fc_xdp_usage },
 	{ "help", fc_help, "show help for a command", "floodctl help [COMMAND]\n" },
 };
 

@@ -21,5 +21,7 @@ void fc_err(const char *cmd, const char *fmt, ...)
 
 int fc_inspect(int argc, char **argv);
 extern const char fc_inspect_usage[];
+int fc_xdp(int argc, char **argv);
+extern const char fc_xdp_usage[];
 
 #endif /* FLOODCTL_H */

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * floodctl xdp test FILE: run floodguard's XDP program (bpf/fg_xdp.bpf.c,
+ * through its libbpf skeleton) over every packet of a capture with
+ * BPF_PROG_TEST_RUN and print one JSON object per packet: what the
+ * program would do before anything else on the machine sees the packet.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "capture.h"
+#include "fg_parse.h"
+#include "fg_prefix.h"
+#include "fg_xdp.h"
+#include "fg_xdp.skel.h"
+#include "floodctl.h"
+
+_Static_assert(FG_XDP_CLASS_MOM == FG_CLASS_MOM && FG_XDP_CLASS_SIP == FG_CLASS_SIP &&
+	       FG_XDP_CLASS_SIP_TLS == FG_CLASS_SIP_TLS, "port classes agree");
+
+const char fc_xdp_usage[] =
+"usage: floodctl xdp test [OPTIONS] FILE\n"
+"\n"
+"Run floodguard's XDP program over every packet of an Ethernet capture\n"
+"(pcap or pcapng) with BPF_PROG_TEST_RUN, in the kernel, and print one\n"
+"JSON object per packet: {\"n\":N,\"action\":\"pass\"|\"drop\"|\"redirect\",\n"
+"\"reason\":R}. Protected ports are the defaults (mom tcp,udp/1270, sip\n"
+"tcp,udp/5060, sip-tls tcp/5061). Needs root (BPF).\n"
+"\n"
+"options:\n"
+"  --block ADDR[/LEN]   a blocked source address or prefix; repeatable\n"
+"  --repeat N           run each packet N times and add \"ns\": the kernel's\n"
+"                       mean time per run (default 1: no timing). Timed runs\n"
+"                       take the production path: with no AF_XDP socket, a\n"
+"                       redirect falls back to \"pass\" (its reason says so)\n"
+"  --fill-blocks N      also block N hosts of 100.64.0.0/10 (a big trie,\n"
+"                       for timing)\n"
+"  --summary            print counts per action and reason to stderr\n"
+"  -h, --help           this text\n"
+"\n"
+"Frames the kernel will not run XDP on (shorter than an Ethernet header)\n"
+"print \"action\":\"none\" with the kernel's error. Reasons: pass-other,\n"
+"pass-not-ip, pass-malformed, pass-frag, redirect-mom, redirect-sip,\n"
+"redirect-sip-tls, drop-blocked (docs/xdp.md).\n";
+
+#define FG_XDP_NAME_(id, name, act) name,
+static const char *const reason_names[FG_XDP_R_COUNT] = { FG_XDP_REASONS(FG_XDP_NAME_) };
+#undef FG_XDP_NAME_
+
+static const char *
+action_name(int a)
+{
+	switch (a) {
+	case XDP_PASS: return "pass";
+	case XDP_DROP: return "drop";
+	case XDP_REDIRECT: return "redirect";
+	case XDP_TX: return "tx";
+	default: return "aborted";
+	}
+}
+
+static int
+fill_ports(struct fg_xdp *skel)
+{
+	struct fg_classify_cfg *cfg = malloc(sizeof(*cfg));
+	int fd = bpf_map__fd(skel->maps.fg_xdp_ports), rc = 0;
+
+	if (cfg == NULL)
+		return -ENOMEM;
+	fg_classify_cfg_default(cfg);
+	for (uint32_t p = 0; p < 65536 && rc == 0; p++) {
+		uint32_t k;
+
+		if (cfg->tcp[p] != FG_CLASS_OTHER) {
+			k = p;
+			rc = bpf_map_update_elem(fd, &k, &cfg->tcp[p], BPF_ANY);
+		}
+		if (rc == 0 && cfg->udp[p] != FG_CLASS_OTHER) {
+			k = FG_XDP_PORT_UDP + p;
+			rc = bpf_map_update_elem(fd, &k, &cfg->udp[p], BPF_ANY);
+		}
+	}
+	free(cfg);
+	return rc;
+}
+
+/* IPv4 (mapped, len >= 96) into the 4-byte trie, the rest into the IPv6 one */
+static int
+add_block(struct fg_xdp *skel, const char *s)
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+	struct fg_prefix p;
+	uint8_t one = 1;
+
+	if (fg_prefix_parse(s, &p) != 0)
+		return -EINVAL;
+	if (p.len >= 96 && memcmp(p.addr, v4map, 12) == 0) {
+		struct fg_xdp_lpm4 k = { .prefixlen = p.len - 96u };
+
+		memcpy(k.addr, p.addr + 12, 4);
+		return bpf_map_update_elem(bpf_map__fd(skel->maps.fg_xdp_block4), &k, &one,
+					   BPF_ANY);
+	} else {
+		struct fg_xdp_lpm6 k = { .prefixlen = p.len };
+
+		memcpy(k.addr, p.addr, 16);
+		return bpf_map_update_elem(bpf_map__fd(skel->maps.fg_xdp_block6), &k, &one,
+					   BPF_ANY);
+	}
+}
+
+/* @p n blocked IPv4 hosts in 100.64.0.0/10 (benchmarks: a big trie) */
+static int
+fill_blocks(struct fg_xdp *skel, unsigned int n)
+{
+	int fd = bpf_map__fd(skel->maps.fg_xdp_block4);
+	uint8_t one = 1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct fg_xdp_lpm4 k = { .prefixlen = 32 };
+		uint32_t a = 0x64400000u + i * 2654435761u % 0x400000u;
+
+		k.addr[0] = (uint8_t)(a >> 24);
+		k.addr[1] = (uint8_t)(a >> 16);
+		k.addr[2] = (uint8_t)(a >> 8);
+		k.addr[3] = (uint8_t)a;
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) != 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Which reason's per-CPU counter of @p cpu moved since @p seen (updated).
+ * @p buf: room for ncpu values. @return the reason, or -1.
+ */
+static int
+reason_of(int fd, int cpu, int ncpu, uint64_t *seen, uint64_t *buf)
+{
+	int moved = -1;
+
+	for (uint32_t r = 0; r < FG_XDP_R_COUNT; r++) {
+		if (bpf_map_lookup_elem(fd, &r, buf) != 0 || cpu >= ncpu)
+			return -1;
+		if (buf[cpu] != seen[r]) {
+			moved = (int)r;
+			seen[r] = buf[cpu];
+		}
+	}
+	return moved;
+}
+
+int
+fc_xdp(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "block", required_argument, NULL, 'b' },
+		{ "repeat", required_argument, NULL, 'r' },
+		{ "fill-blocks", required_argument, NULL, 'f' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *blocks[256];
+	unsigned int nblocks = 0, repeat = 1, fill = 0, cnt[FG_XDP_R_COUNT] = { 0 }, none = 0;
+	char errbuf[512];
+	int o, ret = FC_EXIT_FAIL, ncpu, cpu;
+	bool summary = false;
+	struct fg_xdp *skel = NULL;
+	const uint8_t *data;
+	uint32_t caplen;
+	uint64_t *last = NULL, seen[FG_XDP_R_COUNT] = { 0 };
+	struct fc_capture *pc = NULL;
+	uint64_t n = 0;
+	cpu_set_t set;
+
+	if (argc < 2 || strcmp(argv[1], "test") != 0) {
+		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+			fputs(fc_xdp_usage, stdout);
+			return FC_EXIT_OK;
+		}
+		fc_err("xdp", "expected 'test' (floodctl xdp test [OPTIONS] FILE)");
+		return FC_EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+
+		switch (o) {
+		case 'b':
+			if (nblocks == 256) {
+				fc_err("xdp", "--block: more than 256");
+				return FC_EXIT_USAGE;
+			}
+			blocks[nblocks++] = optarg;
+			break;
+		case 'r':
+			repeat = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end != '\0' || repeat == 0 || repeat > 100000000) {
+				fc_err("xdp", "--repeat: '%s' is not a count (1-100000000)", optarg);
+				return FC_EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			fill = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end != '\0' || fill > FG_XDP_BLOCK_MAX - 256) {
+				fc_err("xdp", "--fill-blocks: '%s' is not a count (0-%u)", optarg,
+				       FG_XDP_BLOCK_MAX - 256);
+				return FC_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			summary = true;
+			break;
+		case 'h':
+			fputs(fc_xdp_usage, stdout);
+			return FC_EXIT_OK;
+		default:
+			fputs(fc_xdp_usage, stderr);
+			return FC_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fc_err("xdp", "test needs exactly one capture file");
+		return FC_EXIT_USAGE;
+	}
+	for (unsigned int i = 0; i < nblocks; i++) {
+		struct fg_prefix p;
+
+		if (fg_prefix_parse(blocks[i], &p) != 0) {
+			fc_err("xdp", "--block: '%s' is not an address or prefix", blocks[i]);
+			return FC_EXIT_USAGE;
+		}
+	}
+	pc = fc_capture_open(argv[optind], errbuf, sizeof(errbuf));
+	if (pc == NULL) {
+		fc_err("xdp", "%s", errbuf);
+		return FC_EXIT_FAIL;
+	}
+	if (fc_capture_dlt(pc) != 1) {   /* DLT_EN10MB */
+		fc_err("xdp", "%s: XDP sees Ethernet frames; this capture's link type is %s",
+		       argv[optind], fc_capture_dlt_name(pc));
+		goto close_pcap;
+	}
+	/* the per-CPU "last reason" is read from the CPU the run happened on */
+	cpu = sched_getcpu();
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+		fc_err("xdp", "cannot pin to CPU %d: %s", cpu, strerror(errno));
+		goto close_pcap;
+	}
+	ncpu = libbpf_num_possible_cpus();
+	last = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*last));
+	skel = fg_xdp__open();
+	if (last == NULL || skel == NULL) {
+		fc_err("xdp", "cannot open the XDP program: %s", strerror(errno));
+		goto free_skel;
+	}
+	/* redirects need an AF_XDP socket; one-shot runs report them as such,
+	 * timed runs (--repeat) take the production path (no socket: pass) */
+	skel->rodata->fg_test_mode = repeat == 1;
+	if (fg_xdp__load(skel) != 0) {
+		fc_err("xdp", "the kernel refused the XDP program (root? BPF enabled?): %s",
+		       strerror(errno));
+		goto free_skel;
+	}
+	if (fill_ports(skel) != 0) {
+		fc_err("xdp", "cannot fill the ports map: %s", strerror(errno));
+		goto free_skel;
+	}
+	for (unsigned int i = 0; i < nblocks; i++)
+		if (add_block(skel, blocks[i]) != 0) {
+			fc_err("xdp", "--block %s: %s", blocks[i], strerror(errno));
+			goto free_skel;
+		}
+	if (fill_blocks(skel, fill) != 0) {
+		fc_err("xdp", "--fill-blocks %u: %s", fill, strerror(errno));
+		goto free_skel;
+	}
+	while (fc_capture_next(pc, &data, &caplen) == 1) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = data, .data_size_in = caplen,
+			    .repeat = repeat);
+		int rc, r;
+
+		n++;
+		rc = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.fg_xdp), &t);
+		if (rc != 0) {
+			printf("{\"n\":%" PRIu64 ",\"action\":\"none\",\"error\":\"%s\"}\n", n,
+			       strerror(errno));
+			none++;
+			continue;
+		}
+		/* the reason: the per-CPU counter of this CPU that moved */
+		r = reason_of(bpf_map__fd(skel->maps.fg_xdp_stats), cpu, ncpu, seen, last);
+		if (r < 0) {
+			fc_err("xdp", "packet %" PRIu64 ": no reason counted", n);
+			goto free_skel;
+		}
+		cnt[r]++;
+		printf("{\"n\":%" PRIu64 ",\"action\":\"%s\",\"reason\":\"%s\"", n,
+		       action_name((int)t.retval), reason_names[r]);
+		if (repeat > 1)
+			printf(",\"ns\":%u", t.duration);
+		printf("}\n");
+	}
+	if (summary) {
+		fprintf(stderr, "packets: %" PRIu64 "\n", n);
+		for (unsigned int r = 0; r < FG_XDP_R_COUNT; r++)
+			if (cnt[r] != 0)
+				fprintf(stderr, "  %-18s %u\n", reason_names[r], cnt[r]);
+		if (none != 0)
+			fprintf(stderr, "  %-18s %u\n", "not run", none);
+	}
+	ret = FC_EXIT_OK;
+free_skel:
+	fg_xdp__destroy(skel);
+	free(last);
+close_pcap:
+	fc_capture_close(pc);
+	return ret;
+}
