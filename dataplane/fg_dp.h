@@ -154,6 +154,22 @@ void fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum);
 uint64_t fg_counters_passed(const struct fg_counters *c);
 uint64_t fg_counters_dropped(const struct fg_counters *c);
 
+/**
+ * A net_af_xdp port whose interface runs floodguard's XDP program
+ * (xdp_prog=): fill its ports and block maps from @p c. Other ports: 0.
+ */
+#ifdef FG_HAVE_XDP
+int fg_xdp_fill(uint16_t port, const struct fg_config *c);
+#else
+static inline int
+fg_xdp_fill(uint16_t port, const struct fg_config *c)
+{
+	(void)port;
+	(void)c;
+	return 0;
+}
+#endif
+
 /** Register the /floodguard/... telemetry commands. */
 int fg_telemetry_init(struct fg_dp *dp);
 

@@ -336,6 +336,8 @@ setup_live(struct fg_dp *dp)
 		uint16_t nrx = c->mode == FG_MODE_HOST && side == 1 ? 1 : nq;
 
 		rc = fg_port_start(dp, rx, nrx, (uint16_t)nw, false);
+		if (rc == 0)
+			rc = fg_xdp_fill(rx, c);
 		if (rc != 0)
 			return rc;
 		for (uint16_t q = 0; q < nrx; q++, w++) {

@@ -10,7 +10,8 @@
 # capture of every kind of partner); the data plane (offline over a crafted capture, inline and
 # host on net_pcap vdevs with telemetry, inline on AF_PACKET between two
 # network namespaces); the XDP program against the core on every fixture
-# (BPF_PROG_TEST_RUN) and attached to a veth between two namespaces; libFuzzer smoke runs of the L2-L4 and SIP parsers;
+# (BPF_PROG_TEST_RUN), attached to a veth between two namespaces, and
+# loaded by net_af_xdp under floodguard in host mode; libFuzzer smoke runs of the L2-L4 and SIP parsers;
 # the inspect-vs-tshark differential test on real sipp captures. Needs root
 # (packages, hugepages, namespaces).
 #   FG_FUZZ_SECONDS  seconds per fuzzer (default 60)
@@ -70,6 +71,7 @@ if setup build -Dwerror=true; then
 		build/dataplane/floodguard "$logs/dp-sip"
 	run_suite xdp-fixtures /usr/bin/python3 tests/bpf/xdp.py build "$logs/xdp"
 	run_suite xdp-veth bash tests/bpf/veth.sh build "$logs/xdp-veth"
+	run_suite xdp-afxdp bash tests/bpf/afxdp.sh "$root/build" "$logs/xdp-afxdp"
 	run_suite dp-netns bash tests/dataplane/netns.sh \
 		build/dataplane/floodguard "$logs/dp-netns"
 else

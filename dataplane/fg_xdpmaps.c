@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A net_af_xdp port started with xdp_prog=bpf/fg_xdp.bpf.o runs our XDP
+ * program, loaded by the PMD: its maps start empty. Find them through the
+ * program attached to the port's interface and fill them from the
+ * configuration: the protected ports, and the [lists] block prefixes.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <rte_ethdev.h>
+
+#include "fg_dp.h"
+#include "fg_xdp.h"
+
+static int
+fill_ports(int fd, const struct fg_config *c)
+{
+	for (uint32_t p = 0; p < 65536; p++) {
+		uint32_t kt = p, ku = FG_XDP_PORT_UDP + p;
+
+		if (bpf_map_update_elem(fd, &kt, &c->classify.tcp[p], BPF_ANY) != 0 ||
+		    bpf_map_update_elem(fd, &ku, &c->classify.udp[p], BPF_ANY) != 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int
+fill_blocks(int fd4, int fd6, const struct fg_config *c)
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t one = 1;
+
+	for (uint32_t i = 0; i < c->lists.nblock; i++) {
+		const struct fg_prefix *p = &c->lists.block[i];
+		int rc;
+
+		if (p->len >= 96 && memcmp(p->addr, v4map, 12) == 0) {
+			struct fg_xdp_lpm4 k = { .prefixlen = p->len - 96u };
+
+			memcpy(k.addr, p->addr + 12, 4);
+			rc = fd4 >= 0 ? bpf_map_update_elem(fd4, &k, &one, BPF_ANY) : -1;
+		} else {
+			struct fg_xdp_lpm6 k = { .prefixlen = p->len };
+
+			memcpy(k.addr, p->addr, 16);
+			rc = fd6 >= 0 ? bpf_map_update_elem(fd6, &k, &one, BPF_ANY) : -1;
+		}
+		if (rc != 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int
+fg_xdp_fill(uint16_t port, const struct fg_config *c)
+{
+	struct rte_eth_dev_info info;
+	struct bpf_prog_info pi;
+	uint32_t prog_id = 0, ids[16], len = sizeof(pi);
+	int prog, fd_ports = -1, fd4 = -1, fd6 = -1, rc = 0;
+
+	if (rte_eth_dev_info_get(port, &info) != 0 ||
+	    strcmp(info.driver_name, "net_af_xdp") != 0)
+		return 0;
+	if (bpf_xdp_query_id((int)info.if_index, 0, &prog_id) != 0 || prog_id == 0) {
+		FG_LOG(WARNING, "port %u: no XDP program on ifindex %u", port, info.if_index);
+		return 0;
+	}
+	prog = bpf_prog_get_fd_by_id(prog_id);
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = RTE_DIM(ids);
+	pi.map_ids = (uint64_t)(uintptr_t)ids;
+	if (prog < 0 || bpf_obj_get_info_by_fd(prog, &pi, &len) != 0) {
+		FG_LOG(ERR, "port %u: XDP program %u (errno=%i): %s", port, prog_id, errno,
+		       strerror(errno));
+		rc = -errno;
+		goto close_prog;
+	}
+	for (uint32_t i = 0; i < pi.nr_map_ids && i < RTE_DIM(ids); i++) {
+		struct bpf_map_info mi;
+		uint32_t ml = sizeof(mi);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		memset(&mi, 0, sizeof(mi));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &mi, &ml) != 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (strcmp(mi.name, "fg_xdp_ports") == 0)
+			fd_ports = fd;
+		else if (strcmp(mi.name, "fg_xdp_block4") == 0)
+			fd4 = fd;
+		else if (strcmp(mi.name, "fg_xdp_block6") == 0)
+			fd6 = fd;
+		else
+			close(fd);
+	}
+	if (fd_ports < 0) {
+		FG_LOG(WARNING, "port %u: the XDP program on ifindex %u is not floodguard's "
+		       "(no fg_xdp_ports map): it redirects what it redirects", port,
+		       info.if_index);
+		goto close_maps;
+	}
+	rc = fill_ports(fd_ports, c);
+	if (rc == 0)
+		rc = fill_blocks(fd4, fd6, c);
+	if (rc != 0)
+		FG_LOG(ERR, "port %u: filling the XDP maps (errno=%i): %s", port, -rc,
+		       strerror(-rc));
+	else
+		FG_LOG(INFO, "port %u: XDP program %u steers the protected ports, drops %u "
+		       "blocked prefixes", port, prog_id, c->lists.nblock);
+close_maps:
+	if (fd_ports >= 0)
+		close(fd_ports);
+	if (fd4 >= 0)
+		close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+close_prog:
+	if (prog >= 0)
+		close(prog);
+	return rc;
+}
