@@ -46,6 +46,29 @@ struct {
 
 /* named as DPDK's net_af_xdp expects of an xdp_prog= program */
 struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FG_XDP_PROTECT_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fg_xdp_lpm4);
+	__type(value, __u8);
+} fg_xdp_protect4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FG_XDP_PROTECT_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fg_xdp_lpm6);
+	__type(value, __u8);
+} fg_xdp_protect6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fg_xdp_conf);
+} fg_xdp_conf SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, FG_XDP_XSKS_MAX);
 	__type(key, __u32);
@@ -136,6 +159,32 @@ by_ports(struct pkt *p, __u8 proto, __u32 l4, __u32 l4end)
 	}
 }
 
+/* A redirect only for packets to the protected prefixes, when set. */
+static __always_inline __u32
+to_protected(__u32 reason, __u8 *dst, int len)
+{
+	__u32 zero = 0;
+	struct fg_xdp_conf *c;
+
+	if (reason != FG_XDP_R_REDIRECT_MOM && reason != FG_XDP_R_REDIRECT_SIP &&
+	    reason != FG_XDP_R_REDIRECT_SIP_TLS)
+		return reason;
+	c = bpf_map_lookup_elem(&fg_xdp_conf, &zero);
+	if (!c || !c->protect_on)
+		return reason;
+	if (len == 4) {
+		struct fg_xdp_lpm4 k = { .prefixlen = 32 };
+
+		__builtin_memcpy(k.addr, dst, 4);
+		return bpf_map_lookup_elem(&fg_xdp_protect4, &k) ? reason : FG_XDP_R_PASS_DST;
+	} else {
+		struct fg_xdp_lpm6 k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, dst, 16);
+		return bpf_map_lookup_elem(&fg_xdp_protect6, &k) ? reason : FG_XDP_R_PASS_DST;
+	}
+}
+
 static __always_inline __u32
 parse_ip4(struct pkt *p)
 {
@@ -194,7 +243,7 @@ parse_ip4(struct pkt *p)
 			return foff == 8 && h[9] == IPPROTO_TCP ? FG_XDP_R_PASS_MALFORMED
 								: FG_XDP_R_PASS_FRAG;
 	}
-	return by_ports(p, h[9], p->off + ihl, p->off + tot);
+	return to_protected(by_ports(p, h[9], p->off + ihl, p->off + tot), h + 16, 4);
 }
 
 static __always_inline int
@@ -254,7 +303,7 @@ parse_ip6(struct pkt *p)
 		if (nh == 50)
 			return FG_XDP_R_PASS_OTHER;          /* ESP: opaque */
 		if (!ext_header(nh) && nh != 51 && nh != 44)
-			return by_ports(p, nh, cur, end);
+			return to_protected(by_ports(p, nh, cur, end), h + 24, 16);
 		if (nh == 0 && n != 0)
 			return FG_XDP_R_PASS_MALFORMED;
 		if (end < cur + 8 || (void *)(e + 8) > p->end)

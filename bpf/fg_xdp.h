@@ -44,11 +44,22 @@ struct fg_xdp_lpm6 {
 };
 #define FG_XDP_BLOCK_MAX     (1u << 21)
 
+/* fg_xdp_protect4 / fg_xdp_protect6: the protected servers' prefixes
+ * (same key layouts); used when fg_xdp_conf's protect_on is set: only
+ * packets to them are redirected, as host mode's [protect] prefixes */
+#define FG_XDP_PROTECT_MAX   4096
+
+/* fg_xdp_conf: one entry */
+struct fg_xdp_conf {
+	fg_u32 protect_on;
+};
+
 #define FG_XDP_XSKS_MAX      64    /**< xsks_map: AF_XDP sockets, by RX queue */
 
 /* X(ID, "name", action): every run counts one reason (fg_xdp_stats) */
 #define FG_XDP_REASONS(X) \
 	X(PASS_OTHER, "pass-other", pass)          /* not protected */ \
+	X(PASS_DST, "pass-dst", pass)              /* protected port, not to a protected prefix */ \
 	X(PASS_NOT_IP, "pass-not-ip", pass)        /* ARP and the rest */ \
 	X(PASS_MALFORMED, "pass-malformed", pass)  /* broken before its ports: the core passes it too */ \
 	X(PASS_FRAG, "pass-frag", pass)            /* a fragment without the L4 header */ \

@@ -21,6 +21,7 @@
 #include "fg_parse.h"
 #include "fg_prefix.h"
 #include "fg_xdp.h"
+#include "fg_xdp_user.h"
 #include "fg_xdp.skel.h"
 #include "floodctl.h"
 
@@ -38,6 +39,8 @@ const char fc_xdp_usage[] =
 "\n"
 "options:\n"
 "  --block ADDR[/LEN]   a blocked source address or prefix; repeatable\n"
+"  --protect ADDR[/LEN] a protected server prefix: protected ports are\n"
+"                       redirected only when going to one; repeatable\n"
 "  --repeat N           run each packet N times and add \"ns\": the kernel's\n"
 "                       mean time per run (default 1: no timing). Timed runs\n"
 "                       take the production path: with no AF_XDP socket, a\n"
@@ -49,7 +52,7 @@ const char fc_xdp_usage[] =
 "\n"
 "Frames the kernel will not run XDP on (shorter than an Ethernet header)\n"
 "print \"action\":\"none\" with the kernel's error. Reasons: pass-other,\n"
-"pass-not-ip, pass-malformed, pass-frag, redirect-mom, redirect-sip,\n"
+"pass-dst, pass-not-ip, pass-malformed, pass-frag, redirect-mom, redirect-sip,\n"
 "redirect-sip-tls, drop-blocked (docs/xdp.md).\n";
 
 #define FG_XDP_NAME_(id, name, act) name,
@@ -72,50 +75,25 @@ static int
 fill_ports(struct fg_xdp *skel)
 {
 	struct fg_classify_cfg *cfg = malloc(sizeof(*cfg));
-	int fd = bpf_map__fd(skel->maps.fg_xdp_ports), rc = 0;
+	int rc;
 
 	if (cfg == NULL)
 		return -ENOMEM;
 	fg_classify_cfg_default(cfg);
-	for (uint32_t p = 0; p < 65536 && rc == 0; p++) {
-		uint32_t k;
-
-		if (cfg->tcp[p] != FG_CLASS_OTHER) {
-			k = p;
-			rc = bpf_map_update_elem(fd, &k, &cfg->tcp[p], BPF_ANY);
-		}
-		if (rc == 0 && cfg->udp[p] != FG_CLASS_OTHER) {
-			k = FG_XDP_PORT_UDP + p;
-			rc = bpf_map_update_elem(fd, &k, &cfg->udp[p], BPF_ANY);
-		}
-	}
+	rc = fg_xdp_fill_ports(bpf_map__fd(skel->maps.fg_xdp_ports), cfg->tcp, cfg->udp);
 	free(cfg);
 	return rc;
 }
 
-/* IPv4 (mapped, len >= 96) into the 4-byte trie, the rest into the IPv6 one */
 static int
 add_block(struct fg_xdp *skel, const char *s)
 {
-	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
 	struct fg_prefix p;
-	uint8_t one = 1;
 
 	if (fg_prefix_parse(s, &p) != 0)
 		return -EINVAL;
-	if (p.len >= 96 && memcmp(p.addr, v4map, 12) == 0) {
-		struct fg_xdp_lpm4 k = { .prefixlen = p.len - 96u };
-
-		memcpy(k.addr, p.addr + 12, 4);
-		return bpf_map_update_elem(bpf_map__fd(skel->maps.fg_xdp_block4), &k, &one,
-					   BPF_ANY);
-	} else {
-		struct fg_xdp_lpm6 k = { .prefixlen = p.len };
-
-		memcpy(k.addr, p.addr, 16);
-		return bpf_map_update_elem(bpf_map__fd(skel->maps.fg_xdp_block6), &k, &one,
-					   BPF_ANY);
-	}
+	return fg_xdp_add_prefix(bpf_map__fd(skel->maps.fg_xdp_block4),
+				 bpf_map__fd(skel->maps.fg_xdp_block6), &p);
 }
 
 /* @p n blocked IPv4 hosts in 100.64.0.0/10 (benchmarks: a big trie) */
@@ -166,11 +144,14 @@ fc_xdp(int argc, char **argv)
 		{ "block", required_argument, NULL, 'b' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "fill-blocks", required_argument, NULL, 'f' },
+		{ "protect", required_argument, NULL, 'p' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *blocks[256];
+	struct fg_prefix protect[64];
+	unsigned int nprotect = 0;
 	unsigned int nblocks = 0, repeat = 1, fill = 0, cnt[FG_XDP_R_COUNT] = { 0 }, none = 0;
 	char errbuf[512];
 	int o, ret = FC_EXIT_FAIL, ncpu, cpu;
@@ -211,6 +192,14 @@ fc_xdp(int argc, char **argv)
 				fc_err("xdp", "--repeat: '%s' is not a count (1-100000000)", optarg);
 				return FC_EXIT_USAGE;
 			}
+			break;
+		case 'p':
+			if (nprotect == 64 || fg_prefix_parse(optarg, &protect[nprotect]) != 0) {
+				fc_err("xdp", "--protect: '%s' is not an address or prefix (or more "
+				       "than 64)", optarg);
+				return FC_EXIT_USAGE;
+			}
+			nprotect++;
 			break;
 		case 'f':
 			fill = (unsigned int)strtoul(optarg, &end, 10);
@@ -285,6 +274,12 @@ fc_xdp(int argc, char **argv)
 			fc_err("xdp", "--block %s: %s", blocks[i], strerror(errno));
 			goto free_skel;
 		}
+	if (fg_xdp_set_protect(bpf_map__fd(skel->maps.fg_xdp_conf),
+			       bpf_map__fd(skel->maps.fg_xdp_protect4),
+			       bpf_map__fd(skel->maps.fg_xdp_protect6), protect, nprotect) != 0) {
+		fc_err("xdp", "--protect: %s", strerror(errno));
+		goto free_skel;
+	}
 	if (fill_blocks(skel, fill) != 0) {
 		fc_err("xdp", "--fill-blocks %u: %s", fill, strerror(errno));
 		goto free_skel;

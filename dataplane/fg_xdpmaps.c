@@ -15,46 +15,7 @@
 
 #include "fg_dp.h"
 #include "fg_xdp.h"
-
-static int
-fill_ports(int fd, const struct fg_config *c)
-{
-	for (uint32_t p = 0; p < 65536; p++) {
-		uint32_t kt = p, ku = FG_XDP_PORT_UDP + p;
-
-		if (bpf_map_update_elem(fd, &kt, &c->classify.tcp[p], BPF_ANY) != 0 ||
-		    bpf_map_update_elem(fd, &ku, &c->classify.udp[p], BPF_ANY) != 0)
-			return -errno;
-	}
-	return 0;
-}
-
-static int
-fill_blocks(int fd4, int fd6, const struct fg_config *c)
-{
-	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
-	uint8_t one = 1;
-
-	for (uint32_t i = 0; i < c->lists.nblock; i++) {
-		const struct fg_prefix *p = &c->lists.block[i];
-		int rc;
-
-		if (p->len >= 96 && memcmp(p->addr, v4map, 12) == 0) {
-			struct fg_xdp_lpm4 k = { .prefixlen = p->len - 96u };
-
-			memcpy(k.addr, p->addr + 12, 4);
-			rc = fd4 >= 0 ? bpf_map_update_elem(fd4, &k, &one, BPF_ANY) : -1;
-		} else {
-			struct fg_xdp_lpm6 k = { .prefixlen = p->len };
-
-			memcpy(k.addr, p->addr, 16);
-			rc = fd6 >= 0 ? bpf_map_update_elem(fd6, &k, &one, BPF_ANY) : -1;
-		}
-		if (rc != 0)
-			return -errno;
-	}
-	return 0;
-}
+#include "fg_xdp_user.h"
 
 int
 fg_xdp_fill(uint16_t port, const struct fg_config *c)
@@ -62,7 +23,7 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 	struct rte_eth_dev_info info;
 	struct bpf_prog_info pi;
 	uint32_t prog_id = 0, ids[16], len = sizeof(pi);
-	int prog, fd_ports = -1, fd4 = -1, fd6 = -1, rc = 0;
+	int prog, fd_ports = -1, fd4 = -1, fd6 = -1, fdc = -1, fdp4 = -1, fdp6 = -1, rc = 0;
 
 	if (rte_eth_dev_info_get(port, &info) != 0 ||
 	    strcmp(info.driver_name, "net_af_xdp") != 0)
@@ -98,24 +59,33 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 			fd4 = fd;
 		else if (strcmp(mi.name, "fg_xdp_block6") == 0)
 			fd6 = fd;
+		else if (strcmp(mi.name, "fg_xdp_conf") == 0)
+			fdc = fd;
+		else if (strcmp(mi.name, "fg_xdp_protect4") == 0)
+			fdp4 = fd;
+		else if (strcmp(mi.name, "fg_xdp_protect6") == 0)
+			fdp6 = fd;
 		else
 			close(fd);
 	}
-	if (fd_ports < 0) {
+	if (fd_ports < 0 || fd4 < 0 || fd6 < 0 || fdc < 0 || fdp4 < 0 || fdp6 < 0) {
 		FG_LOG(WARNING, "port %u: the XDP program on ifindex %u is not floodguard's "
 		       "(no fg_xdp_ports map): it redirects what it redirects", port,
 		       info.if_index);
 		goto close_maps;
 	}
-	rc = fill_ports(fd_ports, c);
+	rc = fg_xdp_fill_ports(fd_ports, c->classify.tcp, c->classify.udp);
+	for (uint32_t i = 0; rc == 0 && i < c->lists.nblock; i++)
+		rc = fg_xdp_add_prefix(fd4, fd6, &c->lists.block[i]);
 	if (rc == 0)
-		rc = fill_blocks(fd4, fd6, c);
+		rc = fg_xdp_set_protect(fdc, fdp4, fdp6, c->prefix, c->nprefix);
 	if (rc != 0)
 		FG_LOG(ERR, "port %u: filling the XDP maps (errno=%i): %s", port, -rc,
 		       strerror(-rc));
 	else
-		FG_LOG(INFO, "port %u: XDP program %u steers the protected ports, drops %u "
-		       "blocked prefixes", port, prog_id, c->lists.nblock);
+		FG_LOG(INFO, "port %u: XDP program %u steers the protected ports (to %u "
+		       "protected prefixes; 0: any), drops %u blocked prefixes", port, prog_id,
+		       c->nprefix, c->lists.nblock);
 close_maps:
 	if (fd_ports >= 0)
 		close(fd_ports);
@@ -123,6 +93,12 @@ close_maps:
 		close(fd4);
 	if (fd6 >= 0)
 		close(fd6);
+	if (fdc >= 0)
+		close(fdc);
+	if (fdp4 >= 0)
+		close(fdp4);
+	if (fdp6 >= 0)
+		close(fdp6);
 close_prog:
 	if (prog >= 0)
 		close(prog);

@@ -46,7 +46,7 @@ ip netns exec "$S" "$build/dataplane/floodguard" -l 0-1 --no-pci --file-prefix "
 	--set dataplane.stats_interval=0 >"$work/fg.out" 2>&1 &
 fgpid=$!
 for _ in $(seq 100); do grep -q forwarding "$work/fg.out" && break; sleep 0.1; done
-grep -q 'XDP program [0-9]* steers the protected ports, drops 1 blocked' "$work/fg.out" &&
+grep -q 'XDP program [0-9]* steers the protected ports (to 1 protected prefixes; 0: any), drops 1 blocked' "$work/fg.out" &&
 	ok "floodguard filled the XDP program's maps (net_af_xdp xdp_prog=)" ||
 	nok "floodguard filled the XDP program's maps (net_af_xdp xdp_prog=)" "$(grep -v ^EAL "$work/fg.out" | tail -3)"
 ip -n "$S" link set fgz-tap0 up

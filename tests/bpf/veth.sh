@@ -57,6 +57,9 @@ bpftool map update pinned "$pin-maps/fg_xdp_ports" key 0xf6 0x04 0 0 value 1
 bpftool map update pinned "$pin-maps/fg_xdp_ports" key 0xf6 0x04 1 0 value 1
 bpftool map update pinned "$pin-maps/fg_xdp_block4" key 32 0 0 0 198 18 9 2 value 1
 
+# a reason's index: its place in bpf/fg_xdp.h's list
+reason() { grep -E '^[[:space:]]+X\(' "$(dirname "$0")/../../bpf/fg_xdp.h" | grep -n "X($1," | cut -d: -f1 | awk '{ print $1 - 1 }'; }
+R_MOM=$(reason REDIRECT_MOM) R_BLOCKED=$(reason DROP_BLOCKED)
 stat() { # REASON-INDEX: sum over CPUs
 	bpftool -j map lookup pinned "$pin-maps/fg_xdp_stats" key "$1" 0 0 0 |
 		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(int(v["value"]) if isinstance(v["value"], int) else int.from_bytes(bytes(int(b,16) for b in v["value"]), "little") for v in d["values"]))'
@@ -94,7 +97,7 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0))
 for i in range(20): s.sendto(b"event", ("198.18.9.10", 1270))' "$1"; }
 
-drops0=$(stat 7)
+drops0=$(stat "$R_BLOCKED")
 ping_from 198.18.9.1 && ok "ICMP from a source not blocked reaches the server's kernel" ||
 	nok "ICMP from a source not blocked reaches the server's kernel"
 ping_from 198.18.9.2 && nok "ICMP from the blocked source is dropped" "ping answered" ||
@@ -105,13 +108,13 @@ r=$(tcp22 198.18.9.1)
 r=$(tcp22 198.18.9.2)
 [ "$r" = timeout ] && ok "TCP 22 from the blocked source never reaches the kernel" ||
 	nok "TCP 22 from the blocked source never reaches the kernel" "got $r"
-redir0=$(stat 4)
+redir0=$(stat "$R_MOM")
 udp_from 198.18.9.1
 udp_from 198.18.9.2
 wait "$srv"
 read -r good bad < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0))' "$work/udp.json")
-redir=$(( $(stat 4) - redir0 ))
-drops=$(( $(stat 7) - drops0 ))
+redir=$(( $(stat "$R_MOM") - redir0 ))
+drops=$(( $(stat "$R_BLOCKED") - drops0 ))
 [ "$bad" -eq 0 ] && ok "UDP 1270 from the blocked source: 0 of 20 at the server" ||
 	nok "UDP 1270 from the blocked source: 0 of 20 at the server" "got $bad"
 [ "$redir" -eq 20 ] && [ "$good" -eq 20 ] &&

@@ -75,4 +75,17 @@ for blocked in (None, "198.18.0.1"):
         check(sum(x["action"] == "drop" for _, _, x in ran) ==
               sum(c.get("src") == blocked for _, c, _ in ran) > 0,
               "every packet from the blocked source is dropped, nothing else")
+# protected prefixes: to the fixtures' server the same redirects; to
+# another prefix every redirect becomes pass-dst
+every_dst = sorted({c["dst"] for c in core if "dst" in c})
+r1, x1 = run([a for d in every_dst for a in ("--protect", d)])
+r2, x2 = run(["--protect", "203.0.113.0/24"])
+base = run([])[1]
+check(r1.returncode == 0 and [a["action"] for a in x1] == [a["action"] for a in base],
+      f"--protect with every destination of the fixtures ({len(every_dst)}) changes nothing")
+moved = [(b, o) for b, o in zip(base, x2) if b["action"] != o["action"]]
+check(r2.returncode == 0 and moved and all(b["action"] == "redirect" and o["action"] == "pass" and
+                                           o["reason"] == "pass-dst" for b, o in moved) and
+      sum(b["action"] == "redirect" for b in base) == len(moved),
+      f"--protect with another prefix: all {len(moved)} redirects become pass-dst, nothing else moves")
 done()
