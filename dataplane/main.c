@@ -76,6 +76,21 @@ on_signal(int sig)
 	fg_dp.quit = true;
 }
 
+/* Shutdown takes milliseconds; if it has not ended in 10 s, something
+ * outside holds it (a secondary process, dpdk-dumpcap say, that died
+ * holding DPDK's shared memory lock): say so and leave. */
+static void
+on_stuck(int sig)
+{
+	static const char msg[] = "floodguard: shutdown stuck for 10 s (a DPDK secondary "
+		"process died holding the shared memory lock?): exiting\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 static int
 usage_error(const char *fmt, const char *arg)
 {
@@ -384,6 +399,8 @@ run_live(struct fg_dp *dp, uint64_t duration)
 		if (dp->lc[l].nb_rxq != 0)
 			rte_eal_remote_launch(fg_worker, dp, l);
 	housekeeping(dp, duration);
+	signal(SIGALRM, on_stuck);
+	alarm(10);
 	rte_eal_mp_wait_lcore();
 	rte_pdump_uninit();
 	return 0;

@@ -105,32 +105,47 @@ grep -q 'verdicts: pass 100 pass-other 40 pass-response 14 rate-pps 200' "$work/
 	ok "host mode: verdict counters" || nok "host mode: verdict counters" "$(grep verdicts "$work/host.out")"
 
 # dpdk-dumpcap attaches to a running floodguard (rte_pdump_init) and
-# captures what its ext port receives
-/usr/bin/python3 - "$work" <<'EOF'
+# captures what its ext port receives. Not with an ASan build: ASan's
+# shadow memory takes the addresses the secondary must map the primary's
+# memory at, and a secondary dying in its EAL init leaves the shared
+# memory lock held, so the primary hangs in rte_pdump_uninit at exit.
+dumpcap_test() {
+	/usr/bin/python3 - "$work" <<'EOF'
 import sys
 from scapy.all import Ether, IP, UDP, Raw, wrpcap
 wrpcap(f"{sys.argv[1]}/loop.pcap", [Ether() / IP(src="198.18.1.%d" % (i % 50 + 1), dst="198.18.2.10") /
        UDP(sport=40000, dport=1270) / Raw(b"L" * 20) for i in range(1000)])
 EOF
-# a short path: dpdk-dumpcap's secondary process fails to probe a
-# net_pcap vdev whose arguments are long (DPDK 22.11, ~70 characters)
-loop=/tmp/fgt-loop-$$.pcap
-cp "$work/loop.pcap" "$loop"
-"$fg" -l 0-1 --no-pci --file-prefix "$prefix-d" \
-	--vdev "net_pcap0,rx_pcap=$loop,infinite_rx=1" --vdev net_null0,no-rx=1 -- \
-	--duration 30 --set table.sources=65536 --set dataplane.mbufs=8191 \
-	>"$work/dump.out" 2>&1 &
-pid=$!
-for _ in $(seq 50); do grep -q forwarding "$work/dump.out" && break; sleep 0.1; done
-timeout 10 dpdk-dumpcap --file-prefix="$prefix-d" -i net_pcap0 -c 20 \
-	-w "$work/dump.pcapng" >"$work/dumpcap.out" 2>&1
-kill -INT "$pid"
-rm -f "$loop"
-dumped=$(count "$work/dump.pcapng" 'udp.dstport==1270')
-wait "$pid"
-rc=$?
-if [ "$rc" -eq 0 ] && [ "$dumped" -ge 20 ]; then ok "dpdk-dumpcap captures a running floodguard's port ($dumped packets, -c 20)"
-else nok "dpdk-dumpcap captures a running floodguard's port" "exit $rc, captured $dumped: $(tail -2 "$work/dumpcap.out")"; fi
+	# a short path: dpdk-dumpcap's secondary process fails to probe a
+	# net_pcap vdev whose arguments are long (DPDK 22.11, ~70 characters)
+	local loop=/tmp/fgt-loop-$$.pcap pid rc dumped
+	cp "$work/loop.pcap" "$loop"
+	"$fg" -l 0-1 --no-pci --file-prefix "$prefix-d" \
+		--vdev "net_pcap0,rx_pcap=$loop,infinite_rx=1" --vdev net_null0,no-rx=1 -- \
+		--duration 30 --set table.sources=65536 --set dataplane.mbufs=8191 \
+		>"$work/dump.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do grep -q forwarding "$work/dump.out" && break; sleep 0.1; done
+	timeout 10 dpdk-dumpcap --file-prefix="$prefix-d" -i net_pcap0 -c 20 \
+		-w "$work/dump.pcapng" >"$work/dumpcap.out" 2>&1
+	kill -INT "$pid"
+	rm -f "$loop"
+	dumped=$(count "$work/dump.pcapng" 'udp.dstport==1270')
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ "$dumped" -ge 20 ]; then
+		ok "dpdk-dumpcap captures a running floodguard's port ($dumped packets, -c 20)"
+	else
+		nok "dpdk-dumpcap captures a running floodguard's port" \
+			"exit $rc, captured $dumped: $(tail -2 "$work/dumpcap.out")"
+	fi
+}
+if ldd "$fg" | grep -q libasan; then
+	n=$((n + 1))
+	echo "ok $n - dpdk-dumpcap on a running instance # SKIP ASan build (see the comment)"
+else
+	dumpcap_test
+fi
 
 # bad port setups are errors that say what is missing, never a hang
 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-x" --vdev "net_null0" -- --duration 1 \
