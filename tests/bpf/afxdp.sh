@@ -52,18 +52,8 @@ grep -q 'XDP program [0-9]* steers the protected ports (to 1 protected prefixes;
 ip -n "$S" link set fgz-tap0 up
 ip netns exec "$S" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.fgz-tap0.rp_filter=0
 
-ip netns exec "$S" /usr/bin/python3 - "$work/udp.json" <<'PY' &
-import json, socket, sys, time
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(("198.18.9.10", 1270)); u.settimeout(0.3)
-n, end = {}, time.time() + 5
-while time.time() < end:
-    try:
-        _, a = u.recvfrom(2048); n[a[0]] = n.get(a[0], 0) + 1
-    except socket.timeout:
-        pass
-json.dump(n, open(sys.argv[1], "w"))
-PY
+ip netns exec "$S" /usr/bin/python3 "$(dirname "$0")/../dataplane/udp_count.py" \
+	198.18.9.10 1270 5 "$work/udp.json" &
 srv=$!
 sleep 0.5
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&

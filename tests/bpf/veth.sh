@@ -66,18 +66,8 @@ stat() { # REASON-INDEX: sum over CPUs
 }
 
 # the server: counts UDP 1270 datagrams per source for 6 s
-ip netns exec "$S" /usr/bin/python3 - "$work/udp.json" <<'EOF' &
-import json, socket, sys, time
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(("198.18.9.10", 1270)); u.settimeout(0.3)
-n, end = {}, time.time() + 6
-while time.time() < end:
-    try:
-        _, a = u.recvfrom(2048); n[a[0]] = n.get(a[0], 0) + 1
-    except socket.timeout:
-        pass
-json.dump(n, open(sys.argv[1], "w"))
-EOF
+ip netns exec "$S" /usr/bin/python3 "$(dirname "$0")/../dataplane/udp_count.py" \
+	198.18.9.10 1270 6 "$work/udp.json" &
 srv=$!
 sleep 0.5
 ping_from() { ip netns exec "$C" ping -c 2 -W 1 -I "$1" 198.18.9.10 >/dev/null 2>&1; }
