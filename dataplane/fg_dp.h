@@ -160,7 +160,25 @@ uint64_t fg_counters_dropped(const struct fg_counters *c);
  */
 #ifdef FG_HAVE_XDP
 int fg_xdp_fill(uint16_t port, const struct fg_config *c);
+/** Main lcore, once a second: the data plane's flood-blocked sources into
+ * the XDP programs' block tries while their penalty lasts. */
+void fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns);
+/** Sources pushed into the XDP tries so far. */
+uint64_t fg_xdp_pushed(void);
 #else
+static inline void
+fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
+{
+	(void)dp;
+	(void)now_ns;
+}
+
+static inline uint64_t
+fg_xdp_pushed(void)
+{
+	return 0;
+}
+
 static inline int
 fg_xdp_fill(uint16_t port, const struct fg_config *c)
 {

@@ -38,6 +38,9 @@ fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
 	if (dp->cfg->mode != FG_MODE_OFFLINE)
 		fprintf(f, "transmit: sent %" PRIu64 ", TX queue full (freed) %" PRIu64 "\n",
 			c.tx, tx_full);
+	if (fg_xdp_pushed() != 0)
+		fprintf(f, "xdp: %" PRIu64 " flood-blocked sources dropped in the kernel while "
+			"blocked\n", fg_xdp_pushed());
 }
 
 struct blocked_walk {

@@ -17,6 +17,101 @@
 #include "fg_xdp.h"
 #include "fg_xdp_user.h"
 
+/*
+ * The block tries of the XDP programs we filled, kept open so that the
+ * main lcore can add the sources the data plane blocks (flood-blocked)
+ * and take them out when their penalty ends.
+ */
+#define FG_XDP_PROGS_MAX 4
+#define FG_XDP_PUSHED_MAX 65536
+
+static struct {
+	int fd4, fd6;
+} xdp_progs[FG_XDP_PROGS_MAX];
+static unsigned int nxdp_progs;
+
+static struct {
+	struct fg_prefix p;
+	uint64_t until;             /**< block_until of the entry (ns, table epoch) */
+} pushed[FG_XDP_PUSHED_MAX];
+static unsigned int npushed;
+static uint64_t xdp_pushed_total, xdp_push_full;
+
+static int
+key_del(int fd4, int fd6, const struct fg_prefix *p)
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (memcmp(p->addr, v4map, 12) == 0) {
+		struct fg_xdp_lpm4 k = { .prefixlen = 32 };
+
+		memcpy(k.addr, p->addr + 12, 4);
+		return bpf_map_delete_elem(fd4, &k);
+	} else {
+		struct fg_xdp_lpm6 k = { .prefixlen = 128 };
+
+		memcpy(k.addr, p->addr, 16);
+		return bpf_map_delete_elem(fd6, &k);
+	}
+}
+
+struct sync_walk {
+	struct fg_now now;
+};
+
+static void
+push_one(const struct fg_src *e, void *arg)
+{
+	struct sync_walk *w = arg;
+	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
+	struct fg_prefix p = { .len = 128 };
+
+	if (!fg_src_blocked(e, &w->now))
+		return;
+	memcpy(p.addr, e->addr, 16);
+	for (unsigned int i = 0; i < npushed; i++)
+		if (memcmp(pushed[i].p.addr, p.addr, 16) == 0) {
+			if ((int64_t)(until - pushed[i].until) > 0)
+				pushed[i].until = until;   /* blocked again, or in another class */
+			return;
+		}
+	if (npushed == FG_XDP_PUSHED_MAX) {
+		xdp_push_full++;
+		return;
+	}
+	for (unsigned int k = 0; k < nxdp_progs; k++)
+		fg_xdp_add_prefix(xdp_progs[k].fd4, xdp_progs[k].fd6, &p);
+	pushed[npushed].p = p;
+	pushed[npushed++].until = until;
+	xdp_pushed_total++;
+}
+
+void
+fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
+{
+	struct sync_walk w = { .now = fg_now(dp->tab.epoch, now_ns) };
+
+	if (nxdp_progs == 0 || dp->tab_mem == NULL)
+		return;
+	/* penalties that ended: out of the kernel's tries */
+	for (unsigned int i = 0; i < npushed;) {
+		if ((int64_t)(pushed[i].until - w.now.ns) > 0) {
+			i++;
+			continue;
+		}
+		for (unsigned int k = 0; k < nxdp_progs; k++)
+			key_del(xdp_progs[k].fd4, xdp_progs[k].fd6, &pushed[i].p);
+		pushed[i] = pushed[--npushed];
+	}
+	fg_dp_walk(dp, push_one, &w);
+}
+
+uint64_t
+fg_xdp_pushed(void)
+{
+	return xdp_pushed_total;
+}
+
 int
 fg_xdp_fill(uint16_t port, const struct fg_config *c)
 {
@@ -86,6 +181,12 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 		FG_LOG(INFO, "port %u: XDP program %u steers the protected ports (to %u "
 		       "protected prefixes; 0: any), drops %u blocked prefixes", port, prog_id,
 		       c->nprefix, c->lists.nblock);
+	if (rc == 0 && nxdp_progs < FG_XDP_PROGS_MAX) {
+		/* kept: flood-blocked sources go into these tries (fg_xdp_sync) */
+		xdp_progs[nxdp_progs].fd4 = fd4;
+		xdp_progs[nxdp_progs++].fd6 = fd6;
+		fd4 = fd6 = -1;
+	}
 close_maps:
 	if (fd_ports >= 0)
 		close(fd_ports);

@@ -281,8 +281,10 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		rte_delay_us_sleep(100 * 1000);
 		t = rte_rdtsc();
 		fg_dp_age(dp, fg_clock_ns(dp), slice);
-		if (++ticks % 10 == 0)
+		if (++ticks % 10 == 0) {
 			fg_fed_expire(&dp->fed, fg_clock_ns(dp));
+			fg_xdp_sync(dp, fg_clock_ns(dp));
+		}
 		if (dp->cfg->stats_interval != 0 &&
 		    t - last_log >= dp->cfg->stats_interval * hz) {
 			log_interval(dp, &prev, (double)(t - last_log) / (double)hz);

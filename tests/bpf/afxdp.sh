@@ -6,7 +6,8 @@
 # protected UDP 1270 from one address reaches floodguard (redirected by the
 # program) and is held to its limit at the server's listener; the blocked
 # address's packets (a [lists] block entry floodguard wrote into the
-# program's trie) reach neither floodguard nor the kernel; ICMP goes to the
+# program's trie) reach neither floodguard nor the kernel; a source the
+# data plane blocks for flooding goes into the trie too; ICMP goes to the
 # kernel untouched. Prints TAP.   usage: afxdp.sh BUILDDIR WORKDIR
 set -uo pipefail
 build=$1 work=$2
@@ -27,6 +28,7 @@ ip netns add "$C" && ip netns add "$S" || { echo "1..0 # SKIP no namespaces"; ex
 ip link add fgz-c0 netns "$C" type veth peer name fgz-s0 netns "$S"
 ip -n "$C" addr add 198.18.9.1/24 dev fgz-c0
 ip -n "$C" addr add 198.18.9.2/24 dev fgz-c0
+ip -n "$C" addr add 198.18.9.3/24 dev fgz-c0
 ip -n "$S" addr add 198.18.9.10/24 dev fgz-s0
 for ns in "$C" "$S"; do ip -n "$ns" link set lo up; done
 ip -n "$C" link set fgz-c0 up
@@ -42,6 +44,7 @@ ip netns exec "$S" "$build/dataplane/floodguard" -l 0-1 --no-pci --file-prefix "
 	--vdev "net_af_xdp0,iface=fgz-s0,xdp_prog=$build/bpf/fg_xdp.bpf.o" -- \
 	--mode host --set table.sources=65536 --set protect.prefixes=198.18.9.10/32 \
 	--set lists.block=198.18.9.2 --set mom.pps=10 --set mom.pps_burst=50 \
+	--set mom.window_events=250 --set mom.block_ms=60000 \
 	--set "dataplane.exception=net_tap0,iface=fgz-tap0,mac=$mac" \
 	--set dataplane.stats_interval=0 >"$work/fg.out" 2>&1 &
 fgpid=$!
@@ -53,29 +56,42 @@ ip -n "$S" link set fgz-tap0 up
 ip netns exec "$S" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.fgz-tap0.rp_filter=0
 
 ip netns exec "$S" /usr/bin/python3 "$(dirname "$0")/../dataplane/udp_count.py" \
-	198.18.9.10 1270 5 "$work/udp.json" &
+	198.18.9.10 1270 7 "$work/udp.json" &
 srv=$!
 sleep 0.5
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	ok "ICMP passes to the server's kernel" || nok "ICMP passes to the server's kernel"
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.2 198.18.9.10 >/dev/null 2>&1 &&
 	nok "ICMP from the blocked source is dropped" || ok "ICMP from the blocked source is dropped"
-ip netns exec "$C" /usr/bin/python3 -c '
-import socket
-for src, n in (("198.18.9.1", 200), ("198.18.9.2", 20)):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((src, 0))
-    for i in range(n):
-        s.sendto(b"event", ("198.18.9.10", 1270))'
+send() { # SRC COUNT
+	ip netns exec "$C" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0))
+for i in range(int(sys.argv[2])):
+    s.sendto(b"event", ("198.18.9.10", 1270))' "$1" "$2"
+}
+send 198.18.9.1 200
+send 198.18.9.2 20
+# 198.18.9.3 floods: its 251st event in the window blocks it in the data
+# plane; within a second floodguard puts it into the XDP trie, and what it
+# sends next never leaves the kernel's driver
+send 198.18.9.3 300
+sleep 2.5
+send 198.18.9.3 100
 wait "$srv"
 kill -INT "$fgpid"; wait "$fgpid"; rc=$?; fgpid=
-read -r good bad < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0))' "$work/udp.json")
+read -r good bad flood < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0), d.get("198.18.9.3",0))' "$work/udp.json")
 [ "$good" -eq 50 ] && ok "protected UDP 1270 went through floodguard: 50 of 200 (its burst) at the server" ||
 	nok "protected UDP 1270 went through floodguard: its burst at the server" "got $good of 200"
 [ "$bad" -eq 0 ] && ok "the blocked source: 0 of 20 at the server" ||
 	nok "the blocked source: 0 of 20 at the server" "got $bad"
-grep -q 'verdicts: pass 50 .*rate-pps 150' "$work/fg.out" && grep -q 'sources: tracked 1,' "$work/fg.out" &&
-	ok "floodguard saw the 200 protected datagrams and none of the blocked source's" ||
-	nok "floodguard saw the 200 protected datagrams and none of the blocked source's" \
-		"$(grep -E 'verdicts|sources' "$work/fg.out")"
+grep -q 'verdicts: pass 100 .*rate-pps 350 flood-blocked 50' "$work/fg.out" &&
+	grep -q 'classes: other [0-9]* mom 500 ' "$work/fg.out" && grep -q 'sources: tracked 2,' "$work/fg.out" &&
+	ok "floodguard saw 200 + 300 protected datagrams, none of the blocked source's" ||
+	nok "floodguard saw 200 + 300 protected datagrams, none of the blocked source's" \
+		"$(grep -E 'verdicts|classes|sources' "$work/fg.out")"
+[ "$flood" -eq 50 ] && grep -q 'xdp: 1 flood-blocked sources dropped in the kernel' "$work/fg.out" &&
+	ok "a flood-blocked source goes into the XDP trie: its later 100 datagrams never reach floodguard" ||
+	nok "a flood-blocked source goes into the XDP trie" "server got $flood (want 50); $(grep -E '^xdp' "$work/fg.out")"
 [ "$rc" -eq 0 ] && ok "floodguard exits 0 on SIGINT" || nok "floodguard exits 0 on SIGINT" "exit $rc"
 tap_done
