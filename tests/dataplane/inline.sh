@@ -104,6 +104,28 @@ else nok "host mode: protected prefix limited, other destinations bypass, host r
 grep -q 'verdicts: pass 100 pass-other 40 pass-response 14 rate-pps 200' "$work/host.out" &&
 	ok "host mode: verdict counters" || nok "host mode: verdict counters" "$(grep verdicts "$work/host.out")"
 
+# two workers, one source's packets on both RX queues of the ext port: the
+# shared table holds it to its limit once, not once per worker
+/usr/bin/python3 - "$work" <<'EOF'
+import sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+w = sys.argv[1]
+e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+for q in (0, 1):
+    wrpcap(f"{w}/q{q}.pcap", [e() / IP(src="198.18.1.1", dst="198.18.2.10") / UDP(sport=40000 + q, dport=1270) / Raw(b"Q" * 20)] * 500)
+wrpcap(f"{w}/r.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=40000) / Raw(b"r")])
+EOF
+"$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-w" \
+	--vdev "net_pcap0,rx_pcap=$work/q0.pcap,rx_pcap=$work/q1.pcap,tx_pcap=$work/e0.pcap,tx_pcap=$work/e1.pcap" \
+	--vdev "net_pcap1,rx_pcap=$work/r.pcap,rx_pcap=$work/r.pcap,tx_pcap=$work/i0.pcap,tx_pcap=$work/i1.pcap" \
+	-- --duration 2 --set dataplane.queues=2 --set table.sources=65536 \
+	--set mom.pps=1 --set mom.pps_burst=100 >"$work/w2.out" 2>&1
+rc=$?
+w2=$(( $(count "$work/i0.pcap" 'ip.src==198.18.1.1') + $(count "$work/i1.pcap" 'ip.src==198.18.1.1') ))
+if [ "$rc" -eq 0 ] && [ "$w2" -ge 100 ] && [ "$w2" -le 102 ] && grep -q '2 workers' "$work/w2.out"; then
+	ok "2 workers, one source on both queues: $w2 of 1000 passed (burst 100 + 1/s, once)"
+else nok "2 workers, one source on both queues: its burst once" "exit $rc, passed $w2: $(grep -E 'workers|verdicts' "$work/w2.out")"; fi
+
 # dpdk-dumpcap attaches to a running floodguard (rte_pdump_init) and
 # captures what its ext port receives. Not with an ASan build: ASan's
 # shadow memory takes the addresses the secondary must map the primary's
