@@ -2,8 +2,8 @@
 # floodguard's main job on its embedded default: install what is missing,
 # reserve hugepages, build, then run floodguard over 40 seconds of edge
 # traffic (scripts/demo_traffic.py: agents, a SIP partner, an agent
-# flood, a SYN flood, oversized SIP, spoofed sources, the server's
-# answers) in offline mode, with the default limits, and print per actor
+# flood, a SYN flood, oversized SIP, a SIP directory walk, a partner whose
+# calls fail, spoofed sources, the server's answers) in offline mode, with the default limits, and print per actor
 # what was sent, what passed and what was dropped and why. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +52,18 @@ EOF
 echo
 echo "(spoofed sources send one packet each: per-source limits cannot tell them"
 echo " from new agents; they cost a table slot each and are evicted first)"
+
+step "SIP watch list at the end (docs/sip.md)"
+/usr/bin/python3 - "$out/report.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for w in r.get("watch", []):
+    print(f"  {w.get('src', w.get('domain')):15} mode {w['mode']:6} reasons {','.join(w['reasons']):26}"
+          f" URIs {w.get('uris', 0):5}  dropped: watch-rate {w.get('drop_rate', 0)}, new-URI {w.get('drop_uri', 0)}"
+          f"  responses ok/failed {w.get('resp_ok', 0)}/{w.get('resp_fail', 0)}")
+if not r.get("watch"):
+    print("  (empty)")
+EOF
 
 step "done"
 echo "verdict per packet: $out/verdicts.jsonl; passed packets: $out/passed.pcap;"

@@ -5,8 +5,10 @@
   demo_traffic.py OUT.pcap ACTORS.json
 
 Well-behaved agents and a SIP partner, an agent that floods, a SYN flood,
-a partner sending oversized SIP messages, a burst of spoofed one-packet
-sources, and the protected server's responses (198.18.2.0/24). ACTORS.json
+a partner sending oversized SIP messages, a SIP partner walking the
+directory (1,100 distinct Request-URIs), a partner whose calls mostly
+fail (the server answers 404), a burst of spoofed one-packet sources, and
+the protected server's responses (198.18.2.0/24). ACTORS.json
 maps each source address to its actor's name, for the demo's table.
 """
 import json
@@ -31,12 +33,13 @@ def add(t, name, src, l4, payload=b""):
     pkts.append(p)
 
 
-def sip_msg(method, src, n, extra=0):
+def sip_msg(method, src, n, extra=0, user=None):
     hdrs = "".join(f"X-Extra-{i}: filler\r\n" for i in range(extra))
-    return (f"{method} sip:desk{n % 20}@example.com SIP/2.0\r\n"
+    user = user or f"desk{n % 20}"
+    return (f"{method} sip:{user}@example.com SIP/2.0\r\n"
             f"Via: SIP/2.0/UDP {src}:5060;branch=z9hG4bK{n:06x}\r\n"
             f"From: <sip:trunk@partner.example.net>;tag={n:x}\r\n"
-            f"To: <sip:desk{n % 20}@example.com>\r\nCall-ID: {n:08x}@{src}\r\n"
+            f"To: <sip:{user}@example.com>\r\nCall-ID: {n:08x}@{src}\r\n"
             f"CSeq: 1 {method}\r\nMax-Forwards: 70\r\n{hdrs}Content-Length: 0\r\n\r\n").encode()
 
 
@@ -54,6 +57,20 @@ for i in range(2000):                          # 200 SYN/s from t=20 s for 10 s
 for i in range(30):                            # SIP with 100 extra headers
     add(12 + i * 0.5, "sip-oversize", "198.18.1.31",
         UDP(sport=5060, dport=5060), sip_msg("INVITE", "198.18.1.31", i, extra=100))
+for i in range(1100):                          # directory walk: 1,100 URIs in 40 s
+    add(0.2 + i * (39.0 / 1100), "sip-dir-walk", "198.18.1.41",
+        UDP(sport=5060, dport=5060), sip_msg("OPTIONS", "198.18.1.41", 100000 + i,
+                                             user=f"user{i}"))
+for i in range(60):                            # calls that fail: 2/s, 90 % answered 404
+    add(5 + i * 0.5, "sip-failing", "198.18.1.42",
+        UDP(sport=5060, dport=5060), sip_msg("INVITE", "198.18.1.42", i % 3))
+    status = "200 OK" if i % 10 == 0 else "404 Not Found"
+    r = (f"SIP/2.0 {status}\r\nVia: SIP/2.0/UDP 198.18.1.42:5060;branch=z9hG4bK{i:06x}\r\n"
+         f"From: <sip:trunk@partner.example.net>;tag={i:x}\r\nTo: <sip:desk@example.com>;tag=s\r\n"
+         f"Call-ID: {i:08x}@198.18.1.42\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n")
+    p = Ether() / IP(src=SRV, dst="198.18.1.42") / UDP(sport=5060, dport=5060) / Raw(r.encode())
+    p.time = T0 + 5 + i * 0.5 + 0.01
+    pkts.append(p)
 for i in range(3000):                          # spoofed: one packet per source
     src = "198.18.%d.%d" % (rng.randrange(128, 256), rng.randrange(1, 255))
     add(30 + i * 0.001, "spoofed", src, UDP(sport=rng.randrange(1024, 65535), dport=1270), b"s")
