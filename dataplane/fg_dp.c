@@ -19,17 +19,29 @@ fg_dp_clock_init(struct fg_dp *dp)
 	dp->ns_mult = (uint64_t)(((unsigned __int128)FG_NS_PER_S << 32) / rte_get_tsc_hz());
 }
 
+/* The table for cfg: placement leaves slots free (first eviction at ~65 %
+ * full, docs/limits.md), so 1.5 slots per source wanted. */
+static struct fg_srctab_params
+table_params(const struct fg_config *cfg)
+{
+	struct fg_srctab_params tp = cfg->table;
+
+	tp.sources = cfg->table.sources + cfg->table.sources / 2;
+	return tp;
+}
+
+size_t
+fg_dp_mem_size(const struct fg_config *cfg)
+{
+	return fg_srctab_mem_size(table_params(cfg).sources) + fg_fed_mem_size(&cfg->fed);
+}
+
 int
 fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 {
-	struct fg_srctab_params tp = cfg->table;
-	size_t len;
+	struct fg_srctab_params tp = table_params(cfg);
+	size_t len = fg_srctab_mem_size(tp.sources);
 	int rc;
-
-	/* placement leaves slots free (first eviction at ~65 % full,
-	 * docs/limits.md): 1.5 slots per source wanted */
-	tp.sources = cfg->table.sources + cfg->table.sources / 2;
-	len = fg_srctab_mem_size(tp.sources);
 
 	dp->cfg = cfg;
 	if (len == 0) {

@@ -127,6 +127,9 @@ void fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 /** Set the TSC to nanoseconds factor (after rte_eal_init()). */
 void fg_dp_clock_init(struct fg_dp *dp);
 
+/** Bytes fg_dp_init() allocates for @p cfg (source table, SIP partners). */
+size_t fg_dp_mem_size(const struct fg_config *cfg);
+
 /** Allocate the table (on @p socket) and set the clock. @p now_ns: epoch. */
 int fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns);
 
@@ -163,8 +166,8 @@ int fg_xdp_fill(uint16_t port, const struct fg_config *c);
 /** Main lcore, once a second: the data plane's flood-blocked sources into
  * the XDP programs' block tries while their penalty lasts. */
 void fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns);
-/** Sources pushed into the XDP tries so far. */
-uint64_t fg_xdp_pushed(void);
+/** Sources pushed into the XDP tries so far; @p full: not pushed, no room. */
+uint64_t fg_xdp_pushed(uint64_t *full);
 #else
 static inline void
 fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
@@ -174,8 +177,9 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 }
 
 static inline uint64_t
-fg_xdp_pushed(void)
+fg_xdp_pushed(uint64_t *full)
 {
+	*full = 0;
 	return 0;
 }
 

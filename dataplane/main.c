@@ -224,8 +224,8 @@ default_eal_args(const struct fg_config *c, char *argv0, char **eal, char *lbuf,
 			while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &set))
 				cpu++;
 		snprintf(lbuf, sz, "%d", cpu);
-		/* MB: the table, the pool (data room + ~256 B a mbuf), 64 more */
-		snprintf(mbuf, sz, "%zu", (fg_srctab_mem_size(c->table.sources / 2 * 3 + 2) >> 20) +
+		/* MB: the tables, the pool (data room + ~256 B a mbuf), 64 more */
+		snprintf(mbuf, sz, "%zu", (fg_dp_mem_size(c) >> 20) +
 			 (size_t)c->mbufs * (c->mbuf_size + 256u) / 1000000 + 64);
 		eal[n++] = (char *)"-l";
 		eal[n++] = lbuf;
