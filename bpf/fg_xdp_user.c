@@ -8,25 +8,47 @@
 #include "fg_xdp.h"
 #include "fg_xdp_user.h"
 
+/* IPv4-mapped prefixes go to the 4-byte trie, the rest to the IPv6 one:
+ * @return the fd, with the key written to @p k4 or @p k6. */
+static int
+key_of(int fd4, int fd6, const struct fg_prefix *p, struct fg_xdp_lpm4 *k4,
+       struct fg_xdp_lpm6 *k6, const void **key)
+{
+	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (p->len >= 96 && memcmp(p->addr, v4map, 12) == 0) {
+		*k4 = (struct fg_xdp_lpm4){ .prefixlen = p->len - 96u };
+		memcpy(k4->addr, p->addr + 12, 4);
+		*key = k4;
+		return fd4;
+	}
+	*k6 = (struct fg_xdp_lpm6){ .prefixlen = p->len };
+	memcpy(k6->addr, p->addr, 16);
+	*key = k6;
+	return fd6;
+}
+
 int
 fg_xdp_add_prefix(int fd4, int fd6, const struct fg_prefix *p)
 {
-	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+	struct fg_xdp_lpm4 k4;
+	struct fg_xdp_lpm6 k6;
+	const void *k;
+	int fd = key_of(fd4, fd6, p, &k4, &k6, &k);
 	uint8_t one = 1;
-	int rc;
 
-	if (p->len >= 96 && memcmp(p->addr, v4map, 12) == 0) {
-		struct fg_xdp_lpm4 k = { .prefixlen = p->len - 96u };
+	return bpf_map_update_elem(fd, k, &one, BPF_ANY) != 0 ? -errno : 0;
+}
 
-		memcpy(k.addr, p->addr + 12, 4);
-		rc = bpf_map_update_elem(fd4, &k, &one, BPF_ANY);
-	} else {
-		struct fg_xdp_lpm6 k = { .prefixlen = p->len };
+int
+fg_xdp_del_prefix(int fd4, int fd6, const struct fg_prefix *p)
+{
+	struct fg_xdp_lpm4 k4;
+	struct fg_xdp_lpm6 k6;
+	const void *k;
+	int fd = key_of(fd4, fd6, p, &k4, &k6, &k);
 
-		memcpy(k.addr, p->addr, 16);
-		rc = bpf_map_update_elem(fd6, &k, &one, BPF_ANY);
-	}
-	return rc != 0 ? -errno : 0;
+	return bpf_map_delete_elem(fd, k) != 0 ? -errno : 0;
 }
 
 int

@@ -16,6 +16,9 @@
  * trie @p fd6. @return 0 or -errno. */
 int fg_xdp_add_prefix(int fd4, int fd6, const struct fg_prefix *p);
 
+/** Take @p p out of the trie fg_xdp_add_prefix() put it in. @return 0 or -errno. */
+int fg_xdp_del_prefix(int fd4, int fd6, const struct fg_prefix *p);
+
 /** Fill the ports map @p fd from two class tables (TCP, UDP) of 65536. */
 int fg_xdp_fill_ports(int fd, const uint8_t *tcp, const uint8_t *udp);
 

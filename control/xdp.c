@@ -100,19 +100,19 @@ add_block(struct fg_xdp *skel, const char *s)
 static int
 fill_blocks(struct fg_xdp *skel, unsigned int n)
 {
-	int fd = bpf_map__fd(skel->maps.fg_xdp_block4);
-	uint8_t one = 1;
-
 	for (unsigned int i = 0; i < n; i++) {
-		struct fg_xdp_lpm4 k = { .prefixlen = 32 };
+		struct fg_prefix p = { .len = 128, .addr = { [10] = 0xff, [11] = 0xff } };
 		uint32_t a = 0x64400000u + i * 2654435761u % 0x400000u;
+		int rc;
 
-		k.addr[0] = (uint8_t)(a >> 24);
-		k.addr[1] = (uint8_t)(a >> 16);
-		k.addr[2] = (uint8_t)(a >> 8);
-		k.addr[3] = (uint8_t)a;
-		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) != 0)
-			return -errno;
+		p.addr[12] = (uint8_t)(a >> 24);
+		p.addr[13] = (uint8_t)(a >> 16);
+		p.addr[14] = (uint8_t)(a >> 8);
+		p.addr[15] = (uint8_t)a;
+		rc = fg_xdp_add_prefix(bpf_map__fd(skel->maps.fg_xdp_block4),
+				       bpf_map__fd(skel->maps.fg_xdp_block6), &p);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }

@@ -10,7 +10,7 @@ void
 fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
 {
 	struct fg_counters c;
-	uint64_t passed, dropped, tx_full = 0;
+	uint64_t passed, dropped, tx_full = 0, xdp_pushed, xdp_full;
 
 	fg_dp_sum(dp, &c);
 	passed = fg_counters_passed(&c);
@@ -38,9 +38,11 @@ fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
 	if (dp->cfg->mode != FG_MODE_OFFLINE)
 		fprintf(f, "transmit: sent %" PRIu64 ", TX queue full (freed) %" PRIu64 "\n",
 			c.tx, tx_full);
-	if (fg_xdp_pushed() != 0)
+	xdp_pushed = fg_xdp_pushed(&xdp_full);
+	if (xdp_pushed != 0 || xdp_full != 0)
 		fprintf(f, "xdp: %" PRIu64 " flood-blocked sources dropped in the kernel while "
-			"blocked\n", fg_xdp_pushed());
+			"blocked, %" PRIu64 " left to the data plane (no room)\n", xdp_pushed,
+			xdp_full);
 }
 
 struct blocked_walk {

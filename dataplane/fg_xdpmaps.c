@@ -37,22 +37,25 @@ static struct {
 static unsigned int npushed;
 static uint64_t xdp_pushed_total, xdp_push_full;
 
-static int
-key_del(int fd4, int fd6, const struct fg_prefix *p)
+/* pushed[] by address (index + 1; 0: free), rebuilt at each sync: the walk
+ * meets every blocked entry once a second, a scan of pushed[] for each
+ * would be quadratic in a flood */
+#define FG_XDP_PUSHED_SLOTS (2 * FG_XDP_PUSHED_MAX)
+static uint32_t pushed_idx[FG_XDP_PUSHED_SLOTS];
+
+static uint32_t *
+idx_slot(const uint8_t addr[16])
 {
-	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+	uint64_t a0, a1, h;
+	uint32_t i;
 
-	if (memcmp(p->addr, v4map, 12) == 0) {
-		struct fg_xdp_lpm4 k = { .prefixlen = 32 };
-
-		memcpy(k.addr, p->addr + 12, 4);
-		return bpf_map_delete_elem(fd4, &k);
-	} else {
-		struct fg_xdp_lpm6 k = { .prefixlen = 128 };
-
-		memcpy(k.addr, p->addr, 16);
-		return bpf_map_delete_elem(fd6, &k);
-	}
+	memcpy(&a0, addr, 8);
+	memcpy(&a1, addr + 8, 8);
+	h = (a0 * 0x9e3779b97f4a7c15ull ^ a1) * 0xff51afd7ed558ccdull;
+	for (i = (uint32_t)(h >> 32) % FG_XDP_PUSHED_SLOTS;; i = (i + 1) % FG_XDP_PUSHED_SLOTS)
+		if (pushed_idx[i] == 0 ||
+		    memcmp(pushed[pushed_idx[i] - 1].p.addr, addr, 16) == 0)
+			return &pushed_idx[i];
 }
 
 struct sync_walk {
@@ -65,16 +68,18 @@ push_one(const struct fg_src *e, void *arg)
 	struct sync_walk *w = arg;
 	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
 	struct fg_prefix p = { .len = 128 };
+	uint32_t *slot;
 
 	if (!fg_src_blocked(e, &w->now))
 		return;
 	memcpy(p.addr, e->addr, 16);
-	for (unsigned int i = 0; i < npushed; i++)
-		if (memcmp(pushed[i].p.addr, p.addr, 16) == 0) {
-			if ((int64_t)(until - pushed[i].until) > 0)
-				pushed[i].until = until;   /* blocked again, or in another class */
-			return;
-		}
+	slot = idx_slot(p.addr);
+	if (*slot != 0) {
+		/* blocked again, or in another class too */
+		if ((int64_t)(until - pushed[*slot - 1].until) > 0)
+			pushed[*slot - 1].until = until;
+		return;
+	}
 	if (npushed == FG_XDP_PUSHED_MAX) {
 		xdp_push_full++;
 		return;
@@ -83,6 +88,7 @@ push_one(const struct fg_src *e, void *arg)
 		fg_xdp_add_prefix(xdp_progs[k].fd4, xdp_progs[k].fd6, &p);
 	pushed[npushed].p = p;
 	pushed[npushed++].until = until;
+	*slot = npushed;
 	xdp_pushed_total++;
 }
 
@@ -100,15 +106,19 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 			continue;
 		}
 		for (unsigned int k = 0; k < nxdp_progs; k++)
-			key_del(xdp_progs[k].fd4, xdp_progs[k].fd6, &pushed[i].p);
+			fg_xdp_del_prefix(xdp_progs[k].fd4, xdp_progs[k].fd6, &pushed[i].p);
 		pushed[i] = pushed[--npushed];
 	}
+	memset(pushed_idx, 0, sizeof(pushed_idx));
+	for (unsigned int i = 0; i < npushed; i++)
+		*idx_slot(pushed[i].p.addr) = i + 1;
 	fg_dp_walk(dp, push_one, &w);
 }
 
 uint64_t
-fg_xdp_pushed(void)
+fg_xdp_pushed(uint64_t *full)
 {
+	*full = xdp_push_full;
 	return xdp_pushed_total;
 }
 
