@@ -31,6 +31,16 @@ static const struct fc_cmd fc_cmds[] = {
 	  fc_inspect_usage },
 	{ "xdp", fc_xdp, "run the XDP program over a capture (xdp test FILE)",
 	  fc_xdp_usage },
+	{ "allow", fc_allow, "the allow list: add, del, list", fc_allow_usage },
+	{ "block", fc_block, "the block list: add, del, list", fc_block_usage },
+	{ "watch", fc_watch, "the watch list: add, del, list, promote", fc_watch_usage },
+	{ "status", fc_status, "is the data plane running; list sizes", fc_status_usage },
+	{ "stats", fc_stats, "counters by reason, class, port, lcore", fc_stats_usage },
+	{ "top", fc_top, "the heaviest sources, refreshing", fc_top_usage },
+	{ "events", fc_events, "block and watch decisions (--follow)", fc_events_usage },
+	{ "set", fc_set, "change a threshold while running", fc_set_usage },
+	{ "get", fc_get, "a configuration key's running value", fc_get_usage },
+	{ "metrics", fc_metrics, "Prometheus text exposition (--listen)", fc_metrics_usage },
 	{ "help", fc_help, "show help for a command", "floodctl help [COMMAND]\n" },
 };
 
@@ -55,7 +65,8 @@ usage(FILE *f)
 	for (size_t i = 0; i < FC_NCMDS; i++)
 		fprintf(f, "  %-10s %s\n", fc_cmds[i].name, fc_cmds[i].summary);
 	fprintf(f, "\n'floodctl help COMMAND' or 'floodctl COMMAND --help' "
-		"for details.\nexit status: 0 done, 1 failed, 2 bad usage.\n");
+		"for details.\nexit status: 0 done, 1 failed, 2 bad usage, 3 nothing to do\n"
+		"(already on, or not on, the list).\n");
 }
 
 static const struct fc_cmd *

@@ -6,6 +6,34 @@
 #define FC_EXIT_OK      0  /**< done */
 #define FC_EXIT_FAIL    1  /**< could not do it (I/O, data plane, ...) */
 #define FC_EXIT_USAGE   2  /**< bad command line: nothing was done */
+#define FC_EXIT_NOOP    3  /**< nothing to do: already (or not) on the list */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fg_shm.h"
+
+/** Options every command that talks to a data plane takes. */
+#define COMMON_USAGE \
+"options:\n" \
+"  -i, --instance NAME  the data plane's [control] instance (default floodguard)\n" \
+"      --json           JSON output (read commands)\n" \
+"      --timeout MS     wait this long for the data plane (default 1000)\n"
+
+/** A command's connection to a data plane. */
+struct fc_ctx {
+	struct fg_shm_handle h;
+	bool json;
+	uint32_t timeout_ms;
+};
+
+/**
+ * Take the common options out of (*argc, *argv) (the command name is
+ * argv[0]; on return argv[0] is the first other argument) and attach.
+ * @return FC_EXIT_OK or an exit code (the error printed).
+ */
+int fc_ctx_init(struct fc_ctx *c, const char *cmd, int *argc, char ***argv);
+void fc_ctx_fini(struct fc_ctx *c);
 
 /** One floodctl command: name, handler, one-line help, usage text. */
 struct fc_cmd {
@@ -22,6 +50,26 @@ void fc_err(const char *cmd, const char *fmt, ...)
 int fc_inspect(int argc, char **argv);
 extern const char fc_inspect_usage[];
 int fc_xdp(int argc, char **argv);
+int fc_allow(int argc, char **argv);
+extern const char fc_allow_usage[];
+int fc_block(int argc, char **argv);
+extern const char fc_block_usage[];
+int fc_watch(int argc, char **argv);
+extern const char fc_watch_usage[];
+int fc_status(int argc, char **argv);
+extern const char fc_status_usage[];
+int fc_stats(int argc, char **argv);
+extern const char fc_stats_usage[];
+int fc_top(int argc, char **argv);
+extern const char fc_top_usage[];
+int fc_events(int argc, char **argv);
+extern const char fc_events_usage[];
+int fc_set(int argc, char **argv);
+extern const char fc_set_usage[];
+int fc_get(int argc, char **argv);
+extern const char fc_get_usage[];
+int fc_metrics(int argc, char **argv);
+extern const char fc_metrics_usage[];
 extern const char fc_xdp_usage[];
 
 #endif /* FLOODCTL_H */

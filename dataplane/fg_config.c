@@ -149,6 +149,14 @@ static const struct fg_key fg_keys[] = {
 	     FG_FED_LIST_MAX, "domains", "SIP domains (From) whose messages are all dropped"),
 	LIST("lists", "watch_domains", FG_K_DOMAINS, lists.watch_dom, lists.nwatch_dom,
 	     FG_FED_LIST_MAX, "domains", "SIP domains on the watch list by hand (counted)"),
+	{ "control", "instance", FG_K_STR, OFF(instance), 0, SZ(instance), 0, 0, 0, 0,
+	  "name", "the shared memory segment floodctl attaches to (/dev/shm/NAME); "
+	  "floodctl -i NAME" },
+	{ "control", "group", FG_K_STR, OFF(group), 0, SZ(group), 0, 0, 0, 0, "group",
+	  "a group that may use floodctl too (segment 0660); empty: root only (0600)" },
+	{ "control", "state_file", FG_K_STR, OFF(state_file), 0, SZ(state_file), 0, 0, 0, 0,
+	  "path", "where floodctl's list changes persist and the lists load from at "
+	  "start; empty: /var/lib/floodguard/INSTANCE.lists; none: nowhere" },
 	CLASS_KEYS("sip-tls", FG_CLASS_SIP_TLS),
 	{ "sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP_TLS, 6, 0, 0, "ports",
 	  "TCP ports of SIP over TLS (not inspected past L4)" },
@@ -178,6 +186,7 @@ fg_config_default(struct fg_config *c)
 	c->mbuf_size = 2176;   /* RTE_MBUF_DEFAULT_BUF_SIZE */
 	c->stats_interval = 10;
 	snprintf(c->exception, sizeof(c->exception), "net_tap0,iface=fg0");
+	snprintf(c->instance, sizeof(c->instance), "floodguard");
 	fg_srctab_params_default(&c->table);
 	fg_limit_cfg_default(&c->limits);
 	c->table_full_pass = c->limits.table_full_pass;
@@ -594,6 +603,46 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 	default:
 		break;
 	}
+}
+
+int
+fg_config_runtime(const char *section, const char *key, char *err, size_t errlen)
+{
+	static const char *const live[] = { "mom", "sip", "sip-tls", "sip-rules" };
+	bool known, ok = false;
+	const struct fg_key *k = find_key(section, key, &known);
+
+	if (k == NULL)
+		return known ? fail(err, errlen, "[%s] %s: unknown key", section, key)
+			     : fail(err, errlen, "[%s]: unknown section", section);
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		ok |= strcmp(section, live[i]) == 0;
+	/* sizes (partners, uri_limit) shape memory; ports and lists have
+	 * their own commands or need a restart */
+	if (!ok || k->type != FG_K_UINT || strcmp(key, "partners") == 0 ||
+	    strcmp(key, "uri_limit") == 0)
+		return fail(err, errlen, "[%s] %s: not tunable while running (change the "
+			    "configuration and restart)", section, key);
+	return 0;
+}
+
+int
+fg_config_get(const struct fg_config *c, const char *section, const char *key, char *buf,
+	      size_t len, char *err, size_t errlen)
+{
+	bool known;
+	const struct fg_key *k = find_key(section, key, &known);
+	FILE *f;
+
+	if (k == NULL)
+		return known ? fail(err, errlen, "[%s] %s: unknown key", section, key)
+			     : fail(err, errlen, "[%s]: unknown section", section);
+	f = fmemopen(buf, len, "w");
+	if (f == NULL)
+		return fail(err, errlen, "no memory");
+	print_value(c, k, f);
+	fclose(f);
+	return 0;
 }
 
 void

@@ -51,6 +51,10 @@ struct fg_config {
 	/* [sip-rules], [lists]: SIP federation (docs/sip.md) */
 	struct fg_fed_cfg fed;
 	struct fg_fed_lists lists;
+	/* [control]: floodctl's segment and the lists' state file */
+	char instance[32];
+	char group[32];
+	char state_file[256];
 	/* [mom], [sip], [sip-tls]: the core's settings */
 	struct fg_limit_cfg limits;
 	struct fg_classify_cfg classify;   /**< 128 KiB: allocate fg_config */
@@ -76,6 +80,13 @@ int fg_config_set(struct fg_config *c, const char *section, const char *key,
  * limits, the ports of the mode). @return 0 or -1 with @p err.
  */
 int fg_config_finish(struct fg_config *c, char *err, size_t errlen);
+
+/** Whether a key may change while running (floodctl set). @return 0 or -1 with @p err. */
+int fg_config_runtime(const char *section, const char *key, char *err, size_t errlen);
+
+/** The value of one key as fg_config_print() writes it, into @p buf. */
+int fg_config_get(const struct fg_config *c, const char *section, const char *key, char *buf,
+		  size_t len, char *err, size_t errlen);
 
 /** Print the effective configuration as an INI file that loads back. */
 void fg_config_print(const struct fg_config *c, FILE *f);

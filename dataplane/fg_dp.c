@@ -10,6 +10,7 @@
 #include <rte_random.h>
 
 #include "fg_dp.h"
+#include "fg_lists.h"
 
 int fg_logtype;
 
@@ -79,7 +80,18 @@ fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 		dp->tab_mem = NULL;
 		return -ENOMEM;
 	}
-	dp->lists_any = cfg->lists.nallow != 0 || cfg->lists.nblock != 0;
+	/* offline (no segment): the config's lists in a private copy */
+	if (dp->shm == NULL) {
+		dp->shm = rte_zmalloc("fg_lists", sizeof(*dp->shm), RTE_CACHE_LINE_SIZE);
+		if (dp->shm == NULL) {
+			FG_LOG(ERR, "%s(): no memory for the lists", __func__);
+			return -ENOMEM;
+		}
+		dp->shm_private = true;
+		fg_lists_copy(&dp->shm->lists[0], &cfg->lists);
+	}
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
+		fg_dp_lists_enter(dp, &dp->lc[l], l);
 	return 0;
 }
 
@@ -201,8 +213,9 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 		}
 		/* lists for every class, the SIP rules for SIP: verdicts of their own */
 		if (pk->cls == FG_CLASS_SIP || pk->cls == FG_CLASS_SIP_TLS ||
-		    (dp->lists_any && pk->cls == FG_CLASS_MOM)) {
-			enum fg_verdict v = fg_fed_inbound(&dp->fed, pk, data, now_ns, &c->fed);
+		    (lc->lists_any && pk->cls == FG_CLASS_MOM)) {
+			enum fg_verdict v = fg_fed_inbound_lists(&dp->fed, lc->lists, pk, data,
+								 now_ns, &c->fed);
 
 			if (v != FG_V_COUNT) {
 				b->v[i] = (uint8_t)v;
@@ -294,7 +307,10 @@ fg_worker(void *arg)
 		freel[nfree++] = &lc->bursts[i];
 	for (uint16_t qi = 0; qi < lc->nb_rxq; qi++)
 		lc->rxq[qi].p1 = lc->rxq[qi].p2 = NULL;
+	fg_shm_reader_online(dp->shm, rte_lcore_id(), true);
 	while (!dp->quit) {
+		/* the lists this pass reads; tells floodctl the old copy is free */
+		fg_dp_lists_enter(dp, lc, rte_lcore_id());
 		for (uint16_t qi = 0; qi < lc->nb_rxq; qi++) {
 			struct fg_rxq *q = &lc->rxq[qi];
 			struct fg_burst *nb = freel[nfree - 1], *done = q->p2;
@@ -329,6 +345,7 @@ fg_worker(void *arg)
 		}
 		q->p1 = q->p2 = NULL;
 	}
+	fg_shm_reader_online(dp->shm, rte_lcore_id(), false);
 	return 0;
 }
 

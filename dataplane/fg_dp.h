@@ -23,9 +23,10 @@
 #include "fg_config.h"
 #include "fg_decide.h"
 #include "fg_parse.h"
+#include "fg_shm.h"
 
 #define FG_BURST 32
-#define FG_MAX_PORTS 8          /**< DPDK port ids the data plane may use */
+#define FG_MAX_PORTS FG_SHM_PORTS  /**< DPDK port ids the data plane may use */
 #define FG_MAX_RXQ 16           /**< RX queues one worker polls */
 
 extern int fg_logtype;
@@ -66,21 +67,14 @@ struct fg_rxq {
 	struct fg_burst *p2;          /**< entries asked for: finished next */
 };
 
-/** One lcore's counters; only that lcore writes them. */
-struct fg_counters {
-	uint64_t rx;                       /**< packets received */
-	uint64_t tx;                       /**< passed and sent */
-	uint64_t tx_full[FG_MAX_PORTS];    /**< passed, TX queue full: freed */
-	struct fg_parse_counters parse;    /**< classes and parser reasons */
-	struct fg_fed_stats fed;           /**< SIP rules */
-	struct fg_limit_stats lim;         /**< verdicts (every packet once) */
-} __rte_cache_aligned;
-
 struct fg_lcore {
 	uint16_t nb_rxq;
 	struct fg_rxq rxq[FG_MAX_RXQ];
 	struct fg_burst bursts[2 * FG_MAX_RXQ + 1];  /**< two pending per queue + a free one */
 	struct fg_counters cnt;
+	const struct fg_fed_lists *lists;  /**< what this loop pass reads */
+	uint64_t lists_gen;
+	bool lists_any;                    /**< address allow/block entries exist */
 	uint8_t linbuf[65536];   /**< a chained mbuf made contiguous for the parser */
 } __rte_cache_aligned;
 
@@ -91,7 +85,8 @@ struct fg_dp {
 	void *tab_mem;
 	struct fg_fed fed;              /**< SIP partners, the watch list */
 	void *fed_mem;
-	bool lists_any;                 /**< address allow/block entries exist */
+	struct fg_shm *shm;             /**< lists, mailbox, published stats */
+	bool shm_private;               /**< offline: no segment, a private copy */
 	struct rte_mempool *pool;
 	uint64_t ns_mult;               /**< ns = tsc * ns_mult >> 32 */
 	uint16_t ports[FG_MAX_PORTS];   /**< ports in use */
@@ -102,6 +97,16 @@ struct fg_dp {
 	uint32_t age_next;              /**< next bucket the sweep frees */
 	struct fg_lcore lc[RTE_MAX_LCORE];
 };
+
+/** The lists lcore @p l reads in this pass (once per loop pass). */
+static inline void
+fg_dp_lists_enter(struct fg_dp *dp, struct fg_lcore *lc, unsigned int l)
+{
+	const struct fg_fed_lists *ls = fg_shm_lists_enter(dp->shm, l, &lc->lists_gen);
+
+	lc->lists = ls;
+	lc->lists_any = ls->nallow != 0 || ls->nblock != 0;
+}
 
 /** Nanoseconds from the TSC (any epoch). */
 static inline uint64_t
@@ -191,6 +196,15 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 	return 0;
 }
 #endif
+
+/** Control plane (fg_control.c), main lcore: create the segment, load the lists. */
+int fg_control_init(struct fg_dp *dp);
+/** Serve a floodctl request if one waits; read the lists' generation. */
+void fg_control_poll(struct fg_dp *dp, uint64_t now_ns);
+/** Publish the counters; with @p second also top, watch list, events. */
+void fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second);
+/** Mark the data plane stopped and remove the segment. */
+void fg_control_fini(struct fg_dp *dp);
 
 /** Register the /floodguard/... telemetry commands. */
 int fg_telemetry_init(struct fg_dp *dp);

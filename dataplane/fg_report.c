@@ -78,7 +78,7 @@ static const struct {
 void
 fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 {
-	const struct fg_fed_lists *l = &dp->cfg->lists;
+	const struct fg_fed_lists *l = &dp->shm->lists[dp->shm->gen & 1];
 	bool first = true;
 
 	fputc('[', f);

@@ -266,25 +266,36 @@ log_interval(struct fg_dp *dp, struct fg_counters *prev, double secs)
 	*prev = c;
 }
 
-/* Main lcore: ageing, periodic counters, signals, --duration. */
+/* Main lcore: floodctl's requests (each ms), ageing and the published
+ * counters (each 100 ms), expiry, top sources, XDP sync (each second),
+ * the log line, signals, --duration. */
 static void
 housekeeping(struct fg_dp *dp, uint64_t duration)
 {
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last_log = start;
+	uint64_t next_tick = start + hz / 10;
 	uint32_t slice = RTE_MAX((dp->tab.mask + 1) / 600, 1u);  /* a sweep a minute */
 	struct fg_counters prev = { 0 };
 	uint64_t ticks = 0;
 
+	fg_shm_reader_online(dp->shm, rte_lcore_id(), true);
 	while (!dp->quit) {
 		uint64_t t;
+		bool second;
 
-		rte_delay_us_sleep(100 * 1000);
+		rte_delay_us_sleep(1000);
+		fg_control_poll(dp, fg_clock_ns(dp));
 		t = rte_rdtsc();
+		if (t < next_tick)
+			continue;
+		next_tick = t + hz / 10;
+		second = ++ticks % 10 == 0;
 		fg_dp_age(dp, fg_clock_ns(dp), slice);
-		if (++ticks % 10 == 0) {
+		if (second) {
 			fg_fed_expire(&dp->fed, fg_clock_ns(dp));
 			fg_xdp_sync(dp, fg_clock_ns(dp));
 		}
+		fg_control_publish(dp, fg_clock_ns(dp), second);
 		if (dp->cfg->stats_interval != 0 &&
 		    t - last_log >= dp->cfg->stats_interval * hz) {
 			log_interval(dp, &prev, (double)(t - last_log) / (double)hz);
@@ -293,6 +304,7 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		if (duration != 0 && t - start >= duration * hz)
 			dp->quit = true;
 	}
+	fg_shm_reader_online(dp->shm, rte_lcore_id(), false);
 }
 
 static int
@@ -383,6 +395,9 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	unsigned int l;
 	int rc;
 
+	rc = fg_control_init(dp);
+	if (rc != 0)
+		return rc;
 	rc = fg_dp_init(dp, dp->cfg, (int)rte_socket_id(), fg_clock_ns(dp));
 	if (rc != 0)
 		return rc;
@@ -480,6 +495,10 @@ main(int argc, char **argv)
 	else
 		rc = run_live(&fg_dp, a.duration);
 	fg_dp_print_summary(&fg_dp, stdout);
+	if (fg_dp.shm_private)
+		rte_free(fg_dp.shm);
+	else
+		fg_control_fini(&fg_dp);
 	rc = rc != 0 ? 1 : 0;
 
 	for (uint16_t i = 0; i < fg_dp.nb_ports && cfg->mode != FG_MODE_OFFLINE; i++) {

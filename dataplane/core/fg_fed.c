@@ -351,10 +351,9 @@ sustained_count(struct fg_fed *f, struct fg_partner *p, uint64_t now_ns,
 }
 
 enum fg_verdict
-fg_fed_inbound(struct fg_fed *f, const struct fg_pkt *p, const uint8_t *frame,
-	       uint64_t now_ns, struct fg_fed_stats *st)
+fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
+		     const uint8_t *frame, uint64_t now_ns, struct fg_fed_stats *st)
 {
-	const struct fg_fed_lists *l = f->lists;
 	const uint8_t *dom = NULL, *msg = NULL;
 	size_t dlen = 0;
 	enum fg_verdict v = FG_V_COUNT;

@@ -68,7 +68,7 @@ struct fg_fed_domain_bind {
 	struct fg_prefix bind[FG_FED_BIND_MAX];
 };
 
-/** The lists (the control plane will hold them in shared memory). */
+/** The lists (the data plane reads them from shared memory, fg_shm.h). */
 struct fg_fed_lists {
 	uint32_t nallow, nblock, nallow_dom, nblock_dom, nwatch_dom;
 	struct fg_prefix allow[FG_FED_LIST_MAX];
@@ -138,9 +138,17 @@ int fg_fed_init(struct fg_fed *f, const struct fg_fed_cfg *c, const struct fg_fe
  * FG_V_SIP_NEW_URI, or FG_V_COUNT: no verdict here, the per-source limits
  * decide.
  */
-enum fg_verdict fg_fed_inbound(struct fg_fed *f, const struct fg_pkt *p,
-			       const uint8_t *frame, uint64_t now_ns,
-			       struct fg_fed_stats *st);
+enum fg_verdict fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l,
+				     const struct fg_pkt *p, const uint8_t *frame,
+				     uint64_t now_ns, struct fg_fed_stats *st);
+
+/** fg_fed_inbound_lists() with the lists given to fg_fed_init(). */
+static inline enum fg_verdict
+fg_fed_inbound(struct fg_fed *f, const struct fg_pkt *p, const uint8_t *frame,
+	       uint64_t now_ns, struct fg_fed_stats *st)
+{
+	return fg_fed_inbound_lists(f, f->lists, p, frame, now_ns, st);
+}
 
 /** A message from the protected side: final responses feed the ratio. */
 void fg_fed_outbound(struct fg_fed *f, const struct fg_pkt *p, uint64_t now_ns,

@@ -10,13 +10,19 @@
 int
 fg_prefix_parse(const char *s, struct fg_prefix *p)
 {
+	return fg_prefix_parse_why(s, p) == NULL ? 0 : -1;
+}
+
+const char *
+fg_prefix_parse_why(const char *s, struct fg_prefix *p)
+{
 	char buf[64], *slash, *end;
 	unsigned long len;
 	struct in_addr a4;
 	bool v4;
 
 	if (strlen(s) >= sizeof(buf))
-		return -1;
+		return "too long for an address or prefix";
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (slash != NULL)
@@ -27,21 +33,25 @@ fg_prefix_parse(const char *s, struct fg_prefix *p)
 		p->addr[10] = p->addr[11] = 0xff;
 		memcpy(p->addr + 12, &a4, 4);
 	} else if (inet_pton(AF_INET6, buf, p->addr) != 1) {
-		return -1;
+		return "not an IPv4 or IPv6 address";
 	}
 	len = v4 ? 32 : 128;
 	if (slash != NULL) {
 		errno = 0;
 		len = strtoul(slash, &end, 10);
-		if (errno != 0 || end == slash || *end != '\0' || len > (v4 ? 32u : 128u))
-			return -1;
+		if (errno != 0 || end == slash || *end != '\0' || slash[0] == '-' ||
+		    slash[0] == '+')
+			return "prefix length is not a number";
+		if (len > (v4 ? 32u : 128u))
+			return v4 ? "prefix length out of range (0-32)" :
+				    "prefix length out of range (0-128)";
 	}
 	p->len = (uint8_t)(v4 ? len + 96 : len);
 	/* host bits must be zero: "10.0.0.1/8" is a typo, not a prefix */
 	for (unsigned int i = p->len; i < 128; i++)
 		if (p->addr[i / 8] & (0x80 >> (i % 8)))
-			return -1;
-	return 0;
+			return "host bits set after the prefix length";
+	return NULL;
 }
 
 bool

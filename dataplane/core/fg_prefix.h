@@ -22,6 +22,9 @@ struct fg_prefix {
 /** Parse "a.b.c.d[/n]" or "x::y[/n]" (host bits must be zero). @return 0 or -1. */
 int fg_prefix_parse(const char *s, struct fg_prefix *p);
 
+/** As fg_prefix_parse(). @return NULL, or why @p s is not a prefix. */
+const char *fg_prefix_parse_why(const char *s, struct fg_prefix *p);
+
 /** Whether @p addr (16 bytes) is inside @p p. */
 bool fg_prefix_has(const struct fg_prefix *p, const uint8_t addr[16]);
 

@@ -1,0 +1,700 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * floodctl status|stats|top|events|set|get|metrics: what a running data
+ * plane publishes in its shared memory (shm/fg_shm.h), and its runtime
+ * thresholds.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fg_json.h"
+#include "fg_lists.h"
+#include "fg_reason.h"
+#include "floodctl.h"
+
+int
+fc_ctx_init(struct fc_ctx *c, const char *cmd, int *argc, char ***argv)
+{
+	const char *inst = "floodguard";
+	char err[512];
+	int n = 0, rc;
+
+	c->json = false;
+	c->timeout_ms = 1000;
+	c->h.s = NULL;
+	for (int i = 1; i < *argc; i++) {
+		char *a = (*argv)[i], *end;
+		const char *val = NULL;
+
+		if (strcmp(a, "--json") == 0) {
+			c->json = true;
+			continue;
+		}
+		if (strcmp(a, "-i") == 0 || strcmp(a, "--instance") == 0 ||
+		    strcmp(a, "--timeout") == 0) {
+			if (i + 1 == *argc) {
+				fc_err(cmd, "%s: needs a value", a);
+				return FC_EXIT_USAGE;
+			}
+			val = (*argv)[++i];
+		} else if (strncmp(a, "--instance=", 11) == 0 || strncmp(a, "--timeout=", 10) == 0) {
+			val = strchr(a, '=') + 1;
+		}
+		if (val == NULL) {
+			(*argv)[n++] = a;    /* the command's own */
+			continue;
+		}
+		if (strstr(a, "timeout") != NULL) {
+			unsigned long ms;
+
+			errno = 0;
+			ms = strtoul(val, &end, 10);
+			if (errno != 0 || *end != '\0' || end == val || val[0] == '-' ||
+			    ms == 0 || ms > 600000) {
+				fc_err(cmd, "--timeout %s: milliseconds, 1 to 600000", val);
+				return FC_EXIT_USAGE;
+			}
+			c->timeout_ms = (uint32_t)ms;
+		} else {
+			inst = val;
+		}
+	}
+	*argc = n;
+	rc = fg_shm_attach(&c->h, inst, err, sizeof(err));
+	if (rc != 0) {
+		fc_err(cmd, "%s", err);
+		return rc == -EPROTO || rc == -EINVAL ? FC_EXIT_USAGE : FC_EXIT_FAIL;
+	}
+	if (!fg_shm_alive(c->h.s)) {
+		fc_err(cmd, "data plane '%s' (pid %d) is not running", inst, c->h.s->h.pid);
+		fg_shm_close(&c->h, false);
+		return FC_EXIT_FAIL;
+	}
+	return FC_EXIT_OK;
+}
+
+void
+fc_ctx_fini(struct fc_ctx *c)
+{
+	fg_shm_close(&c->h, false);
+}
+
+static uint64_t
+now_unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool
+lcore_in(const uint64_t *mask, unsigned int l)
+{
+	return (mask[l / 64] >> (l % 64)) & 1;
+}
+
+/* The published stats; the sum of every lcore into @p sum. */
+static struct fg_shm *
+read_stats(struct fc_ctx *c, const char *cmd, struct fg_counters *sum)
+{
+	struct fg_shm *st = malloc(sizeof(*st));
+
+	if (st == NULL || fg_shm_stats_read(c->h.s, st) != 0) {
+		fc_err(cmd, "the counters did not settle (the data plane is publishing?)");
+		free(st);
+		return NULL;
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int l = 0; l < FG_SHM_LCORES; l++) {
+		const uint64_t *src = (const uint64_t *)&st->lc[l];
+		uint64_t *dst = (uint64_t *)sum;
+
+		if (!lcore_in(st->lcore_mask, l))
+			continue;
+		/* every field of fg_counters is a uint64_t (padding is zero) */
+		for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
+			dst[i] += src[i];
+	}
+	return st;
+}
+
+static uint64_t
+dropped(const struct fg_counters *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		n += fg_verdict_drops(v) ? c->lim.verdict[v] : 0;
+	return n;
+}
+
+const char fc_status_usage[] =
+"usage: floodctl status [--json] [-i NAME]\n"
+"The data plane: instance, mode, pid, uptime, packets, list sizes.\n"
+"Exit status 0 when it runs, 1 when it does not.\n"
+COMMON_USAGE;
+
+int
+fc_status(int argc, char **argv)
+{
+	struct fg_fed_lists *l = malloc(sizeof(*l));
+	struct fg_counters sum;
+	struct fg_shm *st;
+	struct fc_ctx c;
+	const struct fg_shm_hdr *h;
+	double up;
+	int rc;
+
+	rc = fc_ctx_init(&c, "status", &argc, &argv);
+	if (rc != FC_EXIT_OK || l == NULL) {
+		free(l);
+		if (rc == FC_EXIT_OK)
+			fc_ctx_fini(&c);
+		return rc != FC_EXIT_OK ? rc : FC_EXIT_FAIL;
+	}
+	h = &c.h.s->h;
+	st = read_stats(&c, "status", &sum);
+	if (st == NULL || fg_shm_lists_read(&c.h, l) != 0) {
+		rc = FC_EXIT_FAIL;
+		goto out;
+	}
+	up = (double)(now_unix_ns() - h->start_unix_ns) / 1e9;
+	if (c.json)
+		printf("{\"instance\":\"%s\",\"running\":true,\"mode\":\"%s\",\"pid\":%d,"
+		       "\"version\":\"%s\",\"uptime_s\":%.1f,\"rx\":%" PRIu64 ",\"dropped\":%"
+		       PRIu64 ",\"lists_generation\":%" PRIu64 ",\"allow\":%u,\"block\":%u,"
+		       "\"allow_domains\":%u,\"block_domains\":%u,\"watch_domains\":%u,"
+		       "\"watched\":%u,\"state_file\":\"%s\",\"table_used\":%" PRIu64
+		       ",\"table_slots\":%" PRIu64 "}\n", h->instance, h->mode, h->pid,
+		       h->version, up, sum.rx, dropped(&sum), c.h.s->gen, l->nallow, l->nblock,
+		       l->nallow_dom, l->nblock_dom, l->nwatch_dom, st->nwatch, h->state_path,
+		       st->table_used, st->table_slots);
+	else
+		printf("floodguard %s: running, %s mode, pid %d, up %.0f s\n"
+		       "packets: %" PRIu64 " received, %" PRIu64 " dropped\n"
+		       "lists (generation %" PRIu64 "): allow %u, block %u, allow-domain %u, "
+		       "block-domain %u, watch-domain %u; %u partners watched\n"
+		       "source table: %" PRIu64 " of %" PRIu64 " slots\n"
+		       "state file: %s\n", h->instance, h->mode, h->pid, up, sum.rx,
+		       dropped(&sum), c.h.s->gen, l->nallow, l->nblock, l->nallow_dom,
+		       l->nblock_dom, l->nwatch_dom, st->nwatch, st->table_used,
+		       st->table_slots, h->state_path[0] != '\0' ? h->state_path : "(none)");
+out:
+	free(st);
+	free(l);
+	fc_ctx_fini(&c);
+	return rc;
+}
+
+const char fc_stats_usage[] =
+"usage: floodctl stats [--json] [-i NAME]\n"
+"Counters as the data plane last published them (every 100 ms): packets by\n"
+"verdict reason, by class, by parser reason, SIP rules, the source table,\n"
+"per port and per lcore. Names are those of docs/architecture.md.\n"
+COMMON_USAGE;
+
+/* One "name": value group, JSON or text. */
+static void
+group(bool json, const char *name, const char *(*nm)(unsigned int), const uint64_t *v,
+      unsigned int n, bool last)
+{
+	bool first = true;
+
+	printf(json ? "\"%s\":{" : "%s:\n", name);
+	for (unsigned int i = 0; i < n; i++) {
+		if (json)
+			printf("%s\"%s\":%" PRIu64, first ? "" : ",", nm(i), v[i]);
+		else if (v[i] != 0)
+			printf("  %-22s %" PRIu64 "\n", nm(i), v[i]);
+		first = false;
+	}
+	printf(json ? "}%s" : "", last ? "" : ",");
+}
+
+int
+fc_stats(int argc, char **argv)
+{
+	struct fg_counters s;
+	struct fg_shm *st;
+	struct fc_ctx c;
+	bool first = true;
+	int rc;
+
+	rc = fc_ctx_init(&c, "stats", &argc, &argv);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	st = read_stats(&c, "stats", &s);
+	if (st == NULL) {
+		fc_ctx_fini(&c);
+		return FC_EXIT_FAIL;
+	}
+	if (c.json)
+		printf("{\"rx\":%" PRIu64 ",\"tx\":%" PRIu64 ",\"dropped\":%" PRIu64 ",",
+		       s.rx, s.tx, dropped(&s));
+	else
+		printf("packets: rx %" PRIu64 ", tx %" PRIu64 ", dropped %" PRIu64 "\n", s.rx,
+		       s.tx, dropped(&s));
+	group(c.json, "verdicts", fg_verdict_name, s.lim.verdict, FG_V_COUNT, false);
+	group(c.json, "classes", fg_class_name, s.parse.cls, FG_CLASS_COUNT, false);
+	group(c.json, "parser", fg_reason_name, s.parse.reason, FG_R_COUNT, false);
+	printf(c.json ? "\"sip\":{\"untracked\":%" PRIu64 ",\"allow_spoof\":%" PRIu64
+	       ",\"watch_domain_msgs\":%" PRIu64 ",\"watched\":%" PRIu64 "}," :
+	       "sip rules: untracked %" PRIu64 ", allow_spoof %" PRIu64
+	       ", watch_domain_msgs %" PRIu64 ", watched %" PRIu64 "\n",
+	       s.fed.untracked, s.fed.allow_spoof, s.fed.watch_dom_msgs, s.fed.watched);
+	printf(c.json ? "\"table\":{\"slots\":%" PRIu64 ",\"used\":%" PRIu64 ",\"tracked\":%"
+	       PRIu64 ",\"evict_idle\":%" PRIu64 ",\"evict_probation\":%" PRIu64
+	       ",\"no_slot\":%" PRIu64 ",\"aged\":%" PRIu64 ",\"blocks\":%" PRIu64 "}," :
+	       "table: slots %" PRIu64 ", used %" PRIu64 ", tracked %" PRIu64 ", evict_idle %"
+	       PRIu64 ", evict_probation %" PRIu64 ", no_slot %" PRIu64 ", aged %" PRIu64
+	       ", blocks %" PRIu64 "\n", st->table_slots, st->table_used, s.lim.tab.inserted,
+	       s.lim.tab.evict_idle, s.lim.tab.evict_probation, s.lim.tab.full,
+	       s.lim.tab.aged, s.lim.blocks);
+	printf(c.json ? "\"ports\":[" : "ports:\n");
+	for (unsigned int p = 0; p < FG_SHM_PORTS; p++) {
+		const struct fg_shm_port *pt = &st->port[p];
+
+		if (!pt->used)
+			continue;
+		printf(c.json ? "%s{\"port\":%u,\"name\":\"%s\",\"ipackets\":%" PRIu64
+		       ",\"opackets\":%" PRIu64 ",\"imissed\":%" PRIu64 ",\"ierrors\":%" PRIu64
+		       ",\"oerrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 ",\"tx_full\":%" PRIu64
+		       "}" : "%s  %u %-16s ipackets %" PRIu64 " opackets %" PRIu64 " imissed %"
+		       PRIu64 " ierrors %" PRIu64 " oerrors %" PRIu64 " rx_nombuf %" PRIu64
+		       " tx_full %" PRIu64 "\n", c.json && !first ? "," : "", p, pt->name,
+		       pt->ipackets, pt->opackets, pt->imissed, pt->ierrors, pt->oerrors,
+		       pt->rx_nombuf, s.tx_full[p]);
+		first = false;
+	}
+	printf(c.json ? "],\"lcores\":[" : "lcores:\n");
+	first = true;
+	for (unsigned int l = 0; l < FG_SHM_LCORES; l++) {
+		const struct fg_counters *lc = &st->lc[l];
+		bool worker = (st->worker_mask[l / 32] >> (l % 32)) & 1;
+
+		if (!lcore_in(st->lcore_mask, l) || (!worker && lc->rx == 0))
+			continue;
+		printf(c.json ? "%s{\"lcore\":%u,\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
+		       ",\"dropped\":%" PRIu64 "}" : "%s  %-3u rx %" PRIu64 " tx %" PRIu64
+		       " dropped %" PRIu64 "\n", c.json && !first ? "," : "", l, lc->rx, lc->tx,
+		       dropped(lc));
+		first = false;
+	}
+	if (c.json)
+		printf("],\"unix_ns\":%" PRIu64 "}\n", st->stats_unix_ns);
+	free(st);
+	fc_ctx_fini(&c);
+	return FC_EXIT_OK;
+}
+
+const char fc_top_usage[] =
+"usage: floodctl top [-n COUNT] [--delay S] [--json] [-i NAME]\n"
+"The heaviest sources (events in their current window) and the blocked\n"
+"ones, refreshed every second like top. -n COUNT: that many screens, then\n"
+"exit (--json prints one JSON object per screen; default with --json: 1).\n"
+"  -n COUNT     screens to show (default: until interrupted)\n"
+"  --delay S    seconds between screens (default 1)\n"
+COMMON_USAGE;
+
+static volatile sig_atomic_t stop;
+
+static void
+on_int(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int
+fc_top(int argc, char **argv)
+{
+	long count = -1, delay = 1;
+	struct fc_ctx c;
+	int rc;
+
+	rc = fc_ctx_init(&c, "top", &argc, &argv);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	for (int i = 0; i < argc; i++) {
+		char *end;
+		long *dst = strcmp(argv[i], "-n") == 0 ? &count :
+			    strcmp(argv[i], "--delay") == 0 ? &delay : NULL;
+
+		if (dst == NULL || i + 1 == argc) {
+			fc_err("top", "%s: unknown option or missing value", argv[i]);
+			fc_ctx_fini(&c);
+			return FC_EXIT_USAGE;
+		}
+		*dst = strtol(argv[++i], &end, 10);
+		if (*end != '\0' || *dst < 1 || *dst > 86400) {
+			fc_err("top", "%s %s: a number from 1 to 86400", argv[i - 1], argv[i]);
+			fc_ctx_fini(&c);
+			return FC_EXIT_USAGE;
+		}
+	}
+	if (count < 0 && (c.json || !isatty(STDOUT_FILENO)))
+		count = 1;
+	signal(SIGINT, on_int);
+	for (long n = 0; !stop && (count < 0 || n < count); n++) {
+		struct fg_counters s;
+		struct fg_shm *st;
+
+		if (n != 0)
+			sleep((unsigned int)delay);
+		st = read_stats(&c, "top", &s);
+		if (st == NULL) {
+			rc = FC_EXIT_FAIL;
+			break;
+		}
+		if (!c.json)
+			printf("%sfloodguard %s: rx %" PRIu64 ", dropped %" PRIu64 ", %" PRIu64
+			       " sources tracked, %" PRIu64 " blocks\n\n%-4s %-40s %-8s %10s %10s\n",
+			       count < 0 ? "\033[H\033[2J" : "", c.h.s->h.instance, s.rx,
+			       dropped(&s), st->table_used, s.lim.blocks, "#", "source", "class",
+			       "events", "blocked_ms");
+		else
+			printf("{\"unix_ns\":%" PRIu64 ",\"top\":[", st->stats_unix_ns);
+		for (uint32_t i = 0; i < st->ntop && i < FG_SHM_TOP; i++) {
+			char addr[64];
+
+			fg_addr_str(st->top[i].addr, addr, sizeof(addr));
+			printf(c.json ? "%s{\"rank\":%u,\"src\":\"%s\",\"class\":\"%s\","
+			       "\"window_events\":%u,\"blocked_ms\":%u}" :
+			       "%s%-4u %-40s %-8s %10u %10u\n", c.json && i != 0 ? "," : "", i + 1,
+			       addr, fg_class_name(st->top[i].cls), st->top[i].window_events,
+			       st->top[i].blocked_ms);
+		}
+		if (c.json)
+			puts("]}");
+		fflush(stdout);
+		free(st);
+	}
+	fc_ctx_fini(&c);
+	return rc;
+}
+
+const char fc_events_usage[] =
+"usage: floodctl events [--follow] [--json] [-i NAME]\n"
+"The data plane's decisions, oldest first (the last 4096 are kept): block\n"
+"(a source flood-blocked, arg = penalty ms), watch and unwatch (a partner on\n"
+"or off the watch list, arg = reasons), lists (floodctl changed the lists,\n"
+"arg = generation). Found by the main lcore's once-a-second walk.\n"
+"  --follow     keep printing new events (JSON lines with --json)\n"
+COMMON_USAGE;
+
+static void
+print_event(const struct fg_event *e, bool json)
+{
+	char addr[64], why[64] = "";
+
+	fg_addr_str(e->addr, addr, sizeof(addr));
+	if (e->kind == FG_EV_WATCH || e->kind == FG_EV_UNWATCH)
+		snprintf(why, sizeof(why), "%s%s%s%s", e->arg & FG_FED_SUSPICIOUS ?
+			 "failure-ratio " : "", e->arg & FG_FED_URIS ? "uri-limit " : "",
+			 e->arg & FG_FED_SUSTAINED ? "sustained-rate " : "",
+			 e->arg & FG_FED_MANUAL ? "manual " : "");
+	if (why[0] != '\0')
+		why[strlen(why) - 1] = '\0';
+	if (json)
+		printf("{\"unix_ns\":%" PRIu64 ",\"event\":\"%s\",\"src\":\"%s\",\"class\":\"%s\","
+		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"}\n", e->unix_ns,
+		       fg_event_name(e->kind), e->kind == FG_EV_LISTS ? "" : addr,
+		       fg_class_name(e->cls), e->arg, why);
+	else
+		printf("%" PRIu64 ".%03u %-8s %-40s %s %" PRIu64 " %s\n", e->unix_ns / 1000000000u,
+		       (unsigned int)(e->unix_ns / 1000000u % 1000u), fg_event_name(e->kind),
+		       e->kind == FG_EV_LISTS ? "-" : addr, fg_class_name(e->cls), e->arg, why);
+}
+
+int
+fc_events(int argc, char **argv)
+{
+	bool follow = false;
+	struct fc_ctx c;
+	uint64_t pos, head;
+	int rc;
+
+	rc = fc_ctx_init(&c, "events", &argc, &argv);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0) {
+			follow = true;
+		} else {
+			fc_err("events", "%s: unknown option", argv[i]);
+			fc_ctx_fini(&c);
+			return FC_EXIT_USAGE;
+		}
+	}
+	head = __atomic_load_n(&c.h.s->ev_head, __ATOMIC_ACQUIRE);
+	pos = head > FG_SHM_EVENTS ? head - FG_SHM_EVENTS : 0;
+	signal(SIGINT, on_int);
+	signal(SIGPIPE, on_int);
+	while (!stop) {
+		struct fg_event e;
+		int r = fg_shm_event_read(c.h.s, pos, &e);
+
+		if (r == 1) {
+			print_event(&e, c.json);
+			pos++;
+			continue;
+		}
+		if (r < 0) {    /* overwritten while we looked: skip to the oldest kept */
+			uint64_t h = __atomic_load_n(&c.h.s->ev_head, __ATOMIC_ACQUIRE);
+			uint64_t to = h > FG_SHM_EVENTS ? h - FG_SHM_EVENTS + 1 : pos + 1;
+
+			fprintf(stderr, "floodctl events: %" PRIu64 " events lost (too slow)\n",
+				to - pos);
+			pos = to;
+			continue;
+		}
+		if (!follow)
+			break;
+		fflush(stdout);
+		if (!fg_shm_alive(c.h.s)) {
+			fc_err("events", "the data plane stopped");
+			rc = FC_EXIT_FAIL;
+			break;
+		}
+		usleep(50000);
+	}
+	fc_ctx_fini(&c);
+	return rc;
+}
+
+const char fc_set_usage[] =
+"usage: floodctl set SECTION.KEY VALUE [-i NAME]\n"
+"Change a threshold while the data plane runs: the uint keys of [mom],\n"
+"[sip], [sip-tls] and [sip-rules] (docs/config.md) except partners and\n"
+"uri_limit. The value is checked as --set and the configuration file are;\n"
+"it lasts until the data plane stops (put it in the configuration too).\n"
+COMMON_USAGE;
+
+const char fc_get_usage[] =
+"usage: floodctl get SECTION.KEY [--json] [-i NAME]\n"
+"The value of any configuration key in the running data plane.\n"
+COMMON_USAGE;
+
+static int
+setget(const char *cmd, int argc, char **argv, bool set)
+{
+	struct fg_shm_req q = { .op = set ? FG_SHM_OP_SET : FG_SHM_OP_GET };
+	struct fg_shm_resp r;
+	struct fc_ctx c;
+	int rc;
+
+	rc = fc_ctx_init(&c, cmd, &argc, &argv);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	if (argc != (set ? 2 : 1) || strlen(argv[0]) >= sizeof(q.key) ||
+	    (set && strlen(argv[1]) >= sizeof(q.value))) {
+		fc_err(cmd, set ? "expected SECTION.KEY VALUE" : "expected SECTION.KEY");
+		fc_ctx_fini(&c);
+		return FC_EXIT_USAGE;
+	}
+	strcpy(q.key, argv[0]);
+	if (set)
+		strcpy(q.value, argv[1]);
+	rc = fg_shm_call(&c.h, &q, &r, c.timeout_ms);
+	fc_ctx_fini(&c);
+	if (rc != 0) {
+		fc_err(cmd, "the data plane did not answer (%s)", strerror(-rc));
+		return FC_EXIT_FAIL;
+	}
+	if (r.rc != 0) {
+		fc_err(cmd, "%s", r.msg);
+		return r.rc == -EINVAL || r.rc == -ENOENT || r.rc == -EPERM ? FC_EXIT_USAGE :
+		       FC_EXIT_FAIL;
+	}
+	if (c.json)
+		printf("{\"key\":\"%s\",\"value\":\"%s\"}\n", q.key, r.msg);
+	else
+		printf(set ? "%s = %s\n" : "%s%s\n", set ? q.key : "", r.msg);
+	return FC_EXIT_OK;
+}
+
+int
+fc_set(int argc, char **argv)
+{
+	return setget("set", argc, argv, true);
+}
+
+int
+fc_get(int argc, char **argv)
+{
+	return setget("get", argc, argv, false);
+}
+
+const char fc_metrics_usage[] =
+"usage: floodctl metrics [--listen ADDR:PORT] [-i NAME]\n"
+"The counters and list sizes in Prometheus text exposition format, to\n"
+"stdout; with --listen, served over HTTP (any path) on a loopback address\n"
+"until interrupted, e.g. --listen 127.0.0.1:9527.\n"
+COMMON_USAGE;
+
+/* The exposition into @p f. @return 0 or -1. */
+static int
+metrics(struct fc_ctx *c, FILE *f)
+{
+	struct fg_fed_lists *l = malloc(sizeof(*l));
+	struct fg_counters s;
+	struct fg_shm *st;
+
+	st = l != NULL ? read_stats(c, "metrics", &s) : NULL;
+	if (st == NULL || fg_shm_lists_read(&c->h, l) != 0) {
+		free(l);
+		free(st);
+		return -1;
+	}
+	fprintf(f, "# HELP floodguard_packets_total Packets by verdict reason.\n"
+		"# TYPE floodguard_packets_total counter\n");
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		fprintf(f, "floodguard_packets_total{reason=\"%s\",verdict=\"%s\"} %" PRIu64 "\n",
+			fg_verdict_name(v), fg_verdict_drops(v) ? "drop" : "pass",
+			s.lim.verdict[v]);
+	fprintf(f, "# HELP floodguard_class_packets_total Packets by traffic class.\n"
+		"# TYPE floodguard_class_packets_total counter\n");
+	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
+		fprintf(f, "floodguard_class_packets_total{class=\"%s\"} %" PRIu64 "\n",
+			fg_class_name(k), s.parse.cls[k]);
+	fprintf(f, "# HELP floodguard_parser_total Packets by parser reason.\n"
+		"# TYPE floodguard_parser_total counter\n");
+	for (unsigned int r = 0; r < FG_R_COUNT; r++)
+		fprintf(f, "floodguard_parser_total{reason=\"%s\"} %" PRIu64 "\n",
+			fg_reason_name(r), s.parse.reason[r]);
+	fprintf(f, "# HELP floodguard_port_packets_total Packets by port and direction.\n"
+		"# TYPE floodguard_port_packets_total counter\n");
+	for (unsigned int p = 0; p < FG_SHM_PORTS; p++)
+		if (st->port[p].used)
+			fprintf(f, "floodguard_port_packets_total{port=\"%u\",dir=\"rx\"} %" PRIu64
+				"\nfloodguard_port_packets_total{port=\"%u\",dir=\"tx\"} %" PRIu64
+				"\nfloodguard_port_missed_total{port=\"%u\"} %" PRIu64
+				"\nfloodguard_port_rx_nombuf_total{port=\"%u\"} %" PRIu64
+				"\nfloodguard_port_tx_full_total{port=\"%u\"} %" PRIu64 "\n", p,
+				st->port[p].ipackets, p, st->port[p].opackets, p,
+				st->port[p].imissed, p, st->port[p].rx_nombuf, p, s.tx_full[p]);
+	fprintf(f, "# HELP floodguard_lcore_packets_total Packets received per lcore.\n"
+		"# TYPE floodguard_lcore_packets_total counter\n");
+	for (unsigned int lc = 0; lc < FG_SHM_LCORES; lc++)
+		if (lcore_in(st->lcore_mask, lc) && ((st->worker_mask[lc / 32] >> (lc % 32)) & 1))
+			fprintf(f, "floodguard_lcore_packets_total{lcore=\"%u\"} %" PRIu64 "\n", lc,
+				st->lc[lc].rx);
+	fprintf(f, "# HELP floodguard_list_entries Entries of each list.\n"
+		"# TYPE floodguard_list_entries gauge\n");
+	for (int k = 0; k < FG_LIST_COUNT; k++)
+		fprintf(f, "floodguard_list_entries{list=\"%s\"} %u\n",
+			fg_list_name((enum fg_list)k), fg_lists_count(l, (enum fg_list)k));
+	fprintf(f, "floodguard_list_entries{list=\"watch\"} %u\n"
+		"# HELP floodguard_sources_blocked_total Sources flood-blocked.\n"
+		"# TYPE floodguard_sources_blocked_total counter\n"
+		"floodguard_sources_blocked_total %" PRIu64 "\n"
+		"# HELP floodguard_table_sources Sources in the table.\n"
+		"# TYPE floodguard_table_sources gauge\n"
+		"floodguard_table_sources %" PRIu64 "\n"
+		"floodguard_table_slots %" PRIu64 "\n", st->nwatch, s.lim.blocks,
+		st->table_used, st->table_slots);
+	free(l);
+	free(st);
+	return 0;
+}
+
+static int
+serve_metrics(struct fc_ctx *c, const char *listen_at)
+{
+	char host[64], *colon;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	unsigned long port;
+	int fd, one = 1;
+
+	snprintf(host, sizeof(host), "%s", listen_at);
+	colon = strrchr(host, ':');
+	if (colon == NULL) {
+		fc_err("metrics", "--listen %s: expected ADDR:PORT", listen_at);
+		return FC_EXIT_USAGE;
+	}
+	*colon++ = '\0';
+	port = strtoul(colon, NULL, 10);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 || port == 0 || port > 65535) {
+		fc_err("metrics", "--listen %s: expected an IPv4 ADDR:PORT", listen_at);
+		return FC_EXIT_USAGE;
+	}
+	if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127) {
+		fc_err("metrics", "--listen %s: a loopback address (127.0.0.0/8) only", listen_at);
+		return FC_EXIT_USAGE;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 8) != 0) {
+		fc_err("metrics", "--listen %s (errno=%i): %s", listen_at, errno, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return FC_EXIT_FAIL;
+	}
+	signal(SIGINT, on_int);
+	signal(SIGTERM, on_int);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "floodctl metrics: serving http://%s/metrics\n", listen_at);
+	while (!stop) {
+		char req[1024], *body = NULL;
+		size_t len = 0;
+		int cl = accept(fd, NULL, NULL);
+		FILE *m;
+
+		if (cl < 0)
+			continue;
+		if (read(cl, req, sizeof(req)) > 0 && (m = open_memstream(&body, &len)) != NULL) {
+			int rc = metrics(c, m);
+			FILE *out = fdopen(dup(cl), "w");
+
+			fclose(m);
+			if (out != NULL) {
+				fprintf(out, "HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4"
+					"\r\nContent-Length: %zu\r\n\r\n%s", rc == 0 ? "200 OK" :
+					"503 Service Unavailable", len, body);
+				fclose(out);
+			}
+			free(body);
+		}
+		close(cl);
+	}
+	close(fd);
+	return FC_EXIT_OK;
+}
+
+int
+fc_metrics(int argc, char **argv)
+{
+	const char *listen_at = NULL;
+	struct fc_ctx c;
+	int rc;
+
+	rc = fc_ctx_init(&c, "metrics", &argc, &argv);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+			listen_at = argv[++i];
+		} else {
+			fc_err("metrics", "%s: unknown option or missing value", argv[i]);
+			fc_ctx_fini(&c);
+			return FC_EXIT_USAGE;
+		}
+	}
+	if (listen_at != NULL)
+		rc = serve_metrics(&c, listen_at);
+	else
+		rc = metrics(&c, stdout) == 0 ? FC_EXIT_OK : FC_EXIT_FAIL;
+	fc_ctx_fini(&c);
+	return rc;
+}

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The lists as operators edit them (fg_lists.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fg_lists.h"
+
+static const char *const list_names[FG_LIST_COUNT] = {
+	"allow", "block", "allow-domain", "block-domain", "watch-domain",
+};
+
+const char *
+fg_list_name(enum fg_list l)
+{
+	return l < FG_LIST_COUNT ? list_names[l] : "?";
+}
+
+enum fg_list
+fg_list_by_name(const char *name)
+{
+	for (int i = 0; i < FG_LIST_COUNT; i++)
+		if (strcmp(name, list_names[i]) == 0)
+			return (enum fg_list)i;
+	return FG_LIST_COUNT;
+}
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool
+is_domainish(const char *s)
+{
+	bool alpha = false;
+
+	/* letters outside hex digits and no ':' or '/': meant as a domain */
+	for (; *s != '\0'; s++) {
+		if (*s == ':' || *s == '/')
+			return false;
+		alpha |= (*s >= 'g' && *s <= 'z') || (*s >= 'G' && *s <= 'Z');
+	}
+	return alpha;
+}
+
+static int
+parse_domain(const char *s, char out[FG_DOMAIN_MAX], char *err, size_t errlen)
+{
+	if (strlen(s) >= FG_DOMAIN_MAX)
+		return fail(err, errlen, "%s: domain longer than %d bytes", s,
+			    FG_DOMAIN_MAX - 1);
+	if (fg_domain_parse(s, out) != 0)
+		return fail(err, errlen, "%s: not a SIP domain (letters, digits, '-' and "
+			    "'.' only, no empty label)", s);
+	return 0;
+}
+
+static int
+parse_bound(const char *text, struct fg_fed_domain_bind *b, char *err, size_t errlen)
+{
+	char buf[FG_DOMAIN_MAX + FG_FED_BIND_MAX * 48], *at, *pfx, *save = NULL;
+
+	if (strlen(text) >= sizeof(buf))
+		return fail(err, errlen, "%s: too long", text);
+	strcpy(buf, text);
+	at = strchr(buf, '@');
+	if (at == NULL)
+		return fail(err, errlen, "%s: an allowed domain needs '@PREFIX[|PREFIX...]', "
+			    "the prefixes its requests may come from", text);
+	*at++ = '\0';
+	if (parse_domain(buf, b->domain, err, errlen) != 0)
+		return -1;
+	for (pfx = strtok_r(at, "|", &save); pfx != NULL; pfx = strtok_r(NULL, "|", &save)) {
+		const char *why;
+
+		if (b->nbind == FG_FED_BIND_MAX)
+			return fail(err, errlen, "%s: more than %d prefixes", text,
+				    FG_FED_BIND_MAX);
+		why = fg_prefix_parse_why(pfx, &b->bind[b->nbind]);
+		if (why != NULL)
+			return fail(err, errlen, "%s: %s", pfx, why);
+		b->nbind++;
+	}
+	if (b->nbind == 0)
+		return fail(err, errlen, "%s: binds to no prefix", text);
+	return 0;
+}
+
+int
+fg_list_item_parse_in(enum fg_list l, const char *text, struct fg_list_item *it,
+		      char *err, size_t errlen)
+{
+	const char *why;
+
+	memset(it, 0, sizeof(*it));
+	it->list = l;
+	switch (l) {
+	case FG_LIST_ALLOW:
+	case FG_LIST_BLOCK:
+		why = fg_prefix_parse_why(text, &it->pfx);
+		return why == NULL ? 0 : fail(err, errlen, "%s: %s", text, why);
+	case FG_LIST_ALLOW_DOM:
+		return parse_bound(text, &it->dom, err, errlen);
+	case FG_LIST_BLOCK_DOM:
+	case FG_LIST_WATCH_DOM:
+		return parse_domain(text, it->dom.domain, err, errlen);
+	default:
+		return fail(err, errlen, "no such list");
+	}
+}
+
+int
+fg_list_item_parse(const char *verb, const char *text, struct fg_list_item *it,
+		   char *err, size_t errlen)
+{
+	bool dom = strchr(text, '@') != NULL || is_domainish(text);
+
+	if (strcmp(verb, "allow") == 0) {
+		if (dom && strchr(text, '@') == NULL && is_domainish(text))
+			return parse_bound(text, &it->dom, err, errlen);   /* says what is missing */
+		return fg_list_item_parse_in(dom ? FG_LIST_ALLOW_DOM : FG_LIST_ALLOW, text, it,
+					     err, errlen);
+	}
+	if (strcmp(verb, "block") == 0)
+		return fg_list_item_parse_in(dom ? FG_LIST_BLOCK_DOM : FG_LIST_BLOCK, text, it,
+					     err, errlen);
+	if (strcmp(verb, "watch") == 0) {
+		if (dom)
+			return fg_list_item_parse_in(FG_LIST_WATCH_DOM, text, it, err, errlen);
+		err[0] = '\0';
+		return -1;
+	}
+	return fail(err, errlen, "%s: no such list (allow, block, watch)", verb);
+}
+
+void
+fg_list_item_print(const struct fg_list_item *it, FILE *f)
+{
+	switch (it->list) {
+	case FG_LIST_ALLOW:
+	case FG_LIST_BLOCK:
+		fg_prefix_print(&it->pfx, f);
+		break;
+	case FG_LIST_ALLOW_DOM:
+		fprintf(f, "%s@", it->dom.domain);
+		for (uint32_t j = 0; j < it->dom.nbind; j++) {
+			fputs(j != 0 ? "|" : "", f);
+			fg_prefix_print(&it->dom.bind[j], f);
+		}
+		break;
+	default:
+		fputs(it->dom.domain, f);
+		break;
+	}
+}
+
+/* The count and the entries of list k. */
+static uint32_t *
+count_of(struct fg_fed_lists *l, enum fg_list k)
+{
+	uint32_t *c[FG_LIST_COUNT] = { &l->nallow, &l->nblock, &l->nallow_dom,
+				       &l->nblock_dom, &l->nwatch_dom };
+	return c[k];
+}
+
+static void *
+entry_of(struct fg_fed_lists *l, enum fg_list k, uint32_t i)
+{
+	switch (k) {
+	case FG_LIST_ALLOW:
+		return &l->allow[i];
+	case FG_LIST_BLOCK:
+		return &l->block[i];
+	case FG_LIST_ALLOW_DOM:
+		return &l->allow_dom[i];
+	case FG_LIST_BLOCK_DOM:
+		return l->block_dom[i];
+	default:
+		return l->watch_dom[i];
+	}
+}
+
+static size_t
+entry_size(enum fg_list k)
+{
+	struct fg_fed_lists *l = NULL;
+
+	return k <= FG_LIST_BLOCK ? sizeof(l->allow[0]) :
+	       k == FG_LIST_ALLOW_DOM ? sizeof(l->allow_dom[0]) : sizeof(l->block_dom[0]);
+}
+
+uint32_t
+fg_lists_count(const struct fg_fed_lists *l, enum fg_list k)
+{
+	return *count_of((struct fg_fed_lists *)(uintptr_t)l, k);
+}
+
+void
+fg_lists_get(const struct fg_fed_lists *l, enum fg_list k, uint32_t i,
+	     struct fg_list_item *out)
+{
+	const void *e = entry_of((struct fg_fed_lists *)(uintptr_t)l, k, i);
+
+	memset(out, 0, sizeof(*out));
+	out->list = k;
+	if (k <= FG_LIST_BLOCK)
+		out->pfx = *(const struct fg_prefix *)e;
+	else if (k == FG_LIST_ALLOW_DOM)
+		out->dom = *(const struct fg_fed_domain_bind *)e;
+	else
+		memcpy(out->dom.domain, e, FG_DOMAIN_MAX);
+}
+
+/* Index of the entry @p it names in its list, or -1. */
+static int64_t
+find(struct fg_fed_lists *l, const struct fg_list_item *it)
+{
+	uint32_t n = *count_of(l, it->list);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const void *e = entry_of(l, it->list, i);
+
+		if (it->list <= FG_LIST_BLOCK) {
+			const struct fg_prefix *p = e;
+
+			if (p->len == it->pfx.len && memcmp(p->addr, it->pfx.addr, 16) == 0)
+				return i;
+		} else if (strcmp(it->list == FG_LIST_ALLOW_DOM ?
+				  ((const struct fg_fed_domain_bind *)e)->domain : e,
+				  it->dom.domain) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void
+put(struct fg_fed_lists *l, const struct fg_list_item *it, uint32_t i)
+{
+	void *e = entry_of(l, it->list, i);
+
+	if (it->list <= FG_LIST_BLOCK)
+		*(struct fg_prefix *)e = it->pfx;
+	else if (it->list == FG_LIST_ALLOW_DOM)
+		*(struct fg_fed_domain_bind *)e = it->dom;
+	else
+		memcpy(e, it->dom.domain, FG_DOMAIN_MAX);
+}
+
+int
+fg_lists_add(struct fg_fed_lists *l, const struct fg_list_item *it)
+{
+	uint32_t *n = count_of(l, it->list);
+	int64_t i = find(l, it);
+
+	if (i >= 0) {
+		if (it->list != FG_LIST_ALLOW_DOM ||
+		    memcmp(&l->allow_dom[i], &it->dom, sizeof(it->dom)) == 0)
+			return -EEXIST;
+		put(l, it, (uint32_t)i);    /* new bindings */
+		return 0;
+	}
+	if (*n == FG_FED_LIST_MAX)
+		return -ENOSPC;
+	put(l, it, *n);
+	(*n)++;
+	return 0;
+}
+
+int
+fg_lists_del(struct fg_fed_lists *l, const struct fg_list_item *it)
+{
+	uint32_t *n = count_of(l, it->list);
+	int64_t i = find(l, it);
+	size_t sz = entry_size(it->list);
+
+	if (i < 0)
+		return -ENOENT;
+	/* keep the order: lists print as the operator built them */
+	memmove(entry_of(l, it->list, (uint32_t)i), entry_of(l, it->list, (uint32_t)i + 1),
+		(*n - (uint32_t)i - 1) * sz);
+	(*n)--;
+	return 0;
+}
+
+void
+fg_lists_copy(struct fg_fed_lists *dst, const struct fg_fed_lists *src)
+{
+	for (int k = 0; k < FG_LIST_COUNT; k++) {
+		uint32_t n = fg_lists_count(src, (enum fg_list)k);
+
+		memcpy(entry_of(dst, (enum fg_list)k, 0),
+		       entry_of((struct fg_fed_lists *)(uintptr_t)src, (enum fg_list)k, 0),
+		       n * entry_size((enum fg_list)k));
+		*count_of(dst, (enum fg_list)k) = n;
+	}
+}
+
+static bool
+terminated(const char *s)
+{
+	return memchr(s, '\0', FG_DOMAIN_MAX) != NULL;
+}
+
+int
+fg_lists_check(const struct fg_fed_lists *l)
+{
+	for (int k = 0; k < FG_LIST_COUNT; k++)
+		if (fg_lists_count(l, (enum fg_list)k) > FG_FED_LIST_MAX)
+			return -EINVAL;
+	for (uint32_t i = 0; i < l->nallow; i++)
+		if (l->allow[i].len > 128)
+			return -EINVAL;
+	for (uint32_t i = 0; i < l->nblock; i++)
+		if (l->block[i].len > 128)
+			return -EINVAL;
+	for (uint32_t i = 0; i < l->nallow_dom; i++) {
+		if (!terminated(l->allow_dom[i].domain) ||
+		    l->allow_dom[i].nbind > FG_FED_BIND_MAX)
+			return -EINVAL;
+		for (uint32_t j = 0; j < l->allow_dom[i].nbind; j++)
+			if (l->allow_dom[i].bind[j].len > 128)
+				return -EINVAL;
+	}
+	for (uint32_t i = 0; i < l->nblock_dom; i++)
+		if (!terminated(l->block_dom[i]))
+			return -EINVAL;
+	for (uint32_t i = 0; i < l->nwatch_dom; i++)
+		if (!terminated(l->watch_dom[i]))
+			return -EINVAL;
+	return 0;
+}
+
+/* CRC-32 (IEEE, reflected), bitwise: state files are small. */
+static uint32_t
+crc32(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (int b = 0; b < 8; b++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+#define FG_LISTS_HEAD "# floodguard lists v1: written by floodctl, loaded at start\n"
+
+int
+fg_lists_save(const struct fg_fed_lists *l, FILE *f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	uint32_t n = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int rc = 0;
+
+	if (m == NULL)
+		return -ENOMEM;
+	fputs(FG_LISTS_HEAD, m);
+	for (int k = 0; k < FG_LIST_COUNT; k++)
+		for (uint32_t i = 0; i < fg_lists_count(l, (enum fg_list)k); i++, n++) {
+			struct fg_list_item it;
+
+			fg_lists_get(l, (enum fg_list)k, i, &it);
+			fprintf(m, "%s ", fg_list_name((enum fg_list)k));
+			fg_list_item_print(&it, m);
+			fputc('\n', m);
+		}
+	if (fclose(m) != 0)
+		return -ENOMEM;
+	if (fwrite(buf, 1, len, f) != len ||
+	    fprintf(f, "end %" PRIu32 " crc32=%08x\n", n, crc32(0, buf, len)) < 0)
+		rc = -EIO;
+	free(buf);
+	return rc;
+}
+
+int
+fg_lists_load(struct fg_fed_lists *l, const char *buf, size_t len, char *err,
+	      size_t errlen)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned int line = 0;
+	uint32_t n = 0;
+
+	if (len > FG_LISTS_FILE_MAX)
+		return fail(err, errlen, "%zu bytes, more than a state file may have (%u)",
+			    len, FG_LISTS_FILE_MAX);
+	memset(l, 0, sizeof(*l));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char text[512], *sp;
+		struct fg_list_item it;
+		enum fg_list k;
+		size_t ll;
+
+		line++;
+		if (nl == NULL)
+			return fail(err, errlen, "line %u: truncated (no end line)", line);
+		ll = (size_t)(nl - p);
+		if (ll >= sizeof(text))
+			return fail(err, errlen, "line %u: too long", line);
+		memcpy(text, p, ll);
+		text[ll] = '\0';
+		if (strncmp(text, "end ", 4) == 0) {
+			uint32_t cnt, crc;
+
+			if (sscanf(text, "end %" SCNu32 " crc32=%" SCNx32, &cnt, &crc) != 2)
+				return fail(err, errlen, "line %u: bad end line", line);
+			if (cnt != n)
+				return fail(err, errlen, "line %u: %" PRIu32 " entries, the end line "
+					    "says %" PRIu32, line, n, cnt);
+			if (crc != crc32(0, buf, (size_t)(p - buf)))
+				return fail(err, errlen, "line %u: checksum mismatch (the file "
+					    "was changed or damaged)", line);
+			if (nl + 1 != end)
+				return fail(err, errlen, "line %u: data after the end line", line);
+			return 0;
+		}
+		p = nl + 1;
+		if (text[0] == '#' || text[0] == '\0')
+			continue;
+		sp = strchr(text, ' ');
+		if (sp == NULL)
+			return fail(err, errlen, "line %u: expected 'LIST ITEM'", line);
+		*sp = '\0';
+		k = fg_list_by_name(text);
+		if (k == FG_LIST_COUNT)
+			return fail(err, errlen, "line %u: %s: no such list", line, text);
+		if (fg_list_item_parse_in(k, sp + 1, &it, err, errlen) != 0) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", err);
+			return fail(err, errlen, "line %u: %s", line, why);
+		}
+		if (fg_lists_add(l, &it) == -ENOSPC)
+			return fail(err, errlen, "line %u: more than %d %s entries", line,
+				    FG_FED_LIST_MAX, fg_list_name(k));
+		n++;
+	}
+	return fail(err, errlen, "no end line (the file is truncated)");
+}

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The data plane's side of the control plane (main lcore): the segment,
+ * the lists it starts with, floodctl's requests, the counters, top
+ * sources, watch list and events it publishes (shm/fg_shm.h).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "fg_dp.h"
+#include "fg_lists.h"
+
+#define FG_STATE_DIR "/var/lib/floodguard"
+
+static struct fg_shm_handle ctl;
+static uint64_t last_walk_ns;     /* tab clock of the previous second's walk */
+static struct fg_shm_watch prev_watch[FG_SHM_WATCH];
+static uint32_t nprev_watch;
+
+static uint64_t
+unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The lists to start with: the state file, its previous version, the config. */
+static void
+initial_lists(struct fg_dp *dp, struct fg_fed_lists *out)
+{
+	const char *path = ctl.s->h.state_path;
+	char err[512], prev[300];
+	int rc;
+
+	fg_lists_copy(out, &dp->cfg->lists);
+	if (path[0] == '\0')
+		return;
+	rc = fg_shm_state_load(path, out, err, sizeof(err));
+	if (rc == 0) {
+		FG_LOG(INFO, "lists from %s (the [lists] keys give way to it)", path);
+		return;
+	}
+	if (rc != -ENOENT)
+		FG_LOG(ERR, "state file rejected: %s", err);
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	rc = fg_shm_state_load(prev, out, err, sizeof(err));
+	if (rc == 0) {
+		FG_LOG(WARNING, "lists from %s, the last good state", prev);
+		return;
+	}
+	if (rc != -ENOENT)
+		FG_LOG(ERR, "state file rejected: %s", err);
+	fg_lists_copy(out, &dp->cfg->lists);
+	FG_LOG(INFO, "lists from the configuration ([lists])");
+}
+
+int
+fg_control_init(struct fg_dp *dp)
+{
+	const struct fg_config *c = dp->cfg;
+	struct fg_shm_hdr *h;
+	gid_t gid = (gid_t)-1;
+	char err[512];
+	int rc;
+
+	if (c->group[0] != '\0') {
+		struct group *g = getgrnam(c->group);
+
+		if (g == NULL) {
+			FG_LOG(ERR, "[control] group '%s': no such group", c->group);
+			return -EINVAL;
+		}
+		gid = g->gr_gid;
+	}
+	rc = fg_shm_create(&ctl, c->instance, gid, err, sizeof(err));
+	if (rc != 0) {
+		FG_LOG(ERR, "[control] instance: %s", err);
+		return rc;
+	}
+	h = &ctl.s->h;
+	snprintf(h->mode, sizeof(h->mode), "%s", fg_mode_name(c->mode));
+	snprintf(h->version, sizeof(h->version), "%s", FG_VERSION);
+	h->tsc_hz = rte_get_tsc_hz();
+	h->interval_ms = 100;
+	if (strcmp(c->state_file, "none") == 0) {
+		h->state_path[0] = '\0';
+	} else if (c->state_file[0] != '\0') {
+		snprintf(h->state_path, sizeof(h->state_path), "%s", c->state_file);
+	} else {
+		if (mkdir(FG_STATE_DIR, 0700) != 0 && errno != EEXIST)
+			FG_LOG(WARNING, "%s (errno=%i): %s: list changes will not persist",
+			       FG_STATE_DIR, errno, strerror(errno));
+		else
+			snprintf(h->state_path, sizeof(h->state_path), FG_STATE_DIR "/%s.lists",
+				 c->instance);
+	}
+	initial_lists(dp, &ctl.s->lists[0]);
+	dp->shm = ctl.s;
+	/* ready: floodctl checks the magic last */
+	__atomic_store_n(&h->magic, FG_SHM_MAGIC, __ATOMIC_RELEASE);
+	FG_LOG(INFO, "control: /dev/shm/%s (mode %s), lists %s", c->instance,
+	       gid == (gid_t)-1 ? "0600" : "0660",
+	       h->state_path[0] != '\0' ? h->state_path : "not persisted");
+	return 0;
+}
+
+void
+fg_control_fini(struct fg_dp *dp)
+{
+	if (ctl.s == NULL)
+		return;
+	__atomic_store_n(&ctl.s->h.stopped, 1, __ATOMIC_RELEASE);
+	dp->shm = NULL;
+	fg_shm_close(&ctl, true);
+}
+
+/* SET: a copy of the configuration takes the key and its checks; the
+ * thresholds then change word by word (no pointer, no list moves). */
+static void
+do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
+       struct fg_shm_resp *r)
+{
+	struct fg_config *c2;
+
+	if (fg_config_runtime(sec, key, r->msg, sizeof(r->msg)) != 0) {
+		r->rc = -EPERM;
+		return;
+	}
+	c2 = malloc(sizeof(*c2));
+	if (c2 == NULL) {
+		r->rc = -ENOMEM;
+		return;
+	}
+	*c2 = *dp->cfg;
+	if (fg_config_set(c2, sec, key, value, r->msg, sizeof(r->msg)) != 0 ||
+	    fg_config_finish(c2, r->msg, sizeof(r->msg)) != 0) {
+		r->rc = -EINVAL;
+	} else {
+		dp->cfg->limits = c2->limits;
+		memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
+		dp->cfg->fed = c2->fed;
+		dp->fed.cfg = c2->fed;
+		fg_config_get(dp->cfg, sec, key, r->msg, sizeof(r->msg), r->msg, sizeof(r->msg));
+		FG_LOG(INFO, "floodctl set [%s] %s = %s", sec, key, r->msg);
+	}
+	free(c2);
+}
+
+static void
+serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
+{
+	struct fg_shm_resp r = { 0 };
+	char sec[64], *dot;
+	int rc;
+
+	switch (q->op) {
+	case FG_SHM_OP_WATCH:
+		r.rc = fg_fed_watch(&dp->fed, q->addr, now_ns);
+		if (r.rc != 0)
+			snprintf(r.msg, sizeof(r.msg), "no partner slot left ([sip-rules] "
+				 "partners)");
+		break;
+	case FG_SHM_OP_UNWATCH:
+		rc = fg_fed_unwatch(&dp->fed, q->addr);
+		r.rc = rc < 0 ? -ENOENT : 0;
+		r.arg = rc < 0 ? 0 : rc;
+		break;
+	case FG_SHM_OP_SET:
+	case FG_SHM_OP_GET:
+		snprintf(sec, sizeof(sec), "%s", q->key);
+		dot = strchr(sec, '.');
+		if (dot == NULL) {
+			r.rc = -EINVAL;
+			snprintf(r.msg, sizeof(r.msg), "%s: expected SECTION.KEY", q->key);
+			break;
+		}
+		*dot++ = '\0';
+		if (q->op == FG_SHM_OP_SET)
+			do_set(dp, sec, dot, q->value, &r);
+		else if (fg_config_get(dp->cfg, sec, dot, r.msg, sizeof(r.msg), r.msg,
+				       sizeof(r.msg)) != 0)
+			r.rc = -ENOENT;
+		break;
+	default:
+		r.rc = -EOPNOTSUPP;
+		snprintf(r.msg, sizeof(r.msg), "request %u unknown to this data plane", q->op);
+		break;
+	}
+	fg_shm_answer(ctl.s, &r);
+}
+
+void
+fg_control_poll(struct fg_dp *dp, uint64_t now_ns)
+{
+	const struct fg_shm_req *q;
+
+	if (ctl.s == NULL)
+		return;
+	fg_dp_lists_enter(dp, &dp->lc[rte_lcore_id()], rte_lcore_id());
+	q = fg_shm_pending(ctl.s);
+	if (q != NULL) {
+		struct fg_shm_req copy = *q;
+
+		serve(dp, &copy, now_ns);
+	}
+}
+
+struct top_walk {
+	struct fg_now now;
+	uint64_t since;          /* blocks that started after this are news */
+	uint64_t unix_now;
+	const struct fg_config *cfg;
+	uint32_t n;
+	struct fg_shm_top e[FG_SHM_TOP];
+};
+
+static void
+top_one(const struct fg_src *e, void *arg)
+{
+	struct top_walk *w = arg;
+	uint64_t win = __atomic_load_n(&e->window, __ATOMIC_RELAXED);
+	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
+	uint32_t ev = (uint32_t)win, cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
+	uint32_t left_ms = 0, i;
+	uint8_t addr[16];
+
+	if (cls >= FG_CLASS_COUNT)
+		return;
+	memcpy(addr, e->addr, 16);
+	if (until != 0 && (int64_t)(until - w->now.ns) > 0) {
+		uint64_t start = until - (uint64_t)w->cfg->limits.cls[cls].block_ms * 1000000u;
+
+		left_ms = (uint32_t)((until - w->now.ns) / 1000000u);
+		if (start > w->since)
+			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr,
+				     w->cfg->limits.cls[cls].block_ms, w->unix_now);
+	}
+	if ((int32_t)(w->now.ms - (uint32_t)(win >> 32)) >= (int32_t)w->cfg->limits.cls[cls].win_ms)
+		ev = 0;   /* that window has ended */
+	if (ev == 0 && left_ms == 0)
+		return;
+	if (w->n == FG_SHM_TOP && ev <= w->e[FG_SHM_TOP - 1].window_events)
+		return;
+	i = w->n < FG_SHM_TOP ? w->n++ : FG_SHM_TOP - 1;
+	for (; i > 0 && w->e[i - 1].window_events < ev; i--)
+		w->e[i] = w->e[i - 1];
+	memcpy(w->e[i].addr, addr, 16);
+	w->e[i].cls = cls;
+	w->e[i].window_events = ev;
+	w->e[i].blocked_ms = left_ms;
+}
+
+/* The watch list as published; events for entries that came and went. */
+static uint32_t
+collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint64_t unix_now)
+{
+	uint64_t off = unix_now - now_ns;   /* fed clock (TSC ns) to unix */
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i <= dp->fed.mask && n < FG_SHM_WATCH; i++) {
+		struct fg_partner *pt = &dp->fed.p[i], p;
+		bool known = false;
+
+		if (!__atomic_load_n(&pt->used, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&pt->since_ns, __ATOMIC_RELAXED) == 0)
+			continue;
+		fg_fed_partner_read(pt, &p);
+		if (p.since_ns == 0)
+			continue;
+		out[n] = (struct fg_shm_watch){
+			.flags = p.flags, .nuris = p.nuris, .since_unix_ns = p.since_ns + off,
+			.requests = p.requests, .resp_ok = p.resp_ok, .resp_fail = p.resp_fail,
+			.drop_rate = p.drop_rate, .drop_uri = p.drop_uri,
+		};
+		memcpy(out[n].addr, p.addr, 16);
+		for (uint32_t j = 0; j < nprev_watch && !known; j++)
+			known = memcmp(prev_watch[j].addr, p.addr, 16) == 0;
+		if (!known)
+			fg_shm_event(ctl.s, FG_EV_WATCH, FG_CLASS_SIP, p.addr, p.flags, unix_now);
+		n++;
+	}
+	for (uint32_t j = 0; j < nprev_watch; j++) {
+		bool still = false;
+
+		for (uint32_t i = 0; i < n && !still; i++)
+			still = memcmp(prev_watch[j].addr, out[i].addr, 16) == 0;
+		if (!still)
+			fg_shm_event(ctl.s, FG_EV_UNWATCH, FG_CLASS_SIP, prev_watch[j].addr,
+				     prev_watch[j].flags, unix_now);
+	}
+	memcpy(prev_watch, out, n * sizeof(out[0]));
+	nprev_watch = n;
+	return n;
+}
+
+void
+fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
+{
+	struct fg_shm *s = ctl.s;
+	static struct top_walk w;
+	static struct fg_shm_watch wl[FG_SHM_WATCH];
+	static uint64_t gen_seen;
+	uint64_t unix_now = unix_ns();
+	uint32_t nw = 0;
+	unsigned int l;
+
+	if (s == NULL)
+		return;
+	if (second) {
+		memset(&w, 0, sizeof(w));
+		w.now = fg_now(dp->tab.epoch, now_ns);
+		w.since = last_walk_ns;
+		w.unix_now = unix_now;
+		w.cfg = dp->cfg;
+		fg_dp_walk(dp, top_one, &w);
+		last_walk_ns = w.now.ns;
+		nw = collect_watch(dp, wl, now_ns, unix_now);
+		if (s->gen != gen_seen) {
+			static const uint8_t none[16];
+
+			gen_seen = s->gen;
+			fg_shm_event(s, FG_EV_LISTS, 0, none, gen_seen, unix_now);
+		}
+	}
+	fg_shm_stats_begin(s);
+	s->stats_unix_ns = unix_now;
+	RTE_LCORE_FOREACH(l) {
+		if (l >= FG_SHM_LCORES)
+			continue;
+		s->lcore_mask[l / 64] |= 1ull << (l % 64);
+		if (dp->lc[l].nb_rxq != 0)
+			s->worker_mask[l / 32] |= 1u << (l % 32);
+		s->lc[l] = dp->lc[l].cnt;
+	}
+	s->lc[rte_get_main_lcore()].lim.tab.aged = dp->hk.aged;
+	for (uint16_t i = 0; i < dp->nb_ports; i++) {
+		uint16_t p = dp->ports[i];
+		struct rte_eth_stats st;
+
+		if (p >= FG_SHM_PORTS || rte_eth_stats_get(p, &st) != 0)
+			continue;
+		s->port[p] = (struct fg_shm_port){
+			.ipackets = st.ipackets, .opackets = st.opackets, .ibytes = st.ibytes,
+			.obytes = st.obytes, .imissed = st.imissed, .ierrors = st.ierrors,
+			.oerrors = st.oerrors, .rx_nombuf = st.rx_nombuf, .used = 1,
+		};
+		rte_eth_dev_get_name_by_port(p, s->port[p].name);
+	}
+	s->table_slots = fg_srctab_slots(&dp->tab);
+	s->table_used = fg_srctab_count(&dp->tab);
+	if (second) {
+		s->ntop = w.n;
+		memcpy(s->top, w.e, w.n * sizeof(w.e[0]));
+		s->nwatch = nw;
+		memcpy(s->watch, wl, nw * sizeof(wl[0]));
+	}
+	fg_shm_stats_end(s);
+}

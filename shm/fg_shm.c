@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The shared-memory segment (fg_shm.h): create, attach, the protocols. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fg_lists.h"
+#include "fg_shm.h"
+
+static int
+fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+bool
+fg_shm_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= FG_SHM_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_'))
+			return false;
+	return true;
+}
+
+bool
+fg_shm_alive(const struct fg_shm *s)
+{
+	pid_t pid = (pid_t)__atomic_load_n(&s->h.pid, __ATOMIC_ACQUIRE);
+
+	if (__atomic_load_n(&s->h.stopped, __ATOMIC_ACQUIRE) || pid <= 0)
+		return false;
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int
+fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *err,
+	      size_t errlen)
+{
+	mode_t mode = gid == (gid_t)-1 ? 0600 : 0660;
+	struct fg_shm *s;
+	int fd, rc;
+
+	if (!fg_shm_name_ok(instance))
+		return fail(err, errlen, -EINVAL, "instance '%s': letters, digits, '-' and '_', "
+			    "at most %d", instance, FG_SHM_NAME_MAX - 1);
+	snprintf(h->name, sizeof(h->name), "/%s", instance);
+	fd = shm_open(h->name, O_RDWR, 0);
+	if (fd >= 0) {
+		struct fg_shm_handle old = { .fd = fd };
+		struct stat st;
+		bool live = false;
+
+		/* a segment of a data plane that died: replace it; a live one: refuse */
+		if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(struct fg_shm_hdr)) {
+			old.s = mmap(NULL, sizeof(struct fg_shm_hdr), PROT_READ, MAP_SHARED, fd, 0);
+			if (old.s != MAP_FAILED) {
+				live = old.s->h.magic == FG_SHM_MAGIC && fg_shm_alive(old.s) &&
+				       old.s->h.pid != getpid();
+				if (live)
+					rc = old.s->h.pid;
+				munmap(old.s, sizeof(struct fg_shm_hdr));
+			}
+		}
+		close(fd);
+		if (live)
+			return fail(err, errlen, -EEXIST, "instance '%s' is running (pid %d): "
+				    "stop it or pick another --instance", instance, rc);
+		shm_unlink(h->name);
+	}
+	fd = shm_open(h->name, O_RDWR | O_CREAT | O_EXCL, mode);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "shm_open(%s) (errno=%i): %s", h->name, errno,
+			    strerror(errno));
+	/* the umask must not widen or narrow what the operator chose */
+	if (fchmod(fd, mode) != 0 || (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) ||
+	    ftruncate(fd, sizeof(struct fg_shm)) != 0) {
+		rc = -errno;
+		fail(err, errlen, rc, "setting up %s (errno=%i): %s", h->name, -rc,
+		     strerror(-rc));
+		goto unlink;
+	}
+	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s == MAP_FAILED) {
+		rc = -errno;
+		fail(err, errlen, rc, "mmap %s (errno=%i): %s", h->name, -rc, strerror(-rc));
+		goto unlink;
+	}
+	/* ftruncate gave zeroes; the header last, the magic after the rest */
+	s->h.abi = FG_SHM_ABI;
+	s->h.hdr_size = sizeof(s->h);
+	s->h.size = sizeof(*s);
+	s->h.lists_size = sizeof(struct fg_fed_lists);
+	s->h.counters_size = sizeof(struct fg_counters);
+	s->h.event_size = sizeof(struct fg_event);
+	s->h.pid = getpid();
+	s->h.start_unix_ns = unix_ns();
+	snprintf(s->h.instance, sizeof(s->h.instance), "%s", instance);
+	h->s = s;
+	h->fd = fd;
+	return 0;
+unlink:
+	close(fd);
+	shm_unlink(h->name);
+	return rc;
+}
+
+int
+fg_shm_attach(struct fg_shm_handle *h, const char *instance, char *err, size_t errlen)
+{
+	struct fg_shm_hdr hdr;
+	struct stat st;
+	int fd, rc;
+
+	if (!fg_shm_name_ok(instance))
+		return fail(err, errlen, -EINVAL, "instance '%s': letters, digits, '-' and '_', "
+			    "at most %d", instance, FG_SHM_NAME_MAX - 1);
+	snprintf(h->name, sizeof(h->name), "/%s", instance);
+	fd = shm_open(h->name, O_RDWR, 0);
+	if (fd < 0) {
+		rc = -errno;
+		if (rc == -ENOENT)
+			return fail(err, errlen, rc, "no data plane '%s' (no /dev/shm%s): is "
+				    "floodguard running in inline or host mode?", instance, h->name);
+		if (rc == -EACCES)
+			return fail(err, errlen, rc, "/dev/shm%s: permission denied (the segment "
+				    "is for its owner, or [control] group)", h->name);
+		return fail(err, errlen, rc, "shm_open(%s) (errno=%i): %s", h->name, -rc,
+			    strerror(-rc));
+	}
+	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(hdr) ||
+	    pread(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
+		close(fd);
+		return fail(err, errlen, -EPROTO, "/dev/shm%s: too small for a floodguard "
+			    "segment", h->name);
+	}
+	if (hdr.magic != FG_SHM_MAGIC) {
+		close(fd);
+		return fail(err, errlen, -EPROTO, "/dev/shm%s: not a floodguard segment, or "
+			    "the data plane is still starting", h->name);
+	}
+	if (hdr.abi != FG_SHM_ABI || hdr.size != sizeof(struct fg_shm) ||
+	    hdr.hdr_size != sizeof(hdr) || hdr.lists_size != sizeof(struct fg_fed_lists) ||
+	    hdr.counters_size != sizeof(struct fg_counters) ||
+	    hdr.event_size != sizeof(struct fg_event) || (size_t)st.st_size != hdr.size) {
+		close(fd);
+		return fail(err, errlen, -EPROTO, "data plane '%s' (floodguard %.32s) speaks "
+			    "shared-memory ABI %u (%" PRIu64 " bytes); this floodctl speaks ABI "
+			    "%u (%zu bytes): use the floodctl of the same build", instance,
+			    hdr.version, hdr.abi, hdr.size, FG_SHM_ABI, sizeof(struct fg_shm));
+	}
+	h->s = mmap(NULL, sizeof(struct fg_shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (h->s == MAP_FAILED) {
+		rc = -errno;
+		close(fd);
+		return fail(err, errlen, rc, "mmap %s (errno=%i): %s", h->name, -rc,
+			    strerror(-rc));
+	}
+	h->fd = fd;
+	return 0;
+}
+
+void
+fg_shm_close(struct fg_shm_handle *h, bool unlink)
+{
+	if (h->s == NULL)
+		return;
+	munmap(h->s, sizeof(struct fg_shm));
+	close(h->fd);
+	if (unlink)
+		shm_unlink(h->name);
+	h->s = NULL;
+}
+
+void
+fg_shm_reader_online(struct fg_shm *s, unsigned int lcore, bool online)
+{
+	struct fg_shm_reader *r = &s->rd[lcore];
+
+	/* online before the first load of gen: a writer that sees it offline
+	 * may write the other copy, which this reader has not picked yet */
+	__atomic_store_n(&r->seen, __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&r->online, online ? 1u : 0u, __ATOMIC_SEQ_CST);
+}
+
+/* Wait until every online reader reads generation g. */
+static int
+grace(struct fg_shm *s, uint64_t g, uint32_t timeout_ms, char *err, size_t errlen)
+{
+	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	for (unsigned int l = 0; l < FG_SHM_LCORES; l++) {
+		unsigned int spins = 0;
+
+		while (__atomic_load_n(&s->rd[l].online, __ATOMIC_SEQ_CST) &&
+		       __atomic_load_n(&s->rd[l].seen, __ATOMIC_ACQUIRE) != g) {
+			if (++spins % 256 != 0)
+				continue;
+			if (!fg_shm_alive(s))
+				return 0;    /* nobody reads any more */
+			if (mono_ns() > deadline)
+				return fail(err, errlen, -ETIMEDOUT, "lcore %u of the data plane "
+					    "still reads list generation %" PRIu64 " after %u ms "
+					    "(stalled?): nothing changed", l,
+					    __atomic_load_n(&s->rd[l].seen, __ATOMIC_ACQUIRE),
+					    timeout_ms);
+			if (spins > 4096)
+				sched_yield();
+		}
+	}
+	return 0;
+}
+
+int
+fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
+		    uint32_t timeout_ms, char *err, size_t errlen)
+{
+	struct fg_shm *s = h->s;
+	struct fg_fed_lists *next;
+	uint64_t g;
+	int rc;
+
+	if (flock(h->fd, LOCK_EX) != 0)
+		return fail(err, errlen, -errno, "flock (errno=%i): %s", errno, strerror(errno));
+	g = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+	rc = grace(s, g, timeout_ms, err, errlen);
+	if (rc != 0)
+		goto unlock;
+	next = &s->lists[(g + 1) & 1];
+	fg_lists_copy(next, &s->lists[g & 1]);
+	rc = edit(next, arg);
+	if (rc != 0) {
+		err[0] = '\0';
+		goto unlock;
+	}
+	if (fg_lists_check(next) != 0) {
+		rc = fail(err, errlen, -EINVAL, "the edited lists fail their checks: not "
+			  "published");
+		goto unlock;
+	}
+	__atomic_store_n(&s->gen_unix_ns, unix_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&s->gen, g + 1, __ATOMIC_RELEASE);    /* the update happens here */
+	if (s->h.state_path[0] != '\0' &&
+	    fg_shm_state_save(s->h.state_path, next, err, errlen) != 0)
+		rc = -EIO;
+unlock:
+	flock(h->fd, LOCK_UN);
+	return rc;
+}
+
+int
+fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out)
+{
+	uint64_t g;
+
+	/* writers write the copy that is not current: holding their lock
+	 * keeps the current one still */
+	if (flock(h->fd, LOCK_SH) != 0)
+		return -errno;
+	g = __atomic_load_n(&h->s->gen, __ATOMIC_ACQUIRE);
+	fg_lists_copy(out, &h->s->lists[g & 1]);
+	flock(h->fd, LOCK_UN);
+	return fg_lists_check(out);
+}
+
+int
+fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
+		  size_t errlen)
+{
+	char tmp[300];
+	FILE *f;
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return fail(err, errlen, -ENAMETOOLONG, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "state file %s (errno=%i): %s", tmp, errno,
+			    strerror(errno));
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		close(fd);
+		return fail(err, errlen, -ENOMEM, "fdopen");
+	}
+	rc = fg_lists_save(l, f);
+	if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0))
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	/* rename is atomic: a reader (or a crash) sees the old file or the new */
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		unlink(tmp);
+		return fail(err, errlen, rc, "state file %s (errno=%i): %s", path, -rc,
+			    strerror(-rc));
+	}
+	return 0;
+}
+
+int
+fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf;
+	ssize_t got;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		return rc == -ENOENT ? rc : fail(err, errlen, rc, "%s (errno=%i): %s", path, -rc,
+						strerror(-rc));
+	}
+	if (fstat(fd, &st) != 0 || st.st_size > FG_LISTS_FILE_MAX) {
+		close(fd);
+		return fail(err, errlen, -EFBIG, "%s: %lld bytes, more than a state file may "
+			    "have (%u)", path, (long long)st.st_size, FG_LISTS_FILE_MAX);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	got = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (got != st.st_size) {
+		rc = fail(err, errlen, -EIO, "%s: short read", path);
+	} else if (fg_lists_load(l, buf, (size_t)got, err, errlen) != 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		rc = fail(err, errlen, -EINVAL, "%s: %s", path, why);
+	}
+	free(buf);
+	return rc;
+}
+
+int
+fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req, struct fg_shm_resp *resp,
+	    uint32_t timeout_ms)
+{
+	struct fg_shm *s = h->s;
+	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u, seq;
+	int rc = -ETIMEDOUT;
+
+	if (flock(h->fd, LOCK_EX) != 0)
+		return -errno;
+	/* a requester killed after posting left an answered or pending
+	 * request: wait for it before overwriting the slot */
+	seq = __atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&s->resp_seq, __ATOMIC_ACQUIRE) != seq) {
+		if (!fg_shm_alive(s) || mono_ns() > deadline)
+			goto unlock;
+		usleep(50);
+	}
+	s->req = *req;
+	__atomic_store_n(&s->req_seq, seq + 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&s->resp_seq, __ATOMIC_ACQUIRE) != seq + 1) {
+		if (!fg_shm_alive(s)) {
+			rc = -ESRCH;
+			goto unlock;
+		}
+		if (mono_ns() > deadline)
+			goto unlock;
+		usleep(50);
+	}
+	*resp = s->resp;
+	rc = 0;
+unlock:
+	flock(h->fd, LOCK_UN);
+	return rc;
+}
+
+const struct fg_shm_req *
+fg_shm_pending(struct fg_shm *s)
+{
+	uint64_t q = __atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE);
+
+	return q != s->resp_seq ? &s->req : NULL;
+}
+
+void
+fg_shm_answer(struct fg_shm *s, const struct fg_shm_resp *resp)
+{
+	s->resp = *resp;
+	__atomic_store_n(&s->resp_seq, __atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+}
+
+void
+fg_shm_stats_begin(struct fg_shm *s)
+{
+	__atomic_store_n(&s->stats_seq, s->stats_seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+void
+fg_shm_stats_end(struct fg_shm *s)
+{
+	__atomic_store_n(&s->stats_seq, s->stats_seq + 1, __ATOMIC_RELEASE);
+}
+
+int
+fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out)
+{
+	size_t from = offsetof(struct fg_shm, stats_seq), to = offsetof(struct fg_shm, ev_head);
+
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t a = __atomic_load_n(&s->stats_seq, __ATOMIC_ACQUIRE), b;
+
+		if (a & 1) {
+			usleep(100);
+			continue;
+		}
+		memcpy((uint8_t *)out + from, (const uint8_t *)s + from, to - from);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		b = __atomic_load_n(&s->stats_seq, __ATOMIC_RELAXED);
+		if (a == b)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+void
+fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls, const uint8_t addr[16],
+	     uint64_t arg, uint64_t unix_time_ns)
+{
+	uint64_t n = s->ev_head;
+	struct fg_event *e = &s->ev[n & (FG_SHM_EVENTS - 1)];
+
+	__atomic_store_n(&e->seq, 2 * n + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	e->unix_ns = unix_time_ns;
+	e->kind = kind;
+	e->cls = cls;
+	e->arg = arg;
+	memcpy(e->addr, addr, 16);
+	__atomic_store_n(&e->seq, 2 * n + 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->ev_head, n + 1, __ATOMIC_RELEASE);
+}
+
+int
+fg_shm_event_read(const struct fg_shm *s, uint64_t pos, struct fg_event *ev)
+{
+	const struct fg_event *e = &s->ev[pos & (FG_SHM_EVENTS - 1)];
+	uint64_t head = __atomic_load_n(&s->ev_head, __ATOMIC_ACQUIRE), a;
+
+	if (pos >= head)
+		return 0;
+	if (head - pos > FG_SHM_EVENTS)
+		return -1;
+	a = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	memcpy(ev, e, sizeof(*ev));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (a != 2 * pos + 2 || __atomic_load_n(&e->seq, __ATOMIC_RELAXED) != a)
+		return -1;
+	return 1;
+}
+
+static const char *const ev_names[FG_EV_COUNT] = { "block", "watch", "unwatch", "lists" };
+
+const char *
+fg_event_name(enum fg_event_kind k)
+{
+	return k < FG_EV_COUNT ? ev_names[k] : "?";
+}

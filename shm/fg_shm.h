@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_SHM_H
+#define FG_SHM_H
+
+/**
+ * @file
+ * The shared-memory ABI between the data plane and floodctl: one POSIX
+ * shared memory segment per instance (/dev/shm/<instance>), this header
+ * on both sides. docs/architecture.md "Control plane" says why it is
+ * built this way; in short:
+ *
+ * - Lists: two copies and a generation; lists[gen & 1] is current. A
+ *   writer (floodctl, one at a time under flock()) waits until every
+ *   reader has seen the current generation (so nobody reads the other
+ *   copy), writes the other copy, checks it, then publishes gen + 1 with
+ *   one release store. Readers (the lcores) load gen once per loop pass
+ *   and report it in their own cache line: no lock, no atomic
+ *   read-modify-write, never a torn list. A writer killed at any
+ *   instruction leaves gen as it was: the lists are as before.
+ * - Requests that need the data plane's own memory (the partner watch
+ *   list, thresholds) go through a one-slot mailbox the main lcore
+ *   serves; a killed requester leaves at most an answered request.
+ * - Counters, the top sources and the watch list are published by the
+ *   main lcore under sequence locks; events go into a ring readers follow
+ *   without consuming.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fg_decide.h"
+#include "fg_fed.h"
+#include "fg_parse.h"
+
+#define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
+#define FG_SHM_ABI     1u
+#define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
+#define FG_SHM_PORTS   8       /**< DPDK port ids */
+#define FG_SHM_TOP     32      /**< heaviest sources published */
+#define FG_SHM_WATCH   256     /**< watch entries published */
+#define FG_SHM_EVENTS  4096    /**< events kept (a power of two) */
+#define FG_SHM_NAME_MAX 32
+#define FG_SHM_DEFAULT "floodguard"
+
+/** One lcore's counters; only that lcore writes them (fg_dp.h). */
+struct fg_counters {
+	uint64_t rx;                       /**< packets received */
+	uint64_t tx;                       /**< passed and sent */
+	uint64_t tx_full[FG_SHM_PORTS];    /**< passed, TX queue full: freed */
+	struct fg_parse_counters parse;    /**< classes and parser reasons */
+	struct fg_fed_stats fed;           /**< SIP rules */
+	struct fg_limit_stats lim;         /**< verdicts (every packet once) */
+} __attribute__((aligned(64)));
+
+/** A port's counters (rte_eth_stats) as the main lcore last read them. */
+struct fg_shm_port {
+	uint64_t ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors, rx_nombuf;
+	uint32_t used;
+	char name[36];
+};
+
+/** A list reader: an lcore that reads lists[] in its loop. */
+struct fg_shm_reader {
+	uint64_t seen;       /**< generation its current pass reads */
+	uint32_t online;     /**< reading lists (writers wait for it) */
+} __attribute__((aligned(64)));
+
+/** Mailbox requests the main lcore serves. */
+enum fg_shm_op {
+	FG_SHM_OP_NONE = 0,
+	FG_SHM_OP_WATCH,       /**< put addr on the watch list by hand */
+	FG_SHM_OP_UNWATCH,     /**< take addr off it */
+	FG_SHM_OP_SET,         /**< set key (section.key) to value */
+	FG_SHM_OP_GET,         /**< value of key */
+	FG_SHM_OP_COUNT
+};
+
+struct fg_shm_req {
+	uint32_t op;           /**< enum fg_shm_op */
+	uint8_t addr[16];
+	char key[64];
+	char value[448];
+};
+
+struct fg_shm_resp {
+	int32_t rc;            /**< 0 or -errno */
+	int32_t arg;           /**< UNWATCH: reasons still holding (FG_FED_*) */
+	char msg[504];         /**< GET: the value; errors: why */
+};
+
+/** A decision the data plane took, as floodctl events prints it. */
+enum fg_event_kind {
+	FG_EV_BLOCK = 0,       /**< a source flood-blocked (arg: penalty ms) */
+	FG_EV_WATCH,           /**< a partner on the watch list (arg: FG_FED_*) */
+	FG_EV_UNWATCH,         /**< a partner off it (expired, by hand) */
+	FG_EV_LISTS,           /**< the lists changed (arg: generation) */
+	FG_EV_COUNT
+};
+
+struct fg_event {
+	uint64_t seq;          /**< 2n+2 once event n is complete; odd: being written */
+	uint64_t unix_ns;
+	uint32_t kind;         /**< enum fg_event_kind */
+	uint32_t cls;          /**< traffic class (BLOCK) */
+	uint64_t arg;
+	uint8_t addr[16];
+};
+
+/** A heavy source (floodctl top). */
+struct fg_shm_top {
+	uint8_t addr[16];
+	uint32_t cls;
+	uint32_t window_events;    /**< events in its current window */
+	uint32_t blocked_ms;       /**< penalty left; 0: not blocked */
+	uint32_t pad;
+};
+
+/** A watched partner (floodctl watch list). */
+struct fg_shm_watch {
+	uint8_t addr[16];
+	uint32_t flags;            /**< FG_FED_* reasons */
+	uint32_t nuris;
+	uint64_t since_unix_ns;
+	uint64_t requests, resp_ok, resp_fail, drop_rate, drop_uri;
+};
+
+struct fg_shm_hdr {
+	uint64_t magic;            /**< FG_SHM_MAGIC once the segment is ready */
+	uint32_t abi;              /**< FG_SHM_ABI */
+	uint32_t hdr_size;         /**< sizeof(struct fg_shm_hdr) */
+	uint64_t size;             /**< sizeof(struct fg_shm) */
+	uint32_t lists_size;       /**< sizeof(struct fg_fed_lists) */
+	uint32_t counters_size;    /**< sizeof(struct fg_counters) */
+	uint32_t event_size;       /**< sizeof(struct fg_event) */
+	int32_t pid;               /**< the data plane */
+	uint64_t start_unix_ns;
+	uint64_t tsc_hz;
+	char instance[FG_SHM_NAME_MAX];
+	char mode[16];             /**< "inline", "host" */
+	char version[32];
+	char state_path[256];      /**< where the lists persist; "": nowhere */
+	uint32_t interval_ms;      /**< housekeeping: what is published how often */
+	uint32_t stopped;          /**< the data plane has exited */
+};
+
+struct fg_shm {
+	struct fg_shm_hdr h;
+	/* lists: writers under flock(), readers by generation */
+	uint64_t gen __attribute__((aligned(64)));
+	uint64_t gen_unix_ns;              /**< when gen was published */
+	struct fg_shm_reader rd[FG_SHM_LCORES];
+	struct fg_fed_lists lists[2];
+	/* mailbox: requester (under flock) writes req, then req_seq++;
+	 * the main lcore answers resp, then resp_seq = req_seq */
+	uint64_t req_seq __attribute__((aligned(64)));
+	struct fg_shm_req req;
+	uint64_t resp_seq __attribute__((aligned(64)));
+	struct fg_shm_resp resp;
+	/* published by the main lcore under stats_seq (odd: writing) */
+	uint64_t stats_seq __attribute__((aligned(64)));
+	uint64_t stats_unix_ns;
+	uint64_t lcore_mask[FG_SHM_LCORES / 64];   /**< lcores with counters */
+	uint32_t worker_mask[FG_SHM_LCORES / 32];  /**< of which workers */
+	uint64_t table_slots, table_used;
+	uint32_t ntop, nwatch;
+	struct fg_counters lc[FG_SHM_LCORES];
+	struct fg_shm_port port[FG_SHM_PORTS];
+	struct fg_shm_top top[FG_SHM_TOP];
+	struct fg_shm_watch watch[FG_SHM_WATCH];
+	/* events: the main lcore writes, readers follow head */
+	uint64_t ev_head __attribute__((aligned(64)));
+	struct fg_event ev[FG_SHM_EVENTS];
+};
+
+_Static_assert((FG_SHM_EVENTS & (FG_SHM_EVENTS - 1)) == 0, "events: a power of two");
+_Static_assert(offsetof(struct fg_shm, gen) % 64 == 0, "gen on its own line");
+
+/** An attached segment. */
+struct fg_shm_handle {
+	struct fg_shm *s;
+	int fd;
+	char name[FG_SHM_NAME_MAX + 2];   /**< "/instance" */
+};
+
+/** Whether @p name is a usable instance name (letters, digits, '-', '_'). */
+bool fg_shm_name_ok(const char *name);
+
+/**
+ * Data plane: create the segment of @p instance with @p mode (0600, or
+ * 0660 and group @p gid when gid != (gid_t)-1). A segment left by a dead
+ * data plane is replaced; a live one is refused (-EEXIST).
+ * @return 0 or -errno, with the reason in @p err.
+ */
+int fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid,
+		  char *err, size_t errlen);
+
+/** floodctl: attach to @p instance's segment and check its ABI. */
+int fg_shm_attach(struct fg_shm_handle *h, const char *instance, char *err,
+		  size_t errlen);
+
+/** Unmap (and, for the data plane, @p unlink the name). */
+void fg_shm_close(struct fg_shm_handle *h, bool unlink);
+
+/** Whether the data plane of @p s is alive. */
+bool fg_shm_alive(const struct fg_shm *s);
+
+/** Reader side: start reading lists on @p lcore (before its loop). */
+void fg_shm_reader_online(struct fg_shm *s, unsigned int lcore, bool online);
+
+/**
+ * Reader side, once per loop pass: the lists this pass reads. The store
+ * to seen tells writers the previous copy is no longer read.
+ */
+static inline const struct fg_fed_lists *
+fg_shm_lists_enter(struct fg_shm *s, unsigned int lcore, uint64_t *gen)
+{
+	uint64_t g = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+
+	if (g != *gen) {
+		*gen = g;
+		__atomic_store_n(&s->rd[lcore].seen, g, __ATOMIC_RELEASE);
+	}
+	return &s->lists[g & 1];
+}
+
+/** Callback of fg_shm_lists_update(): edit @p next. @return 0 or -errno. */
+typedef int (*fg_shm_edit_fn)(struct fg_fed_lists *next, void *arg);
+
+/**
+ * Writer side: one update of the lists. Takes the writers' lock, waits
+ * (up to @p timeout_ms) for the readers, copies the current lists, calls
+ * @p edit on the copy, checks it, publishes it, saves the state file.
+ * @return 0, @p edit's error (nothing published), -ETIMEDOUT (a reader
+ * did not move on), -EIO (published, the state file not written: @p err).
+ */
+int fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
+			uint32_t timeout_ms, char *err, size_t errlen);
+
+/** A consistent copy of the current lists (under the writers' lock). */
+int fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out);
+
+/** Write @p l to @p path atomically (temp file, fsync, rename). @return 0 or -errno. */
+int fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
+		      size_t errlen);
+
+/** Read a state file into @p l. @return 0, -ENOENT, or -EINVAL/-EFBIG with @p err. */
+int fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t errlen);
+
+/** Requester: send @p req, wait up to @p timeout_ms for @p resp. */
+int fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req,
+		struct fg_shm_resp *resp, uint32_t timeout_ms);
+
+/** Main lcore: the pending request, or NULL. Answer with fg_shm_answer(). */
+const struct fg_shm_req *fg_shm_pending(struct fg_shm *s);
+void fg_shm_answer(struct fg_shm *s, const struct fg_shm_resp *resp);
+
+/** Main lcore: publish the stats block (between begin and end). */
+void fg_shm_stats_begin(struct fg_shm *s);
+void fg_shm_stats_end(struct fg_shm *s);
+
+/** Reader: a consistent copy of the published stats (fields from stats_seq on). */
+int fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out);
+
+/** Main lcore: append an event. */
+void fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls,
+		  const uint8_t addr[16], uint64_t arg, uint64_t unix_ns);
+
+/**
+ * Reader: the event at position @p pos (0-based) into @p ev.
+ * @return 1 read, 0 not written yet, -1 overwritten (lost: move on).
+ */
+int fg_shm_event_read(const struct fg_shm *s, uint64_t pos, struct fg_event *ev);
+
+const char *fg_event_name(enum fg_event_kind k);
+
+#endif /* FG_SHM_H */
