@@ -326,9 +326,18 @@ fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
-	/* rename is atomic: a reader (or a crash) sees the old file or the new */
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
+	/* the old file stays as PATH.prev (the last good state if PATH is
+	 * ever damaged); rename is atomic: a crash leaves the old or the new */
+	if (rc == 0) {
+		char prev[310];
+
+		snprintf(prev, sizeof(prev), "%s.prev", path);
+		unlink(prev);
+		if (link(path, prev) != 0 && errno != ENOENT)
+			rc = -errno;
+		if (rc == 0 && rename(tmp, path) != 0)
+			rc = -errno;
+	}
 	if (rc != 0) {
 		unlink(tmp);
 		return fail(err, errlen, rc, "state file %s (errno=%i): %s", path, -rc,

@@ -241,7 +241,8 @@ int fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 /** A consistent copy of the current lists (under the writers' lock). */
 int fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out);
 
-/** Write @p l to @p path atomically (temp file, fsync, rename). @return 0 or -errno. */
+/** Write @p l to @p path atomically (temp file, fsync, rename); the file it
+ * replaces stays as PATH.prev. @return 0 or -errno. */
 int fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
 		      size_t errlen);
 
