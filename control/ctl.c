@@ -315,6 +315,19 @@ on_int(int sig)
 	stop = 1;
 }
 
+/* SIGINT, SIGTERM (and SIGPIPE) end the loops; no SA_RESTART: a blocked
+ * accept() or sleep() returns. */
+static void
+catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_int };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 int
 fc_top(int argc, char **argv)
 {
@@ -344,7 +357,7 @@ fc_top(int argc, char **argv)
 	}
 	if (count < 0 && (c.json || !isatty(STDOUT_FILENO)))
 		count = 1;
-	signal(SIGINT, on_int);
+	catch_stop();
 	for (long n = 0; !stop && (count < 0 || n < count); n++) {
 		struct fg_counters s;
 		struct fg_shm *st;
@@ -438,8 +451,7 @@ fc_events(int argc, char **argv)
 	}
 	head = __atomic_load_n(&c.h.s->ev_head, __ATOMIC_ACQUIRE);
 	pos = head > FG_SHM_EVENTS ? head - FG_SHM_EVENTS : 0;
-	signal(SIGINT, on_int);
-	signal(SIGPIPE, on_int);
+	catch_stop();
 	while (!stop) {
 		struct fg_event e;
 		int r = fg_shm_event_read(c.h.s, pos, &e);
@@ -641,9 +653,8 @@ serve_metrics(struct fc_ctx *c, const char *listen_at)
 			close(fd);
 		return FC_EXIT_FAIL;
 	}
-	signal(SIGINT, on_int);
-	signal(SIGTERM, on_int);
-	signal(SIGPIPE, SIG_IGN);
+	catch_stop();
+	signal(SIGPIPE, SIG_IGN);    /* a client that leaves early is not a stop */
 	fprintf(stderr, "floodctl metrics: serving http://%s/metrics\n", listen_at);
 	while (!stop) {
 		char req[1024], *body = NULL;

@@ -277,11 +277,14 @@ fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 			  "published");
 		goto unlock;
 	}
-	__atomic_store_n(&s->gen_unix_ns, unix_ns(), __ATOMIC_RELAXED);
-	__atomic_store_n(&s->gen, g + 1, __ATOMIC_RELEASE);    /* the update happens here */
+	/* saved before it is published: what the data plane applies has
+	 * always reached the file (killed in between: the file is one update
+	 * ahead, and the next update writes it again) */
 	if (s->h.state_path[0] != '\0' &&
 	    fg_shm_state_save(s->h.state_path, next, err, errlen) != 0)
-		rc = -EIO;
+		rc = -EIO;    /* applied all the same: blocking must not wait for a disk */
+	__atomic_store_n(&s->gen_unix_ns, unix_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&s->gen, g + 1, __ATOMIC_RELEASE);    /* the update happens here */
 unlock:
 	flock(h->fd, LOCK_UN);
 	return rc;

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SIGKILL a list writer at random points of its updates, many times,
+ * while a data plane forwards traffic. Each child attaches to the running
+ * data plane and replaces the block list, update after update, with 8
+ * addresses that all encode one number k (k grows by one per update).
+ * After each kill the parent checks that the lists are whole: 8 entries
+ * with the same k (the list as before or as after an update, never a
+ * mix), that k never goes back, that the state file loads, and that the
+ * data plane is alive and still receiving. Prints TAP.
+ *   usage: kill9 INSTANCE KILLS
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fg_lists.h"
+#include "fg_shm.h"
+
+#define NADDR 8
+
+static uint64_t
+k_of(const struct fg_prefix *p)
+{
+	uint64_t k;
+
+	memcpy(&k, p->addr + 8, 8);
+	return k;
+}
+
+/* The lists' k, or UINT64_MAX when they are torn. */
+static uint64_t
+whole(const struct fg_fed_lists *l)
+{
+	uint64_t k;
+
+	if (l->nblock == 0)
+		return 0;
+	if (l->nblock != NADDR)
+		return UINT64_MAX;
+	k = k_of(&l->block[0]);
+	for (int i = 1; i < NADDR; i++)
+		if (k_of(&l->block[i]) != k || l->block[i].len != 128 ||
+		    l->block[i].addr[0] != 0x20 || l->block[i].addr[1] != (uint8_t)i)
+			return UINT64_MAX;
+	return k;
+}
+
+static int
+replace(struct fg_fed_lists *next, void *arg)
+{
+	uint64_t k = whole(next) + 1;
+
+	(void)arg;
+	next->nblock = 0;
+	for (int i = 0; i < NADDR; i++) {
+		struct fg_prefix *p = &next->block[next->nblock++];
+
+		memset(p, 0, sizeof(*p));
+		p->addr[0] = 0x20;       /* 2000::/8 with the index, then k */
+		p->addr[1] = (uint8_t)i;
+		memcpy(p->addr + 8, &k, 8);
+		p->len = 128;
+	}
+	return 0;
+}
+
+static int
+clear(struct fg_fed_lists *next, void *arg)
+{
+	(void)arg;
+	next->nblock = 0;
+	return 0;
+}
+
+static void
+child(const char *inst)
+{
+	struct fg_shm_handle h;
+	char err[512];
+
+	if (fg_shm_attach(&h, inst, err, sizeof(err)) != 0)
+		_exit(2);
+	for (;;)
+		if (fg_shm_lists_update(&h, replace, NULL, 1000, err, sizeof(err)) != 0 &&
+		    err[0] != '\0') {
+			fprintf(stderr, "child: %s\n", err);
+			_exit(3);
+		}
+}
+
+static uint64_t
+rx_of(struct fg_shm *s, struct fg_shm *st)
+{
+	uint64_t rx = 0;
+
+	if (fg_shm_stats_read(s, st) != 0)
+		return 0;
+	for (unsigned int l = 0; l < FG_SHM_LCORES; l++)
+		if ((st->lcore_mask[l / 64] >> (l % 64)) & 1)
+			rx += st->lc[l].rx;
+	return rx;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct fg_fed_lists *l = malloc(sizeof(*l)), *f = malloc(sizeof(*f));
+	struct fg_shm *st = malloc(sizeof(*st));
+	unsigned long kills = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+	unsigned long torn = 0, back = 0, bad_file = 0, dead = 0, moved = 0, errors = 0;
+	uint64_t last_k = 0, rx0, rx1;
+	struct fg_shm_handle h;
+	char err[512];
+	int n = 0;
+
+	if (argc < 2 || l == NULL || f == NULL || st == NULL) {
+		fprintf(stderr, "usage: kill9 INSTANCE [KILLS]\n");
+		return 2;
+	}
+	if (fg_shm_attach(&h, argv[1], err, sizeof(err)) != 0) {
+		printf("not ok 1 - attach: %s\n", err);
+		return 1;
+	}
+	srand((unsigned int)getpid());
+	/* start from a list of ours (k = 1) whatever the test before left */
+	if (fg_shm_lists_update(&h, clear, NULL, 1000, err, sizeof(err)) != 0 ||
+	    fg_shm_lists_update(&h, replace, NULL, 1000, err, sizeof(err)) != 0) {
+		printf("not ok 1 - first update: %s\n", err);
+		return 1;
+	}
+	last_k = 1;
+	rx0 = rx_of(h.s, st);
+	for (unsigned long i = 0; i < kills; i++) {
+		struct timespec d = { 0, (rand() % 3000) * 1000L };   /* 0-3 ms */
+		pid_t pid = fork();
+		int status;
+		uint64_t k;
+
+		if (pid == 0)
+			child(argv[1]);
+		nanosleep(&d, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		if (!WIFSIGNALED(status))
+			errors++;
+		if (fg_shm_lists_read(&h, l) != 0) {
+			torn++;
+			continue;
+		}
+		k = whole(l);
+		if (k == UINT64_MAX) {
+			torn++;
+			continue;
+		}
+		back += k < last_k;
+		moved += k != last_k;
+		last_k = k;
+		if (h.s->h.state_path[0] != '\0') {
+			uint64_t fk;
+
+			/* the file is the lists as published, or one update ahead
+			 * (killed between saving and publishing) */
+			if (fg_shm_state_load(h.s->h.state_path, f, err, sizeof(err)) != 0 ||
+			    ((fk = whole(f)) != k && fk != k + 1))
+				bad_file++;
+		}
+		if (!fg_shm_alive(h.s))
+			dead++;
+	}
+	sleep(1);   /* a published counters interval or more */
+	rx1 = rx_of(h.s, st);
+	printf("ok %d - %lu writers killed with SIGKILL mid-update (%lu saw their update "
+	       "published, last k %" PRIu64 ")\n", ++n, kills, moved, last_k);
+	printf("%s %d - lists whole after every kill: 8 entries of one update (torn: %lu)\n",
+	       torn == 0 ? "ok" : "not ok", ++n, torn);
+	printf("%s %d - lists never went back to an older update (%lu times)\n",
+	       back == 0 ? "ok" : "not ok", ++n, back);
+	printf("%s %d - updates kept landing between kills (%lu of %lu)\n",
+	       moved > kills / 4 ? "ok" : "not ok", ++n, moved, kills);
+	printf("%s %d - writers died of the kill, not of an error (%lu errors)\n",
+	       errors == 0 ? "ok" : "not ok", ++n, errors);
+	printf("%s %d - state file loads and is the lists or one update ahead (%lu bad)\n",
+	       bad_file == 0 ? "ok" : "not ok", ++n, bad_file);
+	printf("%s %d - data plane alive and receiving throughout (rx %" PRIu64 " -> %" PRIu64
+	       ", %lu checks dead)\n", dead == 0 && rx1 > rx0 ? "ok" : "not ok", ++n, rx0, rx1,
+	       dead);
+	printf("1..%d\n", n);
+	fg_shm_close(&h, false);
+	free(l);
+	free(f);
+	free(st);
+	return 0;
+}
