@@ -12,9 +12,13 @@
 # network namespaces); the XDP program against the core on every fixture
 # (BPF_PROG_TEST_RUN), attached to a veth between two namespaces, and
 # loaded by net_af_xdp under floodguard in host mode; libFuzzer smoke runs of the L2-L4 and SIP parsers;
-# the inspect-vs-tshark differential test on real sipp captures. Needs root
+# the inspect-vs-tshark differential test on real sipp captures; the
+# control plane: list and shared-memory unit tests, readers racing a list
+# writer (also TSan), floodctl against a running data plane (lists, watch,
+# thresholds, metrics, persistence, permissions, ABI, SIGKILL of writers). Needs root
 # (packages, hugepages, namespaces).
 #   FG_FUZZ_SECONDS  seconds per fuzzer (default 60)
+#   FG_KILLS         writers the control-plane test SIGKILLs (default 1000)
 #   FG_TEST_LOG      directory for full suite logs (default a temp dir)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +78,10 @@ if setup build -Dwerror=true; then
 	run_suite xdp-afxdp bash tests/bpf/afxdp.sh "$root/build" "$logs/xdp-afxdp"
 	run_suite dp-netns bash tests/dataplane/netns.sh \
 		build/dataplane/floodguard "$logs/dp-netns"
+	run_suite unit-lists ./build/tests/test_lists --tap=-
+	run_suite unit-shm ./build/tests/test_shm --tap=-
+	run_suite stress-shm ./build/tests/stress-shm
+	run_suite ctl bash tests/control/ctl.sh build "$logs/ctl" "${FG_KILLS:-1000}"
 else
 	echo "build: FAILED"
 	failed=$((failed + 1))
@@ -95,6 +103,9 @@ if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
 		build-asan/dataplane/floodguard "$logs/dp-inline-asan"
 	run_suite dp-sip-asan /usr/bin/python3 tests/dataplane/sip_rules.py \
 		build-asan/dataplane/floodguard "$logs/dp-sip-asan"
+	run_suite lists-asan ./build-asan/tests/test_lists --tap=-
+	run_suite shm-asan ./build-asan/tests/test_shm --tap=-
+	run_suite ctl-asan bash tests/control/ctl.sh build-asan "$logs/ctl-asan" 200
 else
 	echo "build-asan: FAILED"
 	failed=$((failed + 1))
@@ -108,6 +119,8 @@ if setup build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread; then
 		./build-tsan/tests/stress-srctab 2
 	run_suite stress-fed-tsan env TSAN_OPTIONS=halt_on_error=1 \
 		./build-tsan/tests/stress-fed 30
+	run_suite stress-shm-tsan env TSAN_OPTIONS=halt_on_error=1 \
+		./build-tsan/tests/stress-shm
 else
 	echo "build-tsan: FAILED"
 	failed=$((failed + 1))

@@ -93,8 +93,8 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 		if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(struct fg_shm_hdr)) {
 			old.s = mmap(NULL, sizeof(struct fg_shm_hdr), PROT_READ, MAP_SHARED, fd, 0);
 			if (old.s != MAP_FAILED) {
-				live = old.s->h.magic == FG_SHM_MAGIC && fg_shm_alive(old.s) &&
-				       old.s->h.pid != getpid();
+				/* the pid is set before the magic: one starting counts */
+				live = fg_shm_alive(old.s) && old.s->h.pid != getpid();
 				if (live)
 					rc = old.s->h.pid;
 				munmap(old.s, sizeof(struct fg_shm_hdr));
@@ -266,7 +266,11 @@ fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 	if (rc != 0)
 		goto unlock;
 	next = &s->lists[(g + 1) & 1];
-	fg_lists_copy(next, &s->lists[g & 1]);
+	if (fg_lists_copy(next, &s->lists[g & 1]) != 0 || fg_lists_check(next) != 0) {
+		rc = fail(err, errlen, -EINVAL, "the current lists are damaged (generation %"
+			  PRIu64 "): nothing changed", g);
+		goto unlock;
+	}
 	rc = edit(next, arg);
 	if (rc != 0) {
 		err[0] = '\0';
@@ -294,15 +298,16 @@ int
 fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out)
 {
 	uint64_t g;
+	int rc;
 
 	/* writers write the copy that is not current: holding their lock
 	 * keeps the current one still */
 	if (flock(h->fd, LOCK_SH) != 0)
 		return -errno;
 	g = __atomic_load_n(&h->s->gen, __ATOMIC_ACQUIRE);
-	fg_lists_copy(out, &h->s->lists[g & 1]);
+	rc = fg_lists_copy(out, &h->s->lists[g & 1]);
 	flock(h->fd, LOCK_UN);
-	return fg_lists_check(out);
+	return rc != 0 ? rc : fg_lists_check(out);
 }
 
 int
@@ -401,7 +406,11 @@ fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req, struct fg_shm
 	 * request: wait for it before overwriting the slot */
 	seq = __atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE);
 	while (__atomic_load_n(&s->resp_seq, __ATOMIC_ACQUIRE) != seq) {
-		if (!fg_shm_alive(s) || mono_ns() > deadline)
+		if (!fg_shm_alive(s)) {
+			rc = -ESRCH;
+			goto unlock;
+		}
+		if (mono_ns() > deadline)
 			goto unlock;
 		usleep(50);
 	}

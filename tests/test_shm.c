@@ -943,15 +943,10 @@ Test(shm, state_load_errors)
 	free(l);
 }
 
-/* BUG (reported, fails until fixed): shm/fg_shm.c:303, fg_shm_lists_read()
- * copies the current lists with fg_lists_copy() and only then checks the
- * copy (fg_lists_check); fg_lists_copy (dataplane/core/fg_lists.c:301)
- * copies count entries whatever the count. A segment whose current copy
- * has nwatch_dom = 257 makes floodctl write 64 bytes past its @p out
- * before the check refuses it; the writer (fg_shm.c:269) likewise writes
- * past lists[1] into the mailbox that follows it. Expected: -EINVAL and
- * nothing written outside @p out / the lists. */
-Test(shm, bug_corrupt_count_is_refused_before_copying)
+/* A current copy with a count out of range (nwatch_dom = 257) is refused
+ * by the reader and the writer without writing past their copies (the
+ * writer would reach the mailbox after lists[1]). */
+Test(shm, corrupt_count_is_refused_before_copying)
 {
 	const size_t guard = 4096;
 	uint8_t *buf = malloc(sizeof(struct fg_fed_lists) + guard), after[128], now[128];

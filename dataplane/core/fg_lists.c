@@ -43,11 +43,12 @@ is_domainish(const char *s)
 {
 	bool alpha = false;
 
-	/* letters outside hex digits and no ':' or '/': meant as a domain */
+	/* IPv6 addresses have ':', prefixes '/', IPv4 no letters: a letter
+	 * anywhere else means a domain */
 	for (; *s != '\0'; s++) {
 		if (*s == ':' || *s == '/')
 			return false;
-		alpha |= (*s >= 'g' && *s <= 'z') || (*s >= 'G' && *s <= 'Z');
+		alpha |= (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z');
 	}
 	return alpha;
 }
@@ -292,17 +293,25 @@ fg_lists_del(struct fg_fed_lists *l, const struct fg_list_item *it)
 	return 0;
 }
 
-void
+int
 fg_lists_copy(struct fg_fed_lists *dst, const struct fg_fed_lists *src)
 {
+	int rc = 0;
+
 	for (int k = 0; k < FG_LIST_COUNT; k++) {
 		uint32_t n = fg_lists_count(src, (enum fg_list)k);
 
+		/* a damaged count must not write past dst */
+		if (n > FG_FED_LIST_MAX) {
+			n = FG_FED_LIST_MAX;
+			rc = -EINVAL;
+		}
 		memcpy(entry_of(dst, (enum fg_list)k, 0),
 		       entry_of((struct fg_fed_lists *)(uintptr_t)src, (enum fg_list)k, 0),
 		       n * entry_size((enum fg_list)k));
 		*count_of(dst, (enum fg_list)k) = n;
 	}
+	return rc;
 }
 
 static bool
@@ -324,7 +333,7 @@ fg_lists_check(const struct fg_fed_lists *l)
 		if (l->block[i].len > 128)
 			return -EINVAL;
 	for (uint32_t i = 0; i < l->nallow_dom; i++) {
-		if (!terminated(l->allow_dom[i].domain) ||
+		if (!terminated(l->allow_dom[i].domain) || l->allow_dom[i].nbind == 0 ||
 		    l->allow_dom[i].nbind > FG_FED_BIND_MAX)
 			return -EINVAL;
 		for (uint32_t j = 0; j < l->allow_dom[i].nbind; j++)

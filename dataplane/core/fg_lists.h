@@ -67,8 +67,12 @@ int fg_lists_add(struct fg_fed_lists *l, const struct fg_list_item *it);
 /** Delete @p it (the domain lists: by domain). @return 0 or -ENOENT. */
 int fg_lists_del(struct fg_fed_lists *l, const struct fg_list_item *it);
 
-/** Copy the used entries of @p src (what an update starts from). */
-void fg_lists_copy(struct fg_fed_lists *dst, const struct fg_fed_lists *src);
+/**
+ * Copy the used entries of @p src (what an update starts from).
+ * @return 0, or -EINVAL: a count of @p src was out of range (the copy
+ * holds the first FG_FED_LIST_MAX entries of that list).
+ */
+int fg_lists_copy(struct fg_fed_lists *dst, const struct fg_fed_lists *src);
 
 /** Whether @p l is safe to read: counts in range, strings terminated. @return 0 or -EINVAL. */
 int fg_lists_check(const struct fg_fed_lists *l);

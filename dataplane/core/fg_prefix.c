@@ -39,8 +39,8 @@ fg_prefix_parse_why(const char *s, struct fg_prefix *p)
 	if (slash != NULL) {
 		errno = 0;
 		len = strtoul(slash, &end, 10);
-		if (errno != 0 || end == slash || *end != '\0' || slash[0] == '-' ||
-		    slash[0] == '+')
+		if (errno != 0 || end == slash || *end != '\0' || slash[0] < '0' ||
+		    slash[0] > '9')
 			return "prefix length is not a number";
 		if (len > (v4 ? 32u : 128u))
 			return v4 ? "prefix length out of range (0-32)" :
