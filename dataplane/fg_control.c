@@ -115,6 +115,15 @@ fg_control_init(struct fg_dp *dp)
 	return 0;
 }
 
+int
+fg_control_lists(struct fg_dp *dp, struct fg_fed_lists *out)
+{
+	/* offline: a private copy nobody writes; live: floodctl's lock, shared */
+	if (ctl.s == NULL)
+		return fg_lists_copy(out, &dp->shm->lists[dp->shm->gen & 1]);
+	return fg_shm_lists_read(&ctl, out);
+}
+
 void
 fg_control_fini(struct fg_dp *dp)
 {
@@ -207,7 +216,6 @@ fg_control_poll(struct fg_dp *dp, uint64_t now_ns)
 
 	if (ctl.s == NULL)
 		return;
-	fg_dp_lists_enter(dp, &dp->lc[rte_lcore_id()], rte_lcore_id());
 	q = fg_shm_pending(ctl.s);
 	if (q != NULL) {
 		struct fg_shm_req copy = *q;

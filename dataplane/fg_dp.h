@@ -203,6 +203,8 @@ int fg_control_init(struct fg_dp *dp);
 void fg_control_poll(struct fg_dp *dp, uint64_t now_ns);
 /** Publish the counters; with @p second also top, watch list, events. */
 void fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second);
+/** A copy of the current lists (main lcore, reports: not a list reader). */
+int fg_control_lists(struct fg_dp *dp, struct fg_fed_lists *out);
 /** Mark the data plane stopped and remove the segment. */
 void fg_control_fini(struct fg_dp *dp);
 

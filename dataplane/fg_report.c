@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The final summary (stdout) and the JSON report (offline --report). */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fg_dp.h"
@@ -78,8 +79,11 @@ static const struct {
 void
 fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 {
-	const struct fg_fed_lists *l = &dp->shm->lists[dp->shm->gen & 1];
+	struct fg_fed_lists *l = malloc(sizeof(*l));
 	bool first = true;
+
+	if (l != NULL && fg_control_lists(dp, l) != 0)
+		l->nwatch_dom = 0;
 
 	fputc('[', f);
 	for (uint32_t i = 0; dp->fed_mem != NULL && i <= dp->fed.mask; i++) {
@@ -111,11 +115,12 @@ fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 			p.drop_rate, p.drop_uri);
 		first = false;
 	}
-	for (uint32_t i = 0; i < l->nwatch_dom; i++) {
+	for (uint32_t i = 0; l != NULL && i < l->nwatch_dom; i++) {
 		fprintf(f, "%s\n    {\"domain\":\"%s\",\"mode\":\"none\",\"reasons\":"
 			"[\"manual\"]}", first ? "" : ",", l->watch_dom[i]);
 		first = false;
 	}
+	free(l);
 	fprintf(f, "%s]", first ? "" : "\n  ");
 }
 

@@ -278,7 +278,6 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 	struct fg_counters prev = { 0 };
 	uint64_t ticks = 0;
 
-	fg_shm_reader_online(dp->shm, rte_lcore_id(), true);
 	while (!dp->quit) {
 		uint64_t t;
 		bool second;
@@ -304,7 +303,6 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		if (duration != 0 && t - start >= duration * hz)
 			dp->quit = true;
 	}
-	fg_shm_reader_online(dp->shm, rte_lcore_id(), false);
 }
 
 static int

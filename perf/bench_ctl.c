@@ -8,9 +8,12 @@
  *       "latency_ns p50 p99 max" and "update_ns p50 p99 max".
  *   bench_ctl INSTANCE rate R SECONDS  R updates per second for SECONDS
  *       (add and delete one block entry in turn); prints "updates N late M".
+ *   bench_ctl INSTANCE spin R SECONDS  the same loop without the updates
+ *       (a busy CPU 0 alone, the control arm).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +105,7 @@ main(int argc, char **argv)
 		double rate = strtod(argv[3], NULL), secs = argc > 4 ? strtod(argv[4], NULL) : 1;
 		uint64_t start = mono_ns(), step = (uint64_t)(1e9 / rate), n = 0, late = 0;
 		uint64_t end = start + (uint64_t)(secs * 1e9);
+		bool spin = strcmp(argv[2], "spin") == 0;
 
 		for (uint64_t next = start; next < end; next += step) {
 			uint64_t now;
@@ -109,6 +113,10 @@ main(int argc, char **argv)
 			while ((now = mono_ns()) < next)
 				;
 			late += now > next + step;
+			if (spin) {
+				n++;
+				continue;
+			}
 			if (fg_shm_lists_update(&h, toggle, &it, 1000, err, sizeof(err)) != 0) {
 				fprintf(stderr, "bench_ctl: %s\n", err);
 				return 1;
