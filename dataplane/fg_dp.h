@@ -171,9 +171,18 @@ int fg_xdp_fill(uint16_t port, const struct fg_config *c);
 /** Main lcore, once a second: the data plane's flood-blocked sources into
  * the XDP programs' block tries while their penalty lasts. */
 void fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns);
+/** Main lcore: the XDP block tries follow the block list (when its
+ * generation changed: add what is new, delete what went). */
+void fg_xdp_lists_sync(struct fg_dp *dp);
 /** Sources pushed into the XDP tries so far; @p full: not pushed, no room. */
 uint64_t fg_xdp_pushed(uint64_t *full);
 #else
+static inline void
+fg_xdp_lists_sync(struct fg_dp *dp)
+{
+	(void)dp;
+}
+
 static inline void
 fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 {

@@ -3,9 +3,12 @@
  * A net_af_xdp port started with xdp_prog=bpf/fg_xdp.bpf.o runs our XDP
  * program, loaded by the PMD: its maps start empty. Find them through the
  * program attached to the port's interface and fill them from the
- * configuration: the protected ports, and the [lists] block prefixes.
+ * configuration (the protected ports and prefixes); the main lcore then
+ * keeps the block tries equal to the block list (fg_xdp_lists_sync) and
+ * adds the sources the data plane flood-blocks (fg_xdp_sync).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,6 +61,64 @@ idx_slot(const uint8_t addr[16])
 			return &pushed_idx[i];
 }
 
+/* The block list as last put into the tries, and its generation. */
+static struct fg_prefix list_pushed[FG_FED_LIST_MAX];
+static uint32_t nlist_pushed;
+static uint64_t list_gen = UINT64_MAX;
+
+static bool
+pfx_eq(const struct fg_prefix *a, const struct fg_prefix *b)
+{
+	return a->len == b->len && memcmp(a->addr, b->addr, 16) == 0;
+}
+
+static bool
+in_list(const struct fg_prefix *p, const struct fg_prefix *l, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (pfx_eq(p, &l[i]))
+			return true;
+	return false;
+}
+
+static void
+tries(const struct fg_prefix *p, bool add)
+{
+	for (unsigned int k = 0; k < nxdp_progs; k++) {
+		int rc = add ? fg_xdp_add_prefix(xdp_progs[k].fd4, xdp_progs[k].fd6, p) :
+			       fg_xdp_del_prefix(xdp_progs[k].fd4, xdp_progs[k].fd6, p);
+
+		if (rc != 0 && rc != -ENOENT)
+			FG_LOG(WARNING, "XDP block trie %s (errno=%i): %s", add ? "add" : "del",
+			       -rc, strerror(-rc));
+	}
+}
+
+void
+fg_xdp_lists_sync(struct fg_dp *dp)
+{
+	static struct fg_fed_lists cur;
+	uint64_t g;
+
+	if (nxdp_progs == 0 || dp->shm == NULL)
+		return;
+	g = __atomic_load_n(&dp->shm->gen, __ATOMIC_ACQUIRE);
+	if (g == list_gen || fg_control_lists(dp, &cur) != 0)
+		return;
+	list_gen = g;
+	for (uint32_t i = 0; i < nlist_pushed; i++)
+		if (!in_list(&list_pushed[i], cur.block, cur.nblock) &&
+		    (list_pushed[i].len != 128 || *idx_slot(list_pushed[i].addr) == 0))
+			tries(&list_pushed[i], false);   /* a flood block of it stays */
+	for (uint32_t i = 0; i < cur.nblock; i++)
+		if (!in_list(&cur.block[i], list_pushed, nlist_pushed))
+			tries(&cur.block[i], true);
+	memcpy(list_pushed, cur.block, cur.nblock * sizeof(cur.block[0]));
+	nlist_pushed = cur.nblock;
+	FG_LOG(INFO, "XDP block tries: %u block-list prefixes (list generation %" PRIu64 ")",
+	       nlist_pushed, g);
+}
+
 struct sync_walk {
 	struct fg_now now;
 };
@@ -84,8 +145,8 @@ push_one(const struct fg_src *e, void *arg)
 		xdp_push_full++;
 		return;
 	}
-	for (unsigned int k = 0; k < nxdp_progs; k++)
-		fg_xdp_add_prefix(xdp_progs[k].fd4, xdp_progs[k].fd6, &p);
+	if (!in_list(&p, list_pushed, nlist_pushed))
+		tries(&p, true);
 	pushed[npushed].p = p;
 	pushed[npushed++].until = until;
 	*slot = npushed;
@@ -105,8 +166,9 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 			i++;
 			continue;
 		}
-		for (unsigned int k = 0; k < nxdp_progs; k++)
-			fg_xdp_del_prefix(xdp_progs[k].fd4, xdp_progs[k].fd6, &pushed[i].p);
+		/* a source also on the block list stays in the tries */
+		if (!in_list(&pushed[i].p, list_pushed, nlist_pushed))
+			tries(&pushed[i].p, false);
 		pushed[i] = pushed[--npushed];
 	}
 	memset(pushed_idx, 0, sizeof(pushed_idx));
@@ -180,8 +242,6 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 		goto close_maps;
 	}
 	rc = fg_xdp_fill_ports(fd_ports, c->classify.tcp, c->classify.udp);
-	for (uint32_t i = 0; rc == 0 && i < c->lists.nblock; i++)
-		rc = fg_xdp_add_prefix(fd4, fd6, &c->lists.block[i]);
 	if (rc == 0)
 		rc = fg_xdp_set_protect(fdc, fdp4, fdp6, c->prefix, c->nprefix);
 	if (rc != 0)
@@ -189,8 +249,8 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 		       strerror(-rc));
 	else
 		FG_LOG(INFO, "port %u: XDP program %u steers the protected ports (to %u "
-		       "protected prefixes; 0: any), drops %u blocked prefixes", port, prog_id,
-		       c->nprefix, c->lists.nblock);
+		       "protected prefixes; 0: any), drops what the block list holds", port,
+		       prog_id, c->nprefix);
 	if (rc == 0 && nxdp_progs < FG_XDP_PROGS_MAX) {
 		/* kept: flood-blocked sources go into these tries (fg_xdp_sync) */
 		xdp_progs[nxdp_progs].fd4 = fd4;

@@ -290,6 +290,7 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		next_tick = t + hz / 10;
 		second = ++ticks % 10 == 0;
 		fg_dp_age(dp, fg_clock_ns(dp), slice);
+		fg_xdp_lists_sync(dp);
 		if (second) {
 			fg_fed_expire(&dp->fed, fg_clock_ns(dp));
 			fg_xdp_sync(dp, fg_clock_ns(dp));
@@ -402,6 +403,7 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	rc = setup_live(dp);
 	if (rc != 0)
 		return rc;
+	fg_xdp_lists_sync(dp);
 	if (fg_telemetry_init(dp) != 0)
 		FG_LOG(WARNING, "telemetry commands not registered");
 	rc = rte_pdump_init();
