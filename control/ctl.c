@@ -88,15 +88,6 @@ fc_ctx_fini(struct fc_ctx *c)
 	fg_shm_close(&c->h, false);
 }
 
-static uint64_t
-now_unix_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static bool
 lcore_in(const uint64_t *mask, unsigned int l)
 {
@@ -168,7 +159,7 @@ fc_status(int argc, char **argv)
 		rc = FC_EXIT_FAIL;
 		goto out;
 	}
-	up = (double)(now_unix_ns() - h->start_unix_ns) / 1e9;
+	up = (double)(fg_shm_unix_ns() - h->start_unix_ns) / 1e9;
 	if (c.json)
 		printf("{\"instance\":\"%s\",\"running\":true,\"mode\":\"%s\",\"pid\":%d,"
 		       "\"version\":\"%s\",\"uptime_s\":%.1f,\"rx\":%" PRIu64 ",\"dropped\":%"

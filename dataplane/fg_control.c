@@ -26,15 +26,6 @@ static uint64_t last_walk_ns;     /* tab clock of the previous second's walk */
 static struct fg_shm_watch prev_watch[FG_SHM_WATCH];
 static uint32_t nprev_watch;
 
-static uint64_t
-unix_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The lists to start with: the state file, its previous version, the config. */
 static void
 initial_lists(struct fg_dp *dp, struct fg_fed_lists *out)
@@ -319,7 +310,7 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 	static struct top_walk w;
 	static struct fg_shm_watch wl[FG_SHM_WATCH];
 	static uint64_t gen_seen;
-	uint64_t unix_now = unix_ns();
+	uint64_t unix_now = fg_shm_unix_ns();
 	uint32_t nw = 0;
 	unsigned int l;
 

@@ -38,8 +38,8 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t
-unix_ns(void)
+uint64_t
+fg_shm_unix_ns(void)
 {
 	struct timespec ts;
 
@@ -71,6 +71,21 @@ fg_shm_alive(const struct fg_shm *s)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+/* Check the name, set h->name, open the segment if it exists (*fd, or -1
+ * with -errno returned). */
+static int
+open_existing(struct fg_shm_handle *h, const char *instance, char *err, size_t errlen,
+	      int *fd)
+{
+	*fd = -1;
+	if (!fg_shm_name_ok(instance))
+		return fail(err, errlen, -EINVAL, "instance '%s': letters, digits, '-' and '_', "
+			    "at most %d", instance, FG_SHM_NAME_MAX - 1);
+	snprintf(h->name, sizeof(h->name), "/%s", instance);
+	*fd = shm_open(h->name, O_RDWR, 0);
+	return *fd >= 0 ? 0 : -errno;
+}
+
 int
 fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *err,
 	      size_t errlen)
@@ -79,11 +94,9 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 	struct fg_shm *s;
 	int fd, rc;
 
-	if (!fg_shm_name_ok(instance))
-		return fail(err, errlen, -EINVAL, "instance '%s': letters, digits, '-' and '_', "
-			    "at most %d", instance, FG_SHM_NAME_MAX - 1);
-	snprintf(h->name, sizeof(h->name), "/%s", instance);
-	fd = shm_open(h->name, O_RDWR, 0);
+	rc = open_existing(h, instance, err, errlen, &fd);
+	if (rc == -EINVAL)
+		return rc;
 	if (fd >= 0) {
 		struct fg_shm_handle old = { .fd = fd };
 		struct stat st;
@@ -103,7 +116,7 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 		close(fd);
 		if (live)
 			return fail(err, errlen, -EEXIST, "instance '%s' is running (pid %d): "
-				    "stop it or pick another --instance", instance, rc);
+				    "stop it or set another [control] instance", instance, rc);
 		shm_unlink(h->name);
 	}
 	fd = shm_open(h->name, O_RDWR | O_CREAT | O_EXCL, mode);
@@ -132,7 +145,7 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 	s->h.counters_size = sizeof(struct fg_counters);
 	s->h.event_size = sizeof(struct fg_event);
 	s->h.pid = getpid();
-	s->h.start_unix_ns = unix_ns();
+	s->h.start_unix_ns = fg_shm_unix_ns();
 	snprintf(s->h.instance, sizeof(s->h.instance), "%s", instance);
 	h->s = s;
 	h->fd = fd;
@@ -150,13 +163,10 @@ fg_shm_attach(struct fg_shm_handle *h, const char *instance, char *err, size_t e
 	struct stat st;
 	int fd, rc;
 
-	if (!fg_shm_name_ok(instance))
-		return fail(err, errlen, -EINVAL, "instance '%s': letters, digits, '-' and '_', "
-			    "at most %d", instance, FG_SHM_NAME_MAX - 1);
-	snprintf(h->name, sizeof(h->name), "/%s", instance);
-	fd = shm_open(h->name, O_RDWR, 0);
+	rc = open_existing(h, instance, err, errlen, &fd);
+	if (rc == -EINVAL)
+		return rc;
 	if (fd < 0) {
-		rc = -errno;
 		if (rc == -ENOENT)
 			return fail(err, errlen, rc, "no data plane '%s' (no /dev/shm%s): is "
 				    "floodguard running in inline or host mode?", instance, h->name);
@@ -287,7 +297,7 @@ fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 	if (s->h.state_path[0] != '\0' &&
 	    fg_shm_state_save(s->h.state_path, next, err, errlen) != 0)
 		rc = -EIO;    /* applied all the same: blocking must not wait for a disk */
-	__atomic_store_n(&s->gen_unix_ns, unix_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&s->gen_unix_ns, fg_shm_unix_ns(), __ATOMIC_RELAXED);
 	__atomic_store_n(&s->gen, g + 1, __ATOMIC_RELEASE);    /* the update happens here */
 unlock:
 	flock(h->fd, LOCK_UN);

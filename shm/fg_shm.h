@@ -276,4 +276,7 @@ int fg_shm_event_read(const struct fg_shm *s, uint64_t pos, struct fg_event *ev)
 
 const char *fg_event_name(enum fg_event_kind k);
 
+/** CLOCK_REALTIME in ns (the times the segment holds). */
+uint64_t fg_shm_unix_ns(void);
+
 #endif /* FG_SHM_H */
