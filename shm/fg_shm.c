@@ -402,39 +402,41 @@ fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t er
 	return rc;
 }
 
+/* Until the main lcore has answered request @p seq. */
+static int
+wait_answer(const struct fg_shm *s, uint64_t seq, uint64_t deadline)
+{
+	while (__atomic_load_n(&s->resp_seq, __ATOMIC_ACQUIRE) != seq) {
+		if (!fg_shm_alive(s))
+			return -ESRCH;
+		if (mono_ns() > deadline)
+			return -ETIMEDOUT;
+		usleep(50);
+	}
+	return 0;
+}
+
 int
 fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req, struct fg_shm_resp *resp,
 	    uint32_t timeout_ms)
 {
 	struct fg_shm *s = h->s;
 	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u, seq;
-	int rc = -ETIMEDOUT;
+	int rc;
 
 	if (flock(h->fd, LOCK_EX) != 0)
 		return -errno;
 	/* a requester killed after posting left an answered or pending
 	 * request: wait for it before overwriting the slot */
 	seq = __atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE);
-	while (__atomic_load_n(&s->resp_seq, __ATOMIC_ACQUIRE) != seq) {
-		if (!fg_shm_alive(s)) {
-			rc = -ESRCH;
-			goto unlock;
-		}
-		if (mono_ns() > deadline)
-			goto unlock;
-		usleep(50);
-	}
+	rc = wait_answer(s, seq, deadline);
+	if (rc != 0)
+		goto unlock;
 	s->req = *req;
 	__atomic_store_n(&s->req_seq, seq + 1, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&s->resp_seq, __ATOMIC_ACQUIRE) != seq + 1) {
-		if (!fg_shm_alive(s)) {
-			rc = -ESRCH;
-			goto unlock;
-		}
-		if (mono_ns() > deadline)
-			goto unlock;
-		usleep(50);
-	}
+	rc = wait_answer(s, seq + 1, deadline);
+	if (rc != 0)
+		goto unlock;
 	*resp = s->resp;
 	rc = 0;
 unlock:
