@@ -459,8 +459,8 @@ Test(shm, create_refuses_a_live_data_plane)
 	cr_assert_eq(b, 'y');
 
 	cr_assert_eq(fg_shm_create(&h, name, (gid_t)-1, err, sizeof(err)), -EEXIST);
-	snprintf(want, sizeof(want), "instance '%s' is running (pid %d): stop it or pick "
-		 "another --instance", name, (int)child);
+	snprintf(want, sizeof(want), "instance '%s' is running (pid %d): stop it or set "
+		 "another [control] instance", name, (int)child);
 	cr_assert_str_eq(err, want);
 	cr_assert_null(h.s);
 	/* and the running one's segment is still there, untouched */
@@ -491,8 +491,8 @@ Test(shm, create_live_pid_stopped_and_own_pid)
 	/* another live process: refused */
 	h2.s->h.pid = getppid();
 	cr_assert_eq(fg_shm_create(&h3, name, (gid_t)-1, err, sizeof(err)), -EEXIST);
-	snprintf(want, sizeof(want), "instance '%s' is running (pid %d): stop it or pick "
-		 "another --instance", name, (int)getppid());
+	snprintf(want, sizeof(want), "instance '%s' is running (pid %d): stop it or set "
+		 "another [control] instance", name, (int)getppid());
 	cr_assert_str_eq(err, want);
 	cr_assert_null(h3.s);
 	/* it says it stopped: replaced */
