@@ -1,71 +1,135 @@
 #!/usr/bin/env bash
-# floodguard's main job on its embedded default: install what is missing,
-# reserve hugepages, build, then run floodguard over 40 seconds of edge
-# traffic (scripts/demo_traffic.py: agents, a SIP partner, an agent
-# flood, a SYN flood, oversized SIP, a SIP directory walk, a partner whose
-# calls fail, spoofed sources, the server's answers) in offline mode, with the default limits, and print per actor
-# what was sent, what passed and what was dropped and why. Run as root.
-set -euo pipefail
+# floodguard's main job on its embedded default, end to end: install what
+# is missing, reserve hugepages, build, create the namespace test bed
+# (scripts/testbed/lib.sh: agents, SIP partners and attackers on one side,
+# a UDP/TCP 1270 collector and a sipp UAS on the other, floodguard inline
+# between them on net_af_packet over veth pairs, default limits), run a
+# story with live counters, and print per actor what was sent, what the
+# server got, what was dropped and why, and the watch list. Tears down
+# everything it created, also on Ctrl-C. Run as root.
+#   FG_DEMO_SCALE  stretch the story (default 1: about 50 s)
+#   FG_DEMO_OUT    where the logs and results go (default /tmp/floodguard-demo)
+set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${FG_DEMO_OUT:-/tmp/floodguard-demo}
+root=$PWD out=${FG_DEMO_OUT:-/tmp/floodguard-demo} scale=${FG_DEMO_SCALE:-1}
+build=$root/build fc=$root/build/control/floodctl tb=$root/scripts/testbed
 mkdir -p "$out"
-
+rm -f "$out"/*.json "$out"/*.pcap
+. "$tb/lib.sh"
+t() { /usr/bin/python3 -c "print(max(1, round($1 * $scale)))"; }   # scaled, whole
 step() { printf '\n== %s\n' "$*"; }
+pids=()
+finish() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	tb_down
+}
+trap finish EXIT
+trap 'echo; echo "demo: interrupted, tearing down"; exit 130' INT TERM
 
 step "dependencies and hugepages (scripts/deps.sh)"
-bash scripts/deps.sh
-
+bash scripts/deps.sh || exit 1
 step "build (meson setup build && ninja -C build)"
-[ -f build/build.ninja ] || meson setup build >/dev/null
+[ -f build/build.ninja ] || meson setup build >/dev/null || exit 1
 ninja -C build | tail -1
+[ -x "$fc" ] || exit 1
 
-step "traffic: $out/edge.pcap (scripts/demo_traffic.py)"
-/usr/bin/python3 scripts/demo_traffic.py "$out/edge.pcap" "$out/actors.json"
-echo "$(tshark -r "$out/edge.pcap" 2>/dev/null | wc -l) packets, 40 s, protected server 198.18.2.10"
+step "test bed: namespaces $TB_OUT (agents, partners, attackers) and $TB_SRV (server $TB_SERVER)"
+tb_up || { echo "demo: cannot create the namespaces (root?)"; exit 1; }
+echo "floodguard inline between $TB-o1 and $TB-s1 (net_af_packet); default limits;"
+echo "allow list: 198.18.3.9 (a partner under contract); everything else as shipped"
+tb_fg_start "$build" "$out/floodguard.log" --set lists.allow=198.18.3.9 ||
+	{ echo "demo: floodguard did not start:"; tail -5 "$out/floodguard.log"; exit 1; }
 
-step "floodguard --mode offline --pcap-in $out/edge.pcap (default limits, [protect] 198.18.2.0/24)"
-./build/dataplane/floodguard --mode offline --pcap-in "$out/edge.pcap" \
-	--pcap-out "$out/passed.pcap" --verdicts "$out/verdicts.jsonl" \
-	--report "$out/report.json" --set protect.prefixes=198.18.2.0/24 \
-	2>"$out/floodguard.log"
+# the server: 1270 collector, SIP UAS, and what reaches it (SIP only).
+# "ip netns exec" execs: $! is the program's own pid, which TERM stops
+ns_srv="ip netns exec $TB_SRV" ns_out="ip netns exec $TB_OUT"
+$ns_srv /usr/bin/python3 "$tb/collector.py" "$TB_SERVER" "$out/collector.json" &
+coll=$!
+$ns_srv sipp -sf "$tb/uas.xml" -i "$TB_SERVER" -p 5060 -nostdin >"$out/uas.log" 2>&1 &
+pids+=($!)
+$ns_srv dumpcap -q -n -P -i "$TB-s0" -f "udp dst port 5060" -w "$out/server-sip.pcap" \
+	>/dev/null 2>"$out/dumpcap-srv.log" &
+cap_srv=$!
+$ns_out dumpcap -q -n -P -i "$TB-o0" -f "udp dst port 5060" -w "$out/sent-sip.pcap" \
+	>/dev/null 2>"$out/dumpcap-out.log" &
+cap_out=$!
+pids+=("$coll" "$cap_srv" "$cap_out")
+for _ in $(seq 50); do
+	grep -q "Capturing" "$out/dumpcap-srv.log" && grep -q "Capturing" "$out/dumpcap-out.log" && break
+	sleep 0.1
+done
 
-step "per actor"
-/usr/bin/python3 - "$out" <<'EOF'
-import collections, json, sys
-from scapy.all import IP, PcapReader
-d = sys.argv[1]
-actors = json.load(open(f"{d}/actors.json"))
-rows = collections.OrderedDict()
-with open(f"{d}/verdicts.jsonl") as vf:
-    for p, line in zip(PcapReader(f"{d}/edge.pcap"), vf):
-        v = json.loads(line)
-        r = rows.setdefault(actors.get(p[IP].src, "?"), collections.Counter())
-        r["sent"] += 1
-        r[v["verdict"]] += 1
-        if v["verdict"] == "drop":
-            r["why " + v["reason"]] += 1
-print(f"{'actor':18} {'sent':>7} {'passed':>7} {'dropped':>8}  why")
-for a, r in rows.items():
-    why = ", ".join(f"{k[4:]} {n}" for k, n in r.items() if k.startswith("why "))
-    print(f"{a:18} {r['sent']:7} {r['pass']:7} {r['drop']:8}  {why}")
-EOF
+users() { # FILE PREFIX COUNT DOMAIN: a sipp -inf file
+	/usr/bin/python3 -c '
+import sys
+f, p, n, d = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+open(f, "w").write("SEQUENTIAL\n" + "".join(f"{p}{i:05d};{d}\n" for i in range(n)))' "$@"
+}
+uac() { # SRC USERS RATE CALLS
+	$ns_out sipp -sf "$tb/uac.xml" -inf "$2" -i "$1" -p 5060 "$TB_SERVER:5060" -r "$3" \
+		-m "$4" -nostdin -recv_timeout 4000 >"$out/uac-$1.log" 2>&1
+}
+agent() { # SRC RATE SECONDS
+	$ns_out /usr/bin/python3 "$tb/agent.py" "$1" "$TB_SERVER" "$2" "$3" "$out/agent-$1.json"
+}
+
+T=$(t 45)
+users "$out/u-partner.csv" user 4 partner.example
+users "$out/u-walk.csv" x 2500 scan.example
+users "$out/u-busy.csv" busy 3 failing.example
+users "$out/u-vip.csv" user 50 vip.example
+step "the story (${T} s): live counters from 'floodctl stats --json' every 3 s"
+cat <<TXT
+  0 s   agents 198.18.1.1-4 report 50 events/s each; partner 198.18.3.1 calls 5/s;
+        partner 198.18.3.9 (allow-listed) calls 10/s
+  $(t 6) s   agent 198.18.1.66 floods 1270 at 50,000 packets/s (100x its limit) for $(t 15) s
+  $(t 10) s  198.18.3.66 walks the directory: INVITEs to 2,500 users at 100/s
+  $(t 14) s  partner 198.18.3.77 calls busy users: every call fails (486)
+  $(t 20) s  the allow-listed partner bursts to 150 calls/s for $(t 6) s
+  $(t 30) s  the operator looks at the watch list and acts with floodctl
+TXT
+for a in 198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4; do agent "$a" 50 "$T" & pids+=($!); done
+uac 198.18.3.1 "$out/u-partner.csv" 5 "$(t 5*45)" & pids+=($!)
+( uac 198.18.3.9 "$out/u-vip.csv" 10 "$(t 10*20)"; uac 198.18.3.9 "$out/u-vip.csv" 150 "$(t 150*6)";
+  uac 198.18.3.9 "$out/u-vip.csv" 10 "$(t 10*15)" ) & pids+=($!)
+( sleep "$(t 6)"; agent 198.18.1.66 50000 "$(t 15)" ) & pids+=($!)
+( sleep "$(t 10)"; uac 198.18.3.66 "$out/u-walk.csv" 100 2500 ) & pids+=($!)
+( sleep "$(t 14)"; uac 198.18.3.77 "$out/u-busy.csv" 5 "$(t 5*20)" ) & pids+=($!)
+
+start=$(date +%s)
+printf '%6s %10s %10s %10s  %s\n' "t" "received" "passed" "dropped" "drops by reason (so far)"
+acted=
+while :; do
+	now=$(( $(date +%s) - start ))
+	"$fc" stats --json -i "$TB" 2>/dev/null | /usr/bin/python3 "$tb/live.py" "$now"
+	if [ -z "$acted" ] && [ "$now" -ge "$(t 30)" ]; then
+		acted=1
+		echo "   -- operator: floodctl watch list"
+		"$fc" watch list --json -i "$TB" >"$out/watch-op.json"
+		"$fc" watch list -i "$TB" | sed 's/^/      /'
+		echo "   -- operator: floodctl watch promote 198.18.3.66 block; floodctl block add 198.18.1.66"
+		"$fc" watch promote 198.18.3.66 block -i "$TB" 2>&1 | sed 's/^/      /'
+		"$fc" block add 198.18.1.66 -i "$TB" 2>&1 | sed 's/^/      /'
+	fi
+	[ "$now" -ge "$T" ] && break
+	sleep 3
+done
+step "waiting for the last calls to end"
+for _ in $(seq 60); do pgrep -f "sipp -sf $tb/uac.xml" >/dev/null || break; sleep 0.5; done
+pkill -f "sipp -sf $tb/uac.xml" 2>/dev/null
+sleep 1
+"$fc" watch list --json -i "$TB" >"$out/watch.json"
+"$fc" events --json -i "$TB" >"$out/events.jsonl"
+"$fc" block list --json -i "$TB" >"$out/block.json"
+"$fc" stats --json -i "$TB" >"$out/stats.json"
+sleep 0.5    # the last frames reach the collector and the captures
+for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+wait "$coll" "$cap_srv" "$cap_out" 2>/dev/null
+pids=()
+
+step "per actor: sent (leaving $TB_OUT), delivered (at the server), dropped and why"
+/usr/bin/python3 "$tb/report.py" "$out"
+rc=$?
 echo
-echo "(spoofed sources send one packet each: per-source limits cannot tell them"
-echo " from new agents; they cost a table slot each and are evicted first)"
-
-step "SIP watch list at the end (docs/sip.md)"
-/usr/bin/python3 - "$out/report.json" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-for w in r.get("watch", []):
-    print(f"  {w.get('src', w.get('domain')):15} mode {w['mode']:6} reasons {','.join(w['reasons']):26}"
-          f" URIs {w.get('uris', 0):5}  dropped: watch-rate {w.get('drop_rate', 0)}, new-URI {w.get('drop_uri', 0)}"
-          f"  responses ok/failed {w.get('resp_ok', 0)}/{w.get('resp_fail', 0)}")
-if not r.get("watch"):
-    print("  (empty)")
-EOF
-
-step "done"
-echo "verdict per packet: $out/verdicts.jsonl; passed packets: $out/passed.pcap;"
-echo "counters and blocked sources: $out/report.json; floodguard's log: $out/floodguard.log"
-echo "configuration keys: ./build/dataplane/floodguard --print-config (docs/config.md)"
+echo "logs and results: $out (result.json; floodguard.log; *.pcap: SIP as sent and as delivered)"
+exit $rc

@@ -15,7 +15,9 @@
 # the inspect-vs-tshark differential test on real sipp captures; the
 # control plane: list and shared-memory unit tests, readers racing a list
 # writer (also TSan), floodctl against a running data plane (lists, watch,
-# thresholds, metrics, persistence, permissions, ABI, SIGKILL of writers). Needs root
+# thresholds, metrics, persistence, permissions, ABI, SIGKILL of writers);
+# the README's demo on the namespace test bed, judged at the server, and
+# interrupted with SIGINT. Needs root
 # (packages, hugepages, namespaces).
 #   FG_FUZZ_SECONDS  seconds per fuzzer (default 60)
 #   FG_KILLS         writers the control-plane test SIGKILLs (default 1000)
@@ -82,6 +84,7 @@ if setup build -Dwerror=true; then
 	run_suite unit-shm ./build/tests/test_shm --tap=-
 	run_suite stress-shm ./build/tests/stress-shm
 	run_suite ctl bash tests/control/ctl.sh build "$logs/ctl" "${FG_KILLS:-1000}"
+	run_suite e2e-demo bash tests/e2e/demo.sh "$logs/e2e"
 else
 	echo "build: FAILED"
 	failed=$((failed + 1))

@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The test bed's agent collector: counts UDP datagrams and TCP bytes on
+1270 per source address; writes {"udp": {src: n}, "tcp": {src: bytes}}
+to OUT.json on SIGTERM.   collector.py ADDR OUT.json
+"""
+import json
+import selectors
+import signal
+import socket
+import sys
+
+addr, out = sys.argv[1], sys.argv[2]
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+udp.bind((addr, 1270))
+tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+tcp.bind((addr, 1270))
+tcp.listen(64)
+counts = {"udp": {}, "tcp": {}}
+sel = selectors.DefaultSelector()
+sel.register(udp, selectors.EVENT_READ)
+sel.register(tcp, selectors.EVENT_READ)
+stop = False
+
+
+def done(*_):
+    global stop
+    stop = True
+
+
+signal.signal(signal.SIGTERM, done)
+peers = {}
+while not stop:
+    for key, _ in sel.select(0.2):
+        s = key.fileobj
+        if s is udp:
+            while True:
+                try:
+                    _, (src, _) = udp.recvfrom(2048, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    break
+                counts["udp"][src] = counts["udp"].get(src, 0) + 1
+        elif s is tcp:
+            c, (src, _) = tcp.accept()
+            peers[c] = src
+            sel.register(c, selectors.EVENT_READ)
+        else:
+            data = s.recv(65536)
+            if not data:
+                sel.unregister(s)
+                s.close()
+                continue
+            src = peers[s]
+            counts["tcp"][src] = counts["tcp"].get(src, 0) + len(data)
+json.dump(counts, open(out, "w"))

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# The namespace test bed the demo, the end-to-end test and perf/ share:
+# source it, then tb_up / tb_fg_start / tb_down.
+#
+#   outside namespace $TB-out            server namespace $TB-srv
+#   agents 198.18.1.1-4, flooder .1.66   198.18.2.10: UDP/TCP 1270 collector,
+#   SIP partners 198.18.3.1, .3.9,       sipp UAS on 5060
+#   .3.66, .3.77
+#        $TB-o0 ==veth== $TB-o1 [floodguard inline, net_af_packet] $TB-s1 ==veth== $TB-s0
+#
+# One L2 segment (198.18.0.0/16): floodguard is a bump in the wire, ARP
+# and everything not protected goes through it untouched.
+#   TB  name prefix (default fgdm; at most 8 characters)
+TB=${TB:-fgdm}
+TB_SERVER=198.18.2.10
+TB_OUT=$TB-out TB_SRV=$TB-srv
+TB_ADDRS="198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4 198.18.1.66 198.18.3.1 198.18.3.9 198.18.3.66 198.18.3.77"
+tb_fgpid=
+
+# Create the namespaces and veth pairs (removing leftovers first).
+tb_up() {
+	tb_down
+	ip netns add "$TB_OUT" && ip netns add "$TB_SRV" || return 1
+	ip link add "$TB-o0" type veth peer name "$TB-o1" || return 1
+	ip link add "$TB-s0" type veth peer name "$TB-s1" || return 1
+	ip link set "$TB-o0" netns "$TB_OUT"
+	ip link set "$TB-s0" netns "$TB_SRV"
+	for a in $TB_ADDRS; do ip -n "$TB_OUT" addr add "$a/16" dev "$TB-o0"; done
+	ip -n "$TB_SRV" addr add "$TB_SERVER/16" dev "$TB-s0"
+	for x in "$TB_OUT $TB-o0" "$TB_SRV $TB-s0"; do
+		set -- $x
+		ip -n "$1" link set lo up
+		ip -n "$1" link set "$2" up
+		# veth hands partial checksums to AF_PACKET readers: full ones
+		ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+	done
+	ip link set "$TB-o1" up
+	ip link set "$TB-s1" up
+}
+
+# floodguard inline between the two root-side veth ends; extra args are
+# floodguard app args (--set ...). Waits until floodctl answers.
+tb_fg_start() { # BUILD LOG [APP ARGS...]
+	local build=$1 log=$2
+	shift 2
+	"$build/dataplane/floodguard" -l 0-1 --no-pci --file-prefix "$TB" --no-telemetry \
+		--vdev "net_af_packet0,iface=$TB-o1" --vdev "net_af_packet1,iface=$TB-s1" -- \
+		--set control.instance="$TB" --set control.state_file=none \
+		--set table.sources=65536 --set dataplane.stats_interval=0 "$@" >"$log" 2>&1 &
+	tb_fgpid=$!
+	for _ in $(seq 100); do
+		"$build/control/floodctl" status -i "$TB" >/dev/null 2>&1 && return 0
+		kill -0 "$tb_fgpid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+tb_fg_stop() {
+	[ -n "$tb_fgpid" ] && kill -INT "$tb_fgpid" 2>/dev/null && wait "$tb_fgpid" 2>/dev/null
+	tb_fgpid=
+}
+
+# Stop everything the test bed started and remove what it created.
+tb_down() {
+	tb_fg_stop
+	for ns in "$TB_OUT" "$TB_SRV"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+	done
+	sleep 0.2
+	for ns in "$TB_OUT" "$TB_SRV"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	ip link del "$TB-o1" 2>/dev/null
+	ip link del "$TB-s1" 2>/dev/null
+	return 0
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The README's first command end to end: scripts/demo.sh on the namespace
+# test bed, shortened (FG_DEMO_SCALE), judged by what reached the server:
+# every legitimate actor's packets delivered, the attackers held to their
+# limits, the operator's floodctl actions applied, everything torn down;
+# and a second run interrupted with SIGINT tears down too. Prints TAP.
+#   usage: demo.sh WORKDIR [SCALE]
+set -uo pipefail
+work=$1 scale=${2:-0.6}
+cd "$(dirname "$0")/../.."
+. tests/dataplane/tap.sh
+mkdir -p "$work"
+
+FG_DEMO_OUT="$work/run" FG_DEMO_SCALE=$scale bash scripts/demo.sh >"$work/demo.out" 2>&1
+rc=$?
+check "scripts/demo.sh exits 0 (legitimate actors all delivered; exit $rc)" [ "$rc" -eq 0 ]
+r=$work/run/result.json
+judge() { # PYTHON-EXPRESSION over a = {src: row}: prints "ok" or why not
+	/usr/bin/python3 -c '
+import json, sys
+a = {r["src"]: r for r in json.load(open(sys.argv[1]))["actors"]}
+ok = eval(sys.argv[2])
+print("ok" if ok else "no: " + json.dumps({k: (v["sent"], v["delivered"], v["why"]) for k, v in a.items()}))' "$r" "$1"
+}
+for src in 198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4 198.18.3.1 198.18.3.9; do
+	v=$(judge "a['$src']['sent'] > 0 and a['$src']['delivered'] == a['$src']['sent']")
+	if [ "$v" = ok ]; then ok "legitimate $src: every packet sent reached the server"
+	else nok "legitimate $src: every packet sent reached the server" "$v"; fi
+done
+# the flooder: its burst (1,000) and 500/s until the window rule blocks it
+v=$(judge "a['198.18.1.66']['sent'] > 100000 and a['198.18.1.66']['delivered'] <= 1000 + 500 * 6")
+[ "$v" = ok ] && ok "flooding agent held to its limits at the server" || nok "flooding agent held to its limits" "$v"
+v=$(judge "'flood-blocked' in a['198.18.1.66']['why'] and 'block-list' in a['198.18.1.66']['why']")
+[ "$v" = ok ] && ok "flooding agent: flood-blocked, then on the block list (floodctl)" ||
+	nok "flooding agent: flood-blocked, then on the block list" "$v"
+v=$(judge "a['198.18.3.66']['sent'] > 2500 and a['198.18.3.66']['delivered'] < 0.05 * a['198.18.3.66']['sent']")
+[ "$v" = ok ] && ok "directory walker: under 5 % of its requests reached the server" ||
+	nok "directory walker held back" "$v"
+v=$(judge "'watched' in a['198.18.3.66']['why'] and 'block-list' in a['198.18.3.66']['why']")
+[ "$v" = ok ] && ok "directory walker: watched, then promoted to the block list" ||
+	nok "directory walker: watched, then promoted" "$v"
+v=$(judge "'failure-ratio' in a['198.18.3.77']['why'] and a['198.18.3.77']['delivered'] < 0.5 * a['198.18.3.77']['sent']")
+[ "$v" = ok ] && ok "failing partner: watched for its failure ratio, throttled" ||
+	nok "failing partner: watched for its failure ratio, throttled" "$v"
+grep -q "legitimate actors: every packet delivered" "$work/demo.out" &&
+	ok "the table says so" || nok "the table says so" "$(tail -3 "$work/demo.out")"
+left=$(ip netns list | grep -c '^fgdm-')
+check "torn down: no namespace left ($left), no segment" [ "$left" -eq 0 -a ! -e /dev/shm/fgdm ]
+
+# Ctrl-C in the middle of the story: SIGINT to its process group, as a
+# terminal sends it (a background job of this shell would ignore SIGINT:
+# start it in its own session with SIGINT back to the default)
+FG_DEMO_OUT="$work/int" FG_DEMO_SCALE=$scale /usr/bin/python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp("bash", ["bash", "scripts/demo.sh"])' >"$work/int.out" 2>&1 &
+d=$!
+for _ in $(seq 120); do grep -q "operator\|  1[0-9]s " "$work/int.out" && break; sleep 0.5; done
+kill -INT -- -"$d" 2>/dev/null
+for _ in $(seq 40); do kill -0 "$d" 2>/dev/null || break; sleep 0.5; done
+kill -0 "$d" 2>/dev/null && { nok "Ctrl-C: the demo stops" "still running"; kill -9 -- -"$d"; } ||
+	ok "Ctrl-C: the demo stops"
+sleep 1
+left=$(ip netns list | grep -c '^fgdm-')
+check "Ctrl-C: torn down (namespaces $left, veths, floodguard, segment)" \
+	[ "$left" -eq 0 -a ! -e /dev/shm/fgdm ] && ! ip link show fgdm-o1 >/dev/null 2>&1 &&
+	! pgrep -f "file-prefix fgdm" >/dev/null
+grep -q "demo: interrupted, tearing down" "$work/int.out" &&
+	ok "Ctrl-C: the demo says it is tearing down" || nok "Ctrl-C: the demo says so" "$(tail -2 "$work/int.out")"
+. scripts/testbed/lib.sh
+TB=fgdm tb_down    # whatever a failure above left
+tap_done
