@@ -10,7 +10,8 @@
 #
 # One L2 segment (198.18.0.0/16): floodguard is a bump in the wire, ARP
 # and everything not protected goes through it untouched.
-#   TB  name prefix (default fgdm; at most 8 characters)
+#   TB      name prefix (default fgdm; at most 8 characters)
+#   TB_PMD  af_packet (default) or af_xdp: floodguard's ports on the veths
 TB=${TB:-fgdm}
 TB_SERVER=198.18.2.10
 TB_OUT=$TB-out TB_SRV=$TB-srv
@@ -43,8 +44,12 @@ tb_up() {
 tb_fg_start() { # BUILD LOG [APP ARGS...]
 	local build=$1 log=$2
 	shift 2
+	local v0="net_af_packet0,iface=$TB-o1" v1="net_af_packet1,iface=$TB-s1"
+	if [ "${TB_PMD:-af_packet}" = af_xdp ]; then
+		v0="net_af_xdp0,iface=$TB-o1" v1="net_af_xdp1,iface=$TB-s1"
+	fi
 	"$build/dataplane/floodguard" -l 0-1 --no-pci --file-prefix "$TB" --no-telemetry \
-		--vdev "net_af_packet0,iface=$TB-o1" --vdev "net_af_packet1,iface=$TB-s1" -- \
+		--vdev "$v0" --vdev "$v1" -- \
 		--set control.instance="$TB" --set control.state_file=none \
 		--set table.sources=65536 --set dataplane.stats_interval=0 "$@" >"$log" 2>&1 &
 	tb_fgpid=$!
