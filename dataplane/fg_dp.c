@@ -12,6 +12,10 @@
 #include "fg_dp.h"
 #include "fg_lists.h"
 
+/* every lcore id has its list reader slot and counters in the segment */
+_Static_assert(RTE_MAX_LCORE <= FG_SHM_LCORES, "FG_SHM_LCORES covers RTE_MAX_LCORE");
+_Static_assert(FG_MAX_PORTS <= FG_SHM_PORTS, "FG_SHM_PORTS covers FG_MAX_PORTS");
+
 int fg_logtype;
 
 void
