@@ -106,27 +106,10 @@ read_stats(struct fc_ctx *c, const char *cmd, struct fg_counters *sum)
 		return NULL;
 	}
 	memset(sum, 0, sizeof(*sum));
-	for (unsigned int l = 0; l < FG_SHM_LCORES; l++) {
-		const uint64_t *src = (const uint64_t *)&st->lc[l];
-		uint64_t *dst = (uint64_t *)sum;
-
-		if (!lcore_in(st->lcore_mask, l))
-			continue;
-		/* every field of fg_counters is a uint64_t (padding is zero) */
-		for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
-			dst[i] += src[i];
-	}
+	for (unsigned int l = 0; l < FG_SHM_LCORES; l++)
+		if (lcore_in(st->lcore_mask, l))
+			fg_counters_add(sum, &st->lc[l]);
 	return st;
-}
-
-static uint64_t
-dropped(const struct fg_counters *c)
-{
-	uint64_t n = 0;
-
-	for (unsigned int v = 0; v < FG_V_COUNT; v++)
-		n += fg_verdict_drops(v) ? c->lim.verdict[v] : 0;
-	return n;
 }
 
 const char fc_status_usage[] =
@@ -167,9 +150,9 @@ fc_status(int argc, char **argv)
 		       "\"allow_domains\":%u,\"block_domains\":%u,\"watch_domains\":%u,"
 		       "\"watched\":%u,\"state_file\":\"%s\",\"table_used\":%" PRIu64
 		       ",\"table_slots\":%" PRIu64 "}\n", h->instance, h->mode, h->pid,
-		       h->version, up, sum.rx, dropped(&sum), c.h.s->gen, l->nallow, l->nblock,
-		       l->nallow_dom, l->nblock_dom, l->nwatch_dom, st->nwatch, h->state_path,
-		       st->table_used, st->table_slots);
+		       h->version, up, sum.rx, fg_counters_dropped(&sum), c.h.s->gen,
+		       l->nallow, l->nblock, l->nallow_dom, l->nblock_dom, l->nwatch_dom,
+		       st->nwatch, h->state_path, st->table_used, st->table_slots);
 	else
 		printf("floodguard %s: running, %s mode, pid %d, up %.0f s\n"
 		       "packets: %" PRIu64 " received, %" PRIu64 " dropped\n"
@@ -177,7 +160,7 @@ fc_status(int argc, char **argv)
 		       "block-domain %u, watch-domain %u; %u partners watched\n"
 		       "source table: %" PRIu64 " of %" PRIu64 " slots\n"
 		       "state file: %s\n", h->instance, h->mode, h->pid, up, sum.rx,
-		       dropped(&sum), c.h.s->gen, l->nallow, l->nblock, l->nallow_dom,
+		       fg_counters_dropped(&sum), c.h.s->gen, l->nallow, l->nblock, l->nallow_dom,
 		       l->nblock_dom, l->nwatch_dom, st->nwatch, st->table_used,
 		       st->table_slots, h->state_path[0] != '\0' ? h->state_path : "(none)");
 out:
@@ -231,10 +214,10 @@ fc_stats(int argc, char **argv)
 	}
 	if (c.json)
 		printf("{\"rx\":%" PRIu64 ",\"tx\":%" PRIu64 ",\"dropped\":%" PRIu64 ",",
-		       s.rx, s.tx, dropped(&s));
+		       s.rx, s.tx, fg_counters_dropped(&s));
 	else
 		printf("packets: rx %" PRIu64 ", tx %" PRIu64 ", dropped %" PRIu64 "\n", s.rx,
-		       s.tx, dropped(&s));
+		       s.tx, fg_counters_dropped(&s));
 	group(c.json, "verdicts", fg_verdict_name, s.lim.verdict, FG_V_COUNT, false);
 	group(c.json, "classes", fg_class_name, s.parse.cls, FG_CLASS_COUNT, false);
 	group(c.json, "parser", fg_reason_name, s.parse.reason, FG_R_COUNT, false);
@@ -278,7 +261,7 @@ fc_stats(int argc, char **argv)
 		printf(c.json ? "%s{\"lcore\":%u,\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
 		       ",\"dropped\":%" PRIu64 "}" : "%s  %-3u rx %" PRIu64 " tx %" PRIu64
 		       " dropped %" PRIu64 "\n", c.json && !first ? "," : "", l, lc->rx, lc->tx,
-		       dropped(lc));
+		       fg_counters_dropped(lc));
 		first = false;
 	}
 	if (c.json)
@@ -364,8 +347,8 @@ fc_top(int argc, char **argv)
 			printf("%sfloodguard %s: rx %" PRIu64 ", dropped %" PRIu64 ", %" PRIu64
 			       " sources tracked, %" PRIu64 " blocks\n\n%-4s %-40s %-8s %10s %10s\n",
 			       count < 0 ? "\033[H\033[2J" : "", c.h.s->h.instance, s.rx,
-			       dropped(&s), st->table_used, s.lim.blocks, "#", "source", "class",
-			       "events", "blocked_ms");
+			       fg_counters_dropped(&s), st->table_used, s.lim.blocks, "#", "source",
+			       "class", "events", "blocked_ms");
 		else
 			printf("{\"unix_ns\":%" PRIu64 ",\"top\":[", st->stats_unix_ns);
 		for (uint32_t i = 0; i < st->ntop && i < FG_SHM_TOP; i++) {

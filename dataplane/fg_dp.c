@@ -365,56 +365,15 @@ fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets)
 	dp->age_next = (dp->age_next + buckets) & dp->tab.mask;
 }
 
-static void
-add_u64(uint64_t *dst, const uint64_t *src, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		dst[i] += src[i];
-}
-
 void
 fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum)
 {
 	unsigned int l;
 
 	memset(sum, 0, sizeof(*sum));
-	RTE_LCORE_FOREACH(l) {
-		const struct fg_counters *c = &dp->lc[l].cnt;
-
-		/* every field is a uint64_t: add them word by word */
-		_Static_assert(sizeof(struct fg_counters) % sizeof(uint64_t) == 0,
-			       "counters are 64-bit words");
-		add_u64((uint64_t *)sum, (const uint64_t *)c,
-			offsetof(struct fg_counters, lim) / sizeof(uint64_t));
-		add_u64(sum->lim.verdict, c->lim.verdict, FG_V_COUNT);
-		sum->lim.blocks += c->lim.blocks;
-		sum->lim.untracked += c->lim.untracked;
-		add_u64((uint64_t *)&sum->lim.tab, (const uint64_t *)&c->lim.tab,
-			sizeof(c->lim.tab) / sizeof(uint64_t));
-	}
+	RTE_LCORE_FOREACH(l)
+		fg_counters_add(sum, &dp->lc[l].cnt);
 	sum->lim.tab.aged += dp->hk.aged;
-}
-
-uint64_t
-fg_counters_passed(const struct fg_counters *c)
-{
-	uint64_t n = 0;
-
-	for (unsigned int v = 0; v < FG_V_COUNT; v++)
-		if (!fg_verdict_drops(v))
-			n += c->lim.verdict[v];
-	return n;
-}
-
-uint64_t
-fg_counters_dropped(const struct fg_counters *c)
-{
-	uint64_t n = 0;
-
-	for (unsigned int v = 0; v < FG_V_COUNT; v++)
-		if (fg_verdict_drops(v))
-			n += c->lim.verdict[v];
-	return n;
 }
 
 void

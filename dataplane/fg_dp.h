@@ -158,9 +158,6 @@ void fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void 
 /** Sum of every lcore's counters into @p sum. */
 void fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum);
 
-/** Packets passed / dropped in @p c. */
-uint64_t fg_counters_passed(const struct fg_counters *c);
-uint64_t fg_counters_dropped(const struct fg_counters *c);
 
 /**
  * A net_af_xdp port whose interface runs floodguard's XDP program

@@ -47,6 +47,50 @@ fg_shm_unix_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static void
+add_u64(uint64_t *dst, const uint64_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] += src[i];
+}
+
+void
+fg_counters_add(struct fg_counters *sum, const struct fg_counters *c)
+{
+	/* field by field: fg_limit_stats is cache aligned, its padding is not ours */
+	_Static_assert(offsetof(struct fg_counters, lim) % sizeof(uint64_t) == 0,
+		       "counters before lim are 64-bit words");
+	add_u64((uint64_t *)sum, (const uint64_t *)c,
+		offsetof(struct fg_counters, lim) / sizeof(uint64_t));
+	add_u64(sum->lim.verdict, c->lim.verdict, FG_V_COUNT);
+	sum->lim.blocks += c->lim.blocks;
+	sum->lim.untracked += c->lim.untracked;
+	add_u64((uint64_t *)&sum->lim.tab, (const uint64_t *)&c->lim.tab,
+		sizeof(c->lim.tab) / sizeof(uint64_t));
+}
+
+uint64_t
+fg_counters_passed(const struct fg_counters *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (!fg_verdict_drops(v))
+			n += c->lim.verdict[v];
+	return n;
+}
+
+uint64_t
+fg_counters_dropped(const struct fg_counters *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (fg_verdict_drops(v))
+			n += c->lim.verdict[v];
+	return n;
+}
+
 bool
 fg_shm_name_ok(const char *name)
 {

@@ -54,6 +54,13 @@ struct fg_counters {
 	struct fg_limit_stats lim;         /**< verdicts (every packet once) */
 } __attribute__((aligned(64)));
 
+/** Add @p c into @p sum (the readers sum every lcore's). */
+void fg_counters_add(struct fg_counters *sum, const struct fg_counters *c);
+
+/** Packets passed / dropped in @p c. */
+uint64_t fg_counters_passed(const struct fg_counters *c);
+uint64_t fg_counters_dropped(const struct fg_counters *c);
+
 /** A port's counters (rte_eth_stats) as the main lcore last read them. */
 struct fg_shm_port {
 	uint64_t ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors, rx_nombuf;
