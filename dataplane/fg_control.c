@@ -224,40 +224,25 @@ struct top_walk {
 	struct fg_shm_top e[FG_SHM_TOP];
 };
 
+/* The heaviest sources; a flood block that started since the last walk
+ * is an event. */
 static void
 top_one(const struct fg_src *e, void *arg)
 {
 	struct top_walk *w = arg;
-	uint64_t win = __atomic_load_n(&e->window, __ATOMIC_RELAXED);
 	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
-	uint32_t ev = (uint32_t)win, cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
-	uint32_t left_ms = 0, i;
-	uint8_t addr[16];
+	uint32_t cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
 
-	if (cls >= FG_CLASS_COUNT)
-		return;
-	memcpy(addr, e->addr, 16);
-	if (until != 0 && (int64_t)(until - w->now.ns) > 0) {
-		uint64_t start = until - (uint64_t)w->cfg->limits.cls[cls].block_ms * 1000000u;
+	if (cls < FG_CLASS_COUNT && fg_src_blocked(e, &w->now)) {
+		uint32_t block_ms = w->cfg->limits.cls[cls].block_ms;
+		uint8_t addr[16];
 
-		left_ms = (uint32_t)((until - w->now.ns) / 1000000u);
-		if (start > w->since)
-			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr,
-				     w->cfg->limits.cls[cls].block_ms, w->unix_now);
+		if (until - (uint64_t)block_ms * FG_NS_PER_MS > w->since) {
+			memcpy(addr, e->addr, 16);
+			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr, block_ms, w->unix_now);
+		}
 	}
-	if ((int32_t)(w->now.ms - (uint32_t)(win >> 32)) >= (int32_t)w->cfg->limits.cls[cls].win_ms)
-		ev = 0;   /* that window has ended */
-	if (ev == 0 && left_ms == 0)
-		return;
-	if (w->n == FG_SHM_TOP && ev <= w->e[FG_SHM_TOP - 1].window_events)
-		return;
-	i = w->n < FG_SHM_TOP ? w->n++ : FG_SHM_TOP - 1;
-	for (; i > 0 && w->e[i - 1].window_events < ev; i--)
-		w->e[i] = w->e[i - 1];
-	memcpy(w->e[i].addr, addr, 16);
-	w->e[i].cls = cls;
-	w->e[i].window_events = ev;
-	w->e[i].blocked_ms = left_ms;
+	fg_dp_top_add(w->e, &w->n, FG_SHM_TOP, e, &w->now, &w->cfg->limits);
 }
 
 /* The watch list as published; events for entries that came and went. */

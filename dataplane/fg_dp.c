@@ -377,6 +377,34 @@ fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum)
 }
 
 void
+fg_dp_top_add(struct fg_shm_top *top, uint32_t *n, uint32_t max, const struct fg_src *e,
+	      const struct fg_now *now, const struct fg_limit_cfg *lim)
+{
+	uint64_t win = __atomic_load_n(&e->window, __ATOMIC_RELAXED);
+	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
+	uint32_t ev = (uint32_t)win, cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
+	uint32_t left_ms = 0, i;
+
+	if (cls >= FG_CLASS_COUNT)
+		return;   /* a slot being rewritten */
+	if (fg_src_blocked(e, now))   /* rounded up: blocked is never 0 ms left */
+		left_ms = (uint32_t)((until - now->ns + FG_NS_PER_MS - 1) / FG_NS_PER_MS);
+	if ((int32_t)(now->ms - (uint32_t)(win >> 32)) >= (int32_t)lim->cls[cls].win_ms)
+		ev = 0;   /* that window has ended */
+	if (ev == 0 && left_ms == 0)
+		return;
+	if (*n == max && ev <= top[max - 1].window_events)
+		return;
+	i = *n < max ? (*n)++ : max - 1;
+	for (; i > 0 && top[i - 1].window_events < ev; i--)
+		top[i] = top[i - 1];
+	memcpy(top[i].addr, e->addr, 16);
+	top[i].cls = cls;
+	top[i].window_events = ev;
+	top[i].blocked_ms = left_ms;
+}
+
+void
 fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),
 	   void *arg)
 {

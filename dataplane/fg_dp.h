@@ -151,6 +151,14 @@ void fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f);
 /** Free the idle entries of a slice of the table (main lcore). */
 void fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets);
 
+/**
+ * Rank @p e among the @p max heaviest sources of @p top (*n in use): by
+ * events in its current window, most first; blocked ones too, with
+ * blocked_ms. For fg_dp_walk() callbacks (telemetry, floodctl top).
+ */
+void fg_dp_top_add(struct fg_shm_top *top, uint32_t *n, uint32_t max, const struct fg_src *e,
+		   const struct fg_now *now, const struct fg_limit_cfg *lim);
+
 /** Call @p fn for every entry in use (a racy reader's view). */
 void fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),
 		void *arg);

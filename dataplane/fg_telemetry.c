@@ -122,9 +122,9 @@ tel_table(const char *cmd __rte_unused, const char *params __rte_unused,
 
 struct top_walk {
 	struct fg_now now;
-	uint32_t win_ms[FG_CLASS_COUNT];
-	unsigned int n;
-	struct { uint32_t events; bool blocked; uint8_t addr[16]; uint8_t cls; } e[TOP_N];
+	const struct fg_limit_cfg *lim;
+	uint32_t n;
+	struct fg_shm_top e[TOP_N];
 };
 
 /* Keep the TOP_N entries with the most events in their current window. */
@@ -132,25 +132,8 @@ static void
 top_one(const struct fg_src *e, void *arg)
 {
 	struct top_walk *w = arg;
-	uint64_t win = __atomic_load_n(&e->window, __ATOMIC_RELAXED);
-	uint32_t ev = (uint32_t)win, cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
-	bool blocked = fg_src_blocked(e, &w->now);
-	unsigned int i;
 
-	if (cls >= FG_CLASS_COUNT ||
-	    (int32_t)(w->now.ms - (uint32_t)(win >> 32)) >= (int32_t)w->win_ms[cls])
-		ev = 0;   /* that window has ended */
-	if (ev == 0 && !blocked)
-		return;
-	if (w->n == TOP_N && ev <= w->e[TOP_N - 1].events)
-		return;
-	i = w->n < TOP_N ? w->n++ : TOP_N - 1;
-	for (; i > 0 && w->e[i - 1].events < ev; i--)
-		w->e[i] = w->e[i - 1];
-	w->e[i].events = ev;
-	w->e[i].blocked = blocked;
-	memcpy(w->e[i].addr, e->addr, 16);
-	w->e[i].cls = (uint8_t)cls;
+	fg_dp_top_add(w->e, &w->n, TOP_N, e, &w->now, w->lim);
 }
 
 static int
@@ -162,8 +145,7 @@ tel_top(const char *cmd __rte_unused, const char *params __rte_unused,
 	if (w == NULL)
 		return -ENOMEM;
 	w->now = fg_now(tel_dp->tab.epoch, fg_clock_ns(tel_dp));
-	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
-		w->win_ms[k] = tel_dp->cfg->limits.cls[k].win_ms;
+	w->lim = &tel_dp->cfg->limits;
 	fg_dp_walk(tel_dp, top_one, w);
 	/* a dict by rank: 22.11 nests dicts in dicts, not in arrays */
 	rte_tel_data_start_dict(d);
@@ -177,8 +159,8 @@ tel_top(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_start_dict(s);
 		rte_tel_data_add_dict_string(s, "src", addr);
 		rte_tel_data_add_dict_string(s, "class", fg_class_name(w->e[i].cls));
-		rte_tel_data_add_dict_u64(s, "window_events", w->e[i].events);
-		rte_tel_data_add_dict_u64(s, "blocked", w->e[i].blocked);
+		rte_tel_data_add_dict_u64(s, "window_events", w->e[i].window_events);
+		rte_tel_data_add_dict_u64(s, "blocked", w->e[i].blocked_ms != 0);
 		snprintf(rank, sizeof(rank), "%u", i + 1);
 		rte_tel_data_add_dict_container(d, rank, s, 0);
 	}
