@@ -386,12 +386,7 @@ print_event(const struct fg_event *e, bool json)
 
 	fg_addr_str(e->addr, addr, sizeof(addr));
 	if (e->kind == FG_EV_WATCH || e->kind == FG_EV_UNWATCH)
-		snprintf(why, sizeof(why), "%s%s%s%s", e->arg & FG_FED_SUSPICIOUS ?
-			 "failure-ratio " : "", e->arg & FG_FED_URIS ? "uri-limit " : "",
-			 e->arg & FG_FED_SUSTAINED ? "sustained-rate " : "",
-			 e->arg & FG_FED_MANUAL ? "manual " : "");
-	if (why[0] != '\0')
-		why[strlen(why) - 1] = '\0';
+		fc_reasons((uint32_t)e->arg, why, sizeof(why));
 	if (json)
 		printf("{\"unix_ns\":%" PRIu64 ",\"event\":\"%s\",\"src\":\"%s\",\"class\":\"%s\","
 		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"}\n", e->unix_ns,

@@ -95,7 +95,7 @@ update(struct fc_ctx *c, struct edit *e)
 		fc_err(e->cmd, "applied, but %s: it will not survive a restart", err);
 		return FC_EXIT_FAIL;
 	}
-	return changed == e->n ? FC_EXIT_OK : changed == 0 ? FC_EXIT_NOOP : FC_EXIT_OK;
+	return changed == 0 ? FC_EXIT_NOOP : FC_EXIT_OK;
 }
 
 static void
@@ -118,8 +118,8 @@ print_items(const struct fg_fed_lists *l, enum fg_list k, bool json, bool *first
 	}
 }
 
-static const char *
-reasons_str(uint32_t f, char *buf, size_t len)
+const char *
+fc_reasons(uint32_t f, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s%s", f & FG_FED_SUSPICIOUS ? "failure-ratio," : "",
 		 f & FG_FED_URIS ? "uri-limit," : "", f & FG_FED_SUSTAINED ? "sustained-rate," : "",
@@ -144,7 +144,7 @@ print_partners(struct fc_ctx *c, bool json, bool *first)
 		const char *mode = fg_fed_mode_name(fg_fed_mode_of(w->flags));
 
 		fg_addr_str(w->addr, addr, sizeof(addr));
-		reasons_str(w->flags, why, sizeof(why));
+		fc_reasons(w->flags, why, sizeof(why));
 		if (json)
 			printf("%s{\"list\":\"watch\",\"item\":\"%s\",\"mode\":\"%s\","
 			       "\"reasons\":\"%s\",\"since_unix_ns\":%" PRIu64 ",\"requests\":%"
@@ -219,7 +219,7 @@ watch_addr(struct fc_ctx *c, bool add, const char *text, const struct fg_prefix 
 	if (!add && r.arg != 0)
 		fprintf(stderr, "floodctl watch: warning: %s still meets %s: the rules will put "
 			"it back (allow or block it instead: floodctl watch promote)\n", text,
-			reasons_str((uint32_t)r.arg, why, sizeof(why)));
+			fc_reasons((uint32_t)r.arg, why, sizeof(why)));
 	return FC_EXIT_OK;
 }
 
@@ -271,8 +271,7 @@ promote(struct fc_ctx *c, int argc, char **argv)
 		fc_err("watch", "%s", err);
 		return FC_EXIT_USAGE;
 	}
-	/* two lists, one update: on the new one and off the watch list together */
-	e.n = 1;
+	/* the new list first: the domain stays watched until it is on it */
 	rc = update(c, &e);
 	if (rc == FC_EXIT_FAIL)
 		return rc;

@@ -125,12 +125,10 @@ fg_list_item_parse(const char *verb, const char *text, struct fg_list_item *it,
 {
 	bool dom = strchr(text, '@') != NULL || is_domainish(text);
 
-	if (strcmp(verb, "allow") == 0) {
-		if (dom && strchr(text, '@') == NULL && is_domainish(text))
-			return parse_bound(text, &it->dom, err, errlen);   /* says what is missing */
+	/* an allowed domain without '@': parse_bound() says what is missing */
+	if (strcmp(verb, "allow") == 0)
 		return fg_list_item_parse_in(dom ? FG_LIST_ALLOW_DOM : FG_LIST_ALLOW, text, it,
 					     err, errlen);
-	}
 	if (strcmp(verb, "block") == 0)
 		return fg_list_item_parse_in(dom ? FG_LIST_BLOCK_DOM : FG_LIST_BLOCK, text, it,
 					     err, errlen);
