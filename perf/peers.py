@@ -1,8 +1,26 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """What perf/bench-peers and perf/bench-sip-peers share: frames built as
 bytes (scapy takes minutes for a million), the capture they are replayed
-from, CPU 1's busy time."""
+from, the two generators that replay it, CPU 1's busy time, percentiles
+and plots."""
+import json
+import os
+import re
+import signal
 import struct
+import subprocess
+import time
+
+DPDK = -1   # the rate that means: dpdk-testpmd, as fast as it goes
+
+
+def parse_rates(arg):
+    """--rates: packets/s, 0 (tcpreplay --topspeed) or dpdk (testpmd)."""
+    return [DPDK if r == "dpdk" else int(r) for r in arg.split(",")]
+
+
+def label(rate):
+    return {0: "top", DPDK: "dpdk"}.get(rate, str(rate))
 
 
 def udp4_frame(dst_mac, src, dst, sport, dport, payload):
@@ -31,3 +49,86 @@ def cpu1_busy():
     line = [l for l in open("/proc/stat").read().split("\n") if l.startswith("cpu1 ")][0]
     v = list(map(int, line.split()[1:]))
     return sum(v) - v[3] - v[4]
+
+
+def percentile(xs, p):
+    """The p-th percentile (0-100) of @xs, nearest rank; 0 for none."""
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p / 100))] if xs else 0
+
+
+def plot(png, title, xlabel, panels, logx=False):
+    """A PNG of len(@panels) graphs side by side, two per row, with
+    gnuplot (Debian's gnuplot-nox, installed if missing); each panel is
+    (ylabel, {series: [(x, y), ...]}[, "log"]): "log" for a logarithmic
+    y axis. The data go next to it as .dat."""
+    if subprocess.run(["which", "gnuplot"], capture_output=True).returncode != 0:
+        print("plot: installing gnuplot-nox (Debian package)")
+        subprocess.run(["apt-get", "install", "-y", "-q", "gnuplot-nox"], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), stdout=subprocess.DEVNULL)
+    dat = png[:-4] + ".dat"
+    q = lambda t: t.replace("'", "''")   # gnuplot's single-quoted strings
+    cmds, block = [], 0
+    with open(dat, "w") as out:
+        for ylabel, series, *logy in panels:
+            plots = []
+            for name, pts in series.items():
+                out.write(f"# {ylabel}: {name}\n" + "".join(f"{x} {y}\n" for x, y in sorted(pts)) + "\n\n")
+                plots.append(f"'{dat}' index {block} with linespoints lw 2 pt 7 title '{q(name)}'")
+                block += 1
+            yr = "set logscale y\nset yrange [*:*]" if logy else \
+                f"unset logscale y\nset yrange [0:{'105' if '%' in ylabel else '*'}]"
+            cmds.append(f"set ylabel '{q(ylabel)}'\n{yr}\nplot " + ", ".join(plots))
+    rows = (len(panels) + 1) // 2
+    script = (f"set terminal pngcairo size 1200,{420 * rows} font 'sans,10'\nset output '{png}'\n"
+              f"set multiplot layout {rows},2 title '{q(title)}'\nset grid\nset key below\nset bmargin 6\n"
+              f"set xlabel '{q(xlabel)}'\n" + ("set logscale x 2\n" if logx else "") + "\n".join(cmds)
+              + "\nunset multiplot\n")
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    return png
+
+
+def _o0_tx(tb):
+    st = json.loads(subprocess.run(["ip", "-n", f"{tb}-out", "-s", "-j", "link", "show", f"{tb}-o0"],
+                                   capture_output=True, text=True).stdout)[0]["stats64"]["tx"]["packets"]
+    return time.monotonic(), st
+
+
+def flood(tb, pcap, rate, secs, pkts, log):
+    """Replay @pcap (@pkts frames) from the test bed @tb's outside
+    namespace for @secs - 1 seconds, pinned to CPU 0: with tcpreplay at
+    @rate pps (0: --topspeed) or, for rate DPDK, with dpdk-testpmd's io
+    forwarding from a net_pcap port looping the capture to a
+    net_af_packet port on the veth (~6x what tcpreplay reaches; its output
+    goes to @log). Returns (packets sent, seconds at the rate reached)."""
+    ns_out = ["ip", "netns", "exec", f"{tb}-out"]
+    if rate != DPDK:
+        speed = ["--topspeed"] if rate == 0 else [f"--pps={rate}"]
+        rp = subprocess.run(["taskset", "-c", "0"] + ns_out + ["tcpreplay", "-q", "-i", f"{tb}-o0"] + speed
+                            + ["--duration", str(int(secs - 1)), "--loop=0", pcap],
+                            capture_output=True, text=True)
+        m = re.search(r"Actual: (\d+) packets .*?in ([\d.]+) seconds", rp.stdout + rp.stderr, re.S)
+        return (int(m.group(1)), float(m.group(2))) if m else (0, secs)
+    # the rate: o0's transmit counter, from the first packet testpmd sends
+    t0, c0 = _o0_tx(tb)
+    gen = subprocess.Popen(ns_out + ["dpdk-testpmd", "--lcores", "0@0,1@0", "--no-pci", "--file-prefix",
+                                     f"{tb}-gen", "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1",
+                                     "--vdev", f"net_af_packet1,iface={tb}-o0", "--",
+                                     "--forward-mode=io", "--auto-start", "--stats-period", "1",
+                                     # net_pcap's infinite_rx holds the whole capture in mbufs
+                                     f"--total-num-mbufs={pkts + 70000}"],
+                           stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    t1, c1 = t0, c0
+    for _ in range(100):
+        t1, c1 = _o0_tx(tb)
+        if c1 > c0 + 1000 or gen.poll() is not None:
+            break
+        time.sleep(0.05)
+    time.sleep(secs - 1)
+    t2, c2 = _o0_tx(tb)
+    gen.send_signal(signal.SIGINT)
+    gen.wait()
+    _, c3 = _o0_tx(tb)
+    # all it sent, and the seconds that took at the steady rate (startup
+    # and exit excluded)
+    return (c3 - c0, (c3 - c0) * (t2 - t1) / (c2 - c1)) if gen.returncode == 0 and c2 > c1 else (0, secs)

@@ -3,7 +3,9 @@
 """An agent (or a flooder) of the test bed: UDP events to SERVER:1270.
 
   agent.py SRC SERVER RATE SECONDS OUT.json   RATE 0: as fast as it can
-Writes {"src":..., "sent": N} when done (or on SIGTERM).
+Writes {"src":..., "sent": N} when done (or on SIGTERM). Each datagram
+carries its send time (CLOCK_REALTIME, ns) for the collector's latency:
+"event SRC t=NS " padded to 56 bytes.
 """
 import json
 import signal
@@ -24,7 +26,7 @@ def done(*_):
 
 
 signal.signal(signal.SIGTERM, done)
-payload = b"event " + src.encode() + b" " + b"x" * 40
+head = b"event " + src.encode() + b" t="
 start = time.monotonic()
 end = start + secs
 while not stop:
@@ -37,7 +39,7 @@ while not stop:
             time.sleep(min(due - now, 0.05))
             continue
     try:
-        s.sendto(payload, (server, 1270))
+        s.sendto((head + b"%d " % time.time_ns()).ljust(56, b"x"), (server, 1270))
         sent += 1
     except OSError:
         time.sleep(0.001)   # ENOBUFS: the kernel's queue is full, not sent
