@@ -505,6 +505,16 @@ main(int argc, char **argv)
 		rte_eth_dev_stop(fg_dp.ports[i]);
 		rte_eth_dev_close(fg_dp.ports[i]);
 	}
+	/* with every port closed, every mbuf is back: anything else is a leak */
+	if (cfg->mode != FG_MODE_OFFLINE) {
+		unsigned int out = rte_mempool_in_use_count(fg_dp.pool);
+
+		if (out == 0)
+			printf("mbufs: all %u back in the pool\n", fg_dp.pool->size);
+		else
+			printf("mbufs: %u of %u not back in the pool (a leak)\n", out,
+			       fg_dp.pool->size);
+	}
 	rte_free(fg_dp.tab_mem);
 	rte_free(fg_dp.fed_mem);
 	rte_mempool_free(fg_dp.pool);

@@ -169,6 +169,32 @@ else
 	dumpcap_test
 fi
 
+# a TX queue that never takes anything (a memif server whose client never
+# comes): every passed packet is counted as TX queue full and freed, the
+# run ends on time and every mbuf is back in the pool
+rm -f "$work/nobody.sock"
+timeout 20 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-full" \
+	--vdev "net_pcap0,rx_pcap=$work/ext_in.pcap,tx_pcap=$work/full_ext_out.pcap" \
+	--vdev "net_memif1,role=server,socket=$work/nobody.sock" \
+	-- --duration 2 --set table.sources=65536 --set dataplane.stats_interval=0 >"$work/full.out" 2>&1
+rc=$?
+passed=$(sed -n 's/^packets: received [0-9]*, passed \([0-9]*\),.*/\1/p' "$work/full.out")
+if [ "$rc" -eq 0 ] && [ -n "$passed" ] && [ "$passed" -gt 0 ] &&
+	grep -q "^transmit: sent 0, TX queue full (freed) $passed\$" "$work/full.out" &&
+	grep -q '^mbufs: all [0-9]* back in the pool' "$work/full.out"; then
+	ok "TX queue that takes nothing: $passed passed packets counted as TX full and freed, all mbufs back"
+else nok "TX queue that takes nothing: counted as TX full and freed, all mbufs back" \
+	"exit $rc: $(grep -E '^(packets|transmit|mbufs)' "$work/full.out" | tr '\n' ' ') $(tail -2 "$work/full.out")"; fi
+check "a normal inline run also returns every mbuf" grep -q '^mbufs: all [0-9]* back in the pool' "$work/stdout"
+# a port that cannot start (a memif client with no server): exit 1 naming it
+timeout 20 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-nostart" \
+	--vdev "net_pcap0,rx_pcap=$work/ext_in.pcap,tx_pcap=$work/ns_ext_out.pcap" \
+	--vdev "net_memif1,role=client,socket=$work/nobody.sock" -- --duration 2 >"$work/nostart.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'fg_port_start(): port 1 ' "$work/nostart.out"; then
+	ok "a port that fails to start: exit 1, names the port"
+else nok "a port that fails to start: exit 1, names the port" "exit $rc: $(tail -3 "$work/nostart.out")"; fi
+
 # bad port setups are errors that say what is missing, never a hang
 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-x" --vdev "net_null0" -- --duration 1 \
 	>"$work/one.out" 2>&1
