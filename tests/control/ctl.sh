@@ -99,9 +99,11 @@ for _ in $(seq 100); do
 	if [ "$(v block-list)" -gt "$b0" ]; then applied=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
 	sleep 0.01
 done
-if [ -n "$applied" ] && [ "$applied" -le 250 ]; then
+# (the apply itself takes microseconds: perf/bench-ctl; the counters show
+# it at the next 100 ms publish; the bound leaves room for a loaded host)
+if [ -n "$applied" ] && [ "$applied" -le 400 ]; then
 	ok "blocked address drops, seen in the counters $applied ms after block add (published every 100 ms)"
-else nok "blocked address drops within a housekeeping interval" "applied=${applied:-never}"; fi
+else nok "blocked address drops, seen in the counters within 400 ms" "applied=${applied:-never}"; fi
 sleep 0.2
 r=$(delta 0.5 rate-pps) bl=$(delta 0.5 block-list)
 check "blocked: no rate-pps left (+$r), block-list +$bl" [ "$r" -eq 0 -a "$bl" -gt 1000 ]
