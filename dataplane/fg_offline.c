@@ -105,6 +105,7 @@ run(struct fg_dp *dp, uint16_t port, struct offline_out *o)
 					rte_pktmbuf_free_bulk(m, n);
 					return rc;
 				}
+				dp->tab.single_writer = true;   /* one lcore decides */
 			}
 			now = fg_now(dp->tab.epoch, ns);
 			b->n = j - i;

@@ -340,6 +340,8 @@ setup_live(struct fg_dp *dp)
 		return -EINVAL;
 	}
 	dp->nb_workers = (uint16_t)nw;
+	/* one worker is the table's only writer: no compare-and-swap needed */
+	dp->tab.single_writer = nw == 1;
 	if (c->mode == FG_MODE_HOST) {
 		rc = port_by_vdev(c->exception, &b);
 		if (rc != 0) {
@@ -410,8 +412,8 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	if (rc != 0)
 		FG_LOG(WARNING, "rte_pdump_init (errno=%i): dpdk-dumpcap will not attach",
 		       rte_errno);
-	FG_LOG(INFO, "%s mode: %u workers, forwarding", fg_mode_name(dp->cfg->mode),
-	       dp->nb_workers);
+	FG_LOG(INFO, "%s mode: %u workers (limiters: %s), forwarding", fg_mode_name(dp->cfg->mode),
+	       dp->nb_workers, dp->tab.single_writer ? "one writer" : "shared, compare-and-swap");
 	RTE_LCORE_FOREACH_WORKER(l)
 		if (dp->lc[l].nb_rxq != 0)
 			rte_eal_remote_launch(fg_worker, dp, l);

@@ -19,13 +19,15 @@
  *
  * Usage: bench-limit [--sources N] [--dist uniform|zipf] [--rounds R]
  *                    [--bursts B] [--limits full|pps|none]
- *                    [--mode pipeline|burst]
+ *                    [--mode pipeline|burst] [--writers one|shared]
  *   --limits: full (default), only packets/s, or none (lookup and the
  *   entry's bookkeeping only): what each part costs.
  *   --mode: pipeline (default: burst k + 2 prepared and burst k + 1's
  *   entries prefetched before burst k is finished, as the data plane's
  *   loop does, fg_decide.h) or burst (fg_decide_burst() on each burst
  *   alone).
+ *   --writers: one (default: the table's only writer, as with one worker
+ *   lcore: plain stores) or shared (compare-and-swap, as with several).
  */
 #include <errno.h>
 #include <math.h>
@@ -185,7 +187,7 @@ main(int argc, char **argv)
 {
 	static struct bench b;
 	uint32_t sources = 1000, rounds = 21, bursts = 20000;
-	const char *dist = "uniform", *limits = "full", *pages = "?";
+	const char *dist = "uniform", *limits = "full", *pages = "?", *writers = "one";
 	struct fg_srctab_params tp;
 	double ghz, *per_d, *per_b, dmin, dmed, bmin;
 	size_t mem_len;
@@ -212,6 +214,12 @@ main(int argc, char **argv)
 			    strcmp(val, "none") != 0)
 				goto usage;
 			limits = val;
+			continue;
+		}
+		if (strcmp(argv[i], "--writers") == 0) {
+			if (strcmp(val, "one") != 0 && strcmp(val, "shared") != 0)
+				goto usage;
+			writers = val;
 			continue;
 		}
 		if (strcmp(argv[i], "--dist") == 0) {
@@ -253,6 +261,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench-limit: fg_srctab_init failed\n");
 		return 1;
 	}
+	b.t.single_writer = writers[0] == 'o';
 	fg_limit_cfg_default(&b.cfg);
 	b.cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ FG_RATE_MAX, 1ull << 40 };
 	b.cfg.cls[FG_CLASS_MOM].bps = (struct fg_rate){ FG_RATE_MAX, 1ull << 50 };
@@ -324,10 +333,10 @@ main(int argc, char **argv)
 	bmin = per_b[0];
 	dmin = per_d[0] - bmin;
 	dmed = per_d[rounds / 2] - per_b[rounds / 2];
-	printf("sources=%u dist=%s limits=%s mode=%s min_cycles=%.1f median_cycles=%.1f "
+	printf("sources=%u dist=%s limits=%s mode=%s writers=%s min_cycles=%.1f median_cycles=%.1f "
 	       "baseline_cycles=%.1f mpps=%.2f pass=%llu table_full=%llu "
 	       "inserted=%llu evicted=%llu\n",
-	       sources, dist, limits, b.pipeline ? "pipeline" : "burst",
+	       sources, dist, limits, b.pipeline ? "pipeline" : "burst", writers,
 	       dmin, dmed, bmin, ghz * 1e3 / per_d[0],
 	       (unsigned long long)b.st.verdict[FG_V_PASS],
 	       (unsigned long long)b.st.verdict[FG_V_TABLE_FULL],
@@ -344,6 +353,6 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: bench-limit [--sources N] [--dist uniform|zipf] "
 		"[--rounds R] [--bursts B] [--limits full|pps|none] "
-		"[--mode pipeline|burst]\n");
+		"[--mode pipeline|burst] [--writers one|shared]\n");
 	return 2;
 }

@@ -28,6 +28,26 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
+/*
+ * Every GCRA and decision test runs twice: with the limiters shared by
+ * several writers (compare-and-swap, suites gcra and decide) and with one
+ * writer (plain stores, suites gcra_1w and decide_1w), which is how one
+ * worker lcore runs them. Both must give the same exact results.
+ */
+static bool mw = true;
+
+static void
+one_writer(void)
+{
+	mw = false;
+}
+
+#define BOTH(suite, name, ...) \
+	static void name##_body(void); \
+	Test(suite, name, __VA_ARGS__) { name##_body(); } \
+	Test(suite##_1w, name, .init = one_writer, __VA_ARGS__) { name##_body(); } \
+	static void name##_body(void)
+
 /* A table for @p sources in fresh memory; free with free(t->bkt). */
 static void
 table_new(struct fg_srctab *t, uint32_t sources, uint64_t epoch)
@@ -44,6 +64,7 @@ table_new(struct fg_srctab *t, uint32_t sources, uint64_t epoch)
 	mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
 	cr_assert_not_null(mem);
 	cr_assert_eq(fg_srctab_init(t, &p, mem, len, epoch), 0);
+	t->single_writer = !mw;
 }
 
 /* A protected packet of class @p cls from source number @p id. */
@@ -89,7 +110,7 @@ cfg_only(struct fg_limit_cfg *cfg)
  * must be burst + floor(t_end * rate / 1e9) - floor(t_0 * rate / 1e9),
  * to the packet, at every whole second along the way too.
  */
-Test(gcra, exact_over_an_hour)
+BOTH(gcra, exact_over_an_hour, .timeout = 120)
 {
 	const uint64_t rate = 1000, burst = 50, t0 = 123456789;
 	struct fg_now n = fg_now(0, t0);
@@ -97,7 +118,7 @@ Test(gcra, exact_over_an_hour)
 
 	for (uint64_t t = t0; t <= t0 + 3600 * SEC; t += 100000) {
 		n = fg_now(0, t);
-		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst);
+		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst, mw);
 		if ((t - t0) % SEC == 0 && t > t0 + SEC)
 			cr_assert_eq(passed, burst + fg_rate_units(&n, rate) - u0,
 				     "at %llu s: %llu passed",
@@ -108,7 +129,7 @@ Test(gcra, exact_over_an_hour)
 }
 
 /* A bytes/s rate that divides nothing evenly, 1500-byte packets. */
-Test(gcra, exact_odd_rate_and_bytes)
+BOTH(gcra, exact_odd_rate_and_bytes, .timeout = 120)
 {
 	const uint64_t rate = 1250000007ull, burst = 100000; /* bytes/s */
 	struct fg_now n = fg_now(0, 0);
@@ -119,7 +140,7 @@ Test(gcra, exact_odd_rate_and_bytes)
 			t = 10 * SEC;
 		n = fg_now(0, t);
 		u = fg_rate_units(&n, rate);
-		while (fg_gcra_take(&tat, u, 1500, burst))
+		while (fg_gcra_take(&tat, u, 1500, burst, mw))
 			passed += 1500;
 		if (t == 10 * SEC)
 			break;
@@ -132,7 +153,7 @@ Test(gcra, exact_odd_rate_and_bytes)
 }
 
 /* After any gap the limiter gives exactly what the gap earned, capped. */
-Test(gcra, refill_after_arbitrary_gaps)
+BOTH(gcra, refill_after_arbitrary_gaps, .timeout = 120)
 {
 	const uint64_t rate = 333, burst = 20;
 	uint64_t seed = 42, t = 5, tat, prev_u;
@@ -147,7 +168,7 @@ Test(gcra, refill_after_arbitrary_gaps)
 		t += gap;
 		n = fg_now(0, t);
 		u = fg_rate_units(&n, rate);
-		while (fg_gcra_take(&tat, u, 1, burst))
+		while (fg_gcra_take(&tat, u, 1, burst, mw))
 			got++;
 		want = u - prev_u < burst ? u - prev_u : burst;
 		cr_assert_eq(got, want, "gap %llu ns: %llu passed, want %llu",
@@ -157,18 +178,18 @@ Test(gcra, refill_after_arbitrary_gaps)
 	}
 }
 
-Test(gcra, clock_that_does_not_move)
+BOTH(gcra, clock_that_does_not_move, .timeout = 120)
 {
 	struct fg_now n = fg_now(0, 77 * SEC);
 	uint64_t tat = fg_rate_units(&n, 10), passed = 0;
 
 	for (int i = 0; i < 100000; i++)
-		passed += fg_gcra_take(&tat, fg_rate_units(&n, 10), 1, 7);
+		passed += fg_gcra_take(&tat, fg_rate_units(&n, 10), 1, 7, mw);
 	cr_assert_eq(passed, 7);
 }
 
 /* The time source wraps through 2^64 in the middle of a saturated run. */
-Test(gcra, timestamp_wraps)
+BOTH(gcra, timestamp_wraps, .timeout = 120)
 {
 	const uint64_t rate = 100000, burst = 10;
 	const uint64_t epoch = UINT64_MAX - 5 * SEC;  /* 5 s before the wrap */
@@ -178,7 +199,7 @@ Test(gcra, timestamp_wraps)
 
 	for (uint64_t k = 0; k <= 20 * 1000 * 1000; k++, t += 1000) {
 		n = fg_now(epoch, t);               /* t wraps at k ~ 5e6 */
-		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst);
+		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst, mw);
 	}
 	cr_assert_lt(t, epoch, "the clock did wrap");
 	cr_assert_eq(passed, burst + 20 * rate);
@@ -194,7 +215,7 @@ tab_fini(void)
 	free(tab.bkt);
 }
 
-Test(decide, window_n_pass_then_block_exactly_p, .fini = tab_fini)
+BOTH(decide, window_n_pass_then_block_exactly_p, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };
@@ -233,7 +254,7 @@ Test(decide, window_n_pass_then_block_exactly_p, .fini = tab_fini)
 	cr_assert_eq(st.verdict[FG_V_FLOOD_BLOCKED], 3);
 }
 
-Test(decide, window_restarts_after_t, .fini = tab_fini)
+BOTH(decide, window_restarts_after_t, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };
@@ -259,7 +280,7 @@ Test(decide, window_restarts_after_t, .fini = tab_fini)
 	cr_assert_eq(st.blocks, 0);
 }
 
-Test(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
+BOTH(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };
@@ -287,7 +308,7 @@ Test(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
 
 /* The parser's own bounds: class malformed, reason sip-hdr-*, port class
  * sip: by the rules too-many-params, in the sip source's window. */
-Test(decide, parser_header_bounds_are_too_many_params, .fini = tab_fini)
+BOTH(decide, parser_header_bounds_are_too_many_params, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };
@@ -317,7 +338,7 @@ Test(decide, parser_header_bounds_are_too_many_params, .fini = tab_fini)
 	cr_assert_eq(fg_srctab_count(&tab), 1);
 }
 
-Test(decide, syn_rate_separately, .fini = tab_fini)
+BOTH(decide, syn_rate_separately, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };
@@ -343,7 +364,7 @@ Test(decide, syn_rate_separately, .fini = tab_fini)
 	cr_assert_eq(pass, 3, "1 s at 5/s refills to the burst of 3");
 }
 
-Test(decide, pps_and_bps_and_refund, .fini = tab_fini)
+BOTH(decide, pps_and_bps_and_refund, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };
@@ -369,7 +390,7 @@ Test(decide, pps_and_bps_and_refund, .fini = tab_fini)
 	cr_assert_eq(st.verdict[FG_V_RATE_PPS], 70);
 }
 
-Test(decide, classes_allow_and_malformed, .fini = tab_fini)
+BOTH(decide, classes_allow_and_malformed, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };
@@ -404,7 +425,7 @@ Test(decide, classes_allow_and_malformed, .fini = tab_fini)
 }
 
 /* The burst API decides exactly as one-at-a-time does. */
-Test(decide, burst_equals_single, .fini = tab_fini)
+BOTH(decide, burst_equals_single, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats s1 = { 0 }, s2 = { 0 };
@@ -443,7 +464,7 @@ Test(decide, burst_equals_single, .fini = tab_fini)
 }
 
 /* More than FG_DECIDE_BURST_MAX at once: every packet gets a verdict. */
-Test(decide, long_burst_in_slices, .fini = tab_fini)
+BOTH(decide, long_burst_in_slices, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
 	struct fg_limit_stats st = { 0 };

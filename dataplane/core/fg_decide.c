@@ -59,7 +59,7 @@ too_many(const struct fg_class_limits *l, const struct fg_pkt *p)
 static inline __attribute__((always_inline)) enum fg_verdict
 limit(struct fg_src *e, const struct fg_class_limits *l,
       const struct fg_pkt *p, const struct fg_now *now, const struct units *u,
-      struct fg_limit_stats *st)
+      bool mw, struct fg_limit_stats *st)
 {
 	bool event = p->l4 == 17 || (p->l4 == 6 && p->pl_len > 0);
 	bool params = too_many(l, p);
@@ -70,7 +70,7 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	if (fg_src_blocked(e, now))
 		return FG_V_FLOOD_BLOCKED;
 	if ((event || params) && l->win_events != 0 &&
-	    fg_window_add(&e->window, now->ms, l->win_ms) > l->win_events) {
+	    fg_window_add(&e->window, now->ms, l->win_ms, mw) > l->win_events) {
 		uint64_t until = now->ns + (uint64_t)l->block_ms * FG_NS_PER_MS;
 
 		__atomic_store_n(&e->block_until, until != 0 ? until : 1,
@@ -84,15 +84,15 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 		return FG_V_TOO_MANY_PARAMS;
 	if (l->syn.rate != 0 && p->l4 == 6 &&
 	    (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN &&
-	    !fg_gcra_take(&e->tat_syn, u->syn, 1, l->syn.burst))
+	    !fg_gcra_take(&e->tat_syn, u->syn, 1, l->syn.burst, mw))
 		return FG_V_SYN_RATE;
 	if (l->pps.rate != 0 &&
-	    !fg_gcra_take(&e->tat_pkt, u->pps, 1, l->pps.burst))
+	    !fg_gcra_take(&e->tat_pkt, u->pps, 1, l->pps.burst, mw))
 		return FG_V_RATE_PPS;
 	if (l->bps.rate != 0 &&
-	    !fg_gcra_take(&e->tat_byte, u->bps, p->ip_len, l->bps.burst)) {
+	    !fg_gcra_take(&e->tat_byte, u->bps, p->ip_len, l->bps.burst, mw)) {
 		if (l->pps.rate != 0)
-			fg_gcra_refund(&e->tat_pkt, 1);
+			fg_gcra_refund(&e->tat_pkt, 1, mw);
 		return FG_V_RATE_BPS;
 	}
 	passed = __atomic_load_n(&e->passed, __ATOMIC_RELAXED);
@@ -151,7 +151,7 @@ decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 			return FG_V_PASS;
 		}
 	}
-	return limit(e, l, p, now, u, st);
+	return limit(e, l, p, now, u, !t->single_writer, st);
 }
 
 enum fg_verdict

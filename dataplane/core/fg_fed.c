@@ -407,8 +407,9 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 	if (pt->flags & FG_FED_SUSPICIOUS) {
 		struct fg_now n = fg_now(f->epoch, now_ns);
 
+		/* under the partner's lock: its only writer */
 		if (!fg_gcra_take(&pt->tat, fg_rate_units(&n, f->cfg.watch_rate.rate), 1,
-				  f->cfg.watch_rate.burst)) {
+				  f->cfg.watch_rate.burst, false)) {
 			pt->drop_rate++;
 			v = FG_V_SIP_WATCH_RATE;
 			goto unlock;

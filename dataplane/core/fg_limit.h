@@ -16,7 +16,8 @@
  * exactly burst + floor(t1 * rate / 1e9) - floor(t0 * rate / 1e9) costs:
  * no rounding drift however long it runs. The TAT is one 64-bit word
  * updated with compare-and-swap, so two lcores taking from one source's
- * limiter at once get the rate once between them, never twice. Units wrap
+ * limiter at once get the rate once between them, never twice (with one
+ * writer, a plain store does the same for less). Units wrap
  * modulo 2^64 and are compared by signed difference: a limiter of
  * 10^10/s can sit idle for 29 years before that is ambiguous. The time
  * source itself may wrap: only differences from the epoch are used.
@@ -64,10 +65,13 @@ fg_rate_units(const struct fg_now *t, uint64_t rate)
 
 /**
  * Take @p cost units from a GCRA limiter at @p now_u (its units).
+ * @p mw: other threads may update @p tat too (compare-and-swap); false
+ * when this thread is its only writer (a plain load and store: one worker
+ * lcore, or under a lock), which saves a locked instruction.
  * @return true when allowed (the TAT moved), false when not (unchanged).
  */
 static inline bool
-fg_gcra_take(uint64_t *tat, uint64_t now_u, uint64_t cost, uint64_t burst)
+fg_gcra_take(uint64_t *tat, uint64_t now_u, uint64_t cost, uint64_t burst, bool mw)
 {
 	uint64_t old = __atomic_load_n(tat, __ATOMIC_RELAXED), nxt;
 
@@ -77,6 +81,10 @@ fg_gcra_take(uint64_t *tat, uint64_t now_u, uint64_t cost, uint64_t burst)
 		nxt = base + cost;
 		if (nxt - now_u > burst)
 			return false;
+		if (!mw) {
+			__atomic_store_n(tat, nxt, __ATOMIC_RELAXED);
+			return true;
+		}
 	} while (!__atomic_compare_exchange_n(tat, &old, nxt, true,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return true;
@@ -84,19 +92,23 @@ fg_gcra_take(uint64_t *tat, uint64_t now_u, uint64_t cost, uint64_t burst)
 
 /** Give back what fg_gcra_take() took (a later limiter dropped the packet). */
 static inline void
-fg_gcra_refund(uint64_t *tat, uint64_t cost)
+fg_gcra_refund(uint64_t *tat, uint64_t cost, bool mw)
 {
-	__atomic_fetch_sub(tat, cost, __ATOMIC_RELAXED);
+	if (mw)
+		__atomic_fetch_sub(tat, cost, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(tat, __atomic_load_n(tat, __ATOMIC_RELAXED) - cost,
+				 __ATOMIC_RELAXED);
 }
 
 /**
  * Count one event in a fixed window of @p win_ms that starts at the first
  * event after the previous window ended. The word packs start ms (high 32)
- * and count (low 32); @p win_ms < 2^31. @return the count including this
- * event.
+ * and count (low 32); @p win_ms < 2^31. @p mw as for fg_gcra_take().
+ * @return the count including this event.
  */
 static inline uint32_t
-fg_window_add(uint64_t *w, uint32_t now_ms, uint32_t win_ms)
+fg_window_add(uint64_t *w, uint32_t now_ms, uint32_t win_ms, bool mw)
 {
 	uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED), nxt;
 	uint32_t cnt;
@@ -110,6 +122,10 @@ fg_window_add(uint64_t *w, uint32_t now_ms, uint32_t win_ms)
 			cnt = 1, nxt = (uint64_t)now_ms << 32 | 1;
 		else
 			cnt += cnt != UINT32_MAX, nxt = (old & ~0xffffffffull) | cnt;
+		if (!mw) {
+			__atomic_store_n(w, nxt, __ATOMIC_RELAXED);
+			return cnt;
+		}
 	} while (!__atomic_compare_exchange_n(w, &old, nxt, true,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return cnt;

@@ -96,6 +96,11 @@ struct fg_srctab {
 	uint32_t mask;            /**< buckets - 1 */
 	uint32_t idle_ms;
 	uint16_t established;
+	/** one thread decides (one worker lcore, offline mode): the limiters
+	 * update their words with plain stores instead of compare-and-swap
+	 * (fg_limit.h). false after fg_srctab_init(); set before the first
+	 * decision, never while threads decide. */
+	bool single_writer;
 	struct fg_srctab_bkt *bkt;
 	struct fg_src *src;
 };
