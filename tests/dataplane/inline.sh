@@ -33,10 +33,16 @@ prefix=fgt-inline-$$
 	-- --duration 4 --set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 \
 	--set mom.syn=1 --set mom.syn_burst=20 >"$work/stdout" 2>"$work/stderr" &
 pid=$!
-sleep 2
+# once the ext port has read its capture (an ASan build on a busy host
+# can take more than a second to get there)
+for _ in $(seq 30); do
+	sleep 0.1
+	echo /floodguard/ports | dpdk-telemetry.py -f "$prefix" >"$work/tel-ports" 2>&1
+	grep -q '"ipackets": 583' "$work/tel-ports" && break
+	kill -0 "$pid" 2>/dev/null || break
+done
 echo /floodguard/stats | dpdk-telemetry.py -f "$prefix" >"$work/tel-stats" 2>&1
 echo /floodguard/top | dpdk-telemetry.py -f "$prefix" >"$work/tel-top" 2>&1
-echo /floodguard/ports | dpdk-telemetry.py -f "$prefix" >"$work/tel-ports" 2>&1
 wait "$pid"
 rc=$?
 check "inline run exits 0 after --duration" [ "$rc" -eq 0 ]
