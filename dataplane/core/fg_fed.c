@@ -274,10 +274,16 @@ is_local(const struct fg_fed *f, const uint8_t *host, size_t len)
 }
 
 /* Add @p h to the partner's URI set. @return 1 new, 0 known, -1 set full. */
+static inline uint32_t
+uri_slot(const struct fg_fed *f, uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 29)) & f->uri_mask;
+}
+
 static int
 uri_add(struct fg_fed *f, struct fg_partner *p, uint64_t h)
 {
-	uint32_t i = (uint32_t)(h ^ (h >> 29)) & f->uri_mask;
+	uint32_t i = uri_slot(f, h);
 
 	for (;; i = (i + 1) & f->uri_mask) {
 		if (p->uris[i] == h)
@@ -359,6 +365,9 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 	enum fg_verdict v = FG_V_COUNT;
 	struct fg_partner *pt;
 	bool request = false;
+	const uint8_t *host = NULL;
+	size_t hlen = 0;
+	uint64_t uh = 0;
 
 	if (p->flags & FG_PF_SIP) {
 		msg = frame + p->pl_off;   /* SIP spans count from the message */
@@ -395,6 +404,12 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		st->untracked++;
 		return FG_V_COUNT;
 	}
+	if (request && p->sip.ruri.len != 0) {
+		/* the URI's slot in the partner's set: its cache miss (a set
+		 * that grew past the cache) overlaps the bookkeeping below */
+		uh = fg_fed_uri_hash(msg + p->sip.ruri.off, p->sip.ruri.len, &host, &hlen);
+		__builtin_prefetch(&pt->uris[uri_slot(f, uh)]);
+	}
 	spin_lock(&pt->lock);
 	pt->last_ns = now_ns;
 	if (request)
@@ -416,12 +431,7 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		}
 	}
 	if (request && p->sip.ruri.len != 0) {
-		const uint8_t *host;
-		size_t hlen;
-		uint64_t h = fg_fed_uri_hash(msg + p->sip.ruri.off, p->sip.ruri.len,
-					     &host, &hlen);
-
-		if (h != 0 && is_local(f, host, hlen) && uri_add(f, pt, h) < 0) {
+		if (uh != 0 && is_local(f, host, hlen) && uri_add(f, pt, uh) < 0) {
 			/* a URI beyond its first uri_limit: the directory rule */
 			watch_flag(pt, FG_FED_URIS, now_ns, st);
 			pt->drop_uri++;
