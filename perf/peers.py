@@ -57,6 +57,30 @@ def percentile(xs, p):
     return xs[min(len(xs) - 1, int(len(xs) * p / 100))] if xs else 0
 
 
+def held_report(points, other):
+    """Print, per mode of @points ({mode: [(offered pps, legitimate %),
+    ...]}, "floodguard" and @other), the highest rate up to which the
+    legitimate traffic kept 100 % and the lowest at which it lost some,
+    then the factor between floodguard and @other that those rates
+    support: the thresholds lie between the rate held and the first lost."""
+    held = {}
+    for mode, pts in points.items():
+        pts = sorted(pts)
+        lost = [x for x, pct in pts if pct < 100.0]
+        held[mode] = (max([x for x, pct in pts if pct >= 100.0 and (not lost or x < min(lost))] or [0]),
+                      min(lost) if lost else None)
+        print(f"  {mode}: held up to {held[mode][0]:.0f}" +
+              (f", lost from {held[mode][1]:.0f}" if lost else ", no loss at any rate offered"))
+    (f, fl), (n, nl) = held["floodguard"], held[other]
+    if nl is not None and n:
+        # the sure factor: floodguard's rate held over the other's first loss
+        print(f"  floodguard held {f / nl:.2f}x the rate at which {other} started losing"
+              + (f" (up to {fl / n:.2f}x: {other}'s threshold lies between {n:.0f} and {nl:.0f})"
+                 if fl and f > nl else " (floodguard lost nothing: no upper bound)" if f > nl else ""))
+    elif nl is None:
+        print(f"  ratio not measured: {other} lost nothing either, up to what the generator offered")
+
+
 def plot(png, title, xlabel, panels, logx=False):
     """A PNG of len(@panels) graphs side by side, two per row, with
     gnuplot (Debian's gnuplot-nox, installed if missing); each panel is
