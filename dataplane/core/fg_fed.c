@@ -273,13 +273,14 @@ is_local(const struct fg_fed *f, const uint8_t *host, size_t len)
 	return false;
 }
 
-/* Add @p h to the partner's URI set. @return 1 new, 0 known, -1 set full. */
+/* Where @p h's probe starts in a partner's URI set. */
 static inline uint32_t
 uri_slot(const struct fg_fed *f, uint64_t h)
 {
 	return (uint32_t)(h ^ (h >> 29)) & f->uri_mask;
 }
 
+/* Add @p h to the partner's URI set. @return 1 new, 0 known, -1 set full. */
 static int
 uri_add(struct fg_fed *f, struct fg_partner *p, uint64_t h)
 {
@@ -430,13 +431,12 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 			goto unlock;
 		}
 	}
-	if (request && p->sip.ruri.len != 0) {
-		if (uh != 0 && is_local(f, host, hlen) && uri_add(f, pt, uh) < 0) {
-			/* a URI beyond its first uri_limit: the directory rule */
-			watch_flag(pt, FG_FED_URIS, now_ns, st);
-			pt->drop_uri++;
-			v = FG_V_SIP_NEW_URI;
-		}
+	/* uh: 0 unless a request with a Request-URI (hashed above) */
+	if (uh != 0 && is_local(f, host, hlen) && uri_add(f, pt, uh) < 0) {
+		/* a URI beyond its first uri_limit: the directory rule */
+		watch_flag(pt, FG_FED_URIS, now_ns, st);
+		pt->drop_uri++;
+		v = FG_V_SIP_NEW_URI;
 	}
 unlock:
 	spin_unlock(&pt->lock);
