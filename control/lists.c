@@ -121,12 +121,7 @@ print_items(const struct fg_fed_lists *l, enum fg_list k, bool json, bool *first
 const char *
 fc_reasons(uint32_t f, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s", f & FG_FED_SUSPICIOUS ? "failure-ratio," : "",
-		 f & FG_FED_URIS ? "uri-limit," : "", f & FG_FED_SUSTAINED ? "sustained-rate," : "",
-		 f & FG_FED_MANUAL ? "manual," : "");
-	if (buf[0] != '\0')
-		buf[strlen(buf) - 1] = '\0';
-	return buf;
+	return fg_fed_reasons_str(f, buf, len);
 }
 
 static void

@@ -68,14 +68,6 @@ blocked_one(const struct fg_src *e, void *arg)
 	w->first = false;
 }
 
-static const struct {
-	uint32_t flag;
-	const char *name;
-} fed_reasons[] = {
-	{ FG_FED_SUSPICIOUS, "suspicious" }, { FG_FED_URIS, "uris" },
-	{ FG_FED_SUSTAINED, "sustained-rate" }, { FG_FED_MANUAL, "manual" },
-};
-
 void
 fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 {
@@ -99,9 +91,9 @@ fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 		fg_json_addr(f, p.addr);
 		fprintf(f, ",\"mode\":\"%s\",\"reasons\":[",
 			fg_fed_mode_name(fg_fed_mode_of(p.flags)));
-		for (size_t r = 0; r < sizeof(fed_reasons) / sizeof(fed_reasons[0]); r++)
-			if (p.flags & fed_reasons[r].flag) {
-				fprintf(f, "%s\"%s\"", rf ? "" : ",", fed_reasons[r].name);
+		for (unsigned int r = 0; r < FG_FED_NREASONS; r++)
+			if (p.flags & (1u << r)) {
+				fprintf(f, "%s\"%s\"", rf ? "" : ",", fg_fed_reason_name(r));
 				rf = false;
 			}
 		fprintf(f, "],\"since_s\":%.6f,\"age_s\":%.3f,\"domains\":[",

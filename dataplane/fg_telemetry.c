@@ -179,7 +179,7 @@ tel_watch(const char *cmd __rte_unused, const char *params __rte_unused,
 	for (uint32_t i = 0; i <= tel_dp->fed.mask && n < 128; i++) {
 		struct fg_partner *pt = &tel_dp->fed.p[i], p;
 		struct rte_tel_data *e;
-		char addr[64], rank[12];
+		char addr[64], rank[12], why[64];
 
 		if (!__atomic_load_n(&pt->used, __ATOMIC_ACQUIRE))
 			continue;
@@ -190,10 +190,8 @@ tel_watch(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_start_dict(e);
 		rte_tel_data_add_dict_string(e, "src", addr);
 		rte_tel_data_add_dict_string(e, "mode", fg_fed_mode_name(fg_fed_mode_of(p.flags)));
-		rte_tel_data_add_dict_u64(e, "suspicious", !!(p.flags & FG_FED_SUSPICIOUS));
-		rte_tel_data_add_dict_u64(e, "uris", !!(p.flags & FG_FED_URIS));
-		rte_tel_data_add_dict_u64(e, "sustained_rate", !!(p.flags & FG_FED_SUSTAINED));
-		rte_tel_data_add_dict_u64(e, "manual", !!(p.flags & FG_FED_MANUAL));
+		rte_tel_data_add_dict_string(e, "reasons",
+					     fg_fed_reasons_str(p.flags, why, sizeof(why)));
 		rte_tel_data_add_dict_string(e, "domain", p.ndom ? p.domains[0] : "");
 		rte_tel_data_add_dict_u64(e, "requests", p.requests);
 		rte_tel_data_add_dict_u64(e, "distinct_uris", p.nuris);

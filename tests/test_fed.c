@@ -251,6 +251,24 @@ send_rate(const char *src, double per_s, int seconds)
 		request(src, "p.example.net", "sip:desk@example.com", t);
 }
 
+/* floodctl, the offline report and telemetry all print these names */
+Test(fed, reason_names)
+{
+	char buf[64];
+
+	cr_assert_str_eq(fg_fed_reasons_str(FG_FED_SUSPICIOUS, buf, sizeof(buf)), "failure-ratio");
+	cr_assert_str_eq(fg_fed_reasons_str(FG_FED_URIS | FG_FED_SUSTAINED, buf, sizeof(buf)),
+			 "uri-limit,sustained-rate");
+	cr_assert_str_eq(fg_fed_reasons_str(0xf, buf, sizeof(buf)),
+			 "failure-ratio,uri-limit,sustained-rate,manual");
+	cr_assert_str_eq(fg_fed_reasons_str(0, buf, sizeof(buf)), "");
+	/* a short buffer holds the names that fit whole */
+	cr_assert_str_eq(fg_fed_reasons_str(FG_FED_SUSPICIOUS | FG_FED_URIS, buf, 20),
+			 "failure-ratio");
+	cr_assert_str_eq(fg_fed_reason_name(3), "manual");
+	cr_assert_null(fg_fed_reason_name(FG_FED_NREASONS));
+}
+
 Test(fed, sustained_rate, .init = setup, .fini = teardown)
 {
 	send_rate("198.18.1.10", 19.5, 29);

@@ -189,6 +189,41 @@ fg_fed_mode_name(enum fg_fed_mode m)
 	return (unsigned int)m < FG_FED_MODE_COUNT ? names[m] : "?";
 }
 
+const char *
+fg_fed_reason_name(unsigned int bit)
+{
+	static const char *const names[FG_FED_NREASONS] = {
+		"failure-ratio", "uri-limit", "sustained-rate", "manual",
+	};
+
+	_Static_assert(FG_FED_SUSPICIOUS == 1 << 0 && FG_FED_URIS == 1 << 1 &&
+		       FG_FED_SUSTAINED == 1 << 2 && FG_FED_MANUAL == 1 << 3,
+		       "reason names follow the flag bits");
+	return bit < FG_FED_NREASONS ? names[bit] : NULL;
+}
+
+const char *
+fg_fed_reasons_str(uint32_t flags, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (unsigned int b = 0; b < FG_FED_NREASONS; b++)
+		if (flags & (1u << b)) {
+			int w = snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+					 fg_fed_reason_name(b));
+
+			if (w < 0 || (size_t)w >= len - n) {
+				buf[n] = '\0';   /* whole names only */
+				break;
+			}
+			n += (size_t)w;
+		}
+	return buf;
+}
+
 static inline uint8_t
 lower(uint8_t c)
 {

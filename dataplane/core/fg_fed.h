@@ -158,6 +158,18 @@ void fg_fed_outbound(struct fg_fed *f, const struct fg_pkt *p, uint64_t now_ns,
 enum fg_fed_mode fg_fed_mode_of(uint32_t flags);
 const char *fg_fed_mode_name(enum fg_fed_mode m);
 
+#define FG_FED_NREASONS 4
+
+/**
+ * Name of reason flag 1 << @p bit: "failure-ratio", "uri-limit",
+ * "sustained-rate", "manual" (what floodctl, the offline report,
+ * telemetry and docs/sip.md call them); NULL past the last.
+ */
+const char *fg_fed_reason_name(unsigned int bit);
+
+/** The names of the reasons in @p flags, comma-separated, into @p buf. */
+const char *fg_fed_reasons_str(uint32_t flags, char *buf, size_t len);
+
 /** The partner of @p addr, or NULL (lock-free). */
 struct fg_partner *fg_fed_find(struct fg_fed *f, const uint8_t addr[16]);
 

@@ -176,14 +176,14 @@ check(set(watch) == {"198.18.1.1", "198.18.1.2", "198.18.1.3", "p3.example.net"}
       "watch list: the directory attacker, the failing and the sustained partner, the "
       "hand-watched domain; nobody else", json.dumps(sorted(watch)))
 d, f, s = (watch.get(a, {}) for a in ("198.18.1.1", "198.18.1.2", "198.18.1.3"))
-check(d.get("mode") == "high" and d.get("reasons") == ["uris"] and d.get("uris") == 1000 and
+check(d.get("mode") == "high" and d.get("reasons") == ["uri-limit"] and d.get("uris") == 1000 and
       d.get("drop_uri") == 500 and d.get("domains") == ["p1.example.net"] and
       abs(d.get("since_s", 0) - (T0 + 1 + 1000 * 0.1)) < 1e-6,
-      "directory attacker: mode high, reason uris, 1000 URIs held, 500 dropped, since its "
+      "directory attacker: mode high, reason uri-limit, 1000 URIs held, 500 dropped, since its "
       "1001st URI", json.dumps(d))
-check(f.get("mode") == "high" and f.get("reasons") == ["suspicious"] and
+check(f.get("mode") == "high" and f.get("reasons") == ["failure-ratio"] and
       f.get("resp_ok") == 3 and f.get("resp_fail") == 27 and f.get("drop_rate") == 40,
-      "failing partner: mode high, reason suspicious, 3 ok / 27 failed responses, 40 dropped",
+      "failing partner: mode high, reason failure-ratio, 3 ok / 27 failed responses, 40 dropped",
       json.dumps(f))
 check(s.get("mode") == "none" and s.get("reasons") == ["sustained-rate"] and
       s.get("drop_rate") == 0 and s.get("drop_uri") == 0,
