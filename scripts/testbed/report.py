@@ -67,9 +67,10 @@ for name, addr, kind, legit in ACTORS:
         s, d, what = sip_sent.get(addr, 0), sip_got.get(addr, 0), "SIP requests"
     why = []
     if addr in flood_blocked:
-        why.append("rate limits, then flood-blocked")
+        why.append("flood-blocked (block event)")
     elif kind == "udp" and s > d:
-        why.append("rate limits")
+        # floodguard counts drops per reason, not per source: say what is known
+        why.append("not delivered, no block event (floodguard's verdicts below)")
     w = watch.get(addr)
     if w:
         why.append(f"watched ({w['reasons']}, mode {w['mode']}): "
@@ -84,6 +85,9 @@ for name, addr, kind, legit in ACTORS:
                  "why": "; ".join(why)})
     print(f"{name:22} {addr:12} {what:11} {s:7} {d:9} {s - d:8}  {'; '.join(why) or '-'}"
           f"{'' if not legit else ('  [100% delivered]' if s and d == s else '  [LOSS]')}")
+verdicts = load("stats.json", {}).get("verdicts", {})
+print("\nfloodguard's verdicts (all sources): " +
+      (", ".join(f"{k} {v}" for k, v in verdicts.items() if v) or "none recorded"))
 print("\nwatch list (as the operator saw it):")
 for w in load("watch-op.json", []):
     if w.get("list") == "watch":
