@@ -110,4 +110,8 @@ grep -q 'verdicts: pass 100 .*rate-pps 350 flood-blocked 50' "$work/fg.out" &&
 	ok "a flood-blocked source goes into the XDP trie: its later 100 datagrams never reach floodguard" ||
 	nok "a flood-blocked source goes into the XDP trie" "server got $flood (want 50); $(grep -E '^xdp' "$work/fg.out")"
 [ "$rc" -eq 0 ] && ok "floodguard exits 0 on SIGINT" || nok "floodguard exits 0 on SIGINT" "exit $rc"
+# DPDK's net_af_xdp drops its umem at close without returning the fill
+# ring's mbufs: the summary says so rather than report a leak
+check "the mbuf count names net_af_xdp's fill rings instead of a leak" \
+	grep -q '^mbufs: .*not judged, net_af_xdp keeps its fill rings' "$work/fg.out"
 tap_done
