@@ -79,6 +79,7 @@ if setup build -Dwerror=true; then
 	run_suite xdp-veth bash tests/bpf/veth.sh build "$logs/xdp-veth"
 	run_suite xdp-afxdp bash tests/bpf/afxdp.sh "$root/build" "$logs/xdp-afxdp"
 	run_suite xdp-kernels bash tests/bpf/kernels.sh build "$logs/xdp-kernels"
+	run_suite xdpgen bash tests/bpf/xdpgen.sh build "$logs/xdpgen"
 	run_suite dp-netns bash tests/dataplane/netns.sh build "$logs/dp-netns"
 	run_suite unit-lists ./build/tests/test_lists --tap=-
 	run_suite unit-shm ./build/tests/test_shm --tap=-

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# perf/xdpgen, the flood generator of perf/bench-peers: between two
+# namespaces' veths, what it says it sent is what the peer received, at
+# the rate asked; the frames step through SOURCES source addresses in
+# turn with a valid IPv4 header checksum and are otherwise the template's
+# bytes; bad arguments exit 2 naming the argument. Prints TAP.
+#   usage: xdpgen.sh BUILDDIR WORKDIR
+set -uo pipefail
+build=$1 work=$2
+mkdir -p "$work"
+. "$(dirname "$0")/../dataplane/tap.sh"
+gen=$build/perf/xdpgen
+A=fgg-a B=fgg-b
+
+cleanup() {
+	ip netns pids "$B" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$A" 2>/dev/null
+	ip netns del "$B" 2>/dev/null
+}
+trap cleanup EXIT
+cleanup
+[ -x "$gen" ] || { echo "1..0 # SKIP $gen not built (no clang/bpftool/libbpf)"; exit 0; }
+ip netns add "$A" && ip netns add "$B" || { echo "1..0 # SKIP no namespaces"; exit 0; }
+ip link add fgg-a0 netns "$A" type veth peer name fgg-b0 netns "$B"
+for x in "$A fgg-a0" "$B fgg-b0"; do
+	set -- $x
+	# no IPv6: its router and multicast listener messages would be counted
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$1" link set lo up
+	ip -n "$1" link set "$2" up
+done
+# redirected frames reach the peer only through its NAPI: GRO on
+ip netns exec "$B" ethtool -K fgg-b0 gro on >/dev/null
+
+/usr/bin/python3 - "$work/t.pcap" <<'EOF'
+import sys
+from scapy.all import IP, UDP, Ether, Raw, wrpcap
+wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
+                     IP(src="198.19.0.250", dst="198.18.2.11") / UDP(sport=40000, dport=1270) /
+                     Raw(b"xdpgen-template" * 4)])
+EOF
+rx() { ip netns exec "$B" cat /sys/class/net/fgg-b0/statistics/rx_packets; }
+
+# the frames: 10 of them from 4 sources, captured at the peer
+ip netns exec "$B" tshark -i fgg-b0 -f "udp dst port 1270" -c 10 -w "$work/got.pcap" \
+	>/dev/null 2>"$work/tshark.err" &
+cap=$!
+for _ in $(seq 50); do grep -q Capturing "$work/tshark.err" && break; sleep 0.1; done
+r0=$(rx)
+ip netns exec "$A" "$gen" fgg-a0 "$work/t.pcap" 10 1 4 >"$work/few.out" 2>&1
+r1=$(rx)
+wait "$cap"
+sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$work/few.out")
+check "10 pps for 1 s: sent 10 or 11 (it says $sent), the peer received as many ($((r1 - r0)))" \
+	test -n "$sent" -a "$sent" -ge 10 -a "$sent" -le 11 -a "$((r1 - r0))" -eq "${sent:-0}"
+srcs=$(tshark -r "$work/got.pcap" -o ip.check_checksum:TRUE -T fields -e ip.src \
+	-e ip.checksum.status 2>/dev/null | tr '\t\n' ' ')
+want="198.19.0.250 1 198.19.0.251 1 198.19.0.252 1 198.19.0.253 1 198.19.0.250 1 198.19.0.251 1 198.19.0.252 1 198.19.0.253 1 198.19.0.250 1 198.19.0.251 1 "
+check "sources .250-.253 in turn, every IPv4 checksum good" test "$srcs" = "$want"
+# apart from the source and the checksum, the template's bytes
+/usr/bin/python3 - "$work/t.pcap" "$work/got.pcap" >"$work/bytes.out" 2>&1 <<'EOF'
+import sys
+from scapy.all import rdpcap
+t = bytes(rdpcap(sys.argv[1])[0])
+for i, p in enumerate(rdpcap(sys.argv[2])):
+    b = bytes(p)
+    mask = lambda x: x[:24] + x[26:28] + x[30:]   # IP checksum, saddr's low 16 bits
+    if len(b) != len(t) or mask(b) != mask(t) or b[26:28] != t[26:28]:
+        print(f"frame {i} differs from the template")
+        sys.exit(1)
+print("same")
+EOF
+check "every frame is the template but for the source's low 16 bits and the checksum" \
+	grep -qx same "$work/bytes.out"
+
+# a rate: 200,000 pps for 2 s, all of it at the peer
+r0=$(rx)
+ip netns exec "$A" taskset -c 0 "$gen" fgg-a0 "$work/t.pcap" 200000 2 1000 >"$work/rate.out" 2>&1
+r1=$(rx)
+sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$work/rate.out")
+check "200,000 pps for 2 s: sent $sent (400,000 +- 1 %), the peer received $((r1 - r0))" \
+	test -n "$sent" -a "${sent:-0}" -ge 396000 -a "${sent:-0}" -le 404000 -a "$((r1 - r0))" -eq "${sent:-0}"
+
+# bad arguments: exit 2, the argument named
+bad() { # WHAT WANT-IN-MESSAGE ARGS...
+	local what=$1 msg=$2 rc
+	shift 2
+	ip netns exec "$A" "$gen" "$@" >"$work/bad.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -qF -- "$msg" "$work/bad.out"; then
+		ok "$what: exit 2, says \"$msg\""
+	else
+		nok "$what: exit 2, says \"$msg\"" "exit $rc: $(head -2 "$work/bad.out")"
+	fi
+}
+head -c 200 /dev/zero >"$work/zero.bin"
+bad "0 sources" "SOURCES: at least 1" fgg-a0 "$work/t.pcap" 10 1 0
+bad "sources past the low 16 bits" "would wrap" fgg-a0 "$work/t.pcap" 10 1 65536
+bad "a rate that is not a number" "PPS: '1k'" fgg-a0 "$work/t.pcap" 1k 1 1
+bad "an interface not in this namespace" "nope: no such interface" nope "$work/t.pcap" 10 1 1
+bad "a file that is not a pcap" "not a little-endian classic pcap" fgg-a0 "$work/zero.bin" 10 1 1
+bad "missing arguments" "usage: xdpgen" fgg-a0
+tap_done
