@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """What perf/bench-peers and perf/bench-sip-peers share: frames built as
 bytes (scapy takes minutes for a million), the capture they are replayed
-from, the two generators that replay it, CPU 1's busy time, percentiles
+from, the three generators that send it, CPU 1's busy time, percentiles
 and plots."""
 import json
 import os
@@ -15,12 +15,33 @@ DPDK = -1   # the rate that means: dpdk-testpmd, as fast as it goes
 
 
 def parse_rates(arg):
-    """--rates: packets/s, 0 (tcpreplay --topspeed) or dpdk (testpmd)."""
-    return [DPDK if r == "dpdk" else int(r) for r in arg.split(",")]
+    """--rates: packets/s (tcpreplay), 0 (tcpreplay --topspeed), dpdk
+    (testpmd) or xdp:N (perf/xdpgen at N packets/s; xdp:0 as fast as it
+    goes). Rates are ints, xdp rates the strings as given."""
+    out = []
+    for r in arg.split(","):
+        if r.startswith("xdp:") and r[4:].isdigit():
+            out.append(r)
+        elif r == "dpdk":
+            out.append(DPDK)
+        elif r.isdigit():
+            out.append(int(r))
+        else:
+            raise SystemExit(f"--rates: '{r}': want packets/s, 0, dpdk or xdp:PPS")
+    return out
 
 
 def label(rate):
+    if isinstance(rate, str):
+        return "xdp-max" if rate == "xdp:0" else rate
     return {0: "top", DPDK: "dpdk"}.get(rate, str(rate))
+
+
+def generator(rate):
+    """What sends the flood at @rate, for titles."""
+    if isinstance(rate, str):
+        return "perf/xdpgen" + (", as fast as it goes" if rate == "xdp:0" else f" at {rate[4:]} pps")
+    return {0: "tcpreplay --topspeed", DPDK: "dpdk-testpmd"}.get(rate, f"tcpreplay at {rate} pps")
 
 
 def udp4_frame(dst_mac, src, dst, sport, dport, payload):
@@ -72,13 +93,19 @@ def held_report(points, other):
         print(f"  {mode}: held up to {held[mode][0]:.0f}" +
               (f", lost from {held[mode][1]:.0f}" if lost else ", no loss at any rate offered"))
     (f, fl), (n, nl) = held["floodguard"], held[other]
-    if nl is not None and n:
+    # each threshold lies between the rate held and the first rate lost
+    if nl is None:
+        print(f"  ratio not measured: {other} lost nothing, up to what the generator offered")
+    elif f >= nl:
         # the sure factor: floodguard's rate held over the other's first loss
         print(f"  floodguard held {f / nl:.2f}x the rate at which {other} started losing"
               + (f" (up to {fl / n:.2f}x: {other}'s threshold lies between {n:.0f} and {nl:.0f})"
-                 if fl and f > nl else " (floodguard lost nothing: no upper bound)" if f > nl else ""))
-    elif nl is None:
-        print(f"  ratio not measured: {other} lost nothing either, up to what the generator offered")
+                 if fl and n else " (floodguard lost nothing: no upper bound)" if not fl else ""))
+    elif fl is not None and fl <= n:
+        print(f"  floodguard started losing first: at {fl:.0f}, where {other} still held ({n:.0f})")
+    else:
+        print(f"  not told apart: floodguard's threshold lies between {f:.0f} and "
+              f"{fl if fl else float('inf'):.0f}, {other}'s between {n:.0f} and {nl:.0f}")
 
 
 def plot(png, title, xlabel, panels, logx=False):
@@ -118,14 +145,30 @@ def _o0_tx(tb):
     return time.monotonic(), st
 
 
-def flood(tb, pcap, rate, secs, pkts, log):
+def flood(tb, pcap, rate, secs, pkts, log, build="build", nsrc=1):
     """Replay @pcap (@pkts frames) from the test bed @tb's outside
     namespace for @secs - 1 seconds, pinned to CPU 0: with tcpreplay at
-    @rate pps (0: --topspeed) or, for rate DPDK, with dpdk-testpmd's io
+    @rate pps (0: --topspeed); for rate DPDK, with dpdk-testpmd's io
     forwarding from a net_pcap port looping the capture to a
     net_af_packet port on the veth (~6x what tcpreplay reaches; its output
-    goes to @log). Returns (packets sent, seconds at the rate reached)."""
+    goes to @log); for rate "xdp:N", with @build's perf/xdpgen (the
+    kernel sends the capture's first frame from @nsrc sources in turn,
+    ~4x testpmd). Returns (packets sent, seconds at the rate reached)."""
     ns_out = ["ip", "netns", "exec", f"{tb}-out"]
+    if isinstance(rate, str):
+        # frames redirected into a veth reach its peer only through the
+        # peer's NAPI: GRO on (UDP is not merged, nothing else changes)
+        subprocess.run(["ethtool", "-K", f"{tb}-o1", "gro", "on"], check=True, stdout=subprocess.DEVNULL)
+        t0, c0 = _o0_tx(tb)
+        rp = subprocess.run(["taskset", "-c", "0"] + ns_out + [f"{build}/perf/xdpgen", f"{tb}-o0", pcap, rate[4:],
+                                                               str(secs - 1), str(nsrc)],
+                            capture_output=True, text=True)
+        t1, c1 = _o0_tx(tb)
+        open(log, "w").write(rp.stdout + rp.stderr)
+        if rp.returncode != 0:
+            raise SystemExit(f"xdpgen failed: {rp.stderr.strip()}")
+        m = re.search(r"seconds=([\d.]+)", rp.stdout)
+        return c1 - c0, float(m.group(1)) if m else t1 - t0
     if rate != DPDK:
         speed = ["--topspeed"] if rate == 0 else [f"--pps={rate}"]
         rp = subprocess.run(["taskset", "-c", "0"] + ns_out + ["tcpreplay", "-q", "-i", f"{tb}-o0"] + speed

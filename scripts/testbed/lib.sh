@@ -72,6 +72,10 @@ tb_fg_stop() {
 # Stop everything the test bed started and remove what it created.
 tb_down() {
 	tb_fg_stop
+	# a floodguard of this test bed that an aborted run left behind holds
+	# the instance (floodctl answers from its segment, a new one is refused)
+	pkill -INT -f -- "--file-prefix $TB --no-telemetry" 2>/dev/null && sleep 0.5
+	pkill -KILL -f -- "--file-prefix $TB --no-telemetry" 2>/dev/null
 	for ns in "$TB_OUT" "$TB_SRV"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 	done
