@@ -72,6 +72,18 @@ def cpu1_busy():
     return sum(v) - v[3] - v[4]
 
 
+def drops(tb):
+    """Packets the kernel dropped on the way to a filter, so far: at the
+    per-CPU backlogs (softnet_stat's second column, all CPUs: where RPS
+    queues the bridge's work; the kernel counts these again as the
+    receiving device's rx_dropped, so o1's is not added) and at the
+    outside veth's ring (o0's transmit drops: its peer's ring was full)."""
+    backlog = sum(int(l.split()[1], 16) for l in open("/proc/net/softnet_stat"))
+    o0 = json.loads(subprocess.run(["ip", "-n", f"{tb}-out", "-s", "-j", "link", "show", f"{tb}-o0"],
+                                   capture_output=True, text=True).stdout)[0]["stats64"]
+    return {"backlog": backlog, "veth": o0["tx"]["dropped"]}
+
+
 def percentile(xs, p):
     """The p-th percentile (0-100) of @xs, nearest rank; 0 for none."""
     xs = sorted(xs)
