@@ -46,9 +46,16 @@ struct edit {
 	const char *cmd;
 	bool add;
 	unsigned int n;
+	unsigned int ndel;   /* with add: the last ndel items are deleted instead */
 	struct fg_list_item *it;
 	int *rc;          /* per item: 0, -EEXIST / -ENOENT */
 };
+
+static bool
+edit_adds(const struct edit *e, unsigned int i)
+{
+	return e->add && i < e->n - e->ndel;
+}
 
 static int
 apply(struct fg_fed_lists *next, void *arg)
@@ -56,7 +63,8 @@ apply(struct fg_fed_lists *next, void *arg)
 	struct edit *e = arg;
 
 	for (unsigned int i = 0; i < e->n; i++) {
-		e->rc[i] = e->add ? fg_lists_add(next, &e->it[i]) : fg_lists_del(next, &e->it[i]);
+		e->rc[i] = edit_adds(e, i) ? fg_lists_add(next, &e->it[i]) :
+					     fg_lists_del(next, &e->it[i]);
 		if (e->rc[i] == -ENOSPC)
 			return -ENOSPC;
 	}
@@ -85,7 +93,7 @@ update(struct fc_ctx *c, struct edit *e)
 		FILE *out = e->rc[i] == 0 ? stdout : stderr;
 
 		fprintf(out, "%s%s %s ", e->rc[i] == 0 ? "" : "floodctl: ",
-			e->rc[i] == 0 ? (e->add ? "added to" : "deleted from") :
+			e->rc[i] == 0 ? (edit_adds(e, i) ? "added to" : "deleted from") :
 			e->rc[i] == -EEXIST ? "already on" : "not on", fg_list_name(e->it[i].list));
 		fg_list_item_print(&e->it[i], out);
 		fputc('\n', out);
@@ -266,14 +274,10 @@ promote(struct fc_ctx *c, int argc, char **argv)
 		fc_err("watch", "%s", err);
 		return FC_EXIT_USAGE;
 	}
-	/* the new list first: the domain stays watched until it is on it */
-	rc = update(c, &e);
-	if (rc == FC_EXIT_FAIL)
-		return rc;
-	e.add = false;
-	e.it = &it[1];
-	update(c, &e);
-	return rc;
+	/* one update: onto the new list and off the watch list together */
+	e.n = 2;
+	e.ndel = 1;
+	return update(c, &e);
 }
 
 static int

@@ -64,9 +64,11 @@ kill -0 "$d" 2>/dev/null && { nok "Ctrl-C: the demo stops" "still running"; kill
 	ok "Ctrl-C: the demo stops"
 sleep 1
 left=$(ip netns list | grep -c '^fgdm-')
-check "Ctrl-C: torn down (namespaces $left, veths, floodguard, segment)" \
-	[ "$left" -eq 0 -a ! -e /dev/shm/fgdm ] && ! ip link show fgdm-o1 >/dev/null 2>&1 &&
-	! pgrep -f "file-prefix fgdm" >/dev/null
+if [ "$left" -eq 0 -a ! -e /dev/shm/fgdm ] && ! ip link show fgdm-o1 >/dev/null 2>&1 && ! pgrep -f "file-prefix fgdm" >/dev/null; then
+	ok "Ctrl-C: torn down (namespaces $left, veths, floodguard, segment)"
+else
+	nok "Ctrl-C: torn down (namespaces $left, veths, floodguard, segment)"
+fi
 grep -q "demo: interrupted, tearing down" "$work/int.out" &&
 	ok "Ctrl-C: the demo says it is tearing down" || nok "Ctrl-C: the demo says so" "$(tail -2 "$work/int.out")"
 . scripts/testbed/lib.sh
