@@ -386,7 +386,7 @@ print_event(const struct fg_event *e, bool json)
 
 	fg_addr_str(e->addr, addr, sizeof(addr));
 	if (e->kind == FG_EV_WATCH || e->kind == FG_EV_UNWATCH)
-		fc_reasons((uint32_t)e->arg, why, sizeof(why));
+		fg_fed_reasons_str((uint32_t)e->arg, why, sizeof(why));
 	if (json)
 		printf("{\"unix_ns\":%" PRIu64 ",\"event\":\"%s\",\"src\":\"%s\",\"class\":\"%s\","
 		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"}\n", e->unix_ns,

@@ -47,9 +47,6 @@ struct fc_cmd {
 void fc_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/** A watch entry's reasons (FG_FED_*) as floodctl prints them: "failure-ratio,uri-limit". */
-const char *fc_reasons(uint32_t flags, char *buf, size_t len);
-
 int fc_inspect(int argc, char **argv);
 extern const char fc_inspect_usage[];
 int fc_xdp(int argc, char **argv);

@@ -126,12 +126,6 @@ print_items(const struct fg_fed_lists *l, enum fg_list k, bool json, bool *first
 	}
 }
 
-const char *
-fc_reasons(uint32_t f, char *buf, size_t len)
-{
-	return fg_fed_reasons_str(f, buf, len);
-}
-
 static void
 print_partners(struct fc_ctx *c, bool json, bool *first)
 {
@@ -147,7 +141,7 @@ print_partners(struct fc_ctx *c, bool json, bool *first)
 		const char *mode = fg_fed_mode_name(fg_fed_mode_of(w->flags));
 
 		fg_addr_str(w->addr, addr, sizeof(addr));
-		fc_reasons(w->flags, why, sizeof(why));
+		fg_fed_reasons_str(w->flags, why, sizeof(why));
 		if (json)
 			printf("%s{\"list\":\"watch\",\"item\":\"%s\",\"mode\":\"%s\","
 			       "\"reasons\":\"%s\",\"since_unix_ns\":%" PRIu64 ",\"requests\":%"
@@ -222,7 +216,7 @@ watch_addr(struct fc_ctx *c, bool add, const char *text, const struct fg_prefix 
 	if (!add && r.arg != 0)
 		fprintf(stderr, "floodctl watch: warning: %s still meets %s: the rules will put "
 			"it back (allow or block it instead: floodctl watch promote)\n", text,
-			fc_reasons((uint32_t)r.arg, why, sizeof(why)));
+			fg_fed_reasons_str((uint32_t)r.arg, why, sizeof(why)));
 	return FC_EXIT_OK;
 }
 

@@ -72,6 +72,12 @@ def cpu1_busy():
     return sum(v) - v[3] - v[4]
 
 
+def _o0_stats(tb):
+    """The outside veth's counters (ip -s -j: stats64)."""
+    return json.loads(subprocess.run(["ip", "-n", f"{tb}-out", "-s", "-j", "link", "show", f"{tb}-o0"],
+                                     capture_output=True, text=True).stdout)[0]["stats64"]
+
+
 def drops(tb):
     """Packets the kernel dropped on the way to a filter, so far: at the
     per-CPU backlogs (softnet_stat's second column, all CPUs: where RPS
@@ -79,9 +85,7 @@ def drops(tb):
     receiving device's rx_dropped, so o1's is not added) and at the
     outside veth's ring (o0's transmit drops: its peer's ring was full)."""
     backlog = sum(int(l.split()[1], 16) for l in open("/proc/net/softnet_stat"))
-    o0 = json.loads(subprocess.run(["ip", "-n", f"{tb}-out", "-s", "-j", "link", "show", f"{tb}-o0"],
-                                   capture_output=True, text=True).stdout)[0]["stats64"]
-    return {"backlog": backlog, "veth": o0["tx"]["dropped"]}
+    return {"backlog": backlog, "veth": _o0_stats(tb)["tx"]["dropped"]}
 
 
 def percentile(xs, p):
@@ -152,9 +156,7 @@ def plot(png, title, xlabel, panels, logx=False):
 
 
 def _o0_tx(tb):
-    st = json.loads(subprocess.run(["ip", "-n", f"{tb}-out", "-s", "-j", "link", "show", f"{tb}-o0"],
-                                   capture_output=True, text=True).stdout)[0]["stats64"]["tx"]["packets"]
-    return time.monotonic(), st
+    return time.monotonic(), _o0_stats(tb)["tx"]["packets"]
 
 
 def flood(tb, pcap, rate, secs, pkts, log, build="build", nsrc=1):
