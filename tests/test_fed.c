@@ -153,6 +153,34 @@ Test(fed, uri_normalization)
 	cr_assert_eq(uri_hash("bob@example.com"), 0, "no scheme: not a SIP URI");
 }
 
+/*
+ * A Request-URI without a user part as long as the bound or longer: the
+ * hash inserts an '@' and pads with 8 zero bytes, one past the longest
+ * URI it hashes (the fuzzer's stack-buffer-overflow under ASan).
+ */
+Test(fed, uri_at_the_length_bound)
+{
+	static uint8_t u[FG_SIP_DEF_MAX_RURI + 64];
+	const uint8_t *host;
+	size_t hlen;
+	uint64_t a, b;
+
+	memcpy(u, "sip:", 4);
+	memset(u + 4, 'h', sizeof(u) - 4);
+	a = fg_fed_uri_hash(u, sizeof(u), &host, &hlen);
+	cr_assert_neq(a, 0);
+	cr_assert_eq(host, u + 4, "the host follows the scheme");
+	cr_assert_eq(hlen, FG_SIP_DEF_MAX_RURI - 4, "hashed up to the bound");
+	b = fg_fed_uri_hash(u, FG_SIP_DEF_MAX_RURI, &host, &hlen);
+	cr_assert_eq(a, b, "what lies past the bound does not count");
+	u[FG_SIP_DEF_MAX_RURI - 1] = 'H';
+	cr_assert_eq(fg_fed_uri_hash(u, sizeof(u), &host, &hlen), a,
+		     "the host's case does not count, to the last byte");
+	u[FG_SIP_DEF_MAX_RURI - 1] = 'x';
+	cr_assert_neq(fg_fed_uri_hash(u, sizeof(u), &host, &hlen), a,
+		      "the last byte within the bound counts");
+}
+
 Test(fed, directory_attack_first_1000_keep_working, .init = setup, .fini = teardown)
 {
 	char uri[64];

@@ -249,7 +249,8 @@ mix(uint64_t h, uint64_t w)
 uint64_t
 fg_fed_uri_hash(const uint8_t *u, size_t len, const uint8_t **host, size_t *host_len)
 {
-	uint8_t buf[FG_SIP_DEF_MAX_RURI + 8];
+	/* the URI, an '@' added when it has no user part, 8 zero bytes */
+	uint8_t buf[FG_SIP_DEF_MAX_RURI + 1 + 8];
 	size_t colon, h, e, i, n = 0;
 	const uint8_t *at;
 	uint64_t x = 0x2545f4914f6cdd1dull;
