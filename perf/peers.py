@@ -103,11 +103,11 @@ def held_report(points, other):
     held = {}
     for mode, pts in points.items():
         pts = sorted(pts)
-        lost = [x for x, pct in pts if pct < 100.0]
-        held[mode] = (max([x for x, pct in pts if pct >= 100.0 and (not lost or x < min(lost))] or [0]),
-                      min(lost) if lost else None)
+        first_lost = next((x for x, pct in pts if pct < 100.0), None)
+        held[mode] = (max([x for x, pct in pts if pct >= 100.0 and (first_lost is None or x < first_lost)]
+                          or [0]), first_lost)
         print(f"  {mode}: held up to {held[mode][0]:.0f}" +
-              (f", lost from {held[mode][1]:.0f}" if lost else ", no loss at any rate offered"))
+              (f", lost from {first_lost:.0f}" if first_lost is not None else ", no loss at any rate offered"))
     (f, fl), (n, nl) = held["floodguard"], held[other]
     # each threshold lies between the rate held and the first rate lost
     if nl is None:

@@ -126,11 +126,8 @@ check "a bad item among good ones: exit 2, nothing added" \
 "$fc" block del 198.18.7.7 -i "$inst" >/dev/null 2>&1; rc2=$?
 check "already listed / not listed: exit 3" [ "$rc1" -eq 3 -a "$rc2" -eq 3 ]
 err=$("$fc" status -i fgt-none-$$ 2>&1); rc=$?
-if [ "$rc" -eq 1 ] && grep -q "no data plane 'fgt-none-$$'" <<<"$err"; then
-	ok "no such instance: exit 1, says so"
-else
-	nok "no such instance: exit 1, says so" "exit $rc"
-fi
+[ "$rc" -eq 1 ] && grep -q "no data plane 'fgt-none-$$'" <<<"$err"
+okif "no such instance: exit 1, says so" "exit $rc"
 
 # the URI walker is on the watch list (uri-limit); del warns, promote moves it
 sleep 1.2
@@ -138,11 +135,8 @@ wl=$("$fc" watch list --json -i "$inst")
 check "watch list: 198.18.1.3, reasons uri-limit, mode high" \
 	grep -q '"item":"198.18.1.3","mode":"high","reasons":"uri-limit"' <<<"$wl"
 err=$("$fc" watch del 198.18.1.3 -i "$inst" 2>&1); rc=$?
-if [ "$rc" -eq 0 ] && grep -q "warning: 198.18.1.3 still meets uri-limit" <<<"$err"; then
-	ok "watch del of a partner still over the URI limit: exit 0 and a warning"
-else
-	nok "watch del of a partner still over the URI limit: exit 0 and a warning" "exit $rc"
-fi
+[ "$rc" -eq 0 ] && grep -q "warning: 198.18.1.3 still meets uri-limit" <<<"$err"
+okif "watch del of a partner still over the URI limit: exit 0 and a warning" "exit $rc"
 # a watched domain promoted: onto the block list and off the watch list
 # in one update (one generation: never on both, never on neither)
 gen() { "$fc" status --json -i "$inst" | sed -n 's/.*"lists_generation":\([0-9]*\).*/\1/p'; }
@@ -151,21 +145,15 @@ g0=$(gen)
 out=$("$fc" watch promote evil.example block -i "$inst" 2>&1); rc=$?
 g1=$(gen)
 bl=$("$fc" block list -i "$inst"); wl=$("$fc" watch list -i "$inst")
-if [ "$rc" -eq 0 ] && [ -n "$g0" ] && [ "$((g1 - g0))" -eq 1 ] && grep -q "evil.example" <<<"$bl" && ! grep -q "evil.example" <<<"$wl"; then
-	ok "watch promote DOMAIN block: on the block list, off the watch list, one update ($g0 -> $g1)"
-else
-	nok "watch promote DOMAIN block: on the block list, off the watch list, one update ($g0 -> $g1)" "exit $rc"
-fi
+[ "$rc" -eq 0 ] && [ -n "$g0" ] && [ "$((g1 - g0))" -eq 1 ] && grep -q "evil.example" <<<"$bl" && ! grep -q "evil.example" <<<"$wl"
+okif "watch promote DOMAIN block: on the block list, off the watch list, one update ($g0 -> $g1)" "exit $rc"
 "$fc" block del evil.example -i "$inst" >/dev/null
 "$fc" watch add 198.18.1.4 -i "$inst" >/dev/null
 out=$("$fc" watch promote 198.18.1.4 block -i "$inst" 2>&1); rc=$?
 sleep 1.2
 bl=$("$fc" block list -i "$inst"); wl=$("$fc" watch list --json -i "$inst")
-if [ "$rc" -eq 0 ] && grep -q "198.18.1.4/32" <<<"$bl" && ! grep -q '"198.18.1.4"' <<<"$wl"; then
-	ok "watch promote ADDR block: on the block list, off the watch list"
-else
-	nok "watch promote ADDR block: on the block list, off the watch list" "exit $rc"
-fi
+[ "$rc" -eq 0 ] && grep -q "198.18.1.4/32" <<<"$bl" && ! grep -q '"198.18.1.4"' <<<"$wl"
+okif "watch promote ADDR block: on the block list, off the watch list" "exit $rc"
 ev=$("$fc" events --json -i "$inst")
 check "events: watch of 198.18.1.3 (uri-limit) and list generations" \
 	grep -q '"event":"watch","src":"198.18.1.3","class":"sip","arg":2,"reasons":"uri-limit"' <<<"$ev"
@@ -179,17 +167,11 @@ sleep 0.3
 r=$(delta 0.5 rate-pps)
 check "the raised rate lets the flooders through (rate-pps +$r)" [ "$r" -eq 0 ]
 err=$("$fc" set mom.pps lots -i "$inst" 2>&1); rc=$?
-if [ "$rc" -eq 2 ] && grep -q "\[mom\] pps" <<<"$err"; then
-	ok "set mom.pps lots: exit 2, names the key"
-else
-	nok "set mom.pps lots: exit 2, names the key" "exit $rc"
-fi
+[ "$rc" -eq 2 ] && grep -q "\[mom\] pps" <<<"$err"
+okif "set mom.pps lots: exit 2, names the key" "exit $rc"
 err=$("$fc" set table.sources 5 -i "$inst" 2>&1); rc=$?
-if [ "$rc" -eq 2 ] && grep -q "not tunable" <<<"$err"; then
-	ok "set table.sources: exit 2, not tunable while running"
-else
-	nok "set table.sources: exit 2, not tunable while running" "exit $rc"
-fi
+[ "$rc" -eq 2 ] && grep -q "not tunable" <<<"$err"
+okif "set table.sources: exit 2, not tunable while running" "exit $rc"
 
 m=$("$fc" metrics -i "$inst")
 check "metrics: list sizes and verdict counters (Prometheus text)" \
@@ -206,21 +188,15 @@ check "metrics --listen 127.0.0.1:19527 serves the same exposition" \
 
 # permissions: another user cannot attach
 err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$fc" status -i "$inst" 2>&1); rc=$?
-if [ "$rc" -eq 1 ] && grep -q "permission denied" <<<"$err"; then
-	ok "user nobody: exit 1, permission denied"
-else
-	nok "user nobody: exit 1, permission denied" "exit $rc"
-fi
+[ "$rc" -eq 1 ] && grep -q "permission denied" <<<"$err"
+okif "user nobody: exit 1, permission denied" "exit $rc"
 
 # a second data plane of the same instance is refused
 "$fg" -l 0 --no-pci --file-prefix "$inst-2" --no-telemetry --vdev net_null1 --vdev net_null2 -- \
 	--set control.instance="$inst" >"$work/second.out" 2>&1
 rc=$?
-if [ "$rc" -ne 0 ] && grep -q "is running (pid $fgpid)" "$work/second.out"; then
-	ok "a second floodguard of the same instance refuses (exit $rc)"
-else
-	nok "a second floodguard of the same instance refuses (exit $rc)" "exit $rc"
-fi
+[ "$rc" -ne 0 ] && grep -q "is running (pid $fgpid)" "$work/second.out"
+okif "a second floodguard of the same instance refuses (exit $rc)" "exit $rc"
 
 # persistence: the lists come back after a restart
 stop
@@ -255,11 +231,8 @@ cp "$work/good.lists" "$state"
 start || nok "start"
 kill -9 "$fgpid"; wait "$fgpid" 2>/dev/null
 err=$("$fc" status -i "$inst" 2>&1); rc=$?
-if [ "$rc" -eq 1 ] && grep -q "is not running" <<<"$err"; then
-	ok "data plane killed: floodctl says it is not running (exit 1)"
-else
-	nok "data plane killed: floodctl says it is not running (exit 1)" "exit $rc"
-fi
+[ "$rc" -eq 1 ] && grep -q "is not running" <<<"$err"
+okif "data plane killed: floodctl says it is not running (exit 1)" "exit $rc"
 start
 check "a new data plane replaces the dead one's segment" [ $? -eq 0 ]
 stop
@@ -286,11 +259,8 @@ with open(f"/dev/shm/{sys.argv[1]}", "wb") as f:
 PY
 err=$("$fc" status -i "$inst-abi" 2>&1); rc=$?
 rm -f "/dev/shm/$inst-abi"
-if [ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI 1" <<<"$err"; then
-	ok "segment of ABI 99: floodctl exits 2 naming both ABIs"
-else
-	nok "segment of ABI 99: floodctl exits 2 naming both ABIs" "exit $rc"
-fi
+[ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI 1" <<<"$err"
+okif "segment of ABI 99: floodctl exits 2 naming both ABIs" "exit $rc"
 
 # SIGKILL writers mid-update, under traffic
 start || nok "start for the kill test"

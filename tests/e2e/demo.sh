@@ -64,11 +64,8 @@ kill -0 "$d" 2>/dev/null && { nok "Ctrl-C: the demo stops" "still running"; kill
 	ok "Ctrl-C: the demo stops"
 sleep 1
 left=$(ip netns list | grep -c '^fgdm-')
-if [ "$left" -eq 0 -a ! -e /dev/shm/fgdm ] && ! ip link show fgdm-o1 >/dev/null 2>&1 && ! pgrep -f "file-prefix fgdm" >/dev/null; then
-	ok "Ctrl-C: torn down (namespaces $left, veths, floodguard, segment)"
-else
-	nok "Ctrl-C: torn down (namespaces $left, veths, floodguard, segment)"
-fi
+[ "$left" -eq 0 -a ! -e /dev/shm/fgdm ] && ! ip link show fgdm-o1 >/dev/null 2>&1 && ! pgrep -f "file-prefix fgdm" >/dev/null
+okif "Ctrl-C: torn down (namespaces $left, veths, floodguard, segment)"
 grep -q "demo: interrupted, tearing down" "$work/int.out" &&
 	ok "Ctrl-C: the demo says it is tearing down" || nok "Ctrl-C: the demo says so" "$(tail -2 "$work/int.out")"
 . scripts/testbed/lib.sh
