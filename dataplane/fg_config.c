@@ -51,15 +51,15 @@ struct fg_key {
 #define CLASS_KEYS(sec, c) \
 	LIM(sec, c, "pps", pps.rate, FG_RATE_MAX, "packets/s", \
 	    "per-source packet rate; 0: off"), \
-	LIM(sec, c, "pps_burst", pps.burst, 1ull << 62, "packets", \
+	LIM(sec, c, "pps_burst", pps.burst, FG_BURST_MAX, "packets", \
 	    "packets a source may send at once above the rate"), \
 	LIM(sec, c, "bps", bps.rate, FG_RATE_MAX, "bytes/s", \
 	    "per-source byte rate (IP length); 0: off"), \
-	LIM(sec, c, "bps_burst", bps.burst, 1ull << 62, "bytes", \
+	LIM(sec, c, "bps_burst", bps.burst, FG_BURST_MAX, "bytes", \
 	    "byte burst; at least 65535 when bps is set"), \
 	LIM(sec, c, "syn", syn.rate, FG_RATE_MAX, "SYN/s", \
 	    "new TCP connections per second per source; 0: off"), \
-	LIM(sec, c, "syn_burst", syn.burst, 1ull << 62, "SYN", "SYN burst"), \
+	LIM(sec, c, "syn_burst", syn.burst, FG_BURST_MAX, "SYN", "SYN burst"), \
 	LIM(sec, c, "window_events", win_events, UINT32_MAX, "events", \
 	    "more than this many events (UDP datagrams, TCP segments with " \
 	    "payload) in window_ms blocks the source; 0: off"), \
@@ -89,10 +89,10 @@ static const struct fg_key fg_keys[] = {
 	{ "dataplane", "exception", FG_K_STR, OFF(exception), 0, SZ(exception), 0, 0, 0, 0,
 	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)" },
 	U("table", "sources", table.sources, 1, 1u << 27, "sources",
-	  "sources to track (the table gets 1.5 slots each, rounded up to a power of 2)"),
+	  "sources to track (the table gets 1/0.6 slots each: 60 bytes per IPv4 source, 120 per IPv6)"),
 	U("table", "idle_ms", table.idle_ms, 1, UINT32_MAX, "ms",
 	  "an entry idle this long may be reused or aged out"),
-	U("table", "established", table.established, 1, UINT16_MAX, "packets",
+	U("table", "established", table.established, 1, UINT8_MAX, "packets",
 	  "packets passed after which a source is never evicted"),
 	{ "table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), 0,
 	  SZ(table_full_pass), 0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot" },
@@ -124,7 +124,7 @@ static const struct fg_key fg_keys[] = {
 	  "failed responses above this % of successful ones: suspicious (300: 3 to 1)"),
 	U("sip-rules", "watch_pps", fed.watch_rate.rate, 1, FG_RATE_MAX, "messages/s",
 	  "a suspicious partner's message rate"),
-	U("sip-rules", "watch_burst", fed.watch_rate.burst, 1, 1ull << 62, "messages",
+	U("sip-rules", "watch_burst", fed.watch_rate.burst, 1, FG_BURST_MAX, "messages",
 	  "its burst"),
 	U("sip-rules", "uri_limit", fed.uri_limit, 1, 1u << 20, "URIs",
 	  "distinct Request-URIs in the local domains before the directory rule"),

@@ -230,17 +230,16 @@ static void
 top_one(const struct fg_src *e, void *arg)
 {
 	struct top_walk *w = arg;
-	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
-	uint32_t cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
+	uint64_t left = fg_src_block_left(e, &w->now);
+	uint8_t addr[16];
+	unsigned int cls = fg_src_key(e, addr);
 
-	if (cls < FG_CLASS_COUNT && fg_src_blocked(e, &w->now)) {
+	if (cls < FG_CLASS_COUNT && left != 0) {
 		uint32_t block_ms = w->cfg->limits.cls[cls].block_ms;
-		uint8_t addr[16];
+		uint64_t until = w->now.ns + left;
 
-		if (until - (uint64_t)block_ms * FG_NS_PER_MS > w->since) {
-			memcpy(addr, e->addr, 16);
+		if (until - (uint64_t)block_ms * FG_NS_PER_MS > w->since)
 			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr, block_ms, w->unix_now);
-		}
 	}
 	fg_dp_top_add(w->e, &w->n, FG_SHM_TOP, e, &w->now, &w->cfg->limits);
 }

@@ -24,15 +24,12 @@ fg_dp_clock_init(struct fg_dp *dp)
 	dp->ns_mult = (uint64_t)(((unsigned __int128)FG_NS_PER_S << 32) / rte_get_tsc_hz());
 }
 
-/* The table for cfg: placement leaves slots free (first eviction at ~65 %
- * full, docs/limits.md), so 1.5 slots per source wanted. */
+/* The table for cfg: fg_srctab_mem_size() leaves the headroom its
+ * placement needs (docs/limits.md). */
 static struct fg_srctab_params
 table_params(const struct fg_config *cfg)
 {
-	struct fg_srctab_params tp = cfg->table;
-
-	tp.sources = cfg->table.sources + cfg->table.sources / 2;
-	return tp;
+	return cfg->table;
 }
 
 size_t
@@ -357,12 +354,12 @@ void
 fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets)
 {
 	struct fg_now now = fg_now(dp->tab.epoch, now_ns);
-	uint32_t nb = dp->tab.mask + 1;
+	uint32_t nb = dp->tab.nb;
 
 	if (buckets > nb)
 		buckets = nb;
 	fg_srctab_age(&dp->tab, dp->age_next, buckets, &now, &dp->hk);
-	dp->age_next = (dp->age_next + buckets) & dp->tab.mask;
+	dp->age_next = (uint32_t)(((uint64_t)dp->age_next + buckets) % nb);
 }
 
 void
@@ -380,17 +377,15 @@ void
 fg_dp_top_add(struct fg_shm_top *top, uint32_t *n, uint32_t max, const struct fg_src *e,
 	      const struct fg_now *now, const struct fg_limit_cfg *lim)
 {
-	uint64_t win = __atomic_load_n(&e->window, __ATOMIC_RELAXED);
-	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
-	uint32_t ev = (uint32_t)win, cls = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
-	uint32_t left_ms = 0, i;
+	uint8_t addr[16];
+	unsigned int cls = fg_src_key(e, addr);
+	uint32_t ev, left_ms, i;
 
 	if (cls >= FG_CLASS_COUNT)
-		return;   /* a slot being rewritten */
-	if (fg_src_blocked(e, now))   /* rounded up: blocked is never 0 ms left */
-		left_ms = (uint32_t)((until - now->ns + FG_NS_PER_MS - 1) / FG_NS_PER_MS);
-	if ((int32_t)(now->ms - (uint32_t)(win >> 32)) >= (int32_t)lim->cls[cls].win_ms)
-		ev = 0;   /* that window has ended */
+		return;   /* no entry, or a slot being rewritten */
+	/* rounded up: blocked is never 0 ms left */
+	left_ms = (uint32_t)((fg_src_block_left(e, now) + FG_NS_PER_MS - 1) / FG_NS_PER_MS);
+	ev = fg_src_window_events(e, now, lim->cls[cls].win_ms);
 	if (ev == 0 && left_ms == 0)
 		return;
 	if (*n == max && ev <= top[max - 1].window_events)
@@ -398,7 +393,7 @@ fg_dp_top_add(struct fg_shm_top *top, uint32_t *n, uint32_t max, const struct fg
 	i = *n < max ? (*n)++ : max - 1;
 	for (; i > 0 && top[i - 1].window_events < ev; i--)
 		top[i] = top[i - 1];
-	memcpy(top[i].addr, e->addr, 16);
+	memcpy(top[i].addr, addr, 16);
 	top[i].cls = cls;
 	top[i].window_events = ev;
 	top[i].blocked_ms = left_ms;
@@ -414,8 +409,9 @@ fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg)
 		return;
 	/* racy against the workers (a reader's view, for reports and
 	 * telemetry): an entry may change while fn reads it */
-	for (uint64_t b = 0; b <= t->mask; b++)
-		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
-			if (__atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0)
-				fn(&t->src[b * FG_SRCTAB_SLOTS + i], arg);
+	for (uint64_t x = 0; x < fg_srctab_slots(t); x++)
+		if (__atomic_load_n(&t->bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS],
+				    __ATOMIC_RELAXED) != 0 &&
+		    !(__atomic_load_n(&t->src[x].cls, __ATOMIC_RELAXED) & FG_SRC_CONT))
+			fn(&t->src[x], arg);
 }

@@ -56,15 +56,16 @@ static void
 blocked_one(const struct fg_src *e, void *arg)
 {
 	struct blocked_walk *w = arg;
+	uint64_t left = fg_src_block_left(e, &w->now);
 	uint8_t addr[16];
+	unsigned int cls = fg_src_key(e, addr);
 
-	if (!fg_src_blocked(e, &w->now))
+	if (left == 0 || cls == FG_CLASS_COUNT)
 		return;
-	memcpy(addr, e->addr, 16);
 	fprintf(w->f, "%s\n    {\"src\":", w->first ? "" : ",");
 	fg_json_addr(w->f, addr);
 	fprintf(w->f, ",\"class\":\"%s\",\"remaining_ms\":%" PRIu64 "}",
-		fg_class_name(e->cls), (uint64_t)((e->block_until - w->now.ns) / FG_NS_PER_MS));
+		fg_class_name(cls), (uint64_t)(left / FG_NS_PER_MS));
 	w->first = false;
 }
 

@@ -35,7 +35,7 @@ static unsigned int nxdp_progs;
 
 static struct {
 	struct fg_prefix p;
-	uint64_t until;             /**< block_until of the entry (ns, table epoch) */
+	uint64_t until;             /**< block end of the entry (ns, table epoch) */
 } pushed[FG_XDP_PUSHED_MAX];
 static unsigned int npushed;
 static uint64_t xdp_pushed_total, xdp_push_full;
@@ -127,13 +127,12 @@ static void
 push_one(const struct fg_src *e, void *arg)
 {
 	struct sync_walk *w = arg;
-	uint64_t until = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
+	uint64_t left = fg_src_block_left(e, &w->now), until = w->now.ns + left;
 	struct fg_prefix p = { .len = 128 };
 	uint32_t *slot;
 
-	if (!fg_src_blocked(e, &w->now))
+	if (left == 0 || fg_src_key(e, p.addr) == FG_CLASS_COUNT)
 		return;
-	memcpy(p.addr, e->addr, 16);
 	slot = idx_slot(p.addr);
 	if (*slot != 0) {
 		/* blocked again, or in another class too */

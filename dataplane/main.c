@@ -274,7 +274,7 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 {
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc(), last_log = start;
 	uint64_t next_tick = start + hz / 10;
-	uint32_t slice = RTE_MAX((dp->tab.mask + 1) / 600, 1u);  /* a sweep a minute */
+	uint32_t slice = RTE_MAX(dp->tab.nb / 600, 1u);  /* a sweep a minute */
 	struct fg_counters prev = { 0 };
 	uint64_t ticks = 0;
 

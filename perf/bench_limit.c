@@ -245,7 +245,7 @@ main(int argc, char **argv)
 	}
 
 	fg_srctab_params_default(&tp);
-	tp.sources = sources + sources / 4;
+	tp.sources = sources;   /* the table adds its own headroom */
 	tp.seed = 0x243f6a8885a308d3ull;
 	mem_len = fg_srctab_mem_size(tp.sources);
 	mem = mem_len ? table_mem(mem_len, &pages) : NULL;
@@ -263,8 +263,8 @@ main(int argc, char **argv)
 	}
 	b.t.single_writer = writers[0] == 'o';
 	fg_limit_cfg_default(&b.cfg);
-	b.cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ FG_RATE_MAX, 1ull << 40 };
-	b.cfg.cls[FG_CLASS_MOM].bps = (struct fg_rate){ FG_RATE_MAX, 1ull << 50 };
+	b.cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ FG_RATE_MAX, FG_BURST_MAX };
+	b.cfg.cls[FG_CLASS_MOM].bps = (struct fg_rate){ FG_RATE_MAX, FG_BURST_MAX };
 	b.cfg.cls[FG_CLASS_MOM].win_events = UINT32_MAX;
 	if (strcmp(limits, "full") != 0) {     /* what each part costs */
 		b.cfg.cls[FG_CLASS_MOM].win_events = 0;

@@ -110,8 +110,8 @@ main(int argc, char **argv)
 	fc.sustained_rate = 0;   /* a bench partner sends far above it */
 	fc.uri_limit = uri_limit;
 	fg_limit_cfg_default(&lc);
-	lc.cls[FG_CLASS_SIP].pps = (struct fg_rate){ 1000000000, 1000000000 };
-	lc.cls[FG_CLASS_SIP].bps = (struct fg_rate){ 1000000000000ull, 1000000000000ull };
+	lc.cls[FG_CLASS_SIP].pps = (struct fg_rate){ FG_RATE_MAX, FG_BURST_MAX };
+	lc.cls[FG_CLASS_SIP].bps = (struct fg_rate){ FG_RATE_MAX, FG_BURST_MAX };
 	lc.cls[FG_CLASS_SIP].win_events = 0;
 	fg_srctab_params_default(&tp);
 	tp.sources = 4096;

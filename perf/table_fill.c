@@ -2,7 +2,8 @@
 /*
  * table-fill: how full the source table gets before its first eviction,
  * and how many keys end up in their secondary bucket (one more header
- * line per lookup), for several table sizes. Sequential IPv4 sources, as
+ * line per lookup), for tables sized for 4K to 16M sources (sized as
+ * the data plane sizes them: FG_SRCTAB_FILL_PCT of the slots). Sequential IPv4 sources, as
  * a /8 of agents would be; the hash is seeded, so any key set behaves
  * alike.
  *
@@ -17,23 +18,25 @@
 int
 main(void)
 {
-	for (uint32_t slots = 4096; slots <= (1u << 22); slots *= 16) {
+	for (uint32_t sources = 4096; sources <= (1u << 24); sources *= 16) {
 		struct fg_srctab t;
 		struct fg_srctab_params p;
 		struct fg_srctab_stats st = { 0 };
 		struct fg_src init = { 0 };
 		struct fg_now n = fg_now(0, 1000000000ull);
-		size_t len = fg_srctab_mem_size(slots);
+		size_t len = fg_srctab_mem_size(sources);
+		uint64_t slots;
 		void *mem = aligned_alloc(64, len);
 		uint32_t i, sec = 0;
 
 		fg_srctab_params_default(&p);
-		p.sources = slots;
+		p.sources = sources;
 		p.seed = 0x1234567890abcdefull;
 		if (mem == NULL || fg_srctab_init(&t, &p, mem, len, 0) != 0) {
 			fprintf(stderr, "table-fill: no memory\n");
 			return 1;
 		}
+		slots = fg_srctab_slots(&t);
 		for (i = 0; i < slots; i++) {
 			uint8_t a[16] = { 0 };
 			uint64_t h;
@@ -46,10 +49,12 @@ main(void)
 			if (st.evict_idle + st.evict_probation != 0 || e == NULL)
 				break;
 			sec += (uint32_t)((size_t)(e - t.src) / FG_SRCTAB_SLOTS) !=
-			       ((uint32_t)h & t.mask);
+			       fg_srctab_bkt1(&t, h);
 		}
-		printf("slots=%u first_eviction_at=%.1f%% in_secondary=%.1f%%\n",
-		       slots, 100.0 * i / slots, i ? 100.0 * sec / i : 0.0);
+		printf("sources=%u slots=%llu first_eviction_at=%.1f%% of the slots "
+		       "(%.1f%% of the sources) in_secondary=%.1f%%\n", sources,
+		       (unsigned long long)slots, 100.0 * i / (double)slots,
+		       100.0 * i / sources, i ? 100.0 * sec / i : 0.0);
 		free(mem);
 	}
 	return 0;

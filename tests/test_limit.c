@@ -114,11 +114,12 @@ BOTH(gcra, exact_over_an_hour, .timeout = 120)
 {
 	const uint64_t rate = 1000, burst = 50, t0 = 123456789;
 	struct fg_now n = fg_now(0, t0);
-	uint64_t tat = fg_rate_units(&n, rate), u0 = tat, passed = 0;
+	uint64_t u0 = fg_rate_units(&n, rate), passed = 0;
+	uint32_t tat = (uint32_t)u0;
 
 	for (uint64_t t = t0; t <= t0 + 3600 * SEC; t += 100000) {
 		n = fg_now(0, t);
-		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst, mw);
+		passed += fg_gcra_take(&tat, (uint32_t)fg_rate_units(&n, rate), 1, (uint32_t)burst, mw);
 		if ((t - t0) % SEC == 0 && t > t0 + SEC)
 			cr_assert_eq(passed, burst + fg_rate_units(&n, rate) - u0,
 				     "at %llu s: %llu passed",
@@ -133,14 +134,15 @@ BOTH(gcra, exact_odd_rate_and_bytes, .timeout = 120)
 {
 	const uint64_t rate = 1250000007ull, burst = 100000; /* bytes/s */
 	struct fg_now n = fg_now(0, 0);
-	uint64_t tat = 0, passed = 0, u;
+	uint64_t passed = 0, u;
+	uint32_t tat = 0;
 
 	for (uint64_t t = 0;; t += 997) {
 		if (t > 10 * SEC)
 			t = 10 * SEC;
 		n = fg_now(0, t);
 		u = fg_rate_units(&n, rate);
-		while (fg_gcra_take(&tat, u, 1500, burst, mw))
+		while (fg_gcra_take(&tat, (uint32_t)u, 1500, (uint32_t)burst, mw))
 			passed += 1500;
 		if (t == 10 * SEC)
 			break;
@@ -156,10 +158,11 @@ BOTH(gcra, exact_odd_rate_and_bytes, .timeout = 120)
 BOTH(gcra, refill_after_arbitrary_gaps, .timeout = 120)
 {
 	const uint64_t rate = 333, burst = 20;
-	uint64_t seed = 42, t = 5, tat, prev_u;
+	uint64_t seed = 42, t = 5, prev_u;
+	uint32_t tat;
 	struct fg_now n = fg_now(0, t);
 
-	tat = fg_rate_units(&n, rate) + burst;      /* empty */
+	tat = (uint32_t)(fg_rate_units(&n, rate) + burst);      /* empty */
 	prev_u = fg_rate_units(&n, rate);
 	for (int i = 0; i < 20000; i++) {
 		uint64_t gap = xorshift(&seed) % (i % 7 == 0 ? 200 * MS : 5 * MS);
@@ -168,7 +171,7 @@ BOTH(gcra, refill_after_arbitrary_gaps, .timeout = 120)
 		t += gap;
 		n = fg_now(0, t);
 		u = fg_rate_units(&n, rate);
-		while (fg_gcra_take(&tat, u, 1, burst, mw))
+		while (fg_gcra_take(&tat, (uint32_t)u, 1, (uint32_t)burst, mw))
 			got++;
 		want = u - prev_u < burst ? u - prev_u : burst;
 		cr_assert_eq(got, want, "gap %llu ns: %llu passed, want %llu",
@@ -181,10 +184,11 @@ BOTH(gcra, refill_after_arbitrary_gaps, .timeout = 120)
 BOTH(gcra, clock_that_does_not_move, .timeout = 120)
 {
 	struct fg_now n = fg_now(0, 77 * SEC);
-	uint64_t tat = fg_rate_units(&n, 10), passed = 0;
+	uint32_t tat = (uint32_t)fg_rate_units(&n, 10);
+	uint64_t passed = 0;
 
 	for (int i = 0; i < 100000; i++)
-		passed += fg_gcra_take(&tat, fg_rate_units(&n, 10), 1, 7, mw);
+		passed += fg_gcra_take(&tat, (uint32_t)fg_rate_units(&n, 10), 1, 7, mw);
 	cr_assert_eq(passed, 7);
 }
 
@@ -194,12 +198,12 @@ BOTH(gcra, timestamp_wraps, .timeout = 120)
 	const uint64_t rate = 100000, burst = 10;
 	const uint64_t epoch = UINT64_MAX - 5 * SEC;  /* 5 s before the wrap */
 	struct fg_now n = fg_now(epoch, epoch);
-	uint64_t tat = fg_rate_units(&n, rate), passed = 0;
-	uint64_t t = epoch;
+	uint32_t tat = (uint32_t)fg_rate_units(&n, rate);
+	uint64_t passed = 0, t = epoch;
 
 	for (uint64_t k = 0; k <= 20 * 1000 * 1000; k++, t += 1000) {
 		n = fg_now(epoch, t);               /* t wraps at k ~ 5e6 */
-		passed += fg_gcra_take(&tat, fg_rate_units(&n, rate), 1, burst, mw);
+		passed += fg_gcra_take(&tat, (uint32_t)fg_rate_units(&n, rate), 1, (uint32_t)burst, mw);
 	}
 	cr_assert_lt(t, epoch, "the clock did wrap");
 	cr_assert_eq(passed, burst + 20 * rate);
@@ -364,6 +368,52 @@ BOTH(decide, syn_rate_separately, .fini = tab_fini)
 	cr_assert_eq(pass, 3, "1 s at 5/s refills to the burst of 3");
 }
 
+/*
+ * The TATs are 32 bits (fg_limit.h): a limiter left unused for longer
+ * than 2^31 of its units must still come back full, not "in the future".
+ * 1e9 bytes/s wraps 2^32 units in 4.3 s; the SYN limiter (10^6/s, a burst
+ * of 2^29) is left behind by an hour of non-SYN packets, one a second.
+ */
+BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 228);   /* 256 bytes of IP */
+	struct fg_pkt syn = pkt(FG_CLASS_MOM, 6, 10, 0), data = syn;
+	const uint64_t gaps[] = { 5 * SEC, 3 * 86400 * SEC, 20 * 86400 * SEC, 2 * MS };
+	uint64_t t = 10 * SEC;
+	struct fg_now n;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 100, 10 };
+	cfg.cls[FG_CLASS_MOM].bps = (struct fg_rate){ 1000000000, 1280 };
+	cfg.cls[FG_CLASS_MOM].syn = (struct fg_rate){ 1000000, FG_BURST_MAX };
+	syn.tcp_flags = FG_TCP_SYN;
+	table_new(&tab, 1024, 0);
+	for (unsigned int g = 0; g <= 4; g++) {
+		n = fg_now(0, t);
+		for (int i = 0; i < 5; i++)
+			cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS,
+				     "gap %u, packet %d", g, i);
+		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st),
+			     g < 4 ? FG_V_RATE_BPS : FG_V_RATE_PPS, "gap %u", g);
+		if (g < 4)
+			t += gaps[g];
+	}
+	/* 2 ms after the last: bytes refilled 2e6, packets only 0.2 */
+	cr_assert_eq(st.verdict[FG_V_PASS], 25);
+
+	n = fg_now(0, t);
+	cr_assert_eq(fg_decide(&tab, &cfg, &syn, &n, false, &st), FG_V_PASS);
+	for (int i = 0; i < 3600; i++) {
+		t += SEC;
+		n = fg_now(0, t);
+		cr_assert_eq(fg_decide(&tab, &cfg, &data, &n, false, &st), FG_V_PASS);
+	}
+	/* 3.6e9 units later: as a raw 32-bit difference that is "ahead" */
+	cr_assert_eq(fg_decide(&tab, &cfg, &syn, &n, false, &st), FG_V_PASS);
+}
+
 BOTH(decide, pps_and_bps_and_refund, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
@@ -447,7 +497,7 @@ BOTH(decide, burst_equals_single, .fini = tab_fini)
 			uint64_t r = xorshift(&seed);
 
 			pk[i] = pkt(r % 5 == 0 ? FG_CLASS_OTHER : FG_CLASS_MOM,
-				    r & 8 ? 6 : 17, (uint32_t)(r >> 8) % 300, 40);
+				    r & 8 ? 6 : 17, (uint32_t)(r >> 8) % 600, 40);
 			pp[i] = &pk[i];
 			allow[i] = (r >> 40) % 50 == 0;
 		}
@@ -459,7 +509,7 @@ BOTH(decide, burst_equals_single, .fini = tab_fini)
 	cr_assert_eq(memcmp(s1.verdict, s2.verdict, sizeof(s1.verdict)), 0);
 	cr_assert_gt(s1.verdict[FG_V_RATE_PPS], 0);
 	cr_assert_gt(s1.verdict[FG_V_TABLE_FULL] + s1.tab.evict_probation, 0,
-		     "300 sources in 256 slots must have hit the full table");
+		     "600 sources in 432 slots must have hit the full table");
 	free(t2.bkt);
 }
 
@@ -528,10 +578,11 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 	struct fg_srctab_stats st = { 0 };
 	struct fg_src init = { 0 };
 	struct fg_now n = fg_now(0, SEC);
-	const uint32_t N = 2800;
+	const uint32_t N = 4096;
 
-	table_new(&tab, 4096, 0);
-	cr_assert_eq(fg_srctab_slots(&tab), 4096);
+	/* sized for 4096 sources: 60 % of the slots (fg_srctab_mem_size()) */
+	table_new(&tab, N, 0);
+	cr_assert_eq(fg_srctab_slots(&tab), 6832);
 	for (uint32_t i = 0; i < N; i++) {
 		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
 		uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
@@ -541,7 +592,7 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 				   "insert %u of %u", i, N);
 	}
 	cr_assert_eq(st.inserted, N);
-	cr_assert_eq(st.evict_idle + st.evict_probation, 0, "68%% full without eviction");
+	cr_assert_eq(st.evict_idle + st.evict_probation, 0, "the sources it is sized for, without eviction");
 	cr_assert_eq(fg_srctab_count(&tab), N);
 	for (uint32_t i = 0; i < N; i++) {
 		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
@@ -550,7 +601,10 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 		struct fg_src *e = fg_srctab_lookup(&tab, p.src, p.cls, h);
 
 		cr_assert_not_null(e);
-		cr_assert_eq(memcmp(e->addr, p.src, 16), 0);
+		uint8_t a[16];
+
+		cr_assert_eq(fg_src_key(e, a), FG_CLASS_MOM);
+		cr_assert_eq(memcmp(a, p.src, 16), 0);
 		/* same address, other class: another key */
 		cr_assert_null(fg_srctab_lookup(&tab, q.src, q.cls,
 						fg_srctab_hash(&tab, q.src, q.cls)));
@@ -564,14 +618,63 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 		struct fg_src *e = fg_srctab_lookup(&tab, p.src, p.cls,
 						    fg_srctab_hash(&tab, p.src, p.cls));
 
-		e->block_until = 200 * SEC;
+		fg_src_block(e, 200 * SEC);
 	}
 	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS - MS);
-	cr_assert_eq(fg_srctab_age(&tab, 0, tab.mask + 1, &n, &st), 0, "not idle yet");
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 0, "not idle yet");
 	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS);
-	cr_assert_eq(fg_srctab_age(&tab, 0, tab.mask + 1, &n, &st), N - 1);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), N - 1);
 	cr_assert_eq(fg_srctab_count(&tab), 1);
 	cr_assert_eq(st.aged, N - 1);
+}
+
+/*
+ * An IPv6 source takes an aligned pair of slots (its entry and its
+ * address, one cache line), an IPv4 source one slot; both are found,
+ * give their address back, and free every slot they took when aged.
+ */
+Test(srctab, ipv6_takes_an_aligned_pair, .fini = tab_fini)
+{
+	struct fg_srctab_stats st = { 0 };
+	struct fg_src init = { 0 };
+	struct fg_now n = fg_now(0, SEC);
+	uint64_t used = 0;
+
+	table_new(&tab, 64, 0);
+	cr_assert_eq(fg_srctab_slots(&tab), 112);
+	for (uint32_t i = 0; i < 40; i++) {
+		struct fg_pkt p = pkt(FG_CLASS_SIP, 17, i % 2 ? i : (1u << 17) + i, 0);
+		uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
+		struct fg_src *e = fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, &st);
+
+		cr_assert_not_null(e, "insert %u", i);
+		if (p.ipv == 6)
+			cr_assert_eq((uintptr_t)e & 63, 0, "IPv6 %u not line-aligned", i);
+	}
+	cr_assert_eq(st.evict_idle + st.evict_probation, 0);
+	cr_assert_eq(fg_srctab_count(&tab), 40);
+	for (uint32_t i = 0; i < 40; i++) {
+		struct fg_pkt p = pkt(FG_CLASS_SIP, 17, i % 2 ? i : (1u << 17) + i, 0);
+		struct fg_src *e = fg_srctab_lookup(&tab, p.src, p.cls,
+						    fg_srctab_hash(&tab, p.src, p.cls));
+		uint8_t a[16];
+
+		cr_assert_not_null(e, "lookup %u", i);
+		cr_assert_eq(fg_src_key(e, a), FG_CLASS_SIP);
+		cr_assert_eq(memcmp(a, p.src, 16), 0, "address of %u", i);
+		cr_assert(fg_src_is(e, p.src, FG_CLASS_SIP));
+		cr_assert_not(fg_src_is(e, p.src, FG_CLASS_MOM));
+	}
+	for (uint64_t x = 0; x < fg_srctab_slots(&tab); x++)
+		used += tab.bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS] != 0;
+	cr_assert_eq(used, 20 + 2 * 20, "slots taken");
+	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 40);
+	used = 0;
+	for (uint64_t x = 0; x < fg_srctab_slots(&tab); x++)
+		used += tab.bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS] != 0;
+	cr_assert_eq(used, 0, "every slot free again");
+	cr_assert_eq(fg_srctab_count(&tab), 0);
 }
 
 Test(srctab, sizes)
@@ -582,13 +685,14 @@ Test(srctab, sizes)
 
 	fg_srctab_params_default(&p);
 	cr_assert_eq(fg_srctab_mem_size(0), 0);
-	cr_assert_eq(fg_srctab_mem_size(1000000), (1u << 17) * (32 + 8 * 64));
+	/* 1e6 / 0.6 slots, in buckets of 8: header 32 + 8 entries of 32 */
+	cr_assert_eq(fg_srctab_mem_size(1000000), 208334ull * (32 + 8 * 32));
 	p.sources = 100;
 	cr_assert_eq(fg_srctab_init(&t, &p, mem + 8, sizeof(mem) - 8, 0), -EINVAL,
 		     "unaligned memory");
 	cr_assert_eq(fg_srctab_init(&t, &p, mem, 100, 0), -EINVAL, "too small");
 	cr_assert_eq(fg_srctab_init(&t, &p, mem, sizeof(mem), 0), 0);
-	cr_assert_eq(fg_srctab_slots(&t), 128);
+	cr_assert_eq(fg_srctab_slots(&t), 168);
 }
 
 /*

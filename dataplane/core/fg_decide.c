@@ -37,9 +37,29 @@ static void
 fresh_entry(const struct units *u, struct fg_src *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->tat_pkt = u->pps;
-	e->tat_byte = u->bps;
-	e->tat_syn = u->syn;
+	e->tat_pkt = (uint32_t)u->pps;
+	e->tat_byte = (uint32_t)u->bps;
+	e->tat_syn = (uint32_t)u->syn;
+}
+
+/*
+ * Keep the 32-bit TATs comparable with now (fg_limit.h): a limiter not
+ * used for longer than its burst is full, whatever its word says; one
+ * that fell 2^29 units behind is pulled up to now.
+ */
+static inline void
+norm(struct fg_src *e, const struct fg_class_limits *l, const struct units *u,
+     uint32_t idle_ms, bool mw)
+{
+	if (l->pps.rate != 0)
+		fg_gcra_norm(&e->tat_pkt, (uint32_t)u->pps,
+			     fg_gcra_idle(idle_ms, l->pps.rate, l->pps.burst), mw);
+	if (l->bps.rate != 0)
+		fg_gcra_norm(&e->tat_byte, (uint32_t)u->bps,
+			     fg_gcra_idle(idle_ms, l->bps.rate, l->bps.burst), mw);
+	if (l->syn.rate != 0)
+		fg_gcra_norm(&e->tat_syn, (uint32_t)u->syn,
+			     fg_gcra_idle(idle_ms, l->syn.rate, l->syn.burst), mw);
 }
 
 /* Beyond a bound of the class ("too many parameters")? */
@@ -63,20 +83,23 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 {
 	bool event = p->l4 == 17 || (p->l4 == 6 && p->pl_len > 0);
 	bool params = too_many(l, p);
-	uint16_t passed;
+	uint32_t last = __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED);
+	int32_t idle_ms = (int32_t)(now->ms - last);
+	uint8_t passed;
 
-	if (__atomic_load_n(&e->last_ms, __ATOMIC_RELAXED) != now->ms)
+	/* forward only: an lcore with an older now must not make the entry
+	 * look idle to the others (their TATs would be judged stale) */
+	if (idle_ms > 0)
 		__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
+	/* every packet that moves last_ms keeps the TATs in reach (signed:
+	 * another lcore's newer now may be in last_ms already) */
+	norm(e, l, u, idle_ms > 0 ? (uint32_t)idle_ms : 0, mw);
 	if (fg_src_blocked(e, now))
 		return FG_V_FLOOD_BLOCKED;
 	if ((event || params) && l->win_events != 0 &&
-	    fg_window_add(&e->window, now->ms, l->win_ms, mw) > l->win_events) {
-		uint64_t until = now->ns + (uint64_t)l->block_ms * FG_NS_PER_MS;
-
-		__atomic_store_n(&e->block_until, until != 0 ? until : 1,
-				 __ATOMIC_RELAXED);
-		/* the next window starts after the penalty */
-		__atomic_store_n(&e->window, 0, __ATOMIC_RELAXED);
+	    fg_window_add(&e->state, now->ms, l->win_ms, mw) > l->win_events) {
+		/* blocked; the next window starts after the penalty */
+		fg_src_block(e, now->ns + (uint64_t)l->block_ms * FG_NS_PER_MS);
 		st->blocks++;
 		return FG_V_FLOOD_BLOCKED;
 	}
@@ -84,20 +107,21 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 		return FG_V_TOO_MANY_PARAMS;
 	if (l->syn.rate != 0 && p->l4 == 6 &&
 	    (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN &&
-	    !fg_gcra_take(&e->tat_syn, u->syn, 1, l->syn.burst, mw))
+	    !fg_gcra_take(&e->tat_syn, (uint32_t)u->syn, 1, (uint32_t)l->syn.burst, mw))
 		return FG_V_SYN_RATE;
 	if (l->pps.rate != 0 &&
-	    !fg_gcra_take(&e->tat_pkt, u->pps, 1, l->pps.burst, mw))
+	    !fg_gcra_take(&e->tat_pkt, (uint32_t)u->pps, 1, (uint32_t)l->pps.burst, mw))
 		return FG_V_RATE_PPS;
 	if (l->bps.rate != 0 &&
-	    !fg_gcra_take(&e->tat_byte, u->bps, p->ip_len, l->bps.burst, mw)) {
+	    !fg_gcra_take(&e->tat_byte, (uint32_t)u->bps, p->ip_len,
+			  (uint32_t)l->bps.burst, mw)) {
 		if (l->pps.rate != 0)
 			fg_gcra_refund(&e->tat_pkt, 1, mw);
 		return FG_V_RATE_BPS;
 	}
 	passed = __atomic_load_n(&e->passed, __ATOMIC_RELAXED);
-	if (passed != UINT16_MAX)
-		__atomic_store_n(&e->passed, (uint16_t)(passed + 1), __ATOMIC_RELAXED);
+	if (passed != UINT8_MAX)
+		__atomic_store_n(&e->passed, (uint8_t)(passed + 1), __ATOMIC_RELAXED);
 	return FG_V_PASS;
 }
 

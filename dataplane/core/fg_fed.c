@@ -448,6 +448,17 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		__builtin_prefetch(&pt->uris[uri_slot(f, uh)]);
 	}
 	spin_lock(&pt->lock);
+	if (f->cfg.watch_rate.rate != 0) {
+		/* keep the 32-bit TAT in reach while the limiter is unused
+		 * (fg_limit.h); under the partner's lock: its only writer */
+		struct fg_now n = fg_now(f->epoch, now_ns);
+		uint64_t idle = (now_ns - pt->last_ns) / FG_NS_PER_MS;
+
+		fg_gcra_norm(&pt->tat, (uint32_t)fg_rate_units(&n, f->cfg.watch_rate.rate),
+			     fg_gcra_idle(idle < UINT32_MAX ? (uint32_t)idle : UINT32_MAX,
+					  f->cfg.watch_rate.rate, f->cfg.watch_rate.burst),
+			     false);
+	}
 	pt->last_ns = now_ns;
 	if (request)
 		pt->requests++;
@@ -460,8 +471,9 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		struct fg_now n = fg_now(f->epoch, now_ns);
 
 		/* under the partner's lock: its only writer */
-		if (!fg_gcra_take(&pt->tat, fg_rate_units(&n, f->cfg.watch_rate.rate), 1,
-				  f->cfg.watch_rate.burst, false)) {
+		if (!fg_gcra_take(&pt->tat,
+				  (uint32_t)fg_rate_units(&n, f->cfg.watch_rate.rate), 1,
+				  (uint32_t)f->cfg.watch_rate.burst, false)) {
 			pt->drop_rate++;
 			v = FG_V_SIP_WATCH_RATE;
 			goto unlock;

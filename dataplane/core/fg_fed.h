@@ -91,7 +91,7 @@ struct fg_partner {
 	uint32_t win_start_ms, ok, fail;   /**< responses in the current window */
 	uint64_t sec;              /**< second of the sustained rule's count */
 	uint32_t sec_count, streak;
-	uint64_t tat;              /**< watch_rate limiter (fg_limit.h units) */
+	uint32_t tat;              /**< watch_rate limiter (fg_limit.h units) */
 	uint32_t nuris;            /**< distinct URIs held (<= uri_limit) */
 	uint32_t ndom;
 	uint8_t domlen[FG_FED_DOMAINS];

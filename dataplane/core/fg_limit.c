@@ -85,16 +85,17 @@ fg_class_limits_check(const struct fg_class_limits *l, const char **field,
 		if (rates[i].r->rate != 0 && rates[i].r->burst == 0)
 			return bad(field, why, rates[i].name,
 				   "burst must be at least 1 when the rate is set");
-		if (rates[i].r->burst > (1ull << 62))
-			return bad(field, why, rates[i].name, "burst above 2^62");
+		if (rates[i].r->burst > FG_BURST_MAX)
+			return bad(field, why, rates[i].name,
+				   "burst above 536870912 (2^29)");
 	}
 	if (l->bps.rate != 0 && l->bps.burst < 65535)
 		return bad(field, why, "bps",
 			   "burst below 65535 bytes: a large packet could never pass");
 	if (l->win_events != 0 && l->win_ms == 0)
 		return bad(field, why, "window", "window length must be > 0 ms");
-	if (l->win_events != 0 && l->win_ms > 0x7fffffffu)
-		return bad(field, why, "window", "window longer than 24 days");
+	if (l->win_events != 0 && l->win_ms >= (1u << 30))
+		return bad(field, why, "window", "window of 2^30 ms (12 days) or longer");
 	if (l->win_events != 0 && l->block_ms == 0)
 		return bad(field, why, "block", "block time must be > 0 ms");
 	return 0;

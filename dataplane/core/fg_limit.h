@@ -14,13 +14,15 @@
  *   floor(t * rate / 1e9),   t = ns since the table's epoch.
  * Everything is integer, so over any period the limiter lets through
  * exactly burst + floor(t1 * rate / 1e9) - floor(t0 * rate / 1e9) costs:
- * no rounding drift however long it runs. The TAT is one 64-bit word
+ * no rounding drift however long it runs. The TAT is one 32-bit word
  * updated with compare-and-swap, so two lcores taking from one source's
  * limiter at once get the rate once between them, never twice (with one
- * writer, a plain store does the same for less). Units wrap
- * modulo 2^64 and are compared by signed difference: a limiter of
- * 10^10/s can sit idle for 29 years before that is ambiguous. The time
- * source itself may wrap: only differences from the epoch are used.
+ * writer, a plain store does the same for less). Units wrap modulo 2^32
+ * and are compared by signed difference, which is exact while the TAT is
+ * within 2^31 units of now: bursts are at most 2^29 units, and the
+ * caller keeps an idle TAT from falling further behind with
+ * fg_gcra_norm() (fg_decide does, from the entry's last-seen time). The
+ * time source itself may wrap: only differences from the epoch are used.
  */
 
 #include <stdbool.h>
@@ -63,20 +65,23 @@ fg_rate_units(const struct fg_now *t, uint64_t rate)
 	return t->sec * rate + t->sub * rate / FG_NS_PER_S;
 }
 
+/** Largest burst of any limiter, in its units (fg_limit.h file comment). */
+#define FG_BURST_MAX (1u << 29)
+
 /**
- * Take @p cost units from a GCRA limiter at @p now_u (its units).
+ * Take @p cost units from a GCRA limiter at @p now_u (its units, mod 2^32).
  * @p mw: other threads may update @p tat too (compare-and-swap); false
  * when this thread is its only writer (a plain load and store: one worker
  * lcore, or under a lock), which saves a locked instruction.
  * @return true when allowed (the TAT moved), false when not (unchanged).
  */
 static inline bool
-fg_gcra_take(uint64_t *tat, uint64_t now_u, uint64_t cost, uint64_t burst, bool mw)
+fg_gcra_take(uint32_t *tat, uint32_t now_u, uint32_t cost, uint32_t burst, bool mw)
 {
-	uint64_t old = __atomic_load_n(tat, __ATOMIC_RELAXED), nxt;
+	uint32_t old = __atomic_load_n(tat, __ATOMIC_RELAXED), nxt;
 
 	do {
-		uint64_t base = (int64_t)(old - now_u) > 0 ? old : now_u;
+		uint32_t base = (int32_t)(old - now_u) > 0 ? old : now_u;
 
 		nxt = base + cost;
 		if (nxt - now_u > burst)
@@ -92,7 +97,7 @@ fg_gcra_take(uint64_t *tat, uint64_t now_u, uint64_t cost, uint64_t burst, bool 
 
 /** Give back what fg_gcra_take() took (a later limiter dropped the packet). */
 static inline void
-fg_gcra_refund(uint64_t *tat, uint64_t cost, bool mw)
+fg_gcra_refund(uint32_t *tat, uint32_t cost, bool mw)
 {
 	if (mw)
 		__atomic_fetch_sub(tat, cost, __ATOMIC_RELAXED);
@@ -102,9 +107,55 @@ fg_gcra_refund(uint64_t *tat, uint64_t cost, bool mw)
 }
 
 /**
+ * Keep a TAT comparable with now: when it is more than 2^29 units in the
+ * past, or @p stale (the caller knows it is in the past: its limiter has
+ * not been used for longer than its burst), set it to @p now_u. Either
+ * way the limiter is full, so this changes no decision; it keeps the
+ * word from wrapping past now while the source is idle. A concurrent
+ * update wins (it was made at about now, so the word is fine).
+ */
+static inline void
+fg_gcra_norm(uint32_t *tat, uint32_t now_u, bool stale, bool mw)
+{
+	uint32_t old = __atomic_load_n(tat, __ATOMIC_RELAXED);
+
+	if (!stale && (int32_t)(old - now_u) >= -(int32_t)(1u << 29))
+		return;
+	if (mw)
+		__atomic_compare_exchange_n(tat, &old, now_u, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(tat, now_u, __ATOMIC_RELAXED);
+}
+
+/**
+ * Whether a limiter of @p rate and @p burst, last used @p idle_ms ago
+ * (from a ms clock: up to 1 ms more), is certainly full: its TAT is in
+ * the past, however far (fg_gcra_norm()).
+ */
+static inline bool
+fg_gcra_idle(uint32_t idle_ms, uint64_t rate, uint64_t burst)
+{
+	return idle_ms > 1 && (unsigned __int128)(idle_ms - 1) * rate >=
+			      (unsigned __int128)burst * 1000;
+}
+
+/** Age of an event window word at @p now_ms: 0 if it started "later". */
+static inline uint32_t
+fg_window_age(uint64_t w, uint32_t now_ms)
+{
+	uint32_t d = (now_ms - (uint32_t)(w >> 32)) & 0x7fffffffu;
+
+	/* 31-bit signed: another lcore may have started it a little later */
+	return (d & 0x40000000u) ? 0 : d;
+}
+
+/**
  * Count one event in a fixed window of @p win_ms that starts at the first
- * event after the previous window ended. The word packs start ms (high 32)
- * and count (low 32); @p win_ms < 2^31. @p mw as for fg_gcra_take().
+ * event after the previous window ended. The word packs start ms (mod
+ * 2^31, bits 62-32) and count (low 32); bit 63 set (a block, fg_srctab.h)
+ * or a count of 0 means no window. @p win_ms < 2^30. @p mw as for
+ * fg_gcra_take().
  * @return the count including this event.
  */
 static inline uint32_t
@@ -114,12 +165,9 @@ fg_window_add(uint64_t *w, uint32_t now_ms, uint32_t win_ms, bool mw)
 	uint32_t cnt;
 
 	do {
-		uint32_t start = (uint32_t)(old >> 32);
-
 		cnt = (uint32_t)old;
-		/* signed: another lcore may have started it a little "later" */
-		if (cnt == 0 || (int32_t)(now_ms - start) >= (int32_t)win_ms)
-			cnt = 1, nxt = (uint64_t)now_ms << 32 | 1;
+		if (cnt == 0 || (old >> 63) || fg_window_age(old, now_ms) >= win_ms)
+			cnt = 1, nxt = (uint64_t)(now_ms & 0x7fffffffu) << 32 | 1;
 		else
 			cnt += cnt != UINT32_MAX, nxt = (old & ~0xffffffffull) | cnt;
 		if (!mw) {

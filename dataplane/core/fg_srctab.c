@@ -9,20 +9,19 @@
 
 #include "fg_srctab.h"
 
-#define SRCTAB_MAX_BUCKETS (1u << 28) /* 2^31 slots, 128 GiB: enough */
+#define SRCTAB_MAX_BUCKETS (1u << 28) /* 2^31 slots, 72 GiB: enough */
 #define SRCTAB_PRIMARY_BIAS 1  /* free slots the secondary must lead by */
 
 static uint32_t
 buckets_for(uint32_t sources)
 {
-	uint32_t nb = 1;
+	uint64_t slots = ((uint64_t)sources * 100 + FG_SRCTAB_FILL_PCT - 1) /
+			 FG_SRCTAB_FILL_PCT;
+	uint64_t nb = (slots + FG_SRCTAB_SLOTS - 1) / FG_SRCTAB_SLOTS;
 
-	while ((uint64_t)nb * FG_SRCTAB_SLOTS < sources) {
-		if (nb == SRCTAB_MAX_BUCKETS)
-			return 0;
-		nb <<= 1;
-	}
-	return nb < 2 ? 2 : nb;
+	if (nb > SRCTAB_MAX_BUCKETS)
+		return 0;
+	return nb < 2 ? 2 : (uint32_t)nb;
 }
 
 size_t
@@ -61,7 +60,7 @@ fg_srctab_init(struct fg_srctab *t, const struct fg_srctab_params *p,
 		.epoch = now,
 		.seed0 = p->seed,
 		.seed1 = p->seed * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull,
-		.mask = nb - 1,
+		.nb = nb,
 		.idle_ms = p->idle_ms,
 		.established = p->established,
 		.bkt = mem,
@@ -102,21 +101,36 @@ idle(const struct fg_srctab *t, const struct fg_src *e, const struct fg_now *now
 	return age >= 0 && (uint32_t)age >= t->idle_ms && !fg_src_blocked(e, now);
 }
 
+/* Slots an entry whose head is @p e takes: 2 for IPv6, else 1. */
+static inline unsigned int
+width(const struct fg_src *e)
+{
+	return (__atomic_load_n(&e->cls, __ATOMIC_RELAXED) & FG_SRC_V6) ? 2 : 1;
+}
+
 /*
- * The entry in slot @p x of bucket @p b leaves: if @p b is its secondary,
- * its primary has one overflowed key fewer (a count that reached 255
- * stays: it may undercount, so it never comes down).
+ * The entry whose head is slot @p x of bucket @p b leaves: if @p b is its
+ * secondary, its primary has one overflowed key fewer (a count that
+ * reached 255 stays: it may undercount, so it never comes down). Its
+ * slots are freed.
  */
 static void
-ovf_leave(struct fg_srctab *t, uint32_t b, size_t x)
+leave(struct fg_srctab *t, uint32_t b, size_t x)
 {
-	const struct fg_src *e = &t->src[x];
+	struct fg_src *e = &t->src[x];
+	unsigned int w = width(e);
 	uint8_t a[16];
+	unsigned int cls = fg_src_key(e, a);
 	uint32_t p;
 	uint8_t o;
 
-	memcpy(a, e->addr, 16);
-	p = (uint32_t)fg_srctab_hash(t, a, e->cls) & t->mask;
+	for (unsigned int k = 0; k < w; k++) {
+		__atomic_store_n(&t->bkt[b].sig[x % FG_SRCTAB_SLOTS + k], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e[k].cls, 0, __ATOMIC_RELAXED);
+	}
+	if (cls == FG_CLASS_COUNT)
+		return;
+	p = fg_srctab_bkt1(t, fg_srctab_hash(t, a, (uint8_t)cls));
 	if (p == b)
 		return;
 	o = __atomic_load_n(&t->bkt[p].ovf, __ATOMIC_RELAXED);
@@ -126,26 +140,48 @@ ovf_leave(struct fg_srctab *t, uint32_t b, size_t x)
 		;
 }
 
+enum use { USE_FREE, USE_IDLE, USE_PROBATION, USE_KEEP };
+
+/* What a new entry may do with slot @p i of bucket @p b; *age: idle ms. */
+static enum use
+slot_use(const struct fg_srctab *t, uint32_t b, unsigned int i,
+	 const struct fg_now *now, int32_t *age)
+{
+	const struct fg_src *e = &t->src[(size_t)b * FG_SRCTAB_SLOTS + i];
+
+	if (t->bkt[b].sig[i] == 0)
+		return USE_FREE;
+	if (e->cls & FG_SRC_CONT)
+		e--;    /* an IPv6 entry's address: its head decides */
+	if (idle(t, e, now))
+		return USE_IDLE;
+	if (__atomic_load_n(&e->passed, __ATOMIC_RELAXED) >= t->established ||
+	    fg_src_blocked(e, now))
+		return USE_KEEP;
+	*age = (int32_t)(now->ms - __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED));
+	return USE_PROBATION;
+}
+
 /*
- * A slot for a new key with primary b[0] and secondary b[1] (both held):
- * a free one (in the primary unless the secondary is clearly emptier),
- * else an idle one, else the least recently seen probationary one.
- * -1: none.
+ * A place for a new entry of @p w slots (1, or an aligned pair) with
+ * primary b[0] and secondary b[1] (both held): free slots (in the primary
+ * unless the secondary is clearly emptier), else slots whose entries are
+ * all idle, else the place whose probationary entries were seen least
+ * recently. *why: 0 free, 1 idle, 2 probationary. -1: none.
  */
 static long
-pick_slot(struct fg_srctab *t, const uint32_t b[2], const struct fg_now *now,
-	  int *why)
+pick_slot(struct fg_srctab *t, const uint32_t b[2], unsigned int w,
+	  const struct fg_now *now, int *why)
 {
-	long best = -1;
+	long free_slot[2] = { -1, -1 }, best = -1;
+	int nfree[2] = { 0, 0 };
+	enum use best_why = USE_KEEP;
 	int32_t best_age = 0;
 
-	long free_slot[2] = { -1, -1 };
-	int nfree[2] = { 0, 0 };
-
-	*why = 0;
 	for (int k = 0; k < 2; k++)
-		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
-			if (t->bkt[b[k]].sig[i] == 0) {
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i += w)
+			if (t->bkt[b[k]].sig[i] == 0 &&
+			    (w == 1 || t->bkt[b[k]].sig[i + 1] == 0)) {
 				nfree[k]++;
 				free_slot[k] = (long)((size_t)b[k] * FG_SRCTAB_SLOTS + i);
 			}
@@ -155,32 +191,48 @@ pick_slot(struct fg_srctab *t, const uint32_t b[2], const struct fg_now *now,
 	 * keeps buckets even (perf/table-fill and docs/limits.md have the
 	 * measured trade-off).
 	 */
+	*why = 0;
 	if (nfree[0] > 0 && nfree[0] + SRCTAB_PRIMARY_BIAS >= nfree[1])
 		return free_slot[0];
 	if (nfree[1] > 0)
 		return free_slot[1];
 	for (int k = 0; k < 2; k++)
-		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++) {
-			size_t x = (size_t)b[k] * FG_SRCTAB_SLOTS + i;
-			const struct fg_src *e = &t->src[x];
-			int32_t age;
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i += w) {
+			enum use u = USE_FREE;
+			int32_t age = INT32_MAX;
 
-			if (idle(t, e, now)) {
-				*why = 1;
-				return (long)x;
+			for (unsigned int j = i; j < i + w; j++) {
+				int32_t a = INT32_MAX;
+				enum use v = slot_use(t, b[k], j, now, &a);
+
+				u = v > u ? v : u;
+				age = a < age ? a : age;
 			}
-			if (__atomic_load_n(&e->passed, __ATOMIC_RELAXED) >= t->established ||
-			    fg_src_blocked(e, now))
+			if (u == USE_KEEP)
 				continue;
-			age = (int32_t)(now->ms - __atomic_load_n(&e->last_ms,
-								 __ATOMIC_RELAXED));
-			if (best < 0 || age > best_age) {
-				best = (long)x;
+			if (u < best_why ||
+			    (u == best_why && u == USE_PROBATION && age > best_age)) {
+				best = (long)((size_t)b[k] * FG_SRCTAB_SLOTS + i);
+				best_why = u;
 				best_age = age;
 			}
 		}
-	*why = 2;
+	*why = (int)best_why;
 	return best;
+}
+
+/* Free slot @p x's entry, and the one the next slot belongs to if @p w is 2. */
+static void
+evict(struct fg_srctab *t, size_t x, unsigned int w)
+{
+	uint32_t b = (uint32_t)(x / FG_SRCTAB_SLOTS);
+
+	for (size_t y = x; y < x + w; y++) {
+		if (t->bkt[b].sig[y % FG_SRCTAB_SLOTS] == 0)
+			continue;
+		/* a pair at an even slot: no entry reaches in from outside it */
+		leave(t, b, (t->src[y].cls & FG_SRC_CONT) ? y - 1 : y);
+	}
 }
 
 struct fg_src *
@@ -188,33 +240,34 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 		 uint64_t hash, const struct fg_src *init_src,
 		 const struct fg_now *now, struct fg_srctab_stats *st)
 {
-	uint32_t b[2] = { (uint32_t)hash & t->mask, fg_srctab_bkt2_(t, hash) };
+	uint32_t b[2] = { fg_srctab_bkt1(t, hash), fg_srctab_bkt2_(t, hash) };
 	uint32_t lo = b[0] < b[1] ? b[0] : b[1], hi = b[0] ^ b[1] ^ lo;
+	struct fg_srckey k = fg_srctab_key(addr, cls);
 	uint16_t sig = fg_srctab_sig_(hash);
+	unsigned int w = (k.cls & FG_SRC_V6) ? 2 : 1;
 	struct fg_src *e;
-	uint64_t a0, a1;
+	uint32_t xb;
 	long x;
 	int why;
 
-	memcpy(&a0, addr, 8);
-	memcpy(&a1, addr + 8, 8);
 	/* both buckets, in index order: two inserters of a key serialise */
 	bkt_lock(&t->bkt[lo]);
 	bkt_lock(&t->bkt[hi]);
-	e = fg_srctab_find_in_(t, b[0], sig, a0, a1, cls);
+	e = fg_srctab_find_in_(t, b[0], sig, &k);
 	if (e == NULL)
-		e = fg_srctab_find_in_(t, b[1], sig, a0, a1, cls);
+		e = fg_srctab_find_in_(t, b[1], sig, &k);
 	if (e != NULL)
 		goto unlock;
-	x = pick_slot(t, b, now, &why);
+	x = pick_slot(t, b, w, now, &why);
 	if (x < 0) {
 		st->full++;
 		goto unlock;
 	}
 	if (why != 0)
-		ovf_leave(t, (uint32_t)(x / FG_SRCTAB_SLOTS), (size_t)x);
-	if ((uint32_t)(x / FG_SRCTAB_SLOTS) != b[0]) {
-		/* CAS: another writer's ovf_leave() may be decrementing it */
+		evict(t, (size_t)x, w);
+	xb = (uint32_t)(x / FG_SRCTAB_SLOTS);
+	if (xb != b[0]) {
+		/* CAS: another writer's leave() may be decrementing it */
 		uint8_t o = __atomic_load_n(&t->bkt[b[0]].ovf, __ATOMIC_RELAXED);
 
 		while (o != 255 &&
@@ -225,22 +278,26 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 	}
 	e = &t->src[x];
 	/*
-	 * Field by field with atomic stores: a lookup racing with this sees
+	 * Word by word with atomic stores: a lookup racing with this sees
 	 * an odd sequence and retries, but a limiter update through a stale
 	 * pointer (fg_srctab.h) may touch these words at the same time.
 	 */
+	__atomic_store_n(&e->state, init_src->state, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->tat_pkt, init_src->tat_pkt, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->tat_byte, init_src->tat_byte, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->tat_syn, init_src->tat_syn, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->window, init_src->window, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->block_until, init_src->block_until, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->passed, init_src->passed, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->cls, cls, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->addr[0], a0, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->addr[1], a1, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS], sig,
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&e->addr4, k.a4, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->cls, k.cls, __ATOMIC_RELAXED);
+	if (w == 2) {
+		__atomic_store_n(&e[1].addr6[0], k.a0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e[1].addr6[1], k.a1, __ATOMIC_RELAXED);
+		__atomic_store_n(&e[1].cls, FG_SRC_CONT, __ATOMIC_RELAXED);
+		__atomic_store_n(&t->bkt[xb].sig[x % FG_SRCTAB_SLOTS + 1], sig,
+				 __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&t->bkt[xb].sig[x % FG_SRCTAB_SLOTS], sig, __ATOMIC_RELAXED);
 	st->inserted++;
 	st->evict_idle += why == 1;
 	st->evict_probation += why == 2;
@@ -256,23 +313,26 @@ fg_srctab_age(struct fg_srctab *t, uint32_t first, uint32_t n,
 {
 	uint32_t freed = 0;
 
-	for (uint32_t k = 0; k < n && k <= t->mask; k++) {
-		uint32_t b = (first + k) & t->mask;
+	if (first >= t->nb)
+		first %= t->nb;
+	for (uint32_t k = 0; k < n && k < t->nb; k++) {
+		uint32_t b = first + k < t->nb ? first + k : first + k - t->nb;
 		struct fg_srctab_bkt *bk = &t->bkt[b];
+		struct fg_src *s = &t->src[(size_t)b * FG_SRCTAB_SLOTS];
 		unsigned int todo = 0;
 
 		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
 			if (__atomic_load_n(&bk->sig[i], __ATOMIC_RELAXED) != 0 &&
-			    idle(t, &t->src[(size_t)b * FG_SRCTAB_SLOTS + i], now))
+			    !(__atomic_load_n(&s[i].cls, __ATOMIC_RELAXED) & FG_SRC_CONT) &&
+			    idle(t, &s[i], now))
 				todo |= 1u << i;
 		if (todo == 0)
 			continue;
 		bkt_lock(bk);
 		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
 			if ((todo >> i & 1) && bk->sig[i] != 0 &&
-			    idle(t, &t->src[(size_t)b * FG_SRCTAB_SLOTS + i], now)) {
-				ovf_leave(t, b, (size_t)b * FG_SRCTAB_SLOTS + i);
-				__atomic_store_n(&bk->sig[i], 0, __ATOMIC_RELAXED);
+			    !(s[i].cls & FG_SRC_CONT) && idle(t, &s[i], now)) {
+				leave(t, b, (size_t)b * FG_SRCTAB_SLOTS + i);
 				freed++;
 			}
 		bkt_unlock(bk);
@@ -286,8 +346,9 @@ fg_srctab_count(const struct fg_srctab *t)
 {
 	uint64_t n = 0;
 
-	for (uint64_t b = 0; b <= t->mask; b++)
-		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
-			n += __atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0;
+	for (uint64_t x = 0; x < fg_srctab_slots(t); x++)
+		n += __atomic_load_n(&t->bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS],
+				     __ATOMIC_RELAXED) != 0 &&
+		     !(__atomic_load_n(&t->src[x].cls, __ATOMIC_RELAXED) & FG_SRC_CONT);
 	return n;
 }

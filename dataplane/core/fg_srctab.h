@@ -6,14 +6,18 @@
  * @file
  * Per-source state: a fixed-size hash table shared by every worker lcore.
  *
- * Layout: 2^k buckets of 8 slots. A bucket header (32 bytes: eight 16-bit
- * signatures and a sequence word) lives in one array, the 64-byte
- * entries in another, entry index = bucket * 8 + slot. A key may live in
- * its primary bucket or, when that is full, its secondary; the primary
- * counts its keys that overflowed (ovf), so a lookup reads one header
- * line, a second only for keys of an overflowed bucket, and on a
- * signature hit one entry line: prefetchable a pass ahead. 68 bytes of
- * memory per slot.
+ * Layout: buckets of 8 slots (any number of buckets: a key's bucket is
+ * its hash scaled to the count, so the table is sized to the sources
+ * wanted, not to a power of 2). A bucket header (32 bytes: eight 16-bit
+ * signatures, a sequence word, an overflow count) lives in one array,
+ * the 32-byte entries in another, entry index = bucket * 8 + slot: 36
+ * bytes per slot. An IPv4 source takes one slot; an IPv6 source takes an
+ * aligned pair (the entry, then its 16-byte address in the next slot),
+ * one cache line. A key may live in its primary bucket or, when that is
+ * fuller, its secondary; the primary counts its keys that overflowed
+ * (ovf), so a lookup reads one header line, a second only for keys of an
+ * overflowed bucket, and on a signature hit one entry line: prefetchable
+ * a pass ahead.
  *
  * Readers never lock: they read a bucket's signatures and keys between two
  * reads of its sequence word and retry if a writer was in between (a
@@ -31,6 +35,7 @@
  * its own making.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,24 +44,42 @@
 #endif
 
 #include "fg_limit.h"
+#include "fg_parse.h"
 
 #define FG_SRCTAB_SLOTS 8      /**< slots per bucket */
 
-/** One tracked source of one class: exactly one cache line. */
-struct fg_src {
-	uint64_t tat_pkt;       /**< GCRA of packets/s (fg_limit.h) */
-	uint64_t tat_byte;      /**< GCRA of bytes/s */
-	uint64_t tat_syn;       /**< GCRA of SYN/s */
-	uint64_t window;        /**< event window: start ms << 32 | count */
-	uint64_t block_until;   /**< ns since epoch; 0 when never blocked */
-	uint32_t last_ms;       /**< last packet, ms since epoch (ageing) */
-	uint16_t passed;        /**< packets passed, saturating */
-	uint8_t cls;            /**< key: enum fg_class */
-	uint8_t pad;
-	uint64_t addr[2];       /**< key: IPv6 or IPv4-mapped address */
-} __attribute__((aligned(64)));
+/** fg_src.cls: the class is the low bits; these mark IPv6 entries. */
+#define FG_SRC_V6   0x40u      /**< an IPv6 entry: its address is in the next slot */
+#define FG_SRC_CONT 0x80u      /**< the second slot of an IPv6 entry */
 
-_Static_assert(sizeof(struct fg_src) == 64, "fg_src is one cache line");
+/** fg_src.state with this bit: blocked until the low 63 bits (ns, mod 2^63). */
+#define FG_SRC_BLOCKED (1ull << 63)
+
+/**
+ * One tracked source of one class: 32 bytes, two per cache line. Times
+ * are 32 bits: the TATs in their limiter's units (wrapping, kept within
+ * 2^30 of now by fg_decide, fg_limit.h), last_ms in ms since the epoch.
+ */
+struct fg_src {
+	union {
+		struct {
+			/** event window (start ms mod 2^31 << 32 | count), or
+			 * FG_SRC_BLOCKED | block end in ns */
+			uint64_t state;
+			uint32_t tat_pkt;       /**< GCRA of packets/s */
+			uint32_t tat_byte;      /**< GCRA of bytes/s */
+		};
+		uint64_t addr6[2];      /**< FG_SRC_CONT slot: the IPv6 address */
+	};
+	uint32_t tat_syn;       /**< GCRA of SYN/s */
+	uint32_t last_ms;       /**< last packet, ms since epoch (ageing) */
+	uint32_t addr4;         /**< key: the IPv4 address (network order) */
+	uint8_t cls;            /**< key: enum fg_class | FG_SRC_V6, or FG_SRC_CONT */
+	uint8_t passed;         /**< packets passed, saturating at 255 */
+	uint16_t pad;
+} __attribute__((aligned(32)));
+
+_Static_assert(sizeof(struct fg_src) == 32, "fg_src is half a cache line");
 
 /** Bucket header: two per cache line. */
 struct fg_srctab_bkt {
@@ -93,7 +116,7 @@ struct fg_srctab_stats {
 struct fg_srctab {
 	uint64_t epoch;           /**< now of fg_srctab_init(); fg_now(epoch, t) */
 	uint64_t seed0, seed1;
-	uint32_t mask;            /**< buckets - 1 */
+	uint32_t nb;              /**< buckets (>= 2, any number) */
 	uint32_t idle_ms;
 	uint16_t established;
 	/** one thread decides (one worker lcore, offline mode): the limiters
@@ -105,8 +128,15 @@ struct fg_srctab {
 	struct fg_src *src;
 };
 
-/** Bytes of memory fg_srctab_init() needs for @p sources (0: too many). */
+/**
+ * Bytes of memory fg_srctab_init() needs for @p sources (0: too many):
+ * FG_SRCTAB_FILL_PCT percent of the slots are meant to be used, so
+ * 36 * 100 / FG_SRCTAB_FILL_PCT bytes per IPv4 source.
+ */
 size_t fg_srctab_mem_size(uint32_t sources);
+
+/** Share of the slots the table is sized to fill (fg_srctab_mem_size()). */
+#define FG_SRCTAB_FILL_PCT 60u
 
 /**
  * Set up a table in @p mem (fg_srctab_mem_size() bytes, 64-byte aligned,
@@ -123,7 +153,7 @@ void fg_srctab_params_default(struct fg_srctab_params *p);
 static inline uint64_t
 fg_srctab_slots(const struct fg_srctab *t)
 {
-	return ((uint64_t)t->mask + 1) * FG_SRCTAB_SLOTS;
+	return (uint64_t)t->nb * FG_SRCTAB_SLOTS;
 }
 
 /** Hash of a key; feed it to the other calls. */
@@ -145,6 +175,20 @@ fg_srctab_hash(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls)
 	return h;
 }
 
+/* A 32-bit hash scaled to [0, nb): multiply-shift, no division. */
+static inline uint32_t
+fg_srctab_scale_(const struct fg_srctab *t, uint32_t h)
+{
+	return (uint32_t)(((uint64_t)h * t->nb) >> 32);
+}
+
+/** The primary bucket of @p hash. */
+static inline uint32_t
+fg_srctab_bkt1(const struct fg_srctab *t, uint64_t hash)
+{
+	return fg_srctab_scale_(t, (uint32_t)hash);
+}
+
 /**
  * Prefetch the primary bucket header of @p hash (a pass ahead of
  * fg_srctab_prefetch_entries()); the secondary is only read for keys whose
@@ -153,7 +197,7 @@ fg_srctab_hash(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls)
 static inline void
 fg_srctab_prefetch(const struct fg_srctab *t, uint64_t hash)
 {
-	__builtin_prefetch(&t->bkt[hash & t->mask]);
+	__builtin_prefetch(&t->bkt[fg_srctab_bkt1(t, hash)]);
 }
 
 /*
@@ -167,10 +211,12 @@ fg_srctab_relax_(void)
 #endif
 }
 
+/* The buckets use the hash's two halves; the signature mixes it again so
+ * that keys sharing a bucket do not share signature bits. */
 static inline uint16_t
 fg_srctab_sig_(uint64_t hash)
 {
-	uint16_t s = (uint16_t)(hash >> 48);
+	uint16_t s = (uint16_t)((hash * 0x9e3779b97f4a7c15ull) >> 48);
 
 	return s != 0 ? s : 1;
 }
@@ -178,9 +224,10 @@ fg_srctab_sig_(uint64_t hash)
 static inline uint32_t
 fg_srctab_bkt2_(const struct fg_srctab *t, uint64_t hash)
 {
-	uint32_t b1 = (uint32_t)hash & t->mask, b2 = (uint32_t)(hash >> 32) & t->mask;
+	uint32_t b1 = fg_srctab_bkt1(t, hash);
+	uint32_t b2 = fg_srctab_scale_(t, (uint32_t)(hash >> 32));
 
-	return b2 != b1 ? b2 : b1 ^ 1;
+	return b2 != b1 ? b2 : (b1 + 1 == t->nb ? 0 : b1 + 1);
 }
 
 /* Slots of @p b whose signature is @p sig, as a bit mask. */
@@ -203,18 +250,47 @@ fg_srctab_sig_match_(const struct fg_srctab_bkt *b, uint16_t sig)
 #endif
 }
 
-static inline int
-fg_srctab_key_eq_(const struct fg_src *e, uint64_t a0, uint64_t a1, uint8_t cls)
+/** A key as the table compares it (fg_srctab_key()). */
+struct fg_srckey {
+	uint64_t a0, a1;        /**< the 16-byte address */
+	uint32_t a4;            /**< IPv4: the address; IPv6: 0 */
+	uint8_t cls;            /**< enum fg_class, | FG_SRC_V6 for IPv6 */
+};
+
+/** The key of (@p addr, @p cls): IPv4-mapped addresses are IPv4. */
+static inline struct fg_srckey
+fg_srctab_key(const uint8_t addr[16], uint8_t cls)
 {
-	return __atomic_load_n(&e->addr[0], __ATOMIC_RELAXED) == a0 &&
-	       __atomic_load_n(&e->addr[1], __ATOMIC_RELAXED) == a1 &&
-	       __atomic_load_n(&e->cls, __ATOMIC_RELAXED) == cls;
+	struct fg_srckey k = { .cls = cls };
+
+	__builtin_memcpy(&k.a0, addr, 8);
+	__builtin_memcpy(&k.a1, addr + 8, 8);
+	/* ::ffff:a.b.c.d: bytes 0-9 zero, 10-11 0xff */
+	if (k.a0 == 0 && (uint32_t)k.a1 == 0xffff0000u)
+		k.a4 = (uint32_t)(k.a1 >> 32);
+	else
+		k.cls |= FG_SRC_V6;
+	return k;
+}
+
+/* Whether slot @p e (of a bucket, index @p i) holds key @p k. */
+static inline int
+fg_srctab_key_eq_(const struct fg_src *e, unsigned int i, const struct fg_srckey *k)
+{
+	if (__atomic_load_n(&e->cls, __ATOMIC_RELAXED) != k->cls)
+		return 0;
+	if (!(k->cls & FG_SRC_V6))
+		return __atomic_load_n(&e->addr4, __ATOMIC_RELAXED) == k->a4;
+	return i + 1 < FG_SRCTAB_SLOTS &&
+	       __atomic_load_n(&e[1].cls, __ATOMIC_RELAXED) == FG_SRC_CONT &&
+	       __atomic_load_n(&e[1].addr6[0], __ATOMIC_RELAXED) == k->a0 &&
+	       __atomic_load_n(&e[1].addr6[1], __ATOMIC_RELAXED) == k->a1;
 }
 
 /* Caller holds the bucket or validates it with its sequence word. */
 static inline struct fg_src *
-fg_srctab_find_in_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint64_t a0,
-	uint64_t a1, uint8_t cls)
+fg_srctab_find_in_(const struct fg_srctab *t, uint32_t b, uint16_t sig,
+		   const struct fg_srckey *k)
 {
 	unsigned int m = fg_srctab_sig_match_(&t->bkt[b], sig);
 
@@ -222,7 +298,7 @@ fg_srctab_find_in_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint64_t
 		unsigned int i = (unsigned int)__builtin_ctz(m);
 		struct fg_src *e = &t->src[(size_t)b * FG_SRCTAB_SLOTS + i];
 
-		if (fg_srctab_key_eq_(e, a0, a1, cls))
+		if (fg_srctab_key_eq_(e, i, k))
 			return e;
 		m &= m - 1;
 	}
@@ -231,8 +307,8 @@ fg_srctab_find_in_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint64_t
 
 /* One bucket, validated by its sequence word; *ovf gets its overflow count. */
 static inline struct fg_src *
-fg_srctab_lookup_bkt_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint64_t a0,
-		      uint64_t a1, uint8_t cls, uint8_t *ovf)
+fg_srctab_lookup_bkt_(const struct fg_srctab *t, uint32_t b, uint16_t sig,
+		      const struct fg_srckey *k, uint8_t *ovf)
 {
 	const struct fg_srctab_bkt *bk = &t->bkt[b];
 
@@ -244,7 +320,7 @@ fg_srctab_lookup_bkt_(const struct fg_srctab *t, uint32_t b, uint16_t sig, uint6
 			fg_srctab_relax_();
 			continue;
 		}
-		e = fg_srctab_find_in_(t, b, sig, a0, a1, cls);
+		e = fg_srctab_find_in_(t, b, sig, k);
 		*ovf = __atomic_load_n(&bk->ovf, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&bk->seq, __ATOMIC_RELAXED) == s)
@@ -262,17 +338,14 @@ static inline struct fg_src *
 fg_srctab_lookup(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 		 uint64_t hash)
 {
-	uint64_t a0, a1;
+	struct fg_srckey k = fg_srctab_key(addr, cls);
 	uint16_t sig = fg_srctab_sig_(hash);
 	struct fg_src *e;
 	uint8_t ovf;
 
-	__builtin_memcpy(&a0, addr, 8);
-	__builtin_memcpy(&a1, addr + 8, 8);
-	e = fg_srctab_lookup_bkt_(t, (uint32_t)hash & t->mask, sig, a0, a1, cls, &ovf);
+	e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt1(t, hash), sig, &k, &ovf);
 	if (e == NULL && ovf != 0)
-		e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt2_(t, hash), sig, a0, a1,
-					  cls, &ovf);
+		e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt2_(t, hash), sig, &k, &ovf);
 	return e;
 }
 
@@ -280,12 +353,13 @@ fg_srctab_lookup(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
  * Prefetch, for @p hash, the entries whose signature matches in its
  * primary bucket (whose header fg_srctab_prefetch() asked for a pass
  * earlier), and the secondary bucket's header when the primary has
- * overflowed. A hint: no validation, fg_srctab_lookup() does that.
+ * overflowed. A hint: no validation, fg_srctab_lookup() does that. (An
+ * IPv6 entry's address slot is in the same cache line as the entry.)
  */
 static inline void
 fg_srctab_prefetch_entries(const struct fg_srctab *t, uint64_t hash)
 {
-	uint32_t b = (uint32_t)hash & t->mask;
+	uint32_t b = fg_srctab_bkt1(t, hash);
 	unsigned int m = fg_srctab_sig_match_(&t->bkt[b], fg_srctab_sig_(hash));
 
 	while (m != 0) {
@@ -327,20 +401,87 @@ uint64_t fg_srctab_count(const struct fg_srctab *t);
 static inline int
 fg_src_is(const struct fg_src *e, const uint8_t addr[16], uint8_t cls)
 {
-	uint64_t a0, a1;
+	struct fg_srckey k = fg_srctab_key(addr, cls);
 
-	__builtin_memcpy(&a0, addr, 8);
-	__builtin_memcpy(&a1, addr + 8, 8);
-	return fg_srctab_key_eq_(e, a0, a1, cls);
+	/* an IPv6 entry is always in an even slot: its pair is in its line */
+	return fg_srctab_key_eq_(e, ((uintptr_t)e & 63) == 0 ? 0 : 1, &k);
+}
+
+/**
+ * The key of entry @p e into @p addr (16 bytes, IPv4 mapped).
+ * @return its class, or FG_CLASS_COUNT when @p e is no entry (a free slot,
+ * the address half of an IPv6 entry, or a slot being rewritten).
+ */
+static inline unsigned int
+fg_src_key(const struct fg_src *e, uint8_t addr[16])
+{
+	uint8_t c = __atomic_load_n(&e->cls, __ATOMIC_RELAXED);
+	unsigned int cls = c & ~FG_SRC_V6;
+
+	if (c == 0 || (c & FG_SRC_CONT) || cls >= FG_CLASS_COUNT)
+		return FG_CLASS_COUNT;
+	if (c & FG_SRC_V6) {
+		uint64_t a[2] = { __atomic_load_n(&e[1].addr6[0], __ATOMIC_RELAXED),
+				  __atomic_load_n(&e[1].addr6[1], __ATOMIC_RELAXED) };
+
+		__builtin_memcpy(addr, a, 16);
+	} else {
+		uint32_t a4 = __atomic_load_n(&e->addr4, __ATOMIC_RELAXED);
+
+		__builtin_memset(addr, 0, 10);
+		addr[10] = addr[11] = 0xff;
+		__builtin_memcpy(addr + 12, &a4, 4);
+	}
+	return cls;
+}
+
+/** When @p e's block ends (ns since the epoch, mod 2^63); 0: never blocked. */
+static inline uint64_t
+fg_src_block_end(const struct fg_src *e)
+{
+	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+
+	return (s & FG_SRC_BLOCKED) ? s & ~FG_SRC_BLOCKED : 0;
 }
 
 /** Whether @p e is blocked at @p now. */
 static inline int
 fg_src_blocked(const struct fg_src *e, const struct fg_now *now)
 {
-	uint64_t b = __atomic_load_n(&e->block_until, __ATOMIC_RELAXED);
+	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
 
-	return b != 0 && (int64_t)(b - now->ns) > 0;
+	/* signed difference in 63 bits */
+	return (s & FG_SRC_BLOCKED) &&
+	       (int64_t)((s << 1) - (now->ns << 1)) > 0;
+}
+
+/** Nanoseconds left of @p e's block at @p now; 0: not blocked. */
+static inline uint64_t
+fg_src_block_left(const struct fg_src *e, const struct fg_now *now)
+{
+	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+	int64_t d = (int64_t)((s << 1) - (now->ns << 1)) >> 1;
+
+	return (s & FG_SRC_BLOCKED) && d > 0 ? (uint64_t)d : 0;
+}
+
+/** Block @p e until @p until_ns (ns since the epoch); its window restarts after. */
+static inline void
+fg_src_block(struct fg_src *e, uint64_t until_ns)
+{
+	__atomic_store_n(&e->state, FG_SRC_BLOCKED | (until_ns & ~FG_SRC_BLOCKED),
+			 __ATOMIC_RELAXED);
+}
+
+/** Events in @p e's current window of @p win_ms at @p now (0: none, or blocked). */
+static inline uint32_t
+fg_src_window_events(const struct fg_src *e, const struct fg_now *now, uint32_t win_ms)
+{
+	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+
+	if (s & FG_SRC_BLOCKED)
+		return 0;
+	return fg_window_age(s, now->ms) >= win_ms ? 0 : (uint32_t)s;
 }
 
 #endif /* FG_SRCTAB_H */
