@@ -147,6 +147,8 @@ do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
 	    fg_config_finish(c2, r->msg, sizeof(r->msg)) != 0) {
 		r->rc = -EINVAL;
 	} else {
+		for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
+			fg_class_limits_gen(&dp->cfg->limits.cls[c], &c2->limits.cls[c]);
 		dp->cfg->limits = c2->limits;
 		memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
 		dp->cfg->fed = c2->fed;

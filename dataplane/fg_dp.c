@@ -409,9 +409,10 @@ fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg)
 		return;
 	/* racy against the workers (a reader's view, for reports and
 	 * telemetry): an entry may change while fn reads it */
-	for (uint64_t x = 0; x < fg_srctab_slots(t); x++)
-		if (__atomic_load_n(&t->bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS],
-				    __ATOMIC_RELAXED) != 0 &&
-		    !(__atomic_load_n(&t->src[x].cls, __ATOMIC_RELAXED) & FG_SRC_CONT))
-			fn(&t->src[x], arg);
+	for (uint32_t b = 0; b < t->nb; b++)
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			if (__atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0 &&
+			    !(__atomic_load_n(&t->bkt[b].src[i].cls, __ATOMIC_RELAXED) &
+			      FG_SRC_CONT))
+				fn(&t->bkt[b].src[i], arg);
 }

@@ -48,7 +48,8 @@ main(void)
 			e = fg_srctab_insert(&t, a, 1, h, &init, &n, &st);
 			if (st.evict_idle + st.evict_probation != 0 || e == NULL)
 				break;
-			sec += (uint32_t)((size_t)(e - t.src) / FG_SRCTAB_SLOTS) !=
+			sec += (uint32_t)(((uintptr_t)e - (uintptr_t)t.bkt) /
+					  sizeof(*t.bkt)) !=
 			       fg_srctab_bkt1(&t, h);
 		}
 		printf("sources=%u slots=%llu first_eviction_at=%.1f%% of the slots "

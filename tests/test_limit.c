@@ -414,6 +414,66 @@ BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
 	cr_assert_eq(fg_decide(&tab, &cfg, &syn, &n, false, &st), FG_V_PASS);
 }
 
+/*
+ * A live rate change (floodctl set): the TATs count in units of the old
+ * rate, so lowering 10^9/s to 100/s would leave them "years ahead" and
+ * raising 100/s to 10^9/s would look like a huge debt repaid. The new
+ * generation restarts every limiter of the class full, once; a change
+ * of anything else keeps the generation and the limiters as they were.
+ */
+BOTH(decide, rate_change_restarts_the_limiters, .fini = tab_fini)
+{
+	struct fg_limit_cfg cfg;
+	struct fg_class_limits nl;
+	struct fg_limit_stats st = { 0 };
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 3, 100);
+	struct fg_now n = fg_now(0, 3600 * SEC);
+	int pass = 0;
+
+	cfg_only(&cfg);
+	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 1000000000, 1000 };
+	table_new(&tab, 1024, 0);
+	for (int i = 0; i < 2000; i++)
+		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	cr_assert_eq(pass, 1000);
+
+	/* lower: the burst of the new rate passes at once, then 100/s */
+	nl = cfg.cls[FG_CLASS_MOM];
+	nl.pps = (struct fg_rate){ 100, 10 };
+	fg_class_limits_gen(&cfg.cls[FG_CLASS_MOM], &nl);
+	cr_assert_eq(nl.gen, 1);
+	cfg.cls[FG_CLASS_MOM] = nl;
+	pass = 0;
+	for (int i = 0; i < 50; i++)
+		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	cr_assert_eq(pass, 10, "burst after lowering: %d", pass);
+	pass = 0;
+	for (int ms = 1; ms <= 1000; ms++) {
+		n = fg_now(0, 3600 * SEC + (uint64_t)ms * MS);
+		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	}
+	cr_assert_eq(pass, 100, "one second at 100/s: %d", pass);
+
+	/* anything but a rate or burst: same generation, still drained */
+	nl.win_events = 1000000;
+	nl.win_ms = 1000;
+	nl.block_ms = 1000;
+	fg_class_limits_gen(&cfg.cls[FG_CLASS_MOM], &nl);
+	cr_assert_eq(nl.gen, 1);
+	cfg.cls[FG_CLASS_MOM] = nl;
+	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_RATE_PPS);
+
+	/* raise: full at the new burst */
+	nl.pps = (struct fg_rate){ 1000000000, 5000 };
+	fg_class_limits_gen(&cfg.cls[FG_CLASS_MOM], &nl);
+	cr_assert_eq(nl.gen, 2);
+	cfg.cls[FG_CLASS_MOM] = nl;
+	pass = 0;
+	for (int i = 0; i < 6000; i++)
+		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	cr_assert_eq(pass, 5000, "burst after raising: %d", pass);
+}
+
 BOTH(decide, pps_and_bps_and_refund, .fini = tab_fini)
 {
 	struct fg_limit_cfg cfg;
@@ -628,6 +688,18 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 	cr_assert_eq(st.aged, N - 1);
 }
 
+/* Slots whose signature is set (an IPv6 source has two). */
+static uint64_t
+slots_used(const struct fg_srctab *t)
+{
+	uint64_t n = 0;
+
+	for (uint32_t b = 0; b < t->nb; b++)
+		for (unsigned int i = 0; i < 16; i++)
+			n += t->bkt[b].sig[i] != 0;
+	return n;
+}
+
 /*
  * An IPv6 source takes an aligned pair of slots (its entry and its
  * address, one cache line), an IPv4 source one slot; both are found,
@@ -638,7 +710,7 @@ Test(srctab, ipv6_takes_an_aligned_pair, .fini = tab_fini)
 	struct fg_srctab_stats st = { 0 };
 	struct fg_src init = { 0 };
 	struct fg_now n = fg_now(0, SEC);
-	uint64_t used = 0;
+	uint64_t used;
 
 	table_new(&tab, 64, 0);
 	cr_assert_eq(fg_srctab_slots(&tab), 112);
@@ -665,14 +737,11 @@ Test(srctab, ipv6_takes_an_aligned_pair, .fini = tab_fini)
 		cr_assert(fg_src_is(e, p.src, FG_CLASS_SIP));
 		cr_assert_not(fg_src_is(e, p.src, FG_CLASS_MOM));
 	}
-	for (uint64_t x = 0; x < fg_srctab_slots(&tab); x++)
-		used += tab.bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS] != 0;
+	used = slots_used(&tab);
 	cr_assert_eq(used, 20 + 2 * 20, "slots taken");
 	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS);
 	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 40);
-	used = 0;
-	for (uint64_t x = 0; x < fg_srctab_slots(&tab); x++)
-		used += tab.bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS] != 0;
+	used = slots_used(&tab);
 	cr_assert_eq(used, 0, "every slot free again");
 	cr_assert_eq(fg_srctab_count(&tab), 0);
 }
@@ -685,8 +754,8 @@ Test(srctab, sizes)
 
 	fg_srctab_params_default(&p);
 	cr_assert_eq(fg_srctab_mem_size(0), 0);
-	/* 1e6 / 0.6 slots, in buckets of 8: header 32 + 8 entries of 32 */
-	cr_assert_eq(fg_srctab_mem_size(1000000), 208334ull * (32 + 8 * 32));
+	/* 1e6 / 0.6 slots, in buckets of 14: header 64 + 14 entries of 32 */
+	cr_assert_eq(fg_srctab_mem_size(1000000), 119048ull * (64 + 14 * 32));
 	p.sources = 100;
 	cr_assert_eq(fg_srctab_init(&t, &p, mem + 8, sizeof(mem) - 8, 0), -EINVAL,
 		     "unaligned memory");

@@ -34,12 +34,32 @@ units_of(const struct fg_class_limits *l, const struct fg_now *now,
 
 /* A new source starts with every limiter full: TAT = now in its units. */
 static void
-fresh_entry(const struct units *u, struct fg_src *e)
+fresh_entry(const struct fg_class_limits *l, const struct units *u, struct fg_src *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->tat_pkt = (uint32_t)u->pps;
 	e->tat_byte = (uint32_t)u->bps;
 	e->tat_syn = (uint32_t)u->syn;
+	e->gen = l->gen;
+}
+
+/*
+ * The class's rates changed since @p e's TATs were written (their units
+ * with them): whoever sees it first restarts them, full. Packets another
+ * lcore decides meanwhile use the old words: a few, once per change.
+ */
+static void
+new_gen(struct fg_src *e, const struct fg_class_limits *l, const struct units *u,
+	uint8_t g, bool mw)
+{
+	if (mw && !__atomic_compare_exchange_n(&e->gen, &g, l->gen, false,
+					       __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	if (!mw)
+		__atomic_store_n(&e->gen, l->gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tat_pkt, (uint32_t)u->pps, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tat_byte, (uint32_t)u->bps, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->tat_syn, (uint32_t)u->syn, __ATOMIC_RELAXED);
 }
 
 /*
@@ -85,7 +105,7 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	bool params = too_many(l, p);
 	uint32_t last = __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED);
 	int32_t idle_ms = (int32_t)(now->ms - last);
-	uint8_t passed;
+	uint8_t passed, g = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
 
 	/* forward only: an lcore with an older now must not make the entry
 	 * look idle to the others (their TATs would be judged stale) */
@@ -93,7 +113,10 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 		__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
 	/* every packet that moves last_ms keeps the TATs in reach (signed:
 	 * another lcore's newer now may be in last_ms already) */
-	norm(e, l, u, idle_ms > 0 ? (uint32_t)idle_ms : 0, mw);
+	if (__builtin_expect(g != l->gen, 0))
+		new_gen(e, l, u, g, mw);
+	else
+		norm(e, l, u, idle_ms > 0 ? (uint32_t)idle_ms : 0, mw);
 	if (fg_src_blocked(e, now))
 		return FG_V_FLOOD_BLOCKED;
 	if ((event || params) && l->win_events != 0 &&
@@ -166,7 +189,7 @@ decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	if (e == NULL) {
 		struct fg_src init;
 
-		fresh_entry(u, &init);
+		fresh_entry(l, u, &init);
 		e = fg_srctab_insert(t, p->src, cls_of(p), h, &init, now, &st->tab);
 		if (e == NULL) {
 			if (!cfg->table_full_pass)
@@ -229,8 +252,9 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		 struct fg_limit_stats *st)
 {
 	struct fg_src *e[FG_DECIDE_BURST_MAX];
+	uint8_t second[FG_DECIDE_BURST_MAX];
 	struct units u[FG_CLASS_COUNT];
-	uint32_t n = bp->n;
+	uint32_t n = bp->n, ns = 0;
 	uint64_t inserted;
 
 	/*
@@ -239,10 +263,26 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	 * several lookups; the decisions' compare-and-swaps are full
 	 * barriers on x86 and would serialise them (measured: doing the
 	 * lookups in the decision pass doubled the cost at 1M sources).
+	 * Keys in their secondary bucket are looked up after all the
+	 * primaries, their entries prefetched meanwhile: one wait for all
+	 * of them instead of one each.
 	 */
 	for (uint32_t i = 0; i < n; i++)
-		if (bp->v[i] == FG_V_COUNT)
-			e[i] = fg_srctab_lookup(t, pkts[i]->src, cls_of(pkts[i]), bp->h[i]);
+		if (bp->v[i] == FG_V_COUNT) {
+			bool more;
+
+			e[i] = fg_srctab_lookup1(t, pkts[i]->src, cls_of(pkts[i]),
+						 bp->h[i], &more);
+			if (more) {
+				fg_srctab_prefetch2(t, bp->h[i]);
+				second[ns++] = (uint8_t)i;
+			}
+		}
+	for (uint32_t j = 0; j < ns; j++) {
+		uint32_t i = second[j];
+
+		e[i] = fg_srctab_lookup2(t, pkts[i]->src, cls_of(pkts[i]), bp->h[i]);
+	}
 	/* once per burst, not per packet: classes share their limits */
 	units_of(&cfg->cls[FG_CLASS_MOM], now, &u[FG_CLASS_MOM]);
 	units_of(&cfg->cls[FG_CLASS_SIP], now, &u[FG_CLASS_SIP]);

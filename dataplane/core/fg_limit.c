@@ -70,6 +70,18 @@ bad(const char **field, const char **why, const char *f, const char *w)
 	return -EINVAL;
 }
 
+void
+fg_class_limits_gen(const struct fg_class_limits *ol, struct fg_class_limits *nl)
+{
+	const struct fg_rate *o[] = { &ol->pps, &ol->bps, &ol->syn };
+	const struct fg_rate *n[] = { &nl->pps, &nl->bps, &nl->syn };
+
+	nl->gen = ol->gen;
+	for (unsigned int i = 0; i < 3; i++)
+		if (o[i]->rate != n[i]->rate || o[i]->burst != n[i]->burst)
+			nl->gen = (uint8_t)(ol->gen + 1);
+}
+
 int
 fg_class_limits_check(const struct fg_class_limits *l, const char **field,
 		      const char **why)

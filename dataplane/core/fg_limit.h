@@ -190,7 +190,17 @@ struct fg_class_limits {
 	uint32_t max_msg;       /**< L4 payload bytes per packet ("too many parameters") */
 	uint16_t max_headers;   /**< SIP header fields per message */
 	uint16_t max_hdr_len;   /**< SIP bytes of one header field */
+	/** changes with any rate or burst (fg_class_limits_gen()): a
+	 * source's TATs count in units of its rates, so an entry that last
+	 * saw another generation restarts them, full (fg_decide) */
+	uint8_t gen;
 };
+
+/**
+ * Set @p nl->gen for limits that replace @p ol: ol's generation, plus one
+ * when a rate or a burst differs.
+ */
+void fg_class_limits_gen(const struct fg_class_limits *ol, struct fg_class_limits *nl);
 
 /** Defaults for enum fg_class @p cls (mom, sip, sip-tls; others: all off). */
 void fg_class_limits_default(unsigned int cls, struct fg_class_limits *l);

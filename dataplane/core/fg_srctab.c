@@ -9,7 +9,7 @@
 
 #include "fg_srctab.h"
 
-#define SRCTAB_MAX_BUCKETS (1u << 28) /* 2^31 slots, 72 GiB: enough */
+#define SRCTAB_MAX_BUCKETS (1u << 27) /* 1.9 * 10^9 slots, 64 GiB: enough */
 #define SRCTAB_PRIMARY_BIAS 1  /* free slots the secondary must lead by */
 
 static uint32_t
@@ -31,8 +31,7 @@ fg_srctab_mem_size(uint32_t sources)
 
 	if (nb == 0)
 		return 0;
-	return (size_t)nb * sizeof(struct fg_srctab_bkt) +
-	       (size_t)nb * FG_SRCTAB_SLOTS * sizeof(struct fg_src);
+	return (size_t)nb * sizeof(struct fg_srctab_bkt);
 }
 
 void
@@ -55,7 +54,10 @@ fg_srctab_init(struct fg_srctab *t, const struct fg_srctab_params *p,
 	if (need == 0 || mem == NULL || len < need || ((uintptr_t)mem & 63) != 0)
 		return -EINVAL;
 	nb = buckets_for(p->sources);
-	memset(mem, 0, (size_t)nb * sizeof(struct fg_srctab_bkt));
+	/* the headers: a slot is free by its signature */
+	for (uint32_t b = 0; b < nb; b++)
+		memset(&((struct fg_srctab_bkt *)mem)[b], 0,
+		       offsetof(struct fg_srctab_bkt, src));
 	*t = (struct fg_srctab){
 		.epoch = now,
 		.seed0 = p->seed,
@@ -64,10 +66,15 @@ fg_srctab_init(struct fg_srctab *t, const struct fg_srctab_params *p,
 		.idle_ms = p->idle_ms,
 		.established = p->established,
 		.bkt = mem,
-		.src = (struct fg_src *)((char *)mem +
-					 (size_t)nb * sizeof(struct fg_srctab_bkt)),
 	};
 	return 0;
+}
+
+/* Slot @p x of the table (bucket x / FG_SRCTAB_SLOTS). */
+static inline struct fg_src *
+slot(const struct fg_srctab *t, size_t x)
+{
+	return &t->bkt[x / FG_SRCTAB_SLOTS].src[x % FG_SRCTAB_SLOTS];
 }
 
 static void
@@ -117,7 +124,7 @@ width(const struct fg_src *e)
 static void
 leave(struct fg_srctab *t, uint32_t b, size_t x)
 {
-	struct fg_src *e = &t->src[x];
+	struct fg_src *e = slot(t, x);
 	unsigned int w = width(e);
 	uint8_t a[16];
 	unsigned int cls = fg_src_key(e, a);
@@ -147,7 +154,7 @@ static enum use
 slot_use(const struct fg_srctab *t, uint32_t b, unsigned int i,
 	 const struct fg_now *now, int32_t *age)
 {
-	const struct fg_src *e = &t->src[(size_t)b * FG_SRCTAB_SLOTS + i];
+	const struct fg_src *e = &t->bkt[b].src[i];
 
 	if (t->bkt[b].sig[i] == 0)
 		return USE_FREE;
@@ -231,7 +238,7 @@ evict(struct fg_srctab *t, size_t x, unsigned int w)
 		if (t->bkt[b].sig[y % FG_SRCTAB_SLOTS] == 0)
 			continue;
 		/* a pair at an even slot: no entry reaches in from outside it */
-		leave(t, b, (t->src[y].cls & FG_SRC_CONT) ? y - 1 : y);
+		leave(t, b, (slot(t, y)->cls & FG_SRC_CONT) ? y - 1 : y);
 	}
 }
 
@@ -276,7 +283,7 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			;
 	}
-	e = &t->src[x];
+	e = slot(t, x);
 	/*
 	 * Word by word with atomic stores: a lookup racing with this sees
 	 * an odd sequence and retries, but a limiter update through a stale
@@ -288,6 +295,7 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 	__atomic_store_n(&e->tat_syn, init_src->tat_syn, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->passed, init_src->passed, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->gen, init_src->gen, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->addr4, k.a4, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->cls, k.cls, __ATOMIC_RELAXED);
 	if (w == 2) {
@@ -318,7 +326,7 @@ fg_srctab_age(struct fg_srctab *t, uint32_t first, uint32_t n,
 	for (uint32_t k = 0; k < n && k < t->nb; k++) {
 		uint32_t b = first + k < t->nb ? first + k : first + k - t->nb;
 		struct fg_srctab_bkt *bk = &t->bkt[b];
-		struct fg_src *s = &t->src[(size_t)b * FG_SRCTAB_SLOTS];
+		struct fg_src *s = bk->src;
 		unsigned int todo = 0;
 
 		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
@@ -346,9 +354,10 @@ fg_srctab_count(const struct fg_srctab *t)
 {
 	uint64_t n = 0;
 
-	for (uint64_t x = 0; x < fg_srctab_slots(t); x++)
-		n += __atomic_load_n(&t->bkt[x / FG_SRCTAB_SLOTS].sig[x % FG_SRCTAB_SLOTS],
-				     __ATOMIC_RELAXED) != 0 &&
-		     !(__atomic_load_n(&t->src[x].cls, __ATOMIC_RELAXED) & FG_SRC_CONT);
+	for (uint32_t b = 0; b < t->nb; b++)
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			n += __atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0 &&
+			     !(__atomic_load_n(&t->bkt[b].src[i].cls, __ATOMIC_RELAXED) &
+			       FG_SRC_CONT);
 	return n;
 }

@@ -6,18 +6,19 @@
  * @file
  * Per-source state: a fixed-size hash table shared by every worker lcore.
  *
- * Layout: buckets of 8 slots (any number of buckets: a key's bucket is
+ * Layout: buckets of 14 slots (any number of buckets: a key's bucket is
  * its hash scaled to the count, so the table is sized to the sources
- * wanted, not to a power of 2). A bucket header (32 bytes: eight 16-bit
- * signatures, a sequence word, an overflow count) lives in one array,
- * the 32-byte entries in another, entry index = bucket * 8 + slot: 36
- * bytes per slot. An IPv4 source takes one slot; an IPv6 source takes an
- * aligned pair (the entry, then its 16-byte address in the next slot),
- * one cache line. A key may live in its primary bucket or, when that is
- * fuller, its secondary; the primary counts its keys that overflowed
- * (ovf), so a lookup reads one header line, a second only for keys of an
- * overflowed bucket, and on a signature hit one entry line: prefetchable
- * a pass ahead.
+ * wanted, not to a power of 2). A bucket is one 512-byte block: a 64-byte
+ * header (sixteen 16-bit signatures, a sequence word, an overflow count)
+ * then its 14 entries of 32 bytes, 36.6 bytes per slot. An IPv4 source
+ * takes one slot; an IPv6 source takes an aligned pair (the entry, then
+ * its 16-byte address in the next slot), one cache line. A key may live
+ * in its primary bucket or, when that is fuller, its secondary; the
+ * primary counts its keys that overflowed (ovf), so a lookup reads the
+ * primary's header line, a second bucket only for keys of an overflowed
+ * one, and on a signature hit one entry line of the same block: a
+ * prefetch a pass ahead, and the DRAM page is already open
+ * (docs/limits.md has the measurements that chose this).
  *
  * Readers never lock: they read a bucket's signatures and keys between two
  * reads of its sequence word and retry if a writer was in between (a
@@ -46,7 +47,7 @@
 #include "fg_limit.h"
 #include "fg_parse.h"
 
-#define FG_SRCTAB_SLOTS 8      /**< slots per bucket */
+#define FG_SRCTAB_SLOTS 14     /**< slots per bucket */
 
 /** fg_src.cls: the class is the low bits; these mark IPv6 entries. */
 #define FG_SRC_V6   0x40u      /**< an IPv6 entry: its address is in the next slot */
@@ -76,21 +77,25 @@ struct fg_src {
 	uint32_t addr4;         /**< key: the IPv4 address (network order) */
 	uint8_t cls;            /**< key: enum fg_class | FG_SRC_V6, or FG_SRC_CONT */
 	uint8_t passed;         /**< packets passed, saturating at 255 */
-	uint16_t pad;
+	uint8_t gen;            /**< fg_class_limits.gen the TATs count in */
+	uint8_t pad;
 } __attribute__((aligned(32)));
 
 _Static_assert(sizeof(struct fg_src) == 32, "fg_src is half a cache line");
 
-/** Bucket header: two per cache line. */
+/** A bucket: its header line, then its entries. */
 struct fg_srctab_bkt {
-	uint16_t sig[FG_SRCTAB_SLOTS];    /**< 0: slot free; one 16-byte load */
+	uint16_t sig[16];                 /**< 0: slot free; the last two stay 0 */
 	uint32_t seq;                     /**< odd while a writer holds it */
 	uint8_t ovf;                      /**< keys of this primary bucket living
 					       in their secondary; 255 sticks */
-	uint8_t pad[11];
-} __attribute__((aligned(32)));
+	uint8_t pad[27];
+	struct fg_src src[FG_SRCTAB_SLOTS];
+} __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct fg_srctab_bkt) == 32, "bucket header is 32 bytes");
+_Static_assert(sizeof(struct fg_srctab_bkt) == 512, "a bucket is 512 bytes");
+_Static_assert(FG_SRCTAB_SLOTS % 2 == 0 && FG_SRCTAB_SLOTS <= 16,
+	       "IPv6 pairs and the signature load need an even count <= 16");
 
 /** Table tunables (fg_srctab_init()). */
 struct fg_srctab_params {
@@ -125,13 +130,12 @@ struct fg_srctab {
 	 * decision, never while threads decide. */
 	bool single_writer;
 	struct fg_srctab_bkt *bkt;
-	struct fg_src *src;
 };
 
 /**
  * Bytes of memory fg_srctab_init() needs for @p sources (0: too many):
  * FG_SRCTAB_FILL_PCT percent of the slots are meant to be used, so
- * 36 * 100 / FG_SRCTAB_FILL_PCT bytes per IPv4 source.
+ * 512 / 14 * 100 / FG_SRCTAB_FILL_PCT bytes per IPv4 source.
  */
 size_t fg_srctab_mem_size(uint32_t sources);
 
@@ -236,11 +240,14 @@ fg_srctab_sig_match_(const struct fg_srctab_bkt *b, uint16_t sig)
 {
 /* TSan cannot see a vector load as the atomic read it is: scalar there */
 #if defined(__SSE2__) && !defined(__SANITIZE_THREAD__)
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b->sig);
-	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+	__m128i s = _mm_set1_epi16((short)sig);
+	__m128i e0 = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)(const void *)b->sig), s);
+	__m128i e1 = _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)(const void *)
+						    (b->sig + 8)), s);
 
-	/* 16-bit lanes to bytes: one mask bit per slot */
-	return (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128()));
+	/* 16-bit lanes to bytes: one mask bit per slot (the last two
+	 * signatures are 0, which no key has) */
+	return (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(e0, e1));
 #else
 	unsigned int m = 0;
 
@@ -296,7 +303,7 @@ fg_srctab_find_in_(const struct fg_srctab *t, uint32_t b, uint16_t sig,
 
 	while (m != 0) {
 		unsigned int i = (unsigned int)__builtin_ctz(m);
-		struct fg_src *e = &t->src[(size_t)b * FG_SRCTAB_SLOTS + i];
+		struct fg_src *e = &t->bkt[b].src[i];
 
 		if (fg_srctab_key_eq_(e, i, k))
 			return e;
@@ -329,32 +336,70 @@ fg_srctab_lookup_bkt_(const struct fg_srctab *t, uint32_t b, uint16_t sig,
 }
 
 /**
- * The entry of (@p addr, @p cls), or NULL. Lock-free. Reads the primary
- * bucket, and the secondary only when the primary has overflowed (an
- * insert into the secondary locks the primary too, so the validated
- * overflow count of the primary cannot miss it).
+ * A lookup in two halves, for a burst whose misses should overlap:
+ * fg_srctab_lookup1() reads the primary bucket; when it finds nothing
+ * and sets *more (the primary has overflowed: an insert into the
+ * secondary locks the primary too, so its validated overflow count
+ * cannot miss it), the key may be in the secondary:
+ * fg_srctab_prefetch2(), then, after the other packets' first halves,
+ * fg_srctab_lookup2(). Lock-free. fg_srctab_lookup() is both at once.
  */
+static inline struct fg_src *
+fg_srctab_lookup1(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
+		  uint64_t hash, bool *more)
+{
+	struct fg_srckey k = fg_srctab_key(addr, cls);
+	struct fg_src *e;
+	uint8_t ovf;
+
+	e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt1(t, hash), fg_srctab_sig_(hash),
+				  &k, &ovf);
+	*more = e == NULL && ovf != 0;
+	return e;
+}
+
+/** Prefetch the entries of @p hash's secondary bucket that its signature matches. */
+static inline void
+fg_srctab_prefetch2(const struct fg_srctab *t, uint64_t hash)
+{
+	uint32_t b = fg_srctab_bkt2_(t, hash);
+	unsigned int m = fg_srctab_sig_match_(&t->bkt[b], fg_srctab_sig_(hash));
+
+	while (m != 0) {
+		__builtin_prefetch(&t->bkt[b].src[__builtin_ctz(m)]);
+		m &= m - 1;
+	}
+}
+
+/** The second half: the secondary bucket. */
+static inline struct fg_src *
+fg_srctab_lookup2(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
+		  uint64_t hash)
+{
+	struct fg_srckey k = fg_srctab_key(addr, cls);
+	uint8_t ovf;
+
+	return fg_srctab_lookup_bkt_(t, fg_srctab_bkt2_(t, hash), fg_srctab_sig_(hash),
+				     &k, &ovf);
+}
+
+/** The entry of (@p addr, @p cls), or NULL. Lock-free. */
 static inline struct fg_src *
 fg_srctab_lookup(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 		 uint64_t hash)
 {
-	struct fg_srckey k = fg_srctab_key(addr, cls);
-	uint16_t sig = fg_srctab_sig_(hash);
-	struct fg_src *e;
-	uint8_t ovf;
+	bool more;
+	struct fg_src *e = fg_srctab_lookup1(t, addr, cls, hash, &more);
 
-	e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt1(t, hash), sig, &k, &ovf);
-	if (e == NULL && ovf != 0)
-		e = fg_srctab_lookup_bkt_(t, fg_srctab_bkt2_(t, hash), sig, &k, &ovf);
-	return e;
+	return more ? fg_srctab_lookup2(t, addr, cls, hash) : e;
 }
 
 /**
- * Prefetch, for @p hash, the entries whose signature matches in its
- * primary bucket (whose header fg_srctab_prefetch() asked for a pass
- * earlier), and the secondary bucket's header when the primary has
- * overflowed. A hint: no validation, fg_srctab_lookup() does that. (An
- * IPv6 entry's address slot is in the same cache line as the entry.)
+ * Prefetch, for @p hash, the entry its signature matches in its primary
+ * bucket (whose header fg_srctab_prefetch() asked for a pass earlier),
+ * or when none does and the primary has overflowed, the secondary
+ * bucket's header. A hint: no validation, fg_srctab_lookup() does that.
+ * (An IPv6 entry's address slot is in the same cache line as the entry.)
  */
 static inline void
 fg_srctab_prefetch_entries(const struct fg_srctab *t, uint64_t hash)
@@ -362,12 +407,11 @@ fg_srctab_prefetch_entries(const struct fg_srctab *t, uint64_t hash)
 	uint32_t b = fg_srctab_bkt1(t, hash);
 	unsigned int m = fg_srctab_sig_match_(&t->bkt[b], fg_srctab_sig_(hash));
 
-	while (m != 0) {
-		__builtin_prefetch(&t->src[(size_t)b * FG_SRCTAB_SLOTS +
-					  (unsigned int)__builtin_ctz(m)]);
-		m &= m - 1;
-	}
-	if (__atomic_load_n(&t->bkt[b].ovf, __ATOMIC_RELAXED) != 0)
+	/* a signature match is almost always the key: its secondary is
+	 * read only when the primary has nothing and overflowed */
+	if (m != 0)
+		__builtin_prefetch(&t->bkt[b].src[__builtin_ctz(m)]);
+	else if (__atomic_load_n(&t->bkt[b].ovf, __ATOMIC_RELAXED) != 0)
 		__builtin_prefetch(&t->bkt[fg_srctab_bkt2_(t, hash)]);
 }
 

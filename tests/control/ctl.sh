@@ -166,6 +166,16 @@ check "set mom.pps 1000000000, get reads it back" [ "$rc" -eq 0 -a "$got" = 1000
 sleep 0.3
 r=$(delta 0.5 rate-pps)
 check "the raised rate lets the flooders through (rate-pps +$r)" [ "$r" -eq 0 ]
+# lowered again: the limiters restart in the new rate's units (their old
+# words, in units of 10^9/s, would read as years ahead); the SIP walker is
+# held to 5/s meanwhile so that pass counts little besides the flooders
+"$fc" set sip.pps 5 -i "$inst" >/dev/null && "$fc" set sip.pps_burst 5 -i "$inst" >/dev/null
+"$fc" set mom.pps 50 -i "$inst" >/dev/null
+sleep 0.5
+p=$(delta 2 pass) r=$(delta 0.5 rate-pps)
+check "set mom.pps 50: the flooders pass 2 x 50/s again (pass +$p in 2 s, 10 of them SIP), rate-pps +$r" \
+	[ "$p" -ge 170 -a "$p" -le 250 -a "$r" -gt 1000 ]
+"$fc" set sip.pps 1000000 -i "$inst" >/dev/null
 err=$("$fc" set mom.pps lots -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 2 ] && grep -q "\[mom\] pps" <<<"$err"
 okif "set mom.pps lots: exit 2, names the key" "exit $rc"
