@@ -89,7 +89,7 @@ static const struct fg_key fg_keys[] = {
 	{ "dataplane", "exception", FG_K_STR, OFF(exception), 0, SZ(exception), 0, 0, 0, 0,
 	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)" },
 	U("table", "sources", table.sources, 1, 1u << 27, "sources",
-	  "sources to track (the table gets 1/0.6 slots each: 60 bytes per IPv4 source, 120 per IPv6)"),
+	  "sources to track (the table gets 1/0.6 slots each: 61 bytes per IPv4 source, 122 per IPv6)"),
 	U("table", "idle_ms", table.idle_ms, 1, UINT32_MAX, "ms",
 	  "an entry idle this long may be reused or aged out"),
 	U("table", "established", table.established, 1, UINT8_MAX, "packets",

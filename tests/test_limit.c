@@ -746,6 +746,59 @@ Test(srctab, ipv6_takes_an_aligned_pair, .fini = tab_fini)
 	cr_assert_eq(fg_srctab_count(&tab), 0);
 }
 
+/*
+ * The overflow hints (a prefetch aid): every key placed in its secondary
+ * while its primary had a free hint is named by one, with its slot; when
+ * the keys leave, the hints and overflow counts go back to 0.
+ */
+Test(srctab, overflow_hints_follow_the_keys, .fini = tab_fini)
+{
+	struct fg_srctab_stats st = { 0 };
+	struct fg_src init = { 0 };
+	struct fg_now n = fg_now(0, SEC);
+	const uint32_t N = 60000;
+	uint32_t sec = 0, hinted = 0;
+
+	table_new(&tab, N, 0);
+	for (uint32_t i = 0; i < N; i++) {
+		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
+
+		cr_assert_not_null(fg_srctab_insert(&tab, p.src, p.cls,
+						    fg_srctab_hash(&tab, p.src, p.cls),
+						    &init, &n, &st));
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
+		uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
+		struct fg_src *e = fg_srctab_lookup(&tab, p.src, p.cls, h);
+		uint32_t b1 = fg_srctab_bkt1(&tab, h);
+		const struct fg_srctab_bkt *bk = &tab.bkt[b1];
+
+		if ((uintptr_t)e >= (uintptr_t)bk && (uintptr_t)e < (uintptr_t)(bk + 1))
+			continue;
+		sec++;
+		for (unsigned int k = 0; k < 8; k++)
+			if (bk->hint[k] != 0 && (bk->hint[k] & 0xfff0u) ==
+			    (fg_srctab_sig_(h) & 0xfff0u)) {
+				const struct fg_srctab_bkt *b2 = &tab.bkt[fg_srctab_bkt2_(&tab, h)];
+
+				hinted += &b2->src[(bk->hint[k] & 15u) - 1] == e;
+				break;
+			}
+	}
+	/* ~17 % of the keys in their secondary (docs/limits.md); a primary
+	 * with more than 8 of them has no hint for the rest */
+	cr_assert_gt(sec, N / 10, "%u in their secondary", sec);
+	cr_assert_geq(hinted * 100, sec * 99, "%u of %u hinted", hinted, sec);
+	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), N);
+	for (uint32_t b = 0; b < tab.nb; b++) {
+		cr_assert_eq(tab.bkt[b].ovf, 0, "bucket %u overflow count", b);
+		for (unsigned int k = 0; k < 8; k++)
+			cr_assert_eq(tab.bkt[b].hint[k], 0, "bucket %u hint %u", b, k);
+	}
+}
+
 Test(srctab, sizes)
 {
 	struct fg_srctab t;

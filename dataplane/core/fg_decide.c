@@ -103,20 +103,32 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 {
 	bool event = p->l4 == 17 || (p->l4 == 6 && p->pl_len > 0);
 	bool params = too_many(l, p);
-	uint32_t last = __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED);
+	/* acquire: pairs with the release below, so a packet that finds
+	 * last_ms at its ms finds the TATs kept in reach for that ms */
+	uint32_t last = __atomic_load_n(&e->last_ms, __ATOMIC_ACQUIRE);
 	int32_t idle_ms = (int32_t)(now->ms - last);
 	uint8_t passed, g = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
 
-	/* forward only: an lcore with an older now must not make the entry
-	 * look idle to the others (their TATs would be judged stale) */
-	if (idle_ms > 0)
-		__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
-	/* every packet that moves last_ms keeps the TATs in reach (signed:
-	 * another lcore's newer now may be in last_ms already) */
 	if (__builtin_expect(g != l->gen, 0))
 		new_gen(e, l, u, g, mw);
-	else
-		norm(e, l, u, idle_ms > 0 ? (uint32_t)idle_ms : 0, mw);
+	/*
+	 * The first packet of each ms keeps the TATs in reach, then moves
+	 * last_ms (signed: another lcore's newer now may be in it already);
+	 * the others of that ms need not. Forward only: an lcore with an
+	 * older now must not make the entry look idle to the others (their
+	 * TATs would be judged stale).
+	 */
+	if (idle_ms > 0) {
+		norm(e, l, u, (uint32_t)idle_ms, mw);
+		if (!mw)
+			__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELEASE);
+		else    /* a plain store could move it back (caught by
+			 * concurrency/two_threads_one_source: one burst too many) */
+			while (!__atomic_compare_exchange_n(&e->last_ms, &last, now->ms, true,
+							    __ATOMIC_RELEASE, __ATOMIC_RELAXED) &&
+			       (int32_t)(now->ms - last) > 0)
+				;
+	}
 	if (fg_src_blocked(e, now))
 		return FG_V_FLOOD_BLOCKED;
 	if ((event || params) && l->win_events != 0 &&

@@ -128,6 +128,8 @@ leave(struct fg_srctab *t, uint32_t b, size_t x)
 	unsigned int w = width(e);
 	uint8_t a[16];
 	unsigned int cls = fg_src_key(e, a);
+	uint16_t hint = fg_srctab_hint_(t->bkt[b].sig[x % FG_SRCTAB_SLOTS],
+					x % FG_SRCTAB_SLOTS);
 	uint32_t p;
 	uint8_t o;
 
@@ -140,6 +142,14 @@ leave(struct fg_srctab *t, uint32_t b, size_t x)
 	p = fg_srctab_bkt1(t, fg_srctab_hash(t, a, (uint8_t)cls));
 	if (p == b)
 		return;
+	/* the primary is not held: its words change by compare-and-swap */
+	for (unsigned int i = 0; i < 8; i++) {
+		uint16_t h = hint;
+
+		if (__atomic_compare_exchange_n(&t->bkt[p].hint[i], &h, 0, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			break;
+	}
 	o = __atomic_load_n(&t->bkt[p].ovf, __ATOMIC_RELAXED);
 	while (o != 0 && o != 255 &&
 	       !__atomic_compare_exchange_n(&t->bkt[p].ovf, &o, (uint8_t)(o - 1),
@@ -282,6 +292,16 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 						    (uint8_t)(o + 1), true,
 						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			;
+		/* where it went, if a hint is free (fg_srctab_prefetch_entries()) */
+		for (unsigned int i = 0; i < 8; i++) {
+			uint16_t h = 0;
+
+			if (__atomic_compare_exchange_n(&t->bkt[b[0]].hint[i], &h,
+							fg_srctab_hint_(sig, x % FG_SRCTAB_SLOTS),
+							false, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED))
+				break;
+		}
 	}
 	e = slot(t, x);
 	/*

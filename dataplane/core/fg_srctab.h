@@ -9,16 +9,17 @@
  * Layout: buckets of 14 slots (any number of buckets: a key's bucket is
  * its hash scaled to the count, so the table is sized to the sources
  * wanted, not to a power of 2). A bucket is one 512-byte block: a 64-byte
- * header (sixteen 16-bit signatures, a sequence word, an overflow count)
- * then its 14 entries of 32 bytes, 36.6 bytes per slot. An IPv4 source
+ * header (sixteen 16-bit signatures, overflow hints, a sequence word, an
+ * overflow count) then its 14 entries of 32 bytes, 36.6 bytes per slot. An IPv4 source
  * takes one slot; an IPv6 source takes an aligned pair (the entry, then
  * its 16-byte address in the next slot), one cache line. A key may live
  * in its primary bucket or, when that is fuller, its secondary; the
- * primary counts its keys that overflowed (ovf), so a lookup reads the
- * primary's header line, a second bucket only for keys of an overflowed
- * one, and on a signature hit one entry line of the same block: a
- * prefetch a pass ahead, and the DRAM page is already open
- * (docs/limits.md has the measurements that chose this).
+ * primary counts its keys that overflowed (ovf) and hints at where up to
+ * 8 of them went, so a lookup reads the primary's header line, a second
+ * bucket only for keys of an overflowed one, and on a signature hit one
+ * entry line of the same block: a prefetch a pass ahead, and the DRAM
+ * page is already open (docs/limits.md has the measurements that chose
+ * this).
  *
  * Readers never lock: they read a bucket's signatures and keys between two
  * reads of its sequence word and retry if a writer was in between (a
@@ -86,10 +87,13 @@ _Static_assert(sizeof(struct fg_src) == 32, "fg_src is half a cache line");
 /** A bucket: its header line, then its entries. */
 struct fg_srctab_bkt {
 	uint16_t sig[16];                 /**< 0: slot free; the last two stay 0 */
+	/** where up to 8 of the keys counted in ovf live in their
+	 * secondary (fg_srctab_hint_()), 0: none; a prefetch hint only */
+	uint16_t hint[8];
 	uint32_t seq;                     /**< odd while a writer holds it */
 	uint8_t ovf;                      /**< keys of this primary bucket living
 					       in their secondary; 255 sticks */
-	uint8_t pad[27];
+	uint8_t pad[11];
 	struct fg_src src[FG_SRCTAB_SLOTS];
 } __attribute__((aligned(64)));
 
@@ -257,6 +261,39 @@ fg_srctab_sig_match_(const struct fg_srctab_bkt *b, uint16_t sig)
 #endif
 }
 
+/* An overflow hint: a signature's high 12 bits and its slot + 1. */
+static inline uint16_t
+fg_srctab_hint_(uint16_t sig, unsigned int slot)
+{
+	return (uint16_t)((sig & 0xfff0u) | (slot + 1));
+}
+
+/* The slot in its secondary of a key with signature @p sig whose primary
+ * is @p b, by the hints (maybe another key's); -1: no hint. */
+static inline int
+fg_srctab_hint_slot_(const struct fg_srctab_bkt *b, uint16_t sig)
+{
+#if defined(__SSE2__) && !defined(__SANITIZE_THREAD__)
+	__m128i h = _mm_load_si128((const __m128i *)(const void *)b->hint);
+	__m128i eq = _mm_cmpeq_epi16(_mm_and_si128(h, _mm_set1_epi16((short)0xfff0)),
+				     _mm_set1_epi16((short)(sig & 0xfff0u)));
+	/* an empty hint (0) matches a signature of 0x000x: its slot is -1 */
+	unsigned int m = (unsigned int)_mm_movemask_epi8(eq);
+
+	if (m == 0)
+		return -1;
+	return (int)(b->hint[__builtin_ctz(m) / 2] & 15u) - 1;
+#else
+	for (unsigned int i = 0; i < 8; i++) {
+		uint16_t x = __atomic_load_n(&b->hint[i], __ATOMIC_RELAXED);
+
+		if (x != 0 && (x & 0xfff0u) == (sig & 0xfff0u))
+			return (int)(x & 15u) - 1;
+	}
+	return -1;
+#endif
+}
+
 /** A key as the table compares it (fg_srctab_key()). */
 struct fg_srckey {
 	uint64_t a0, a1;        /**< the 16-byte address */
@@ -398,7 +435,8 @@ fg_srctab_lookup(const struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
  * Prefetch, for @p hash, the entry its signature matches in its primary
  * bucket (whose header fg_srctab_prefetch() asked for a pass earlier),
  * or when none does and the primary has overflowed, the secondary
- * bucket's header. A hint: no validation, fg_srctab_lookup() does that.
+ * bucket's header, and its entry when a hint of the primary names it.
+ * No validation: fg_srctab_lookup() does that.
  * (An IPv6 entry's address slot is in the same cache line as the entry.)
  */
 static inline void
@@ -409,10 +447,16 @@ fg_srctab_prefetch_entries(const struct fg_srctab *t, uint64_t hash)
 
 	/* a signature match is almost always the key: its secondary is
 	 * read only when the primary has nothing and overflowed */
-	if (m != 0)
+	if (m != 0) {
 		__builtin_prefetch(&t->bkt[b].src[__builtin_ctz(m)]);
-	else if (__atomic_load_n(&t->bkt[b].ovf, __ATOMIC_RELAXED) != 0)
-		__builtin_prefetch(&t->bkt[fg_srctab_bkt2_(t, hash)]);
+	} else if (__atomic_load_n(&t->bkt[b].ovf, __ATOMIC_RELAXED) != 0) {
+		const struct fg_srctab_bkt *b2 = &t->bkt[fg_srctab_bkt2_(t, hash)];
+		int i = fg_srctab_hint_slot_(&t->bkt[b], fg_srctab_sig_(hash));
+
+		__builtin_prefetch(b2);
+		if (i >= 0 && i < FG_SRCTAB_SLOTS)
+			__builtin_prefetch(&b2->src[i]);
+	}
 }
 
 /**
