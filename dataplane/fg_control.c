@@ -149,6 +149,9 @@ do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
 	} else {
 		for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
 			fg_class_limits_gen(&dp->cfg->limits.cls[c], &c2->limits.cls[c]);
+		if (c2->fed.watch_rate.rate != dp->cfg->fed.watch_rate.rate ||
+		    c2->fed.watch_rate.burst != dp->cfg->fed.watch_rate.burst)
+			c2->fed.watch_gen++;
 		dp->cfg->limits = c2->limits;
 		memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
 		dp->cfg->fed = c2->fed;

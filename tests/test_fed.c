@@ -247,6 +247,37 @@ Test(fed, failing_partner_goes_to_1_msg_per_second, .init = setup, .fini = teard
 	cr_assert_eq(fg_fed_mode_of(partner("198.18.1.7").flags), FG_FED_MODE_HIGH);
 }
 
+/*
+ * watch_pps changed live (floodctl set): the partner's TAT counts in
+ * units of the old rate; from 1000/s down to 1/s it would read as
+ * minutes ahead and drop everything. The new generation restarts it full.
+ */
+Test(fed, watch_rate_change_restarts_the_limiter, .init = setup, .fini = teardown)
+{
+	uint64_t t = T0 + SEC;
+	int pass = 0;
+
+	fed.cfg.watch_rate = (struct fg_rate){ 1000, 100 };
+	/* on the watch list by its failure ratio: rate-limited */
+	for (int i = 0; i < 20; i++)
+		response("198.18.1.8", i % 10 == 0 ? 200 : 404, T0 + (uint64_t)i * 1000000);
+	cr_assert_eq(partner("198.18.1.8").flags, FG_FED_SUSPICIOUS);
+	for (int i = 0; i < 1000; i++)
+		pass += request("198.18.1.8", "p.example.net", "sip:a@example.com",
+				t + (uint64_t)i * 100000) == FG_V_COUNT;
+	/* 100 at once, then 1000/s: 99 in the 99.9 ms that follow */
+	cr_assert_eq(pass, 199, "at 1000/s: %d", pass);
+	t += SEC / 10;
+	fed.cfg.watch_rate = (struct fg_rate){ 1, 1 };
+	fed.cfg.watch_gen++;
+	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t), FG_V_COUNT,
+		     "the first message at the new rate");
+	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t + SEC / 2),
+		     FG_V_SIP_WATCH_RATE);
+	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t + SEC),
+		     FG_V_COUNT, "1/s");
+}
+
 Test(fed, healthy_ratio_stays_off_the_list, .init = setup, .fini = teardown)
 {
 	for (int i = 0; i < 200; i++)     /* 75 % failures: exactly 3:1, not above */

@@ -454,10 +454,13 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		struct fg_now n = fg_now(f->epoch, now_ns);
 		uint64_t idle = (now_ns - pt->last_ns) / FG_NS_PER_MS;
 
+		/* another rate, other units: restart full (as fg_decide does) */
 		fg_gcra_norm(&pt->tat, (uint32_t)fg_rate_units(&n, f->cfg.watch_rate.rate),
+			     pt->tat_gen != f->cfg.watch_gen ||
 			     fg_gcra_idle(idle < UINT32_MAX ? (uint32_t)idle : UINT32_MAX,
 					  f->cfg.watch_rate.rate, f->cfg.watch_rate.burst),
 			     false);
+		pt->tat_gen = f->cfg.watch_gen;
 	}
 	pt->last_ns = now_ns;
 	if (request)

@@ -52,6 +52,8 @@ struct fg_fed_cfg {
 	uint32_t ratio_min;        /**< final responses seen before the ratio counts */
 	uint32_t ratio_max_pct;    /**< failed > this % of successful: suspicious */
 	struct fg_rate watch_rate; /**< a suspicious partner's messages/s */
+	uint8_t watch_gen;         /**< changes with watch_rate: the partners'
+					TATs restart (fg_class_limits.gen) */
 	uint32_t uri_limit;        /**< distinct Request-URIs before the URI rule */
 	uint32_t sustained_rate;   /**< messages/s the sustained rule is about */
 	uint32_t sustained_pct;    /**< "near": at least this % of it ... */
@@ -92,6 +94,7 @@ struct fg_partner {
 	uint64_t sec;              /**< second of the sustained rule's count */
 	uint32_t sec_count, streak;
 	uint32_t tat;              /**< watch_rate limiter (fg_limit.h units) */
+	uint8_t tat_gen;           /**< the watch_gen tat counts in */
 	uint32_t nuris;            /**< distinct URIs held (<= uri_limit) */
 	uint32_t ndom;
 	uint8_t domlen[FG_FED_DOMAINS];
