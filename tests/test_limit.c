@@ -373,6 +373,8 @@ BOTH(decide, syn_rate_separately, .fini = tab_fini)
  * than 2^31 of its units must still come back full, not "in the future".
  * 1e9 bytes/s wraps 2^32 units in 4.3 s; the SYN limiter (10^6/s, a burst
  * of 2^29) is left behind by an hour of non-SYN packets, one a second.
+ * Gaps past 24.8 days wrap the 32-bit last-seen ms too (it reads as
+ * ahead): the 45-day gap failed before that was handled.
  */
 BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
 {
@@ -380,7 +382,10 @@ BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
 	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 228);   /* 256 bytes of IP */
 	struct fg_pkt syn = pkt(FG_CLASS_MOM, 6, 10, 0), data = syn;
-	const uint64_t gaps[] = { 5 * SEC, 3 * 86400 * SEC, 20 * 86400 * SEC, 2 * MS };
+	const uint64_t gaps[] = { 5 * SEC, 3 * 86400 * SEC, 20 * 86400 * SEC,
+				  25 * 86400 * SEC, 31 * 86400 * SEC + 7 * MS,
+				  45 * 86400 * SEC + 999 * MS, 2 * MS };
+	const unsigned int ng = sizeof(gaps) / sizeof(gaps[0]);
 	uint64_t t = 10 * SEC;
 	struct fg_now n;
 
@@ -390,18 +395,18 @@ BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
 	cfg.cls[FG_CLASS_MOM].syn = (struct fg_rate){ 1000000, FG_BURST_MAX };
 	syn.tcp_flags = FG_TCP_SYN;
 	table_new(&tab, 1024, 0);
-	for (unsigned int g = 0; g <= 4; g++) {
+	for (unsigned int g = 0; g <= ng; g++) {
 		n = fg_now(0, t);
 		for (int i = 0; i < 5; i++)
 			cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS,
 				     "gap %u, packet %d", g, i);
 		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st),
-			     g < 4 ? FG_V_RATE_BPS : FG_V_RATE_PPS, "gap %u", g);
-		if (g < 4)
+			     g < ng ? FG_V_RATE_BPS : FG_V_RATE_PPS, "gap %u", g);
+		if (g < ng)
 			t += gaps[g];
 	}
 	/* 2 ms after the last: bytes refilled 2e6, packets only 0.2 */
-	cr_assert_eq(st.verdict[FG_V_PASS], 25);
+	cr_assert_eq(st.verdict[FG_V_PASS], 5 * (ng + 1));
 
 	n = fg_now(0, t);
 	cr_assert_eq(fg_decide(&tab, &cfg, &syn, &n, false, &st), FG_V_PASS);

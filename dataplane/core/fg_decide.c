@@ -107,6 +107,9 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	 * last_ms at its ms finds the TATs kept in reach for that ms */
 	uint32_t last = __atomic_load_n(&e->last_ms, __ATOMIC_ACQUIRE);
 	int32_t idle_ms = (int32_t)(now->ms - last);
+	/* more than 2^31 ms (24.8 days) idle reads as "ahead": lcores' clocks
+	 * differ by far less than 1 s, so that far ahead is a wrap */
+	bool wrapped = idle_ms < -1000;
 	uint8_t passed, g = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
 
 	if (__builtin_expect(g != l->gen, 0))
@@ -118,9 +121,9 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	 * older now must not make the entry look idle to the others (their
 	 * TATs would be judged stale).
 	 */
-	if (idle_ms > 0) {
-		norm(e, l, u, (uint32_t)idle_ms, mw);
-		if (!mw)
+	if (idle_ms > 0 || __builtin_expect(wrapped, 0)) {
+		norm(e, l, u, wrapped ? UINT32_MAX : (uint32_t)idle_ms, mw);
+		if (!mw || wrapped)
 			__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELEASE);
 		else    /* a plain store could move it back (caught by
 			 * concurrency/two_threads_one_source: one burst too many) */
