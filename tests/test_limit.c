@@ -804,6 +804,31 @@ Test(srctab, overflow_hints_follow_the_keys, .fini = tab_fini)
 	}
 }
 
+/*
+ * A source blocked for 40 days (block_ms goes up to 49.7 days) and silent
+ * since: at the end its 32-bit last-seen ms reads as "ahead" (a wrap);
+ * it must still age out like any idle entry, not stay for ever.
+ */
+Test(srctab, blocked_for_weeks_then_ages, .fini = tab_fini)
+{
+	struct fg_srctab_stats st = { 0 };
+	struct fg_src init = { 0 };
+	struct fg_now n = fg_now(0, SEC);
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 77, 0);
+	struct fg_src *e;
+
+	table_new(&tab, 64, 0);
+	e = fg_srctab_insert(&tab, p.src, p.cls, fg_srctab_hash(&tab, p.src, p.cls),
+			     &init, &n, &st);
+	cr_assert_not_null(e);
+	fg_src_block(e, SEC + 40 * 86400 * SEC);
+	n = fg_now(0, SEC + 40 * 86400 * SEC - MS);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 0, "still blocked");
+	n = fg_now(0, SEC + 40 * 86400 * SEC + MS);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 1, "block over, idle 40 days");
+	cr_assert_eq(fg_srctab_count(&tab), 0);
+}
+
 Test(srctab, sizes)
 {
 	struct fg_srctab t;
