@@ -234,6 +234,9 @@ fc_stats(int argc, char **argv)
 	       ", blocks %" PRIu64 "\n", st->table_slots, st->table_used, s.lim.tab.inserted,
 	       s.lim.tab.evict_idle, s.lim.tab.evict_probation, s.lim.tab.full,
 	       s.lim.tab.aged, s.lim.blocks);
+	printf(c.json ? "\"tcp_resets\":{\"sent\":%" PRIu64 ",\"capped\":%" PRIu64
+	       ",\"failed\":%" PRIu64 "}," : "tcp resets: sent %" PRIu64 ", capped %" PRIu64
+	       ", failed %" PRIu64 "\n", s.rst_sent, s.rst_capped, s.rst_failed);
 	printf(c.json ? "\"ports\":[" : "ports:\n");
 	for (unsigned int p = 0; p < FG_SHM_PORTS; p++) {
 		const struct fg_shm_port *pt = &st->port[p];
@@ -564,6 +567,12 @@ metrics(struct fc_ctx *c, FILE *f)
 				"\nfloodguard_port_tx_full_total{port=\"%u\"} %" PRIu64 "\n", p,
 				st->port[p].ipackets, p, st->port[p].opackets, p,
 				st->port[p].imissed, p, st->port[p].rx_nombuf, p, s.tx_full[p]);
+	fprintf(f, "# HELP floodguard_tcp_resets_total TCP resets of rst_on_block by outcome.\n"
+		"# TYPE floodguard_tcp_resets_total counter\n"
+		"floodguard_tcp_resets_total{result=\"sent\"} %" PRIu64 "\n"
+		"floodguard_tcp_resets_total{result=\"capped\"} %" PRIu64 "\n"
+		"floodguard_tcp_resets_total{result=\"failed\"} %" PRIu64 "\n",
+		s.rst_sent, s.rst_capped, s.rst_failed);
 	fprintf(f, "# HELP floodguard_lcore_packets_total Packets received per lcore.\n"
 		"# TYPE floodguard_lcore_packets_total counter\n");
 	for (unsigned int lc = 0; lc < FG_SHM_LCORES; lc++)

@@ -86,6 +86,9 @@ static const struct fg_key fg_keys[] = {
 	  "chained"),
 	U("dataplane", "stats_interval", stats_interval, 0, 86400, "s",
 	  "log a counters line this often; 0: off"),
+	U("dataplane", "rst_on_block", rst_on_block, 0, 1, "0/1",
+	  "inline: TCP resets to both ends of each connection a flood-blocked source "
+	  "sends on (at most 1000 pairs/s per worker); 0: off"),
 	{ "dataplane", "exception", FG_K_STR, OFF(exception), 0, SZ(exception), 0, 0, 0, 0,
 	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)" },
 	U("table", "sources", table.sources, 1, 1u << 27, "sources",
@@ -534,6 +537,9 @@ fg_config_finish(struct fg_config *c, char *err, size_t errlen)
 	if (c->mode == FG_MODE_INLINE && c->ext_port == c->int_port)
 		return fail(err, errlen, "[dataplane] int_port: same port as ext_port (%u)",
 			    c->ext_port);
+	if (c->rst_on_block && c->mode != FG_MODE_INLINE)
+		return fail(err, errlen, "[dataplane] rst_on_block: only in inline mode (the "
+			    "resets leave by both ports), not %s", fg_mode_name(c->mode));
 	return 0;
 }
 

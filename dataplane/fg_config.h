@@ -42,6 +42,7 @@ struct fg_config {
 	uint16_t mbuf_size;         /**< data room of one mbuf, headroom included */
 	uint32_t stats_interval;    /**< s between log lines of counters; 0: off */
 	char exception[256];        /**< host: vdev of the exception port */
+	uint8_t rst_on_block;       /**< inline: TCP resets on a flood block (fg_rst.h) */
 	/* [table] */
 	struct fg_srctab_params table;
 	bool table_full_pass;

@@ -11,6 +11,12 @@
 
 #include "fg_dp.h"
 #include "fg_lists.h"
+#include "fg_rst.h"
+
+/* TCP resets (rst_on_block): at most this many pairs a second per worker,
+ * bursts of FG_RST_BURST, so a flood cannot turn them into one */
+#define FG_RST_PPS   1000
+#define FG_RST_BURST 100
 
 /* every lcore id has its list reader slot and counters in the segment */
 _Static_assert(RTE_MAX_LCORE <= FG_SHM_LCORES, "FG_SHM_LCORES covers RTE_MAX_LCORE");
@@ -252,18 +258,96 @@ fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 		b->v[b->idx[j]] = dv[j];
 }
 
+/* A copy of @p len bytes of @p data in a new mbuf of @p pool, or NULL. */
+static struct rte_mbuf *
+frame_mbuf(struct rte_mempool *pool, const uint8_t *data, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	char *d = m != NULL ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(d, data, len);
+	return m;
+}
+
+/*
+ * rst_on_block: the resets for one segment of a flood-blocked source, to
+ * its server (out with the passed packets) and back to it (out of the
+ * port it came in by, on this worker's TX queue there).
+ */
+static void
+resets(struct fg_lcore *lc, struct rte_mbuf *m,
+       const struct fg_pkt *p, const struct fg_now *now,
+       struct rte_mbuf **to_srv, uint16_t *ns, struct rte_mbuf **to_cli, uint16_t *nc)
+{
+	uint8_t srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	size_t sn, cn;
+	struct rte_mbuf *a, *b = NULL;
+
+	cn = fg_rst_build(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), p,
+			  srv, &sn, cli);
+	if (cn == 0)
+		return;
+	/* full again after a burst's worth of quiet (32-bit TAT, fg_limit.h) */
+	fg_gcra_norm(&lc->rst_tat, (uint32_t)fg_rate_units(now, FG_RST_PPS),
+		     now->ns - lc->rst_last_ns >= FG_RST_BURST * (FG_NS_PER_S / FG_RST_PPS), false);
+	lc->rst_last_ns = now->ns;
+	if (!fg_gcra_take(&lc->rst_tat, (uint32_t)fg_rate_units(now, FG_RST_PPS), 1,
+			  FG_RST_BURST, false)) {
+		lc->cnt.rst_capped += 1 + (sn != 0);
+		return;
+	}
+	a = frame_mbuf(m->pool, cli, cn);
+	if (sn != 0)
+		b = frame_mbuf(m->pool, srv, sn);
+	if (a != NULL)
+		to_cli[(*nc)++] = a;
+	if (b != NULL)
+		to_srv[(*ns)++] = b;
+	lc->cnt.rst_failed += (a == NULL) + (sn != 0 && b == NULL);
+}
+
+/* Send @p n frames on a queue: sent ones counted in *sent, the rest freed
+ * and counted in *failed. */
+static inline void
+send_all(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n,
+	 uint64_t *sent, uint64_t *failed)
+{
+	uint16_t k = n != 0 ? rte_eth_tx_burst(port, queue, m, n) : 0;
+
+	*sent += k;
+	if (unlikely(k < n)) {
+		*failed += n - k;
+		rte_pktmbuf_free_bulk(m + k, n - k);
+	}
+}
+
 /* Send the passed packets of a finished burst, free the rest. */
 static inline void
-forward(struct fg_counters *c, const struct fg_rxq *q, struct fg_burst *b)
+forward(const struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q,
+	struct fg_burst *b, const struct fg_now *now)
 {
+	struct fg_counters *c = &lc->cnt;
 	struct rte_mbuf *pass[FG_BURST], *drop[FG_BURST];
-	uint16_t np = 0, nd = 0, sent;
+	struct rte_mbuf *to_srv[FG_BURST], *to_cli[FG_BURST];
+	uint16_t np = 0, nd = 0, ns = 0, nc = 0, sent;
+	bool rst = dp->cfg->rst_on_block && q->dir == FG_DIR_DECIDE;
 
 	for (uint16_t i = 0; i < b->n; i++) {
-		if (fg_verdict_drops(b->v[i]))
+		if (fg_verdict_drops(b->v[i])) {
+			if (unlikely(rst) && b->v[i] == FG_V_FLOOD_BLOCKED)
+				resets(lc, b->m[i], &b->pk[i], now, to_srv, &ns, to_cli, &nc);
 			drop[nd++] = b->m[i];
-		else
+		} else {
 			pass[np++] = b->m[i];
+		}
+	}
+	if (unlikely(ns + nc != 0)) {
+		send_all(q->tx_port, q->tx_queue, to_srv, ns, &c->rst_sent, &c->rst_failed);
+		send_all(q->port, q->tx_queue, to_cli, nc, &c->rst_sent, &c->rst_failed);
 	}
 	if (nd != 0)
 		rte_pktmbuf_free_bulk(drop, nd);
@@ -284,7 +368,7 @@ finish_and_forward(struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q
 	struct fg_now now = fg_now(dp->tab.epoch, fg_clock_ns(dp));
 
 	fg_dp_finish(dp, lc, b, &now);
-	forward(&lc->cnt, q, b);
+	forward(dp, lc, q, b, &now);
 }
 
 /*

@@ -75,6 +75,8 @@ struct fg_lcore {
 	const struct fg_fed_lists *lists;  /**< what this loop pass reads */
 	uint64_t lists_gen;
 	bool lists_any;                    /**< address allow/block entries exist */
+	uint32_t rst_tat;                  /**< cap on TCP resets (FG_RST_PPS) */
+	uint64_t rst_last_ns;              /**< its last use (fg_gcra_norm()) */
 	uint8_t linbuf[65536];   /**< a chained mbuf made contiguous for the parser */
 } __rte_cache_aligned;
 

@@ -39,6 +39,10 @@ fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
 	if (dp->cfg->mode != FG_MODE_OFFLINE)
 		fprintf(f, "transmit: sent %" PRIu64 ", TX queue full (freed) %" PRIu64 "\n",
 			c.tx, tx_full);
+	if (dp->cfg->rst_on_block)
+		fprintf(f, "tcp resets (rst_on_block): sent %" PRIu64 ", over the cap %" PRIu64
+			", failed (no mbuf, TX full) %" PRIu64 "\n", c.rst_sent, c.rst_capped,
+			c.rst_failed);
 	xdp_pushed = fg_xdp_pushed(&xdp_full);
 	if (xdp_pushed != 0 || xdp_full != 0)
 		fprintf(f, "xdp: %" PRIu64 " flood-blocked sources dropped in the kernel while "

@@ -46,6 +46,9 @@ tel_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_u64(d, "dropped", fg_counters_dropped(&c));
 	rte_tel_data_add_dict_u64(d, "tx", c.tx);
 	rte_tel_data_add_dict_u64(d, "tx_full", tx_full);
+	rte_tel_data_add_dict_u64(d, "rst_sent", c.rst_sent);
+	rte_tel_data_add_dict_u64(d, "rst_capped", c.rst_capped);
+	rte_tel_data_add_dict_u64(d, "rst_failed", c.rst_failed);
 	for (unsigned int v = 0; v < FG_V_COUNT; v++)
 		add_u64(d, fg_verdict_name(v), c.lim.verdict[v]);
 	return 0;

@@ -35,7 +35,7 @@
 #include "fg_parse.h"
 
 #define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
-#define FG_SHM_ABI     1u
+#define FG_SHM_ABI     2u
 #define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
 #define FG_SHM_PORTS   8       /**< DPDK port ids */
 #define FG_SHM_TOP     32      /**< heaviest sources published */
@@ -49,6 +49,9 @@ struct fg_counters {
 	uint64_t rx;                       /**< packets received */
 	uint64_t tx;                       /**< passed and sent */
 	uint64_t tx_full[FG_SHM_PORTS];    /**< passed, TX queue full: freed */
+	uint64_t rst_sent;                 /**< TCP resets sent (rst_on_block) */
+	uint64_t rst_capped;               /**< resets not sent: over the rate cap */
+	uint64_t rst_failed;               /**< not sent: no mbuf, or TX queue full */
 	struct fg_parse_counters parse;    /**< classes and parser reasons */
 	struct fg_fed_stats fed;           /**< SIP rules */
 	struct fg_limit_stats lim;         /**< verdicts (every packet once) */

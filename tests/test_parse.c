@@ -407,3 +407,169 @@ Test(json, addresses)
 	a[0] = 0x20, a[1] = 0x01, a[2] = 0x0d, a[3] = 0xb8, a[15] = 1;
 	cr_expect_str_eq(fg_addr_str(a, buf, sizeof(buf)), "2001:db8::1");
 }
+
+/* ---- TCP resets for a blocked source (fg_rst.h) ------------------------ */
+
+#include "fg_rst.h"
+
+/* An Ethernet frame (VLAN 7 if @p vlan) with a TCP segment of @p pl bytes. */
+static size_t
+tcp_frame(uint8_t *f, int ipv, int vlan, uint8_t flags, uint32_t seq, uint32_t ack,
+	  size_t pl)
+{
+	static const uint8_t v6s[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 };
+	static const uint8_t v6d[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 2, [15] = 10 };
+	size_t o = 12, il = ipv == 4 ? 20 : 40;
+	uint8_t *ip, *th;
+
+	memset(f, 0, 14 + 4 + il + 20 + pl);
+	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	if (vlan) {
+		memcpy(f + 12, "\x81\x00\x00\x07", 4);
+		o += 4;
+	}
+	f[o] = ipv == 4 ? 0x08 : 0x86;
+	f[o + 1] = ipv == 4 ? 0x00 : 0xdd;
+	ip = f + o + 2;
+	if (ipv == 4) {
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)((20 + 20 + pl) >> 8);
+		ip[3] = (uint8_t)(20 + 20 + pl);
+		ip[8] = 64;
+		ip[9] = 6;
+		memcpy(ip + 12, "\xc6\x12\x01\x05", 4);    /* 198.18.1.5 */
+		memcpy(ip + 16, "\xc6\x12\x02\x0a", 4);    /* 198.18.2.10 */
+	} else {
+		ip[0] = 0x60;
+		ip[5] = (uint8_t)(20 + pl);
+		ip[6] = 6;
+		ip[7] = 64;
+		memcpy(ip + 8, v6s, 16);
+		memcpy(ip + 24, v6d, 16);
+	}
+	th = ip + il;
+	th[0] = 40000 >> 8;
+	th[1] = 40000 & 0xff;
+	th[2] = 1270 >> 8;
+	th[3] = 1270 & 0xff;
+	for (int i = 0; i < 4; i++) {
+		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+		th[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+	}
+	th[12] = 5 << 4;
+	th[13] = flags;
+	memset(th + 20, 'x', pl);
+	return (size_t)(th + 20 + pl - f);
+}
+
+/* One's-complement sum of a region, folded (0xffff: a valid checksum inside). */
+static uint16_t
+csum_ok(const uint8_t *b, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)b[i] << 8 | b[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Checks a reset frame: it parses as TCP with @p flags, checksums hold. */
+static struct fg_pkt
+check_rst(const uint8_t *f, size_t n, uint8_t flags)
+{
+	struct fg_pkt q;
+	size_t al;
+	uint32_t s = 0;
+
+	fg_parse(&cfg, FG_LINK_ETH, f, n, &q);
+	cr_assert_eq(q.l4, 6);
+	cr_assert_eq(q.tcp_flags, flags, "flags %#x", q.tcp_flags);
+	cr_assert_eq(q.pl_len, 0);
+	cr_assert_eq(q.l4_off + 20u, n, "no payload, no options");
+	al = q.ipv == 4 ? 4 : 16;
+	if (q.ipv == 4)
+		cr_assert_eq(csum_ok(f + q.l3_off, 20, 0), 0xffff, "IPv4 header checksum");
+	s = csum_ok(q.ipv == 4 ? q.src + 12 : q.src, al, 0);
+	s += csum_ok(q.ipv == 4 ? q.dst + 12 : q.dst, al, 0);
+	cr_assert_eq(csum_ok(f + q.l4_off, 20, s + 6 + 20), 0xffff, "TCP checksum");
+	return q;
+}
+
+Test(rst, ack_segment_resets_both_ends, .init = setup)
+{
+	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	size_t n = tcp_frame(f, 4, 0, FG_TCP_PSH | FG_TCP_ACK, 1000, 5000, 10), sn, cn;
+	struct fg_pkt p, q;
+
+	fg_parse(&cfg, FG_LINK_ETH, f, n, &p);
+	cr_assert_eq(p.cls, FG_CLASS_MOM);
+	cn = fg_rst_build(f, n, &p, srv, &sn, cli);
+	cr_assert_eq(cn, 54);
+	cr_assert_eq(sn, 54);
+	/* to the source: MACs, addresses and ports swapped, seq = its ack */
+	q = check_rst(cli, cn, FG_TCP_RST);
+	cr_assert_eq(memcmp(cli, f + 6, 6), 0);
+	cr_assert_eq(memcmp(cli + 6, f, 6), 0);
+	cr_assert_eq(memcmp(q.src, p.dst, 16), 0);
+	cr_assert_eq(memcmp(q.dst, p.src, 16), 0);
+	cr_assert_eq(q.sport, 1270);
+	cr_assert_eq(q.dport, 40000);
+	cr_assert_eq(memcmp(cli + q.l4_off + 4, "\x00\x00\x13\x88", 4), 0, "seq 5000");
+	/* to the server: as the source would, seq = the dropped segment's */
+	q = check_rst(srv, sn, FG_TCP_RST);
+	cr_assert_eq(memcmp(srv, f, 12), 0);
+	cr_assert_eq(memcmp(q.src, p.src, 16), 0);
+	cr_assert_eq(q.sport, 40000);
+	cr_assert_eq(memcmp(srv + q.l4_off + 4, "\x00\x00\x03\xe8", 4), 0, "seq 1000");
+}
+
+Test(rst, syn_gets_rst_ack_to_the_source_only, .init = setup)
+{
+	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	size_t n = tcp_frame(f, 4, 0, FG_TCP_SYN, 7, 0, 0), sn = 99, cn;
+	struct fg_pkt p, q;
+
+	fg_parse(&cfg, FG_LINK_ETH, f, n, &p);
+	cn = fg_rst_build(f, n, &p, srv, &sn, cli);
+	cr_assert_eq(sn, 0, "the server never saw it");
+	q = check_rst(cli, cn, FG_TCP_RST | FG_TCP_ACK);
+	cr_assert_eq(memcmp(cli + q.l4_off + 4, "\0\0\0\0\0\0\0\x08", 8), 0,
+		     "seq 0, ack = SYN's seq + 1");
+}
+
+Test(rst, ipv6_in_a_vlan, .init = setup)
+{
+	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	size_t n = tcp_frame(f, 6, 1, FG_TCP_ACK | FG_TCP_FIN, 1, 2, 3), sn, cn;
+	struct fg_pkt p, q;
+
+	fg_parse(&cfg, FG_LINK_ETH, f, n, &p);
+	cr_assert_eq(p.ipv, 6);
+	cn = fg_rst_build(f, n, &p, srv, &sn, cli);
+	cr_assert_eq(cn, 14 + 4 + 40 + 20);
+	cr_assert_eq(sn, cn);
+	q = check_rst(cli, cn, FG_TCP_RST);
+	cr_assert_eq(q.vlans, 1);
+	cr_assert_eq(memcmp(cli + 12, "\x81\x00\x00\x07", 4), 0, "the tag kept");
+	cr_assert_eq(memcmp(q.src, p.dst, 16), 0);
+	q = check_rst(srv, sn, FG_TCP_RST);
+	cr_assert_eq(memcmp(q.dst, p.dst, 16), 0);
+}
+
+Test(rst, none_for_resets_udp_or_short_frames, .init = setup)
+{
+	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	size_t n = tcp_frame(f, 4, 0, FG_TCP_RST | FG_TCP_ACK, 1, 2, 0), sn;
+	struct fg_pkt p;
+
+	fg_parse(&cfg, FG_LINK_ETH, f, n, &p);
+	cr_assert_eq(fg_rst_build(f, n, &p, srv, &sn, cli), 0, "never answer a reset");
+	n = tcp_frame(f, 4, 0, FG_TCP_ACK, 1, 2, 0);
+	fg_parse(&cfg, FG_LINK_ETH, f, n, &p);
+	cr_assert_eq(fg_rst_build(f, p.l4_off + 19, &p, srv, &sn, cli), 0, "short");
+	n = fx_udp4(f, (const uint8_t *)"\xc6\x12\x01\x05", (const uint8_t *)"\xc6\x12\x02\x0a",
+		    40000, 1270, "x", 1);
+	fg_parse(&cfg, FG_LINK_ETH, f, n, &p);
+	cr_assert_eq(fg_rst_build(f, n, &p, srv, &sn, cli), 0, "UDP");
+	cr_assert_eq(sn, 0);
+}

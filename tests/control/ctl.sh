@@ -269,7 +269,7 @@ with open(f"/dev/shm/{sys.argv[1]}", "wb") as f:
 PY
 err=$("$fc" status -i "$inst-abi" 2>&1); rc=$?
 rm -f "/dev/shm/$inst-abi"
-[ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI 1" <<<"$err"
+[ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI 2" <<<"$err"
 okif "segment of ABI 99: floodctl exits 2 naming both ABIs" "exit $rc"
 
 # SIGKILL writers mid-update, under traffic

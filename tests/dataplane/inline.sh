@@ -175,6 +175,52 @@ else
 	dumpcap_test
 fi
 
+# rst_on_block: an agent over TCP floods the window (10 events in 10 s);
+# each of its segments dropped as flood-blocked gets a reset to the server
+# (int port, its addresses, the segment's seq) and one back to it (ext
+# port, swapped, seq = the segment's ack). 30 segments: 10 pass, the 11th
+# blocks, 19 more while blocked: 20 pairs; a SYN from it then gets RST|ACK
+# towards itself only; a segment with RST gets nothing
+/usr/bin/python3 - "$work" <<'EOF'
+import sys
+from scapy.all import Ether, IP, TCP, Raw, wrpcap
+w = sys.argv[1]
+e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+pk = [e() / IP(src="198.18.1.5", dst="198.18.2.10") /
+      TCP(sport=40000, dport=1270, flags="PA", seq=1000 + 10 * i, ack=5000) / Raw(b"D" * 10) for i in range(30)]
+pk.append(e() / IP(src="198.18.1.5", dst="198.18.2.10") / TCP(sport=40001, dport=1270, flags="S", seq=77))
+pk.append(e() / IP(src="198.18.1.5", dst="198.18.2.10") / TCP(sport=40000, dport=1270, flags="RA", seq=1300, ack=5000))
+wrpcap(f"{w}/rst_in.pcap", pk)
+wrpcap(f"{w}/rst_int_in.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.5") / TCP(sport=1270, dport=40000, flags="A", seq=5000, ack=1010)])
+EOF
+"$fg" -l 0-1 --no-pci --file-prefix "$prefix-rst" \
+	--vdev "net_pcap0,rx_pcap=$work/rst_in.pcap,tx_pcap=$work/rst_ext_out.pcap" \
+	--vdev "net_pcap1,rx_pcap=$work/rst_int_in.pcap,tx_pcap=$work/rst_int_out.pcap" \
+	-- --duration 2 --set table.sources=65536 --set dataplane.rst_on_block=1 \
+	--set mom.window_events=10 --set mom.window_ms=10000 --set mom.block_ms=60000 \
+	>"$work/rst.out" 2>&1
+rc=$?
+# seq, ack and flags of the resets whose IP and TCP checksums tshark finds good
+tsv() {
+	tshark -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y "tcp.flags.reset==1 && tcp.checksum.status==1 && ip.checksum.status==1 && $2" \
+		-T fields -e tcp.seq_raw -e tcp.ack_raw 2>/dev/null
+}
+srv=$(tsv "$work/rst_int_out.pcap" 'ip.src==198.18.1.5 && ip.dst==198.18.2.10 && tcp.srcport==40000 && tcp.dstport==1270')
+cli=$(tsv "$work/rst_ext_out.pcap" 'ip.src==198.18.2.10 && ip.dst==198.18.1.5 && tcp.srcport==1270')
+want_srv=$(for i in $(seq 10 29); do echo "$((1000 + 10 * i))"; done | tr '\n' ' ')
+got_srv=$(cut -f1 <<<"$srv" | sort -n | tr '\n' ' ')
+data=$(count "$work/rst_int_out.pcap" 'tcp.len==10')
+[ "$rc" -eq 0 ] && [ "$data" -eq 10 ] && [ "$got_srv" = "$want_srv" ]
+okif "rst_on_block: 10 segments passed, 20 resets to the server carrying the dropped segments' seq" \
+	"exit $rc, data $data, seq: $got_srv"
+[ "$(grep -c $'^5000\t0$' <<<"$cli")" -eq 20 ] && [ "$(grep -c $'^0\t78$' <<<"$cli")" -eq 1 ] &&
+	[ "$(wc -l <<<"$cli")" -eq 21 ]
+okif "rst_on_block: 20 resets back to the source (seq = its ack, 5000), RST|ACK for its SYN (ack 78), none for its RST" \
+	"$(tr '\t\n' ', ' <<<"$cli" | cut -c1-300)"
+grep -q '^tcp resets (rst_on_block): sent 41, over the cap 0, failed (no mbuf, TX full) 0$' "$work/rst.out"
+okif "rst_on_block: the summary counts the 41 resets" "$(grep -E 'resets|verdicts' "$work/rst.out")"
+
 # a TX queue that never takes anything (a memif server whose client never
 # comes): every passed packet is counted as TX queue full and freed, the
 # run ends on time and every mbuf is back in the pool
