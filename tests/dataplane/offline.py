@@ -186,6 +186,9 @@ fails(["--mode", "offline", "--pcap-in", cap, "--set", "mom.ppps=1"], 2,
 fails(["--mode", "offline", "--pcap-in", cap, "--set", "mom.bps_burst=100"], 2,
       "[mom] bps_burst", "a cross-key problem names the key")
 fails(["--mode", "sideways"], 2, "sideways", "an unknown mode is named")
+fails(["--mode", "offline", "--pcap-in", cap, "--set", "dataplane.rst_on_block=1"], 2,
+      "[dataplane] rst_on_block: only in inline mode",
+      "rst_on_block outside inline mode: exit 2, names the key")
 ini = os.path.join(work, "bad.ini")
 open(ini, "w").write("[table]\nsources = 0\n")
 fails(["--config", ini, "--print-config"], 2, "[table] sources",
