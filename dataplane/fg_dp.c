@@ -311,7 +311,7 @@ resets(struct fg_lcore *lc, struct rte_mbuf *m,
 }
 
 /* Send @p n frames on a queue: sent ones counted in *sent, the rest freed
- * and counted in *failed. */
+ * and counted in *failed (passed packets: tx and tx_full; resets). */
 static inline void
 send_all(uint16_t port, uint16_t queue, struct rte_mbuf **m, uint16_t n,
 	 uint64_t *sent, uint64_t *failed)
@@ -333,7 +333,7 @@ forward(const struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q,
 	struct fg_counters *c = &lc->cnt;
 	struct rte_mbuf *pass[FG_BURST], *drop[FG_BURST];
 	struct rte_mbuf *to_srv[FG_BURST], *to_cli[FG_BURST];
-	uint16_t np = 0, nd = 0, ns = 0, nc = 0, sent;
+	uint16_t np = 0, nd = 0, ns = 0, nc = 0;
 	bool rst = dp->cfg->rst_on_block && q->dir == FG_DIR_DECIDE;
 
 	for (uint16_t i = 0; i < b->n; i++) {
@@ -351,14 +351,7 @@ forward(const struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q,
 	}
 	if (nd != 0)
 		rte_pktmbuf_free_bulk(drop, nd);
-	if (np == 0)
-		return;
-	sent = rte_eth_tx_burst(q->tx_port, q->tx_queue, pass, np);
-	c->tx += sent;
-	if (unlikely(sent < np)) {
-		c->tx_full[q->tx_port] += np - sent;
-		rte_pktmbuf_free_bulk(pass + sent, np - sent);
-	}
+	send_all(q->tx_port, q->tx_queue, pass, np, &c->tx, &c->tx_full[q->tx_port]);
 }
 
 static inline void

@@ -106,24 +106,22 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	/* acquire: pairs with the release below, so a packet that finds
 	 * last_ms at its ms finds the TATs kept in reach for that ms */
 	uint32_t last = __atomic_load_n(&e->last_ms, __ATOMIC_ACQUIRE);
-	int32_t idle_ms = (int32_t)(now->ms - last);
-	/* more than 2^31 ms (24.8 days) idle reads as "ahead": lcores' clocks
-	 * differ by far less than 1 s, so that far ahead is a wrap */
-	bool wrapped = idle_ms < -1000;
+	uint32_t idle_ms = fg_ms_since(now->ms, last);
 	uint8_t passed, g = __atomic_load_n(&e->gen, __ATOMIC_RELAXED);
 
 	if (__builtin_expect(g != l->gen, 0))
 		new_gen(e, l, u, g, mw);
 	/*
 	 * The first packet of each ms keeps the TATs in reach, then moves
-	 * last_ms (signed: another lcore's newer now may be in it already);
-	 * the others of that ms need not. Forward only: an lcore with an
-	 * older now must not make the entry look idle to the others (their
-	 * TATs would be judged stale).
+	 * last_ms (fg_ms_since() is 0 when another lcore's newer now is in
+	 * it already); the others of that ms need not. Forward only: an
+	 * lcore with an older now must not make the entry look idle to the
+	 * others (their TATs would be judged stale).
 	 */
-	if (idle_ms > 0 || __builtin_expect(wrapped, 0)) {
-		norm(e, l, u, wrapped ? UINT32_MAX : (uint32_t)idle_ms, mw);
-		if (!mw || wrapped)
+	if (idle_ms > 0) {
+		norm(e, l, u, idle_ms, mw);
+		/* a wrap (UINT32_MAX) is no ordering the CAS loop could judge */
+		if (!mw || idle_ms == UINT32_MAX)
 			__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELEASE);
 		else    /* a plain store could move it back (caught by
 			 * concurrency/two_threads_one_source: one burst too many) */

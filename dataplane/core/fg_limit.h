@@ -140,6 +140,20 @@ fg_gcra_idle(uint32_t idle_ms, uint64_t rate, uint64_t burst)
 			      (unsigned __int128)burst * 1000;
 }
 
+/**
+ * Milliseconds from @p last_ms to @p now_ms on the 32-bit ms clock: 0 when
+ * last_ms is up to a second ahead (another lcore's newer now), UINT32_MAX
+ * when further ahead (lcores' clocks differ by far less than a second, so
+ * that is a wrap: over 2^31 ms, 24.8 days, since).
+ */
+static inline uint32_t
+fg_ms_since(uint32_t now_ms, uint32_t last_ms)
+{
+	int32_t d = (int32_t)(now_ms - last_ms);
+
+	return d >= 0 ? (uint32_t)d : d < -1000 ? UINT32_MAX : 0;
+}
+
 /** Age of an event window word at @p now_ms: 0 if it started "later". */
 static inline uint32_t
 fg_window_age(uint64_t w, uint32_t now_ms)

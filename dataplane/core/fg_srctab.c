@@ -102,13 +102,9 @@ bkt_unlock(struct fg_srctab_bkt *b)
 static inline int
 idle(const struct fg_srctab *t, const struct fg_src *e, const struct fg_now *now)
 {
-	/* signed: another lcore's newer "now" may already be in last_ms;
-	 * more than a second "ahead" is a wrap of the 32-bit ms (fg_decide):
-	 * a source blocked for weeks, silent since */
-	int32_t age = (int32_t)(now->ms - __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED));
-
-	return (age < -1000 || (age >= 0 && (uint32_t)age >= t->idle_ms)) &&
-	       !fg_src_blocked(e, now);
+	/* a wrap (fg_ms_since()): a source blocked for weeks, silent since */
+	return fg_ms_since(now->ms, __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED)) >=
+	       t->idle_ms && !fg_src_blocked(e, now);
 }
 
 /* Slots an entry whose head is @p e takes: 2 for IPv6, else 1. */

@@ -523,34 +523,22 @@ fg_src_key(const struct fg_src *e, uint8_t addr[16])
 	return cls;
 }
 
-/** When @p e's block ends (ns since the epoch, mod 2^63); 0: never blocked. */
+/** Nanoseconds left of @p e's block at @p now; 0: not blocked. */
 static inline uint64_t
-fg_src_block_end(const struct fg_src *e)
+fg_src_block_left(const struct fg_src *e, const struct fg_now *now)
 {
 	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+	/* signed difference in 63 bits */
+	int64_t d = (int64_t)((s << 1) - (now->ns << 1)) >> 1;
 
-	return (s & FG_SRC_BLOCKED) ? s & ~FG_SRC_BLOCKED : 0;
+	return (s & FG_SRC_BLOCKED) && d > 0 ? (uint64_t)d : 0;
 }
 
 /** Whether @p e is blocked at @p now. */
 static inline int
 fg_src_blocked(const struct fg_src *e, const struct fg_now *now)
 {
-	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
-
-	/* signed difference in 63 bits */
-	return (s & FG_SRC_BLOCKED) &&
-	       (int64_t)((s << 1) - (now->ns << 1)) > 0;
-}
-
-/** Nanoseconds left of @p e's block at @p now; 0: not blocked. */
-static inline uint64_t
-fg_src_block_left(const struct fg_src *e, const struct fg_now *now)
-{
-	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
-	int64_t d = (int64_t)((s << 1) - (now->ns << 1)) >> 1;
-
-	return (s & FG_SRC_BLOCKED) && d > 0 ? (uint64_t)d : 0;
+	return fg_src_block_left(e, now) != 0;
 }
 
 /** Block @p e until @p until_ns (ns since the epoch); its window restarts after. */
