@@ -126,7 +126,7 @@ fg_control_fini(struct fg_dp *dp)
 }
 
 /* SET: a copy of the configuration takes the key and its checks; the
- * thresholds then change word by word (no pointer, no list moves). */
+ * workers then read its thresholds, all at once (fg_dp_publish()). */
 static void
 do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
        struct fg_shm_resp *r)
@@ -152,10 +152,10 @@ do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
 		if (c2->fed.watch_rate.rate != dp->cfg->fed.watch_rate.rate ||
 		    c2->fed.watch_rate.burst != dp->cfg->fed.watch_rate.burst)
 			c2->fed.watch_gen++;
+		fg_dp_publish(dp, c2);
 		dp->cfg->limits = c2->limits;
 		memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
 		dp->cfg->fed = c2->fed;
-		dp->fed.cfg = c2->fed;
 		fg_config_get(dp->cfg, sec, key, r->msg, sizeof(r->msg), r->msg, sizeof(r->msg));
 		FG_LOG(INFO, "floodctl set [%s] %s = %s", sec, key, r->msg);
 	}

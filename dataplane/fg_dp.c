@@ -44,6 +44,28 @@ fg_dp_mem_size(const struct fg_config *cfg)
 	return fg_srctab_mem_size(table_params(cfg).sources) + fg_fed_mem_size(&cfg->fed);
 }
 
+static void
+live_set(struct fg_live *lv, const struct fg_config *c)
+{
+	lv->limits = c->limits;
+	lv->fed = c->fed;
+	memcpy(&lv->classify, &c->classify, sizeof(lv->classify));
+}
+
+void
+fg_dp_publish(struct fg_dp *dp, const struct fg_config *c)
+{
+	struct fg_live *next = dp->live == &dp->live_mem[0] ? &dp->live_mem[1]
+							   : &dp->live_mem[0];
+
+	/* no worker reads next: the last publish waited them off it */
+	live_set(next, c);
+	__atomic_store_n(&dp->live, next, __ATOMIC_RELEASE);
+	fg_fed_publish(&dp->fed, &next->fed);
+	/* each online worker passes its loop's top once (microseconds) */
+	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+}
+
 int
 fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 {
@@ -87,6 +109,19 @@ fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 		dp->tab_mem = NULL;
 		return -ENOMEM;
 	}
+	/* the thresholds the workers read, and the RCU that lets them change */
+	dp->live_mem = rte_zmalloc_socket("fg_live", 2 * sizeof(*dp->live_mem),
+					  RTE_CACHE_LINE_SIZE, socket);
+	len = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	dp->rcu = rte_zmalloc_socket("fg_rcu", len, RTE_CACHE_LINE_SIZE, socket);
+	if (dp->live_mem == NULL || dp->rcu == NULL ||
+	    rte_rcu_qsbr_init(dp->rcu, RTE_MAX_LCORE) != 0) {
+		FG_LOG(ERR, "%s(): no memory for the thresholds in force", __func__);
+		return -ENOMEM;
+	}
+	live_set(&dp->live_mem[0], cfg);
+	dp->live = &dp->live_mem[0];
+	fg_fed_publish(&dp->fed, &dp->live->fed);
 	/* offline (no segment): the config's lists in a private copy */
 	if (dp->shm == NULL) {
 		dp->shm = rte_zmalloc("fg_lists", sizeof(*dp->shm), RTE_CACHE_LINE_SIZE);
@@ -184,6 +219,7 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 	       enum fg_dir dir, uint64_t now_ns)
 {
 	const struct fg_config *cfg = dp->cfg;
+	const struct fg_classify_cfg *cc = &fg_dp_live(dp)->classify;
 	struct fg_counters *c = &lc->cnt;
 	uint16_t n = b->n, nd = 0;
 
@@ -202,9 +238,9 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 			data = rte_pktmbuf_read(m, 0, len, lc->linbuf);
 		}
 		if (likely(dp->link == FG_LINK_ETH))
-			fg_parse_eth(&cfg->classify, data, len, pk);
+			fg_parse_eth(cc, data, len, pk);
 		else
-			fg_parse(&cfg->classify, dp->link, data, len, pk);
+			fg_parse(cc, dp->link, data, len, pk);
 		fg_parse_count(&c->parse, pk);
 		enum fg_dir d = dir == FG_DIR_BY_PREFIX ? dir_of(cfg, pk) : dir;
 
@@ -252,7 +288,7 @@ fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 
 	if (b->nd == 0)
 		return;
-	fg_decide_finish(&dp->tab, &dp->cfg->limits, b->dec, &b->prep, now, dv,
+	fg_decide_finish(&dp->tab, &fg_dp_live(dp)->limits, b->dec, &b->prep, now, dv,
 			 &lc->cnt.lim);
 	for (uint16_t j = 0; j < b->nd; j++)
 		b->v[b->idx[j]] = dv[j];
@@ -386,9 +422,13 @@ fg_worker(void *arg)
 	for (uint16_t qi = 0; qi < lc->nb_rxq; qi++)
 		lc->rxq[qi].p1 = lc->rxq[qi].p2 = NULL;
 	fg_shm_reader_online(dp->shm, rte_lcore_id(), true);
+	rte_rcu_qsbr_thread_register(dp->rcu, rte_lcore_id());
+	rte_rcu_qsbr_thread_online(dp->rcu, rte_lcore_id());
 	while (!dp->quit) {
 		/* the lists this pass reads; tells floodctl the old copy is free */
 		fg_dp_lists_enter(dp, lc, rte_lcore_id());
+		/* no thresholds held from the last pass (fg_dp_publish()) */
+		rte_rcu_qsbr_quiescent(dp->rcu, rte_lcore_id());
 		for (uint16_t qi = 0; qi < lc->nb_rxq; qi++) {
 			struct fg_rxq *q = &lc->rxq[qi];
 			struct fg_burst *nb = freel[nfree - 1], *done = q->p2;
@@ -423,6 +463,8 @@ fg_worker(void *arg)
 		}
 		q->p1 = q->p2 = NULL;
 	}
+	rte_rcu_qsbr_thread_offline(dp->rcu, rte_lcore_id());
+	rte_rcu_qsbr_thread_unregister(dp->rcu, rte_lcore_id());
 	fg_shm_reader_online(dp->shm, rte_lcore_id(), false);
 	return 0;
 }

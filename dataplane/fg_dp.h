@@ -19,6 +19,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 
 #include "fg_config.h"
 #include "fg_decide.h"
@@ -80,8 +81,25 @@ struct fg_lcore {
 	uint8_t linbuf[65536];   /**< a chained mbuf made contiguous for the parser */
 } __rte_cache_aligned;
 
+/**
+ * What floodctl set may change while floodguard runs, as the workers read
+ * it: through one pointer (fg_dp_live()) once per use, never field by
+ * field from a configuration being written. fg_dp_publish() writes the
+ * other of two copies and swaps the pointer, so a burst sees one whole
+ * set: a class's rates with their generation (fg_class_limits.gen), the
+ * watch rate with its own.
+ */
+struct fg_live {
+	struct fg_limit_cfg limits;
+	struct fg_fed_cfg fed;
+	struct fg_classify_cfg classify;
+};
+
 struct fg_dp {
-	struct fg_config *cfg;
+	struct fg_config *cfg;          /**< main lcore's; workers read live */
+	struct fg_live *live;           /**< in force (RCU: fg_dp_publish()) */
+	struct fg_live *live_mem;       /**< its two copies */
+	struct rte_rcu_qsbr *rcu;       /**< workers report a quiescent state each pass */
 	enum fg_link link;              /**< framing of the packets (offline: the capture's) */
 	struct fg_srctab tab;
 	void *tab_mem;
@@ -109,6 +127,21 @@ fg_dp_lists_enter(struct fg_dp *dp, struct fg_lcore *lc, unsigned int l)
 	lc->lists = ls;
 	lc->lists_any = ls->nallow != 0 || ls->nblock != 0;
 }
+
+/** The thresholds in force; hold the pointer no longer than a loop pass. */
+static inline const struct fg_live *
+fg_dp_live(const struct fg_dp *dp)
+{
+	return __atomic_load_n(&dp->live, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * Main lcore: make @p c's limits, SIP thresholds and classifier bounds
+ * the ones in force (into the copy not in use, then swap), and return
+ * once no worker can still read the copy this replaced (the next
+ * publish writes it). Sizes, ports and lists are not taken from @p c.
+ */
+void fg_dp_publish(struct fg_dp *dp, const struct fg_config *c);
 
 /** Nanoseconds from the TSC (any epoch). */
 static inline uint64_t

@@ -257,7 +257,11 @@ Test(fed, watch_rate_change_restarts_the_limiter, .init = setup, .fini = teardow
 	uint64_t t = T0 + SEC;
 	int pass = 0;
 
-	fed.cfg.watch_rate = (struct fg_rate){ 1000, 100 };
+	struct fg_fed_cfg c1 = fed.cfg, c2;
+
+	/* the thresholds in force are the published set, not fed.cfg */
+	c1.watch_rate = (struct fg_rate){ 1000, 100 };
+	fg_fed_publish(&fed, &c1);
 	/* on the watch list by its failure ratio: rate-limited */
 	for (int i = 0; i < 20; i++)
 		response("198.18.1.8", i % 10 == 0 ? 200 : 404, T0 + (uint64_t)i * 1000000);
@@ -268,8 +272,10 @@ Test(fed, watch_rate_change_restarts_the_limiter, .init = setup, .fini = teardow
 	/* 100 at once, then 1000/s: 99 in the 99.9 ms that follow */
 	cr_assert_eq(pass, 199, "at 1000/s: %d", pass);
 	t += SEC / 10;
-	fed.cfg.watch_rate = (struct fg_rate){ 1, 1 };
-	fed.cfg.watch_gen++;
+	c2 = c1;
+	c2.watch_rate = (struct fg_rate){ 1, 1 };
+	c2.watch_gen++;
+	fg_fed_publish(&fed, &c2);
 	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t), FG_V_COUNT,
 		     "the first message at the new rate");
 	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t + SEC / 2),

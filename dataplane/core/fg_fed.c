@@ -89,6 +89,7 @@ fg_fed_init(struct fg_fed *f, const struct fg_fed_cfg *c, const struct fg_fed_li
 		.epoch = now_ns,
 		.p = mem,
 	};
+	f->live = &f->cfg;
 	for (uint32_t i = 0; i < c->nlocal && i < 8; i++)
 		f->local_len[i] = (uint8_t)strnlen(c->local[i], FG_DOMAIN_MAX);
 	return 0;
@@ -373,10 +374,9 @@ remember_domain(struct fg_partner *p, const uint8_t *d, size_t len)
 
 /* Consecutive seconds at >= pct % of the sustained rate. */
 static void
-sustained_count(struct fg_fed *f, struct fg_partner *p, uint64_t now_ns,
-		struct fg_fed_stats *st)
+sustained_count(const struct fg_fed *f, const struct fg_fed_cfg *c, struct fg_partner *p,
+		uint64_t now_ns, struct fg_fed_stats *st)
 {
-	const struct fg_fed_cfg *c = &f->cfg;
 	uint64_t s = (now_ns - f->epoch) / FG_NS_PER_S;
 	uint32_t need = (uint32_t)(((uint64_t)c->sustained_rate * c->sustained_pct + 99) / 100);
 
@@ -397,6 +397,7 @@ enum fg_verdict
 fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
 		     const uint8_t *frame, uint64_t now_ns, struct fg_fed_stats *st)
 {
+	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
 	const uint8_t *dom = NULL, *msg = NULL;
 	size_t dlen = 0;
 	enum fg_verdict v = FG_V_COUNT;
@@ -448,19 +449,19 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		__builtin_prefetch(&pt->uris[uri_slot(f, uh)]);
 	}
 	spin_lock(&pt->lock);
-	if (f->cfg.watch_rate.rate != 0) {
+	if (c->watch_rate.rate != 0) {
 		/* keep the 32-bit TAT in reach while the limiter is unused
 		 * (fg_limit.h); under the partner's lock: its only writer */
 		struct fg_now n = fg_now(f->epoch, now_ns);
 		uint64_t idle = (now_ns - pt->last_ns) / FG_NS_PER_MS;
 
 		/* another rate, other units: restart full (as fg_decide does) */
-		fg_gcra_norm(&pt->tat, (uint32_t)fg_rate_units(&n, f->cfg.watch_rate.rate),
-			     pt->tat_gen != f->cfg.watch_gen ||
+		fg_gcra_norm(&pt->tat, (uint32_t)fg_rate_units(&n, c->watch_rate.rate),
+			     pt->tat_gen != c->watch_gen ||
 			     fg_gcra_idle(idle < UINT32_MAX ? (uint32_t)idle : UINT32_MAX,
-					  f->cfg.watch_rate.rate, f->cfg.watch_rate.burst),
+					  c->watch_rate.rate, c->watch_rate.burst),
 			     false);
-		pt->tat_gen = f->cfg.watch_gen;
+		pt->tat_gen = c->watch_gen;
 	}
 	pt->last_ns = now_ns;
 	if (request)
@@ -469,14 +470,14 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		pt->other_msgs++;
 	if (dom != NULL)
 		remember_domain(pt, dom, dlen);
-	sustained_count(f, pt, now_ns, st);
+	sustained_count(f, c, pt, now_ns, st);
 	if (pt->flags & FG_FED_SUSPICIOUS) {
 		struct fg_now n = fg_now(f->epoch, now_ns);
 
 		/* under the partner's lock: its only writer */
 		if (!fg_gcra_take(&pt->tat,
-				  (uint32_t)fg_rate_units(&n, f->cfg.watch_rate.rate), 1,
-				  (uint32_t)f->cfg.watch_rate.burst, false)) {
+				  (uint32_t)fg_rate_units(&n, c->watch_rate.rate), 1,
+				  (uint32_t)c->watch_rate.burst, false)) {
 			pt->drop_rate++;
 			v = FG_V_SIP_WATCH_RATE;
 			goto unlock;
@@ -517,7 +518,7 @@ void
 fg_fed_outbound(struct fg_fed *f, const struct fg_pkt *p, uint64_t now_ns,
 		struct fg_fed_stats *st)
 {
-	const struct fg_fed_cfg *c = &f->cfg;
+	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
 	struct fg_partner *pt;
 	uint32_t ms;
 	int o;
@@ -563,6 +564,7 @@ fg_fed_partner_read(struct fg_partner *p, struct fg_partner *out)
 int
 fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16])
 {
+	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
 	struct fg_partner *p = fg_fed_find(f, addr);
 	int still = 0;
 
@@ -573,11 +575,11 @@ fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16])
 		spin_unlock(&p->lock);
 		return -1;
 	}
-	if (ratio_over(&f->cfg, p))
+	if (ratio_over(c, p))
 		still |= FG_FED_SUSPICIOUS;
 	if (p->nuris >= f->cfg.uri_limit)
 		still |= FG_FED_URIS;
-	if (f->cfg.sustained_s != 0 && p->streak >= f->cfg.sustained_s)
+	if (c->sustained_s != 0 && p->streak >= c->sustained_s)
 		still |= FG_FED_SUSTAINED;
 	p->flags = 0;
 	p->since_ns = 0;
@@ -602,7 +604,8 @@ fg_fed_watch(struct fg_fed *f, const uint8_t addr[16], uint64_t now_ns)
 uint32_t
 fg_fed_expire(struct fg_fed *f, uint64_t now_ns)
 {
-	uint64_t ttl = (uint64_t)f->cfg.expiry_s * FG_NS_PER_S;
+	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
+	uint64_t ttl = (uint64_t)c->expiry_s * FG_NS_PER_S;
 	uint32_t n = 0;
 
 	if (ttl == 0)

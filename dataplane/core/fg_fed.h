@@ -113,7 +113,10 @@ struct fg_fed_stats {
 };
 
 struct fg_fed {
-	struct fg_fed_cfg cfg;
+	struct fg_fed_cfg cfg;     /**< as set up: sizes, local domains */
+	/** thresholds in force: &cfg, or what the owner published
+	 * (fg_fed_publish()); each call reads it once */
+	const struct fg_fed_cfg *live;
 	const struct fg_fed_lists *lists;
 	uint32_t mask;             /**< partner slots - 1 */
 	uint32_t uri_mask;         /**< URI set slots - 1 */
@@ -123,6 +126,18 @@ struct fg_fed {
 	uint64_t epoch;
 	struct fg_partner *p;
 };
+
+/**
+ * Make @p c the thresholds in force (the rates, ratios, sustained rule,
+ * expiry: its sizes and local domains are @p f's own). A call that began
+ * earlier may still read the old set: the caller keeps it unchanged until
+ * none can (the data plane waits for its workers, fg_dp_publish()).
+ */
+static inline void
+fg_fed_publish(struct fg_fed *f, const struct fg_fed_cfg *c)
+{
+	__atomic_store_n(&f->live, c, __ATOMIC_RELEASE);
+}
 
 /** Defaults (docs/sip.md). */
 void fg_fed_cfg_default(struct fg_fed_cfg *c);

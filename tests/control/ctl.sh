@@ -166,6 +166,16 @@ check "set mom.pps 1000000000, get reads it back" [ "$rc" -eq 0 -a "$got" = 1000
 sleep 0.3
 r=$(delta 0.5 rate-pps)
 check "the raised rate lets the flooders through (rate-pps +$r)" [ "$r" -eq 0 ]
+# rates that change while a burst is being decided: each burst sees one
+# whole set (a limiter restarted in another rate's units would read as up
+# to 2 s ahead and drop everything meanwhile: ~1M here before the fix)
+a=$(v rate-pps)
+for i in $(seq 50); do
+	"$fc" set mom.pps $((1000000000 + i % 2 * 2000000000)) -i "$inst" >/dev/null
+done
+sleep 0.3
+r=$(( $(v rate-pps) - a ))
+check "50 sets between 10^9 and 3x10^9/s while they flood: no rate-pps (+$r)" [ "$r" -eq 0 ]
 # lowered again: the limiters restart in the new rate's units (their old
 # words, in units of 10^9/s, would read as years ahead); the SIP walker is
 # held to 5/s meanwhile so that pass counts little besides the flooders
