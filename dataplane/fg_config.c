@@ -63,7 +63,7 @@ struct fg_key {
 	LIM(sec, c, "window_events", win_events, UINT32_MAX, "events", \
 	    "more than this many events (UDP datagrams, TCP segments with " \
 	    "payload) in window_ms blocks the source; 0: off"), \
-	LIM(sec, c, "window_ms", win_ms, 0x7fffffff, "ms", "the flood rule's window"), \
+	LIM(sec, c, "window_ms", win_ms, (1u << 30) - 1, "ms", "the flood rule's window"), \
 	LIM(sec, c, "block_ms", block_ms, UINT32_MAX, "ms", \
 	    "how long a flooding source stays blocked"), \
 	LIM(sec, c, "max_msg", max_msg, UINT32_MAX, "bytes", \

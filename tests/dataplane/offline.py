@@ -186,6 +186,9 @@ fails(["--mode", "offline", "--pcap-in", cap, "--set", "mom.ppps=1"], 2,
 fails(["--mode", "offline", "--pcap-in", cap, "--set", "mom.bps_burst=100"], 2,
       "[mom] bps_burst", "a cross-key problem names the key")
 fails(["--mode", "sideways"], 2, "sideways", "an unknown mode is named")
+fails(["--mode", "offline", "--pcap-in", cap, "--set", "sip.window_ms=1073741824"], 2,
+      "[sip] window_ms: 1073741824 is out of range 0..1073741823 ms",
+      "window_ms of 2^30: exit 2, the range is the one the window rule takes")
 fails(["--mode", "offline", "--pcap-in", cap, "--set", "dataplane.rst_on_block=1"], 2,
       "[dataplane] rst_on_block: only in inline mode",
       "rst_on_block outside inline mode: exit 2, names the key")
