@@ -149,8 +149,7 @@ do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
 	} else {
 		for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
 			fg_class_limits_gen(&dp->cfg->limits.cls[c], &c2->limits.cls[c]);
-		if (c2->fed.watch_rate.rate != dp->cfg->fed.watch_rate.rate ||
-		    c2->fed.watch_rate.burst != dp->cfg->fed.watch_rate.burst)
+		if (!fg_rate_eq(&c2->fed.watch_rate, &dp->cfg->fed.watch_rate))
 			c2->fed.watch_gen++;
 		fg_dp_publish(dp, c2);
 		dp->cfg->limits = c2->limits;

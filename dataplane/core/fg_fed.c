@@ -397,7 +397,7 @@ enum fg_verdict
 fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
 		     const uint8_t *frame, uint64_t now_ns, struct fg_fed_stats *st)
 {
-	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
+	const struct fg_fed_cfg *c = fg_fed_live(f);
 	const uint8_t *dom = NULL, *msg = NULL;
 	size_t dlen = 0;
 	enum fg_verdict v = FG_V_COUNT;
@@ -518,7 +518,7 @@ void
 fg_fed_outbound(struct fg_fed *f, const struct fg_pkt *p, uint64_t now_ns,
 		struct fg_fed_stats *st)
 {
-	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
+	const struct fg_fed_cfg *c = fg_fed_live(f);
 	struct fg_partner *pt;
 	uint32_t ms;
 	int o;
@@ -564,7 +564,7 @@ fg_fed_partner_read(struct fg_partner *p, struct fg_partner *out)
 int
 fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16])
 {
-	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
+	const struct fg_fed_cfg *c = fg_fed_live(f);
 	struct fg_partner *p = fg_fed_find(f, addr);
 	int still = 0;
 
@@ -604,7 +604,7 @@ fg_fed_watch(struct fg_fed *f, const uint8_t addr[16], uint64_t now_ns)
 uint32_t
 fg_fed_expire(struct fg_fed *f, uint64_t now_ns)
 {
-	const struct fg_fed_cfg *c = __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
+	const struct fg_fed_cfg *c = fg_fed_live(f);
 	uint64_t ttl = (uint64_t)c->expiry_s * FG_NS_PER_S;
 	uint32_t n = 0;
 

@@ -139,6 +139,13 @@ fg_fed_publish(struct fg_fed *f, const struct fg_fed_cfg *c)
 	__atomic_store_n(&f->live, c, __ATOMIC_RELEASE);
 }
 
+/** The thresholds in force (fg_fed_publish()); read once per call. */
+static inline const struct fg_fed_cfg *
+fg_fed_live(const struct fg_fed *f)
+{
+	return __atomic_load_n(&f->live, __ATOMIC_ACQUIRE);
+}
+
 /** Defaults (docs/sip.md). */
 void fg_fed_cfg_default(struct fg_fed_cfg *c);
 

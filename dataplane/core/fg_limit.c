@@ -78,7 +78,7 @@ fg_class_limits_gen(const struct fg_class_limits *ol, struct fg_class_limits *nl
 
 	nl->gen = ol->gen;
 	for (unsigned int i = 0; i < 3; i++)
-		if (o[i]->rate != n[i]->rate || o[i]->burst != n[i]->burst)
+		if (!fg_rate_eq(o[i], n[i]))
 			nl->gen = (uint8_t)(ol->gen + 1);
 }
 

@@ -58,6 +58,13 @@ struct fg_rate {
 	uint64_t burst;
 };
 
+/** Whether two limiters count alike (else their TATs mean different things). */
+static inline bool
+fg_rate_eq(const struct fg_rate *a, const struct fg_rate *b)
+{
+	return a->rate == b->rate && a->burst == b->burst;
+}
+
 /** floor(t * rate / 1e9) mod 2^64, exactly, without 128-bit arithmetic. */
 static inline uint64_t
 fg_rate_units(const struct fg_now *t, uint64_t rate)
