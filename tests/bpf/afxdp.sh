@@ -12,7 +12,7 @@
 set -uo pipefail
 build=$1 work=$2
 mkdir -p "$work"
-. "$(dirname "$0")/../dataplane/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 C=fgz-cli S=fgz-srv
 fgpid=

@@ -18,7 +18,7 @@ build=$(realpath "$1") work=$2
 cache=${FG_KERNEL_CACHE:-/var/cache/floodguard/kernels}
 mkdir -p "$work" "$cache"
 work=$(realpath "$work")
-. "$(dirname "$0")/../dataplane/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 for t in qemu-system-x86_64 busybox cpio apt-get dpkg-deb meson ninja llvm-objdump; do
 	command -v "$t" >/dev/null ||

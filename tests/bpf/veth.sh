@@ -12,7 +12,7 @@
 set -uo pipefail
 build=$1 work=$2
 mkdir -p "$work"
-. "$(dirname "$0")/../dataplane/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 C=fgx-cli S=fgx-srv pin=/sys/fs/bpf/fgx-$$
 cleanup() {

@@ -9,7 +9,7 @@
 set -uo pipefail
 build=$1 work=$2
 mkdir -p "$work"
-. "$(dirname "$0")/../dataplane/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 gen=$build/perf/xdpgen
 A=fgg-a B=fgg-b
 

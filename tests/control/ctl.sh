@@ -12,7 +12,7 @@ set -uo pipefail
 build=$1 work=$2 kills=${3:-1000}
 fg=$build/dataplane/floodguard fc=$build/control/floodctl
 mkdir -p "$work"
-. "$(dirname "$0")/../dataplane/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 inst=fgt-ctl-$$ state=$work/state.lists
 rm -f "$state" "$state.prev"
 

@@ -10,7 +10,7 @@
 set -uo pipefail
 fg=$1 work=$2
 mkdir -p "$work"
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 /usr/bin/python3 - "$work" <<'EOF'
 import sys

@@ -12,7 +12,7 @@ set -uo pipefail
 build=$(realpath "$1") work=$2
 mkdir -p "$work"
 here=$(dirname "$0")
-. "$here/tap.sh"
+. "$here/../lib/tap.sh"
 TB=fgnt
 . "$here/../../scripts/testbed/lib.sh"
 tb=$(realpath "$here/../../scripts/testbed")

@@ -9,7 +9,7 @@
 set -uo pipefail
 work=$1 scale=${2:-0.6}
 cd "$(dirname "$0")/../.."
-. tests/dataplane/tap.sh
+. tests/lib/tap.sh
 mkdir -p "$work"
 
 FG_DEMO_OUT="$work/run" FG_DEMO_SCALE=$scale bash scripts/demo.sh >"$work/demo.out" 2>&1
