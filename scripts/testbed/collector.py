@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The test bed's agent collector: counts UDP datagrams and TCP bytes on
 1270 per source address; writes {"udp": {src: n}, "tcp": {src: bytes}}
-to OUT.json on SIGTERM.   collector.py ADDR OUT.json
+to OUT.json on SIGTERM.   collector.py ADDR OUT.json [READY]
+READY, if given, is created once both sockets are bound and listening:
+wait for it before sending.
 Datagrams that carry a send time (agent.py's "event SRC t=NS ") also give
 their one-way latency: the kernel's receive time (SO_TIMESTAMPNS, taken
 when the server's veth hands the frame to the stack, before the socket
@@ -27,6 +29,8 @@ tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 tcp.bind((addr, 1270))
 tcp.listen(64)
+if len(sys.argv) > 3:
+    open(sys.argv[3], "w").close()
 counts = {"udp": {}, "tcp": {}, "lat_ns": {}}
 sel = selectors.DefaultSelector()
 sel.register(udp, selectors.EVENT_READ)
