@@ -42,22 +42,26 @@ wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
 EOF
 rx() { ip netns exec "$B" cat /sys/class/net/fgg-b0/statistics/rx_packets; }
 
-# the frames: 10 of them from 4 sources, captured at the peer
-ip netns exec "$B" tshark -i fgg-b0 -f "udp dst port 1270" -c 10 -w "$work/got.pcap" \
-	>/dev/null 2>"$work/tshark.err" &
-cap=$!
-for _ in $(seq 50); do grep -q Capturing "$work/tshark.err" && break; sleep 0.1; done
+# the frames: 10 of them from 4 sources, captured at the peer; the
+# capture is proven live with a marker frame first and fenced with one
+# after (tests/lib/tap.sh), the markers left out of what is judged
+cap_start "$B" fgg-b0 "udp dst port 1270" "$work/got.pcap" 60
+cap_mark "$work/got.pcap" 20 mark_raw "$A" fgg-a0 ||
+	nok "the capture at the peer sees a marker frame" "$(tail -3 "$work/got.pcap.err")"
 r0=$(rx)
-ip netns exec "$A" "$gen" fgg-a0 "$work/t.pcap" 10 1 4 >"$work/few.out" 2>&1
+timeout 30 ip netns exec "$A" "$gen" fgg-a0 "$work/t.pcap" 10 1 4 >"$work/few.out" 2>&1
 r1=$(rx)
-wait "$cap"
+cap_mark "$work/got.pcap" 20 mark_raw "$A" fgg-a0
+cap_stop
 sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$work/few.out")
 check "10 pps for 1 s: sent 10 or 11 (it says $sent), the peer received as many ($((r1 - r0)))" \
-	test -n "$sent" -a "$sent" -ge 10 -a "$sent" -le 11 -a "$((r1 - r0))" -eq "${sent:-0}"
-srcs=$(tshark -r "$work/got.pcap" -o ip.check_checksum:TRUE -T fields -e ip.src \
-	-e ip.checksum.status 2>/dev/null | tr '\t\n' ' ')
-want="198.19.0.250 1 198.19.0.251 1 198.19.0.252 1 198.19.0.253 1 198.19.0.250 1 198.19.0.251 1 198.19.0.252 1 198.19.0.253 1 198.19.0.250 1 198.19.0.251 1 "
-check "sources .250-.253 in turn, every IPv4 checksum good" test "$srcs" = "$want"
+	test -n "$sent" -a "${sent:-0}" -ge 10 -a "${sent:-0}" -le 11 -a "$((r1 - r0))" -eq "${sent:-0}"
+srcs=$(tshark -r "$work/got.pcap" -Y 'udp.dstport==1270' -o ip.check_checksum:TRUE -T fields \
+	-e ip.src -e ip.checksum.status 2>/dev/null | tr '\t\n' ' ')
+want=""
+for i in $(seq 0 $((${sent:-10} - 1))); do want+="198.19.0.$((250 + i % 4)) 1 "; done
+check "sources .250-.253 in turn from the first frame, every IPv4 checksum good (captured: $srcs)" \
+	test "$srcs" = "$want"
 # apart from the source and the checksum, the template's bytes
 /usr/bin/python3 - "$work/t.pcap" "$work/got.pcap" >"$work/bytes.out" 2>&1 <<'EOF'
 import sys
@@ -66,6 +70,8 @@ t = bytes(rdpcap(sys.argv[1])[0])
 for i, p in enumerate(rdpcap(sys.argv[2])):
     b = bytes(p)
     mask = lambda x: x[:24] + x[26:28] + x[30:]   # IP checksum, saddr's low 16 bits
+    if b[36:38] == b"\x00\x09":   # a marker (UDP to port 9), not the generator's
+        continue
     if len(b) != len(t) or mask(b) != mask(t):
         print(f"frame {i} differs from the template")
         sys.exit(1)
@@ -74,19 +80,22 @@ EOF
 check "every frame is the template but for the source's low 16 bits and the checksum" \
 	grep -qx same "$work/bytes.out"
 
-# a rate: 200,000 pps for 2 s, all of it at the peer
+# a rate: 200,000 pps for 2 s, all of it at the peer. What it says it
+# sent must arrive, exactly; the pace within 5 % (a neighbour on this CPU
+# can hold the generator off for tens of ms at the end of its 2 s, when it
+# has no time left to catch up, and that loses a few thousand frames)
 r0=$(rx)
-ip netns exec "$A" taskset -c 0 "$gen" fgg-a0 "$work/t.pcap" 200000 2 1000 >"$work/rate.out" 2>&1
+timeout 30 ip netns exec "$A" taskset -c 0 "$gen" fgg-a0 "$work/t.pcap" 200000 2 1000 >"$work/rate.out" 2>&1
 r1=$(rx)
 sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$work/rate.out")
-check "200,000 pps for 2 s: sent $sent (400,000 +- 1 %), the peer received $((r1 - r0))" \
-	test -n "$sent" -a "${sent:-0}" -ge 396000 -a "${sent:-0}" -le 404000 -a "$((r1 - r0))" -eq "${sent:-0}"
+check "200,000 pps for 2 s: sent $sent (400,000 +- 5 %), the peer received exactly that ($((r1 - r0)))" \
+	test -n "$sent" -a "${sent:-0}" -ge 380000 -a "${sent:-0}" -le 420000 -a "$((r1 - r0))" -eq "${sent:-0}"
 
 # bad arguments: exit 2, the argument named
 bad() { # WHAT WANT-IN-MESSAGE ARGS...
 	local what=$1 msg=$2 rc
 	shift 2
-	ip netns exec "$A" "$gen" "$@" >"$work/bad.out" 2>&1
+	timeout 30 ip netns exec "$A" "$gen" "$@" >"$work/bad.out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 2 ] && grep -qF -- "$msg" "$work/bad.out"; then
 		ok "$what: exit 2, says \"$msg\""
