@@ -65,11 +65,13 @@ stat() { # REASON-INDEX: sum over CPUs
 		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(int(v["value"]) if isinstance(v["value"], int) else int.from_bytes(bytes(int(b,16) for b in v["value"]), "little") for v in d["values"]))'
 }
 
-# the server: counts UDP 1270 datagrams per source for 6 s
+# the server: counts UDP 1270 datagrams per source until a fence
+# datagram (port 9) sent after the traffic, or 60 s
+rm -f "$work/udp.ready" "$work/udp.json"
 ip netns exec "$S" /usr/bin/python3 "$(dirname "$0")/../dataplane/udp_count.py" \
-	198.18.9.10 1270 6 "$work/udp.json" &
+	198.18.9.10 1270 60 "$work/udp.json" "$work/udp.ready" &
 srv=$!
-sleep 0.5
+wait_until 20 test -e "$work/udp.ready" || nok "the server's UDP counter is listening" "no $work/udp.ready"
 ping_from() { ip netns exec "$C" ping -c 2 -W 1 -I "$1" 198.18.9.10 >/dev/null 2>&1; }
 tcp22() { # SRC: "refused" (a kernel answered), or "timeout"
 	ip netns exec "$C" /usr/bin/python3 -c '
@@ -101,7 +103,11 @@ r=$(tcp22 198.18.9.2)
 redir0=$(stat "$R_MOM")
 udp_from 198.18.9.1
 udp_from 198.18.9.2
-wait "$srv"
+# the fence, from the source not blocked, on the same path: repeated
+# until the counter has ended (a lost datagram is no hang)
+fenced() { mark_udp "$C" 198.18.9.1 198.18.9.10; wait_until 2 gone "$srv"; }
+wait_until 30 fenced
+wait_pid 10 "$srv"
 read -r good bad < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0))' "$work/udp.json")
 redir=$(( $(stat "$R_MOM") - redir0 ))
 drops=$(( $(stat "$R_BLOCKED") - drops0 ))
