@@ -17,7 +17,7 @@ mkdir -p "$work"
 C=fgz-cli S=fgz-srv
 fgpid=
 cleanup() {
-	[ -n "$fgpid" ] && kill -INT "$fgpid" 2>/dev/null && wait "$fgpid" 2>/dev/null
+	[ -n "$fgpid" ] && stop_pid INT 30 "$fgpid"
 	ip netns pids "$S" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$C" 2>/dev/null
 	ip netns del "$S" 2>/dev/null
@@ -49,7 +49,8 @@ ip netns exec "$S" "$build/dataplane/floodguard" -l 0-1 --no-pci --file-prefix "
 	--set dataplane.stats_interval=0 --set control.instance=fgz-$$ \
 	--set control.state_file=none >"$work/fg.out" 2>&1 &
 fgpid=$!
-for _ in $(seq 100); do grep -q forwarding "$work/fg.out" && break; sleep 0.1; done
+up() { file_has "$work/fg.out" forwarding || gone "$fgpid"; }
+wait_until 60 up
 grep -q 'XDP program [0-9]* steers the protected ports (to 1 protected prefixes; 0: any)' "$work/fg.out" &&
 	grep -q 'XDP block tries: 1 block-list prefixes' "$work/fg.out" &&
 	ok "floodguard filled the XDP program's maps (net_af_xdp xdp_prog=)" ||
@@ -57,10 +58,37 @@ grep -q 'XDP program [0-9]* steers the protected ports (to 1 protected prefixes;
 ip -n "$S" link set fgz-tap0 up
 ip netns exec "$S" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.fgz-tap0.rp_filter=0
 
+# the XDP program's block trie for IPv4, as floodguard fills it
+trie4=$(/usr/bin/python3 - "$S" <<'PY'
+import json, subprocess, sys
+link = json.loads(subprocess.run(["ip", "-n", sys.argv[1], "-j", "-d", "link", "show", "fgz-s0"],
+                                 capture_output=True, text=True, timeout=10).stdout)[0]
+prog = link.get("xdp", {}).get("prog", {}).get("id")
+ids = json.loads(subprocess.run(["bpftool", "-j", "prog", "show", "id", str(prog)],
+                                capture_output=True, text=True, timeout=10).stdout)["map_ids"]
+for i in ids:
+    m = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(i)],
+                                  capture_output=True, text=True, timeout=10).stdout)
+    if m["name"] == "fg_xdp_block4":
+        print(i)
+PY
+)
+in_trie() { # A.B.C.D: the /32 is in the trie
+	timeout 10 bpftool -j map dump id "$trie4" 2>/dev/null | /usr/bin/python3 -c '
+import json, sys
+want = [32, 0, 0, 0] + [int(x) for x in sys.argv[1].split(".")]
+keys = [[int(b, 16) for b in e["key"]] for e in json.load(sys.stdin)]
+sys.exit(0 if want in keys else 1)' "$1"
+}
+[ -n "$trie4" ] && in_trie 198.18.9.2
+okif "the XDP program's block trie (map $trie4) holds the [lists] block entry 198.18.9.2/32"
+
+# the server counts UDP 1270 per source until a fence datagram (port 9)
+rm -f "$work/udp.ready" "$work/udp.json"
 ip netns exec "$S" /usr/bin/python3 "$(dirname "$0")/../dataplane/udp_count.py" \
-	198.18.9.10 1270 7 "$work/udp.json" &
+	198.18.9.10 1270 90 "$work/udp.json" "$work/udp.ready" &
 srv=$!
-sleep 0.5
+wait_until 20 test -e "$work/udp.ready" || nok "the server's UDP counter is listening" "no $work/udp.ready"
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	ok "ICMP passes to the server's kernel" || nok "ICMP passes to the server's kernel"
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.2 198.18.9.10 >/dev/null 2>&1 &&
@@ -78,24 +106,34 @@ send 198.18.9.2 20
 # plane; within a second floodguard puts it into the XDP trie, and what it
 # sends next never leaves the kernel's driver
 send 198.18.9.3 300
-sleep 2.5
+wait_until 20 in_trie 198.18.9.3
+okif "the flood-blocked source enters the XDP trie"
 send 198.18.9.3 100
-wait "$srv"
+# every protected datagram floodguard has seen (200 + 300) has been
+# decided and handed to the exception port before the fence is sent
+mom() { "$build/control/floodctl" stats --json -i "fgz-$$" 2>/dev/null |
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["classes"]["mom"])'; }
+seen_all() { [ "$(mom)" = 500 ]; }
+wait_until 30 seen_all
+fenced() { mark_udp "$C" 198.18.9.1 198.18.9.10; wait_until 2 gone "$srv"; }
+wait_until 30 fenced
+wait_pid 10 "$srv"
 # the block list edited at run time reaches the XDP tries (main lcore,
 # within a 100 ms tick): ICMP, which never reaches floodguard, shows it
 fc="$build/control/floodctl"
 "$fc" block add 198.18.9.1 -i "fgz-$$" >/dev/null
-sleep 0.3
+wait_until 20 in_trie 198.18.9.1
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	nok "floodctl block add: the XDP program drops the address" ||
 	ok "floodctl block add: the XDP program drops the address (ICMP from it dropped)"
 "$fc" block del 198.18.9.1 198.18.9.2 -i "fgz-$$" >/dev/null
-sleep 0.3
+out_of_trie() { ! in_trie 198.18.9.1 && ! in_trie 198.18.9.2; }
+wait_until 20 out_of_trie
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.2 198.18.9.10 >/dev/null 2>&1 &&
 	ok "floodctl block del: both addresses pass again (the [lists] entry too)" ||
 	nok "floodctl block del: both addresses pass again"
-kill -INT "$fgpid"; wait "$fgpid"; rc=$?; fgpid=
+stop_pid INT 30 "$fgpid"; rc=$?; fgpid=
 read -r good bad flood < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0), d.get("198.18.9.3",0))' "$work/udp.json")
 [ "$good" -eq 50 ] && ok "protected UDP 1270 went through floodguard: 50 of 200 (its burst) at the server" ||
 	nok "protected UDP 1270 went through floodguard: its burst at the server" "got $good of 200"
