@@ -37,10 +37,10 @@ fetch() {
 		-o Dir::State::Lists="$d.tmp/lists" -o Dir::Cache="$d.tmp" -o Dir::State::status=/dev/null
 		-o APT::Sandbox::User=root -q)
 	{
-		apt-get "${apt[@]}" update &&
+		timeout 300 apt-get "${apt[@]}" update &&
 		pkg=$(apt-cache "${apt[@]}" depends linux-image-cloud-amd64 |
 			sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1) &&
-		[ -n "$pkg" ] && (cd "$d.tmp" && apt-get "${apt[@]}" download "$pkg") &&
+		[ -n "$pkg" ] && (cd "$d.tmp" && timeout 300 apt-get "${apt[@]}" download "$pkg") &&
 		dpkg-deb -x "$d.tmp/${pkg}"_*.deb "$d.tmp/x" &&
 		mkdir -p "$d" && mv "$d.tmp"/x/boot/vmlinuz-* "$d/vmlinuz" &&
 		basename "$d.tmp/${pkg}"_*.deb >"$d/package"
@@ -136,7 +136,7 @@ for rel in bookworm bullseye; do
 	fi
 	fetched=$((SECONDS - t0)) t0=$SECONDS
 	log=$work/$rel.console
-	timeout 600 qemu-system-x86_64 -cpu max -m 1024 -nographic -no-reboot -net none -kernel "$cache/$rel/vmlinuz" \
+	timeout 240 qemu-system-x86_64 -cpu max -m 1024 -nographic -no-reboot -net none -kernel "$cache/$rel/vmlinuz" \
 		-initrd "$work/initrd.cpio.gz" -append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 |
 		tr -d '\r' >"$log"
 	k=$(sed -n "s/.*fg-uname //p" "$log")

@@ -23,7 +23,7 @@ from scapy.all import IP, UDP, TCP, Ether, Raw, rdpcap, wrpcap, ARP  # noqa: E40
 fg, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
 T0 = 1_700_000_000
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tap import check, done  # noqa: E402
 
 

@@ -25,7 +25,7 @@ fg, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
 T0 = 1_700_000_000
 SRV = "198.18.2.10"
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from tap import check, done  # noqa: E402
 
 
