@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The test bed's agent collector: counts UDP datagrams and TCP bytes on
 1270 per source address; writes {"udp": {src: n}, "tcp": {src: bytes}}
-to OUT.json on SIGTERM.   collector.py ADDR OUT.json [READY]
+to OUT.json on SIGTERM, or once a fence datagram (UDP to ADDR:9, the
+marker port of tests/lib/tap.sh, sent after the measured traffic) has
+come and everything has been quiet for 0.5 s since.
+collector.py ADDR OUT.json [READY]
 READY, if given, is created once both sockets are bound and listening:
 wait for it before sending.
 Datagrams that carry a send time (agent.py's "event SRC t=NS ") also give
@@ -29,13 +32,16 @@ tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 tcp.bind((addr, 1270))
 tcp.listen(64)
+fence = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+fence.bind((addr, 9))
 if len(sys.argv) > 3:
     open(sys.argv[3], "w").close()
 counts = {"udp": {}, "tcp": {}, "lat_ns": {}}
 sel = selectors.DefaultSelector()
 sel.register(udp, selectors.EVENT_READ)
 sel.register(tcp, selectors.EVENT_READ)
-stop = False
+sel.register(fence, selectors.EVENT_READ)
+stop = fenced = False
 
 
 def done(*_):
@@ -46,9 +52,15 @@ def done(*_):
 signal.signal(signal.SIGTERM, done)
 peers = {}
 while not stop:
-    for key, _ in sel.select(0.2):
+    ready = sel.select(0.5 if fenced else 0.2)
+    if fenced and not ready:
+        break
+    for key, _ in ready:
         s = key.fileobj
-        if s is udp:
+        if s is fence:
+            fence.recvfrom(2048)
+            fenced = True
+        elif s is udp:
             while True:
                 try:
                     data, anc, _, (src, _) = udp.recvmsg(2048, 64, socket.MSG_DONTWAIT)

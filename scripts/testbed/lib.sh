@@ -56,17 +56,26 @@ tb_fg_start() { # BUILD LOG [APP ARGS...]
 		--set control.instance="$TB" --set control.state_file=none \
 		--set table.sources=65536 --set dataplane.stats_interval=0 "$@" >"$log" 2>&1 &
 	tb_fgpid=$!
-	for _ in $(seq 100); do
-		"$build/control/floodctl" status -i "$TB" >/dev/null 2>&1 && return 0
+	local end=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$build/control/floodctl" status -i "$TB" --timeout 2000 >/dev/null 2>&1 && return 0
 		kill -0 "$tb_fgpid" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
 }
 
+# Stop floodguard: SIGINT, at most 30 s for it to write its summary and
+# exit, then SIGKILL. Returns its exit status (137 if it was killed).
 tb_fg_stop() {
-	[ -n "$tb_fgpid" ] && kill -INT "$tb_fgpid" 2>/dev/null && wait "$tb_fgpid" 2>/dev/null
+	local pid=$tb_fgpid end=$((SECONDS + 30)) rc=0
 	tb_fgpid=
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || rc=$?
+	return "$rc"
 }
 
 # Stop everything the test bed started and remove what it created.

@@ -23,9 +23,11 @@ tb_up || { echo "1..0 # SKIP cannot create the test bed's namespaces"; exit 0; }
 tb_fg_start "$build" "$work/fg.out" --set mom.pps=100 --set mom.pps_burst=200 \
 	--set lists.allow="$ALLOWED" ||
 	{ nok "floodguard starts inline on the test bed" "$(tail -5 "$work/fg.out")"; tap_done; exit; }
-ip netns exec "$TB_SRV" /usr/bin/python3 "$tb/collector.py" "$TB_SERVER" "$work/server.json" &
+rm -f "$work/server.ready" "$work/server.json"
+ip netns exec "$TB_SRV" /usr/bin/python3 "$tb/collector.py" "$TB_SERVER" "$work/server.json" \
+	"$work/server.ready" &
 coll=$!
-sleep 1
+wait_until 20 test -e "$work/server.ready" || nok "the server's collector is listening" "no $work/server.ready"
 ping_ok=no
 # the first request may race the ports coming up: three tries
 for _ in 1 2 3; do
@@ -35,7 +37,7 @@ done
 [ "$ping_ok" = yes ] && ok "ICMP and ARP cross floodguard untouched" ||
 	nok "ICMP and ARP cross floodguard untouched" "ping failed: $(tail -3 "$work/fg.out")"
 
-ip netns exec "$TB_OUT" /usr/bin/python3 - "$work/client.json" "$GOOD" "$FLOOD" "$ALLOWED" "$TB_SERVER" <<'PY'
+timeout 60 ip netns exec "$TB_OUT" /usr/bin/python3 - "$work/client.json" "$GOOD" "$FLOOD" "$ALLOWED" "$TB_SERVER" <<'PY'
 import json, socket, sys, threading, time
 out, good, flood, allowed, srv = sys.argv[1:]
 res = {}
@@ -57,9 +59,13 @@ th = [threading.Thread(target=f) for f in (send_good, send_flood, tcp)]
 [x.start() for x in th]; [x.join() for x in th]
 json.dump(res, open(out, "w"))
 PY
-sleep 1
-kill "$coll"; wait "$coll"
-kill -INT "$tb_fgpid"; wait "$tb_fgpid"; rc=$?; tb_fgpid=
+# the fence: a datagram to the collector's port 9 from the well-behaved
+# source, through floodguard on the same queue after everything above;
+# repeated until the collector has written its counts and ended
+fenced() { mark_udp "$TB_OUT" "$GOOD" "$TB_SERVER"; wait_until 2 gone "$coll"; }
+wait_until 30 fenced || nok "the collector ends on the fence" "still running: ended by SIGTERM"
+stop_pid TERM 10 "$coll"
+tb_fg_stop; rc=$?
 
 read -r good flood tcp_bytes flood_s < <(/usr/bin/python3 - "$work" "$GOOD" "$FLOOD" "$ALLOWED" <<'PY'
 import json, sys
