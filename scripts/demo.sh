@@ -18,6 +18,26 @@ rm -f "$out"/*.json "$out"/*.pcap
 . "$tb/lib.sh"
 t() { /usr/bin/python3 -c "print(max(1, round($1 * $scale)))"; }   # scaled, whole
 step() { printf '\n== %s\n' "$*"; }
+# within SECONDS CMD...: run CMD every 0.1 s until it succeeds (0) or
+# SECONDS have passed (1): no step of the demo waits without a bound
+within() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+# reap SECONDS PID...: wait for these children at most SECONDS, then
+# SIGKILL what is left
+reap() {
+	local p
+	all_gone() { for p in "$@"; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
+	within "$1" all_gone "${@:2}"
+	for p in "${@:2}"; do kill -KILL "$p" 2>/dev/null; done
+	wait "${@:2}" 2>/dev/null
+	return 0
+}
 pids=()
 finish() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -27,10 +47,10 @@ trap finish EXIT
 trap 'echo; echo "demo: interrupted, tearing down"; exit 130' INT TERM
 
 step "dependencies and hugepages (scripts/deps.sh)"
-bash scripts/deps.sh || exit 1
+timeout 1800 bash scripts/deps.sh || exit 1
 step "build (meson setup build && ninja -C build)"
-[ -f build/build.ninja ] || meson setup build >/dev/null || exit 1
-ninja -C build | tail -1
+[ -f build/build.ninja ] || timeout 600 meson setup build >/dev/null || exit 1
+timeout 1800 ninja -C build | tail -1
 [ -x "$fc" ] || exit 1
 
 step "test bed: namespaces $TB_OUT (agents, partners, attackers) and $TB_SRV (server $TB_SERVER)"
@@ -43,21 +63,48 @@ tb_fg_start "$build" "$out/floodguard.log" --set lists.allow=198.18.3.9 ||
 # the server: 1270 collector, SIP UAS, and what reaches it (SIP only).
 # "ip netns exec" execs: $! is the program's own pid, which TERM stops
 ns_srv="ip netns exec $TB_SRV" ns_out="ip netns exec $TB_OUT"
-$ns_srv /usr/bin/python3 "$tb/collector.py" "$TB_SERVER" "$out/collector.json" &
+rm -f "$out/collector.ready"
+$ns_srv /usr/bin/python3 "$tb/collector.py" "$TB_SERVER" "$out/collector.json" \
+	"$out/collector.ready" &
 coll=$!
 $ns_srv sipp -sf "$tb/uas.xml" -i "$TB_SERVER" -p 5060 -nostdin >"$out/uas.log" 2>&1 &
 pids+=($!)
-$ns_srv dumpcap -q -n -P -i "$TB-s0" -f "udp dst port 5060" -w "$out/server-sip.pcap" \
+# the captures also take the probes (UDP 10, before the story) and the
+# fence (UDP 9, after it): datagrams from 198.18.1.1 to the server that
+# cross floodguard like the rest (class other, passed untouched)
+capf="udp dst port 5060 or udp dst port 9 or udp dst port 10"
+$ns_srv dumpcap -q -n -P -i "$TB-s0" -f "$capf" -w "$out/server-sip.pcap" \
 	>/dev/null 2>"$out/dumpcap-srv.log" &
 cap_srv=$!
-$ns_out dumpcap -q -n -P -i "$TB-o0" -f "udp dst port 5060" -w "$out/sent-sip.pcap" \
+$ns_out dumpcap -q -n -P -i "$TB-o0" -f "$capf" -w "$out/sent-sip.pcap" \
 	>/dev/null 2>"$out/dumpcap-out.log" &
 cap_out=$!
 pids+=("$coll" "$cap_srv" "$cap_out")
-for _ in $(seq 50); do
-	grep -q "Capturing" "$out/dumpcap-srv.log" && grep -q "Capturing" "$out/dumpcap-out.log" && break
-	sleep 0.1
-done
+# marks PORT: the datagrams to PORT in both captures (the fewer of the two)
+marks() {
+	local a b
+	a=$(timeout 30 tshark -r "$out/sent-sip.pcap" -Y "udp.dstport==$1" 2>/dev/null | wc -l)
+	b=$(timeout 30 tshark -r "$out/server-sip.pcap" -Y "udp.dstport==$1" 2>/dev/null | wc -l)
+	echo $((a < b ? a : b))
+}
+# mark PORT: one datagram from 198.18.1.1 to the server's PORT
+mark() {
+	$ns_out /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("198.18.1.1", 0))
+s.sendto(b"fg-marker", (sys.argv[1], int(sys.argv[2])))' "$TB_SERVER" "$1" 2>/dev/null
+}
+# dumpcap says "Capturing" before its capture is open, and floodguard
+# answers floodctl before its ports forward: prove all of it live with
+# probes until one has crossed floodguard into both captures, and the
+# collector and the UAS listening, before the story begins
+probed() { mark 10; sleep 0.2; [ "$(marks 10)" -gt 0 ]; }
+uas_up() { [ -n "$($ns_srv ss -Hlun "sport = :5060")" ]; }
+within 60 test -e "$out/collector.ready" ||
+	{ echo "demo: the collector did not start"; exit 1; }
+within 30 uas_up || { echo "demo: the SIP server did not start:"; tail -3 "$out/uas.log"; exit 1; }
+within 60 probed || { echo "demo: nothing crossed floodguard into the captures:"
+	tail -2 "$out/dumpcap-out.log" "$out/dumpcap-srv.log" "$out/floodguard.log"; exit 1; }
 
 users() { # FILE PREFIX COUNT DOMAIN: a sipp -inf file
 	/usr/bin/python3 -c '
@@ -101,30 +148,37 @@ printf '%6s %10s %10s %10s  %s\n' "t" "received" "passed" "dropped" "drops by re
 acted=
 while :; do
 	now=$(( $(date +%s) - start ))
-	"$fc" stats --json -i "$TB" 2>/dev/null | /usr/bin/python3 "$tb/live.py" "$now"
+	timeout 10 "$fc" stats --json -i "$TB" 2>/dev/null | /usr/bin/python3 "$tb/live.py" "$now"
 	if [ -z "$acted" ] && [ "$now" -ge "$(t 30)" ]; then
 		acted=1
 		echo "   -- operator: floodctl watch list"
-		"$fc" watch list --json -i "$TB" >"$out/watch-op.json"
-		"$fc" watch list -i "$TB" | sed 's/^/      /'
+		timeout 10 "$fc" watch list --json -i "$TB" >"$out/watch-op.json"
+		timeout 10 "$fc" watch list -i "$TB" | sed 's/^/      /'
 		echo "   -- operator: floodctl watch promote 198.18.3.66 block; floodctl block add 198.18.1.66"
-		"$fc" watch promote 198.18.3.66 block -i "$TB" 2>&1 | sed 's/^/      /'
-		"$fc" block add 198.18.1.66 -i "$TB" 2>&1 | sed 's/^/      /'
+		timeout 10 "$fc" watch promote 198.18.3.66 block -i "$TB" 2>&1 | sed 's/^/      /'
+		timeout 10 "$fc" block add 198.18.1.66 -i "$TB" 2>&1 | sed 's/^/      /'
 	fi
 	[ "$now" -ge "$T" ] && break
 	sleep 3
 done
 step "waiting for the last calls to end"
-for _ in $(seq 60); do pgrep -f "sipp -sf $tb/uac.xml" >/dev/null || break; sleep 0.5; done
-pkill -f "sipp -sf $tb/uac.xml" 2>/dev/null
-sleep 1
-"$fc" watch list --json -i "$TB" >"$out/watch.json"
-"$fc" events --json -i "$TB" >"$out/events.jsonl"
-"$fc" block list --json -i "$TB" >"$out/block.json"
-"$fc" stats --json -i "$TB" >"$out/stats.json"
-sleep 0.5    # the last frames reach the collector and the captures
+uacs_done() { ! pgrep -f "sipp -sf $tb/uac.xml" >/dev/null; }
+within 60 uacs_done || echo "   (calls still running after 60 s: ended)"
+pkill -f "sipp -sf $tb/uac.xml" 2>/dev/null && within 10 uacs_done
+# the fence: datagrams to the server's port 9 after all the traffic, on
+# its path through floodguard, until one is in both captures (frames on
+# an interface are captured in order: everything sent before it is in);
+# the collector ends once one has reached it and 0.5 s have been quiet
+fence_seen() { mark 9; sleep 0.2; [ "$(marks 9)" -gt 0 ]; }
+coll_done() { ! kill -0 "$coll" 2>/dev/null; }
+within 60 fence_seen && within 30 coll_done ||
+	echo "   (the fence did not end the captures and the collector: they are stopped)"
+timeout 10 "$fc" watch list --json -i "$TB" >"$out/watch.json"
+timeout 10 "$fc" events --json -i "$TB" >"$out/events.jsonl"
+timeout 10 "$fc" block list --json -i "$TB" >"$out/block.json"
+timeout 10 "$fc" stats --json -i "$TB" >"$out/stats.json"
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-wait "$coll" "$cap_srv" "$cap_out" 2>/dev/null
+reap 20 "$coll" "$cap_srv" "$cap_out"
 pids=()
 
 step "per actor: sent (leaving $TB_OUT), delivered (at the server), dropped and why"
