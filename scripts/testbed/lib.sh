@@ -40,7 +40,9 @@ tb_up() {
 }
 
 # floodguard inline between the two root-side veth ends; extra args are
-# floodguard app args (--set ...). Waits until floodctl answers.
+# floodguard app args (--set ...). Waits (at most 60 s) until it says it
+# is forwarding and floodctl answers: floodctl answers as soon as the
+# segment is up, before the ports are started.
 tb_fg_start() { # BUILD LOG [APP ARGS...]
 	local build=$1 log=$2
 	shift 2
@@ -58,7 +60,8 @@ tb_fg_start() { # BUILD LOG [APP ARGS...]
 	tb_fgpid=$!
 	local end=$((SECONDS + 60))
 	while [ "$SECONDS" -lt "$end" ]; do
-		"$build/control/floodctl" status -i "$TB" --timeout 2000 >/dev/null 2>&1 && return 0
+		grep -q ', forwarding$' "$log" 2>/dev/null &&
+			"$build/control/floodctl" status -i "$TB" --timeout 2000 >/dev/null 2>&1 && return 0
 		kill -0 "$tb_fgpid" 2>/dev/null || return 1
 		sleep 0.1
 	done
