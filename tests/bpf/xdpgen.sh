@@ -19,6 +19,7 @@ cleanup() {
 	ip netns del "$B" 2>/dev/null
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT   # ended at the suite's limit: clean up too
 cleanup
 [ -x "$gen" ] || { echo "1..0 # SKIP $gen not built (no clang/bpftool/libbpf)"; exit 0; }
 ip netns add "$A" && ip netns add "$B" || { echo "1..0 # SKIP no namespaces"; exit 0; }
@@ -41,6 +42,18 @@ wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
                      Raw(b"xdpgen-template" * 4)])
 EOF
 rx() { ip netns exec "$B" cat /sys/class/net/fgg-b0/statistics/rx_packets; }
+# The peer counts a frame when its NAPI takes it, which a busy machine
+# can defer past the generator's exit (to ksoftirqd): read the count
+# once it has stood still for 0.3 s, and wait (bounded) for the frames
+# the generator says it sent instead of reading the count at once.
+rx_still() { local a b; a=$(rx); sleep 0.3; b=$(rx); [ "$a" = "$b" ] && rx_now=$b; }
+rx_base() { rx_now=; wait_until 10 rx_still; echo "${rx_now:-$(rx)}"; }
+rx_reaches() { [ "$(rx)" -ge "$1" ]; }
+rx_after() { # BASE SENT: the frames counted since BASE once SENT arrived (or 10 s)
+	wait_until 10 rx_reaches $(($1 + ${2:-0}))
+	rx_now=; wait_until 5 rx_still
+	echo $((${rx_now:-$(rx)} - $1))
+}
 
 # the frames: 10 of them from 4 sources, captured at the peer; the
 # capture is proven live with a marker frame first and fenced with one
@@ -48,19 +61,22 @@ rx() { ip netns exec "$B" cat /sys/class/net/fgg-b0/statistics/rx_packets; }
 cap_start "$B" fgg-b0 "udp dst port 1270" "$work/got.pcap" 60
 cap_mark "$work/got.pcap" 20 mark_raw "$A" fgg-a0 ||
 	nok "the capture at the peer sees a marker frame" "$(tail -3 "$work/got.pcap.err")"
-r0=$(rx)
+r0=$(rx_base)
 timeout 30 ip netns exec "$A" "$gen" fgg-a0 "$work/t.pcap" 10 1 4 >"$work/few.out" 2>&1
-r1=$(rx)
-cap_mark "$work/got.pcap" 20 mark_raw "$A" fgg-a0
-cap_stop
 sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$work/few.out")
-check "10 pps for 1 s: sent 10 or 11 (it says $sent), the peer received as many ($((r1 - r0)))" \
-	test -n "$sent" -a "${sent:-0}" -ge 10 -a "${sent:-0}" -le 11 -a "$((r1 - r0))" -eq "${sent:-0}"
+got=$(rx_after "$r0" "$sent")
+fence=fenced
+cap_mark "$work/got.pcap" 20 mark_raw "$A" fgg-a0 || fence="no fence marker seen in 20 s"
+cap_stop
+# it sends frame k at (k-1)/10 s, so never more than 10; a neighbour that
+# holds it off through its last 100 ms costs the 10th
+check "10 pps for 1 s: sent 9 or 10 (it says $sent), the peer received as many ($got)" \
+	test -n "$sent" -a "${sent:-0}" -ge 9 -a "${sent:-0}" -le 10 -a "$got" -eq "${sent:-0}"
 srcs=$(tshark -r "$work/got.pcap" -Y 'udp.dstport==1270' -o ip.check_checksum:TRUE -T fields \
 	-e ip.src -e ip.checksum.status 2>/dev/null | tr '\t\n' ' ')
 want=""
 for i in $(seq 0 $((${sent:-10} - 1))); do want+="198.19.0.$((250 + i % 4)) 1 "; done
-check "sources .250-.253 in turn from the first frame, every IPv4 checksum good (captured: $srcs)" \
+check "sources .250-.253 in turn from the first frame, every IPv4 checksum good (captured, $fence: $srcs)" \
 	test "$srcs" = "$want"
 # apart from the source and the checksum, the template's bytes
 /usr/bin/python3 - "$work/t.pcap" "$work/got.pcap" >"$work/bytes.out" 2>&1 <<'EOF'
@@ -81,15 +97,16 @@ check "every frame is the template but for the source's low 16 bits and the chec
 	grep -qx same "$work/bytes.out"
 
 # a rate: 200,000 pps for 2 s, all of it at the peer. What it says it
-# sent must arrive, exactly; the pace within 5 % (a neighbour on this CPU
-# can hold the generator off for tens of ms at the end of its 2 s, when it
-# has no time left to catch up, and that loses a few thousand frames)
-r0=$(rx)
+# sent must arrive, exactly; never more than asked (it paces to
+# rate x elapsed); at least 95 % of it (a neighbour on this CPU can hold
+# the generator off for tens of ms at the end of its 2 s, when it has no
+# time left to catch up, and that loses a few thousand frames)
+r0=$(rx_base)
 timeout 30 ip netns exec "$A" taskset -c 0 "$gen" fgg-a0 "$work/t.pcap" 200000 2 1000 >"$work/rate.out" 2>&1
-r1=$(rx)
 sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$work/rate.out")
-check "200,000 pps for 2 s: sent $sent (400,000 +- 5 %), the peer received exactly that ($((r1 - r0)))" \
-	test -n "$sent" -a "${sent:-0}" -ge 380000 -a "${sent:-0}" -le 420000 -a "$((r1 - r0))" -eq "${sent:-0}"
+got=$(rx_after "$r0" "$sent")
+check "200,000 pps for 2 s: sent $sent (380,000 to 400,000: $(cat "$work/rate.out")), the peer received exactly that ($got)" \
+	test -n "$sent" -a "${sent:-0}" -ge 380000 -a "${sent:-0}" -le 400000 -a "$got" -eq "${sent:-0}"
 
 # bad arguments: exit 2, the argument named
 bad() { # WHAT WANT-IN-MESSAGE ARGS...
