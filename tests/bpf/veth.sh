@@ -23,6 +23,7 @@ cleanup() {
 	rm -rf "$pin" "$pin-maps"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT   # ended at the suite's limit: clean up too
 cleanup
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
@@ -61,7 +62,7 @@ bpftool map update pinned "$pin-maps/fg_xdp_block4" key 32 0 0 0 198 18 9 2 valu
 reason() { grep -E '^[[:space:]]+X\(' "$(dirname "$0")/../../bpf/fg_xdp.h" | grep -n "X($1," | cut -d: -f1 | awk '{ print $1 - 1 }'; }
 R_MOM=$(reason REDIRECT_MOM) R_BLOCKED=$(reason DROP_BLOCKED)
 stat() { # REASON-INDEX: sum over CPUs
-	bpftool -j map lookup pinned "$pin-maps/fg_xdp_stats" key "$1" 0 0 0 |
+	timeout 10 bpftool -j map lookup pinned "$pin-maps/fg_xdp_stats" key "$1" 0 0 0 |
 		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(int(v["value"]) if isinstance(v["value"], int) else int.from_bytes(bytes(int(b,16) for b in v["value"]), "little") for v in d["values"]))'
 }
 
@@ -108,14 +109,14 @@ udp_from 198.18.9.2
 fenced() { mark_udp "$C" 198.18.9.1 198.18.9.10; wait_until 2 gone "$srv"; }
 wait_until 30 fenced
 wait_pid 10 "$srv"
-read -r good bad < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0))' "$work/udp.json")
+read -r good bad fenced < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0), d["fenced"])' "$work/udp.json")
 redir=$(( $(stat "$R_MOM") - redir0 ))
 drops=$(( $(stat "$R_BLOCKED") - drops0 ))
 [ "$bad" -eq 0 ] && ok "UDP 1270 from the blocked source: 0 of 20 at the server" ||
 	nok "UDP 1270 from the blocked source: 0 of 20 at the server" "got $bad"
 [ "$redir" -eq 20 ] && [ "$good" -eq 20 ] &&
 	ok "UDP 1270 from the other source: 20 counted redirect-mom, 20 at the server (no AF_XDP socket: the kernel's)" ||
-	nok "UDP 1270 from the other source: redirect-mom counted, kernel fallback" "redirect $redir, server got $good"
+	nok "UDP 1270 from the other source: redirect-mom counted, kernel fallback" "redirect $redir, server got $good (counter ended by the fence: ${fenced:-no JSON})"
 # blocked: 2 pings, the TCP SYN and its retries, 20 datagrams (ARP is not IP)
 [ "$drops" -ge 23 ] && ok "drop-blocked counted every blocked packet ($drops)" ||
 	nok "drop-blocked counted every blocked packet" "got $drops"
