@@ -13,9 +13,13 @@
 #   usage: kernels.sh BUILDDIR WORKDIR
 #   FG_KERNEL_CACHE: the cache (/var/cache/floodguard/kernels); delete a
 #   release's directory there to fetch its newest kernel again
+#   FG_KERNEL_FETCH_SECONDS: bound of each apt-get step of a fetch (120);
+#   once one reaches it the network is taken as gone and the next
+#   release is a SKIP without trying, so a black hole costs one bound
 set -uo pipefail
 build=$(realpath "$1") work=$2
 cache=${FG_KERNEL_CACHE:-/var/cache/floodguard/kernels}
+fetch_secs=${FG_KERNEL_FETCH_SECONDS:-120} fetch_gone=
 mkdir -p "$work" "$cache"
 work=$(realpath "$work")
 . "$(dirname "$0")/../lib/tap.sh"
@@ -26,27 +30,45 @@ for t in qemu-system-x86_64 busybox cpio apt-get dpkg-deb meson ninja llvm-objdu
 done
 
 # fetch RELEASE: $cache/RELEASE/vmlinuz, the kernel linux-image-cloud-amd64
-# depends on (the release and its security updates); errors in $cache/RELEASE.log
+# depends on (the release and its security updates); errors in
+# $cache/RELEASE.log. Each apt-get step is bounded by fetch_secs; one that
+# reaches it sets fetch_gone, and later fetches are not tried.
 fetch() {
-	local r=$1 d=$cache/$1 pkg
+	local r=$1 d=$cache/$1
 	[ -s "$d/vmlinuz" ] && return 0
+	if [ -n "$fetch_gone" ]; then
+		echo "E: not tried: $fetch_gone" >"$d.log"
+		return 1
+	fi
 	rm -rf "$d.tmp" && mkdir -p "$d.tmp/lists/partial" "$d.tmp/archives/partial"
+	fetch_into "$r" "$d" >"$d.log" 2>&1
+	rm -rf "$d.tmp"
+	[ -s "$d/vmlinuz" ]
+}
+# gone_if RC WHAT: RC is timeout's for an overrun: note the network gone
+gone_if() {
+	[ "$1" -eq 124 ] || [ "$1" -eq 137 ] || return "$1"
+	fetch_gone="$2 reached its bound of $fetch_secs s"
+	echo "E: $fetch_gone"
+	return "$1"
+}
+fetch_into() { # RELEASE DIR
+	local r=$1 d=$2 pkg
 	printf 'deb http://deb.debian.org/debian %s main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
 		"$r" "$r" >"$d.tmp/sources.list"
 	local apt=(-o Dir::Etc::sourcelist="$d.tmp/sources.list" -o Dir::Etc::sourceparts=-
 		-o Dir::State::Lists="$d.tmp/lists" -o Dir::Cache="$d.tmp" -o Dir::State::status=/dev/null
-		-o APT::Sandbox::User=root -q)
-	{
-		timeout 300 apt-get "${apt[@]}" update &&
-		pkg=$(apt-cache "${apt[@]}" depends linux-image-cloud-amd64 |
-			sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1) &&
-		[ -n "$pkg" ] && (cd "$d.tmp" && timeout 300 apt-get "${apt[@]}" download "$pkg") &&
-		dpkg-deb -x "$d.tmp/${pkg}"_*.deb "$d.tmp/x" &&
+		-o APT::Sandbox::User=root -o Acquire::http::Timeout=30 -o Acquire::Retries=1 -q)
+	timeout -k 10 "$fetch_secs" apt-get "${apt[@]}" update
+	gone_if $? "apt-get update ($r)" || return
+	pkg=$(timeout 60 apt-cache "${apt[@]}" depends linux-image-cloud-amd64 |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+	[ -n "$pkg" ] || { echo "E: linux-image-cloud-amd64 depends on no kernel in $r"; return 1; }
+	(cd "$d.tmp" && timeout -k 10 "$fetch_secs" apt-get "${apt[@]}" download "$pkg")
+	gone_if $? "apt-get download $pkg" || return
+	dpkg-deb -x "$d.tmp/${pkg}"_*.deb "$d.tmp/x" &&
 		mkdir -p "$d" && mv "$d.tmp"/x/boot/vmlinuz-* "$d/vmlinuz" &&
 		basename "$d.tmp/${pkg}"_*.deb >"$d/package"
-	} >"$d.log" 2>&1
-	rm -rf "$d.tmp"
-	[ -s "$d/vmlinuz" ]
 }
 
 # the captures and, for each packet, "ACTION REASON what it is"
@@ -91,8 +113,8 @@ PY
 
 # floodctl for a CPU TCG emulates, with the build's XDP program
 src=$(cd "$(dirname "$0")/../.." && pwd) gb=$work/build-x86-64-v2
-{ [ -f "$gb/build.ninja" ] || meson setup "$gb" "$src" -Dcpu=x86-64-v2 -Dtests=disabled; } >"$work/build.log" 2>&1 &&
-	ninja -C "$gb" control/floodctl >>"$work/build.log" 2>&1 ||
+{ [ -f "$gb/build.ninja" ] || timeout 300 meson setup "$gb" "$src" -Dcpu=x86-64-v2 -Dtests=disabled; } >"$work/build.log" 2>&1 &&
+	timeout 300 ninja -C "$gb" control/floodctl >>"$work/build.log" 2>&1 ||
 	{ nok "floodctl built for x86-64-v2" "$(tail -5 "$work/build.log")"; tap_done; exit 1; }
 insns() { llvm-objdump -d --no-show-raw-insn "$1/bpf/fg_xdp.bpf.o" | tail -n +3; }
 what="floodctl built for x86-64-v2; its XDP program has the build's instructions"
@@ -136,7 +158,7 @@ for rel in bookworm bullseye; do
 	fi
 	fetched=$((SECONDS - t0)) t0=$SECONDS
 	log=$work/$rel.console
-	timeout 240 qemu-system-x86_64 -cpu max -m 1024 -nographic -no-reboot -net none -kernel "$cache/$rel/vmlinuz" \
+	timeout -k 10 240 qemu-system-x86_64 -cpu max -m 1024 -nographic -no-reboot -net none -kernel "$cache/$rel/vmlinuz" \
 		-initrd "$work/initrd.cpio.gz" -append "console=ttyS0 panic=-1 quiet" </dev/null 2>&1 |
 		tr -d '\r' >"$log"
 	k=$(sed -n "s/.*fg-uname //p" "$log")
