@@ -23,11 +23,18 @@ build, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
 fctl = os.path.join(build, "control", "floodctl")
 cap = os.path.join(work, "fixtures.pcap")
-names = subprocess.run([os.path.join(build, "tests", "fixtures-pcap"), cap],
-                       capture_output=True, text=True, check=True).stdout.splitlines()
-names = [n.split("\t")[0] for n in names]
-core = [json.loads(x) for x in subprocess.run([fctl, "inspect", cap], capture_output=True,
-                                              text=True, check=True).stdout.splitlines()]
+# every child is bounded well inside the suite's limit (60 s): one that
+# overruns is a failed test with the others still reported, not a hang
+SECS = 20
+try:
+    names = subprocess.run([os.path.join(build, "tests", "fixtures-pcap"), cap], timeout=SECS,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    names = [n.split("\t")[0] for n in names]
+    core = [json.loads(x) for x in subprocess.run([fctl, "inspect", cap], capture_output=True,
+                                                  timeout=SECS, text=True, check=True).stdout.splitlines()]
+except (subprocess.SubprocessError, OSError) as e:
+    check(False, "the fixtures written and inspected by the core", str(e))
+    done()
 PORTS = {("tcp", 1270): "mom", ("udp", 1270): "mom", ("tcp", 5060): "sip",
          ("udp", 5060): "sip", ("tcp", 5061): "sip-tls"}
 
@@ -44,8 +51,18 @@ def expected(c, blocked=None):
     return "pass"
 
 
+hung = []   # after one overrun the later runs fail at once: all fit the limit
+
+
 def run(extra):
-    r = subprocess.run([fctl, "xdp", "test"] + extra + [cap], capture_output=True, text=True)
+    cmd = [fctl, "xdp", "test"] + extra + [cap]
+    if hung:
+        return subprocess.CompletedProcess(cmd, 124, "", f"not run: {hung[0]}"), []
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=SECS)
+    except subprocess.TimeoutExpired:
+        hung.append(f"{' '.join(cmd[1:])} timed out after {SECS} s")
+        return subprocess.CompletedProcess(cmd, 124, "", hung[0]), []
     return r, [json.loads(x) for x in r.stdout.splitlines()]
 
 
