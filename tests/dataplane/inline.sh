@@ -27,25 +27,29 @@ wrpcap(f"{w}/int_in.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.2") / UDP(
 EOF
 
 prefix=fgt-inline-$$
+# own [SUFFIX]: app args giving a run its own control instance and no
+# state file, so that no other floodguard on the machine is in its way
+own() { echo "--set control.instance=$prefix${1:-} --set control.state_file=none"; }
+# --duration 60 is only a bound: the run is ended with SIGINT once the
+# telemetry has been read (an ASan build on a busy host can take seconds
+# to start, and a fixed duration could end it before the reads)
 "$fg" -l 0-1 --no-pci --file-prefix "$prefix" \
 	--vdev "net_pcap0,rx_pcap=$work/ext_in.pcap,tx_pcap=$work/ext_out.pcap" \
 	--vdev "net_pcap1,rx_pcap=$work/int_in.pcap,tx_pcap=$work/int_out.pcap" \
-	-- --duration 4 --set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 \
+	-- $(own) --duration 60 --set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 \
 	--set mom.syn=1 --set mom.syn_burst=20 >"$work/stdout" 2>"$work/stderr" &
 pid=$!
-# once the ext port has read its capture (an ASan build on a busy host
-# can take more than a second to get there)
-for _ in $(seq 30); do
-	sleep 0.1
-	echo /floodguard/ports | dpdk-telemetry.py -f "$prefix" >"$work/tel-ports" 2>&1
-	grep -q '"ipackets": 583' "$work/tel-ports" && break
-	kill -0 "$pid" 2>/dev/null || break
-done
-echo /floodguard/stats | dpdk-telemetry.py -f "$prefix" >"$work/tel-stats" 2>&1
-echo /floodguard/top | dpdk-telemetry.py -f "$prefix" >"$work/tel-top" 2>&1
-wait "$pid"
+tel() { # COMMAND FILE
+	echo "$1" | timeout 10 dpdk-telemetry.py -f "$prefix" >"$2" 2>&1
+}
+# once both ports have read their captures (583 + 7 received)
+read_all() { tel /floodguard/stats "$work/tel-stats"; grep -q '"rx": 590' "$work/tel-stats" || gone "$pid"; }
+wait_until 60 read_all
+tel /floodguard/ports "$work/tel-ports"
+tel /floodguard/top "$work/tel-top"
+stop_pid INT 30 "$pid"
 rc=$?
-check "inline run exits 0 after --duration" [ "$rc" -eq 0 ]
+check "inline run exits 0 on SIGINT" [ "$rc" -eq 0 ]
 
 count() { # FILE FILTER: packets of a capture matching a tshark filter
 	tshark -r "$1" -Y "$2" 2>/dev/null | wc -l
@@ -92,8 +96,8 @@ wire += [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=4
 wrpcap(f"{w}/wire_in.pcap", wire)
 wrpcap(f"{w}/host_in.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=40000) / Raw(b"H")] * 9)
 EOF
-"$fg" -l 0-1 --no-pci --file-prefix "$prefix-h" \
-	--vdev "net_pcap0,rx_pcap=$work/wire_in.pcap,tx_pcap=$work/wire_out.pcap" -- \
+timeout 60 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-h" \
+	--vdev "net_pcap0,rx_pcap=$work/wire_in.pcap,tx_pcap=$work/wire_out.pcap" -- $(own -h) \
 	--mode host --duration 2 --set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 \
 	--set protect.prefixes=198.18.2.0/24 \
 	--set "dataplane.exception=net_pcap_exc,rx_pcap=$work/host_in.pcap,tx_pcap=$work/host_out.pcap" \
@@ -121,10 +125,10 @@ for q in (0, 1):
     wrpcap(f"{w}/q{q}.pcap", [e() / IP(src="198.18.1.1", dst="198.18.2.10") / UDP(sport=40000 + q, dport=1270) / Raw(b"Q" * 20)] * 500)
 wrpcap(f"{w}/r.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=40000) / Raw(b"r")])
 EOF
-"$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-w" \
+timeout 60 "$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-w" \
 	--vdev "net_pcap0,rx_pcap=$work/q0.pcap,rx_pcap=$work/q1.pcap,tx_pcap=$work/e0.pcap,tx_pcap=$work/e1.pcap" \
 	--vdev "net_pcap1,rx_pcap=$work/r.pcap,rx_pcap=$work/r.pcap,tx_pcap=$work/i0.pcap,tx_pcap=$work/i1.pcap" \
-	-- --duration 2 --set dataplane.queues=2 --set table.sources=65536 \
+	-- $(own -w) --duration 2 --set dataplane.queues=2 --set table.sources=65536 \
 	--set mom.pps=1 --set mom.pps_burst=100 >"$work/w2.out" 2>&1
 rc=$?
 w2=$(( $(count "$work/i0.pcap" 'ip.src==198.18.1.1') + $(count "$work/i1.pcap" 'ip.src==198.18.1.1') ))
@@ -149,17 +153,18 @@ EOF
 	local loop=/tmp/fgt-loop-$$.pcap pid rc dumped
 	cp "$work/loop.pcap" "$loop"
 	"$fg" -l 0-1 --no-pci --file-prefix "$prefix-d" \
-		--vdev "net_pcap0,rx_pcap=$loop,infinite_rx=1" --vdev net_null0,no-rx=1 -- \
+		--vdev "net_pcap0,rx_pcap=$loop,infinite_rx=1" --vdev net_null0,no-rx=1 -- $(own -d) \
 		--duration 30 --set table.sources=65536 --set dataplane.mbufs=8191 \
 		>"$work/dump.out" 2>&1 &
 	pid=$!
-	for _ in $(seq 50); do grep -q forwarding "$work/dump.out" && break; sleep 0.1; done
-	timeout 10 dpdk-dumpcap --file-prefix="$prefix-d" -i net_pcap0 -c 20 \
+	up() { file_has "$work/dump.out" forwarding || gone "$pid"; }
+	wait_until 60 up
+	timeout 30 dpdk-dumpcap --file-prefix="$prefix-d" -i net_pcap0 -c 20 \
 		-w "$work/dump.pcapng" >"$work/dumpcap.out" 2>&1
 	kill -INT "$pid"
 	rm -f "$loop"
 	dumped=$(count "$work/dump.pcapng" 'udp.dstport==1270')
-	wait "$pid"
+	wait_pid 30 "$pid"
 	rc=$?
 	if [ "$rc" -eq 0 ] && [ "$dumped" -ge 20 ]; then
 		ok "dpdk-dumpcap captures a running floodguard's port ($dumped packets, -c 20)"
@@ -193,10 +198,10 @@ pk.append(e() / IP(src="198.18.1.5", dst="198.18.2.10") / TCP(sport=40000, dport
 wrpcap(f"{w}/rst_in.pcap", pk)
 wrpcap(f"{w}/rst_int_in.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.5") / TCP(sport=1270, dport=40000, flags="A", seq=5000, ack=1010)])
 EOF
-"$fg" -l 0-1 --no-pci --file-prefix "$prefix-rst" \
+timeout 60 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-rst" \
 	--vdev "net_pcap0,rx_pcap=$work/rst_in.pcap,tx_pcap=$work/rst_ext_out.pcap" \
 	--vdev "net_pcap1,rx_pcap=$work/rst_int_in.pcap,tx_pcap=$work/rst_int_out.pcap" \
-	-- --duration 2 --set table.sources=65536 --set dataplane.rst_on_block=1 \
+	-- $(own -rst) --duration 2 --set table.sources=65536 --set dataplane.rst_on_block=1 \
 	--set mom.window_events=10 --set mom.window_ms=10000 --set mom.block_ms=60000 \
 	>"$work/rst.out" 2>&1
 rc=$?
@@ -228,7 +233,7 @@ rm -f "$work/nobody.sock"
 timeout 20 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-full" \
 	--vdev "net_pcap0,rx_pcap=$work/ext_in.pcap,tx_pcap=$work/full_ext_out.pcap" \
 	--vdev "net_memif1,role=server,socket=$work/nobody.sock" \
-	-- --duration 2 --set table.sources=65536 --set dataplane.stats_interval=0 >"$work/full.out" 2>&1
+	-- $(own -full) --duration 2 --set table.sources=65536 --set dataplane.stats_interval=0 >"$work/full.out" 2>&1
 rc=$?
 passed=$(sed -n 's/^packets: received [0-9]*, passed \([0-9]*\),.*/\1/p' "$work/full.out")
 if [ "$rc" -eq 0 ] && [ -n "$passed" ] && [ "$passed" -gt 0 ] &&
@@ -241,19 +246,19 @@ check "a normal inline run also returns every mbuf" grep -q '^mbufs: all [0-9]* 
 # a port that cannot start (a memif client with no server): exit 1 naming it
 timeout 20 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-nostart" \
 	--vdev "net_pcap0,rx_pcap=$work/ext_in.pcap,tx_pcap=$work/ns_ext_out.pcap" \
-	--vdev "net_memif1,role=client,socket=$work/nobody.sock" -- --duration 2 >"$work/nostart.out" 2>&1
+	--vdev "net_memif1,role=client,socket=$work/nobody.sock" -- $(own -nostart) --duration 2 >"$work/nostart.out" 2>&1
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'fg_port_start(): port 1 ' "$work/nostart.out"; then
 	ok "a port that fails to start: exit 1, names the port"
 else nok "a port that fails to start: exit 1, names the port" "exit $rc: $(tail -3 "$work/nostart.out")"; fi
 
 # bad port setups are errors that say what is missing, never a hang
-"$fg" -l 0-1 --no-pci --file-prefix "$prefix-x" --vdev "net_null0" -- --duration 1 \
+timeout 60 "$fg" -l 0-1 --no-pci --file-prefix "$prefix-x" --vdev "net_null0" -- $(own -x) --duration 1 \
 	>"$work/one.out" 2>&1
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'int_port: no DPDK port 1' "$work/one.out"; then ok "one port in inline mode: exit 1, names int_port"
 else nok "one port in inline mode: exit 1, names int_port" "exit $rc: $(tail -2 "$work/one.out")"; fi
-"$fg" -l 0 --no-pci --file-prefix "$prefix-y" --vdev net_null0 --vdev net_null1 -- --duration 1 \
+timeout 60 "$fg" -l 0 --no-pci --file-prefix "$prefix-y" --vdev net_null0 --vdev net_null1 -- $(own -y) --duration 1 \
 	>"$work/lc.out" 2>&1
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'no worker lcore' "$work/lc.out"; then ok "one lcore: exit 1, says a worker lcore is needed"
