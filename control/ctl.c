@@ -21,6 +21,39 @@
 #include "fg_reason.h"
 #include "floodctl.h"
 
+/* The options of COMMON_USAGE, told apart by name. */
+enum fc_opt { FC_OPT_JSON = 0, FC_OPT_INSTANCE, FC_OPT_TIMEOUT, FC_OPT_COUNT };
+
+static const struct {
+	const char *name;      /**< --name, or --name=VALUE when it takes one */
+	const char *alias;     /**< short form, or NULL */
+	bool value;            /**< takes a value */
+} fc_opts[FC_OPT_COUNT] = {
+	[FC_OPT_JSON] = { "--json", NULL, false },
+	[FC_OPT_INSTANCE] = { "--instance", "-i", true },
+	[FC_OPT_TIMEOUT] = { "--timeout", NULL, true },
+};
+
+/* Which common option @p a is (FC_OPT_COUNT: the command's own); *val
+ * the value of "--name=VALUE", else NULL. */
+static enum fc_opt
+fc_opt_find(const char *a, const char **val)
+{
+	*val = NULL;
+	for (int o = 0; o < FC_OPT_COUNT; o++) {
+		size_t len = strlen(fc_opts[o].name);
+
+		if (strcmp(a, fc_opts[o].name) == 0 ||
+		    (fc_opts[o].alias != NULL && strcmp(a, fc_opts[o].alias) == 0))
+			return (enum fc_opt)o;
+		if (fc_opts[o].value && strncmp(a, fc_opts[o].name, len) == 0 && a[len] == '=') {
+			*val = a + len + 1;
+			return (enum fc_opt)o;
+		}
+	}
+	return FC_OPT_COUNT;
+}
+
 int
 fc_ctx_init(struct fc_ctx *c, const char *cmd, int *argc, char ***argv)
 {
@@ -33,29 +66,29 @@ fc_ctx_init(struct fc_ctx *c, const char *cmd, int *argc, char ***argv)
 	c->h.s = NULL;
 	for (int i = 1; i < *argc; i++) {
 		char *a = (*argv)[i], *end;
-		const char *val = NULL;
+		const char *val;
+		enum fc_opt o = fc_opt_find(a, &val);
+		unsigned long ms;
 
-		if (strcmp(a, "--json") == 0) {
-			c->json = true;
+		if (o == FC_OPT_COUNT) {
+			(*argv)[n++] = a;    /* the command's own */
 			continue;
 		}
-		if (strcmp(a, "-i") == 0 || strcmp(a, "--instance") == 0 ||
-		    strcmp(a, "--timeout") == 0) {
+		if (fc_opts[o].value && val == NULL) {
 			if (i + 1 == *argc) {
 				fc_err(cmd, "%s: needs a value", a);
 				return FC_EXIT_USAGE;
 			}
 			val = (*argv)[++i];
-		} else if (strncmp(a, "--instance=", 11) == 0 || strncmp(a, "--timeout=", 10) == 0) {
-			val = strchr(a, '=') + 1;
 		}
-		if (val == NULL) {
-			(*argv)[n++] = a;    /* the command's own */
-			continue;
-		}
-		if (strstr(a, "timeout") != NULL) {
-			unsigned long ms;
-
+		switch (o) {
+		case FC_OPT_JSON:
+			c->json = true;
+			break;
+		case FC_OPT_INSTANCE:
+			inst = val;
+			break;
+		case FC_OPT_TIMEOUT:
 			errno = 0;
 			ms = strtoul(val, &end, 10);
 			if (errno != 0 || *end != '\0' || end == val || val[0] == '-' ||
@@ -64,8 +97,9 @@ fc_ctx_init(struct fc_ctx *c, const char *cmd, int *argc, char ***argv)
 				return FC_EXIT_USAGE;
 			}
 			c->timeout_ms = (uint32_t)ms;
-		} else {
-			inst = val;
+			break;
+		default:
+			break;
 		}
 	}
 	*argc = n;

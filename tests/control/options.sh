@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# floodctl's common options (-i/--instance, --json, --timeout) are told
+# apart by name, anywhere after the verb; no data plane needed: each
+# case ends at the option check or at attaching to an instance that is
+# not there. Prints TAP.   usage: options.sh BUILD
+set -uo pipefail
+fc=$1/control/floodctl
+. "$(dirname "$0")/../lib/tap.sh"
+none=fgt-opt-none-$$
+
+err=$(timeout 10 "$fc" status --instance=timeout1 2>&1); rc=$?
+[ "$rc" -ne 0 ] && ! grep -q -- --timeout <<<"$err" && grep -q timeout1 <<<"$err"
+okif "--instance=timeout1 is an instance, not a --timeout" "rc $rc: $err"
+err=$(timeout 10 "$fc" status -i timeout1 2>&1); rc=$?
+[ "$rc" -ne 0 ] && ! grep -q -- --timeout <<<"$err"
+okif "-i timeout1 is an instance, not a --timeout" "rc $rc: $err"
+err=$(timeout 10 "$fc" status --timeout=0 -i "$none" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q -- '--timeout 0: milliseconds' <<<"$err"
+okif "--timeout=0 is refused" "rc $rc: $err"
+err=$(timeout 10 "$fc" status --timeout=5 --json --instance="$none" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "$none" <<<"$err" && ! grep -q -- '--timeout' <<<"$err"
+okif "--timeout=5 --json --instance=NAME: all three taken" "rc $rc: $err"
+err=$(timeout 10 "$fc" status -i 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q -- '-i: needs a value' <<<"$err"
+okif "-i without a value is refused" "rc $rc: $err"
+err=$(timeout 10 "$fc" status --json=1 -i "$none" 2>&1); rc=$?
+[ "$rc" -ne 0 ]
+okif "--json takes no value" "rc $rc: $err"
+tap_done
