@@ -237,7 +237,7 @@ fc_xdp(int argc, char **argv)
 		fc_err("xdp", "%s", errbuf);
 		return FC_EXIT_FAIL;
 	}
-	if (fc_capture_dlt(pc) != 1) {   /* DLT_EN10MB */
+	if (fc_capture_dlt(pc) != FG_DLT_EN10MB) {
 		fc_err("xdp", "%s: XDP sees Ethernet frames; this capture's link type is %s",
 		       argv[optind], fc_capture_dlt_name(pc));
 		goto close_pcap;

@@ -104,18 +104,18 @@ static const struct fg_key fg_keys[] = {
 	  "src inside = a response, neither = bypasses the rules; empty: every "
 	  "packet is to a server"),
 	CLASS_KEYS("mom", FG_CLASS_MOM),
-	{ "mom", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, 6, 0, 0, "ports",
+	{ "mom", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, FG_IPPROTO_TCP, 0, 0, "ports",
 	  "TCP ports of agent traffic" },
-	{ "mom", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, 17, 0, 0, "ports",
+	{ "mom", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, FG_IPPROTO_UDP, 0, 0, "ports",
 	  "UDP ports of agent traffic" },
 	CLASS_KEYS("sip", FG_CLASS_SIP),
 	LIM("sip", FG_CLASS_SIP, "max_headers", max_headers, 1024, "headers",
 	    "header fields per message; more: too-many-params"),
 	LIM("sip", FG_CLASS_SIP, "max_header_len", max_hdr_len, 8192, "bytes",
 	    "bytes of one header field; longer: too-many-params"),
-	{ "sip", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, 6, 0, 0, "ports",
+	{ "sip", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_TCP, 0, 0, "ports",
 	  "TCP ports of SIP" },
-	{ "sip", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, 17, 0, 0, "ports",
+	{ "sip", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_UDP, 0, 0, "ports",
 	  "UDP ports of SIP" },
 	U("sip-rules", "partners", fed.partners, 1, 1u << 20, "partners",
 	  "SIP partners (source addresses) tracked; each holds a URI set"),
@@ -161,8 +161,8 @@ static const struct fg_key fg_keys[] = {
 	  "path", "where floodctl's list changes persist and the lists load from at "
 	  "start; empty: /var/lib/floodguard/INSTANCE.lists; none: nowhere" },
 	CLASS_KEYS("sip-tls", FG_CLASS_SIP_TLS),
-	{ "sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP_TLS, 6, 0, 0, "ports",
-	  "TCP ports of SIP over TLS (not inspected past L4)" },
+	{ "sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP_TLS, FG_IPPROTO_TCP, 0, 0,
+	  "ports", "TCP ports of SIP over TLS (not inspected past L4)" },
 };
 
 #define FG_NKEYS (sizeof(fg_keys) / sizeof(fg_keys[0]))
@@ -426,7 +426,7 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 		strcpy((char *)c + k->off, value);
 		return 0;
 	case FG_K_PORTS: {
-		uint8_t *tab = k->arg2 == 6 ? c->classify.tcp : c->classify.udp;
+		uint8_t *tab = k->arg2 == FG_IPPROTO_TCP ? c->classify.tcp : c->classify.udp;
 
 		/* the key names every port of its class: forget the old ones */
 		for (unsigned int p = 0; p < 65536; p++)
@@ -546,7 +546,7 @@ fg_config_finish(struct fg_config *c, char *err, size_t errlen)
 static void
 print_ports(const struct fg_config *c, const struct fg_key *k, FILE *f)
 {
-	const uint8_t *tab = k->arg2 == 6 ? c->classify.tcp : c->classify.udp;
+	const uint8_t *tab = k->arg2 == FG_IPPROTO_TCP ? c->classify.tcp : c->classify.udp;
 	const char *sep = "";
 
 	for (unsigned int p = 1; p < 65536; p++)

@@ -211,7 +211,7 @@ dir_of(const struct fg_config *cfg, const struct fg_pkt *p)
 		return FG_DIR_DECIDE;
 	if (fg_config_protected(cfg, p->src))
 		return FG_DIR_RESPONSE;
-	return FG_DIR_COUNT;    /* neither: not protected traffic, bypasses the rules */
+	return FG_DIR_BYPASS;
 }
 
 void
@@ -260,7 +260,7 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 			enum fg_verdict v = fg_fed_inbound_lists(&dp->fed, lc->lists, pk, data,
 								 now_ns, &c->fed);
 
-			if (v != FG_V_COUNT) {
+			if (v != FG_V_NONE) {
 				b->v[i] = (uint8_t)v;
 				c->lim.verdict[v]++;
 				continue;

@@ -42,6 +42,9 @@ enum fg_dir {
 	FG_DIR_COUNT
 };
 
+/** Neither direction: not protected traffic, passed without the rules. */
+#define FG_DIR_BYPASS FG_DIR_COUNT
+
 /**
  * One RX burst on its way through the stages: classify (parse, split by
  * direction, hash, prefetch bucket headers) -> prefetch (entries) ->

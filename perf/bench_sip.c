@@ -172,7 +172,7 @@ main(int argc, char **argv)
 			}
 			fg_parse_eth(cc, frames[k], flen[k], &pk);
 			v = fg_fed_inbound(&fed, &pk, frames[k], t, &fst);
-			if (v == FG_V_COUNT) {
+			if (v == FG_V_NONE) {
 				n = fg_now(tab.epoch, t);
 				v = fg_decide(&tab, &lc, &pk, &n, false, &lst);
 			}

@@ -101,7 +101,7 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
       const struct fg_pkt *p, const struct fg_now *now, const struct units *u,
       bool mw, struct fg_limit_stats *st)
 {
-	bool event = p->l4 == 17 || (p->l4 == 6 && p->pl_len > 0);
+	bool event = p->l4 == FG_IPPROTO_UDP || (p->l4 == FG_IPPROTO_TCP && p->pl_len > 0);
 	bool params = too_many(l, p);
 	/* acquire: pairs with the release below, so a packet that finds
 	 * last_ms at its ms finds the TATs kept in reach for that ms */
@@ -141,7 +141,7 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	}
 	if (params)
 		return FG_V_TOO_MANY_PARAMS;
-	if (l->syn.rate != 0 && p->l4 == 6 &&
+	if (l->syn.rate != 0 && p->l4 == FG_IPPROTO_TCP &&
 	    (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN &&
 	    !fg_gcra_take(&e->tat_syn, (uint32_t)u->syn, 1, (uint32_t)l->syn.burst, mw))
 		return FG_V_SYN_RATE;
@@ -176,7 +176,7 @@ cls_of(const struct fg_pkt *p)
 	return p->cls;
 }
 
-/* Verdicts that need no table entry; FG_V_COUNT when one is needed. */
+/* Verdicts that need no table entry; FG_V_NONE when one is needed. */
 static inline enum fg_verdict
 pre_verdict(const struct fg_pkt *p, bool allowed)
 {
@@ -188,7 +188,7 @@ pre_verdict(const struct fg_pkt *p, bool allowed)
 		return FG_V_PASS_OTHER;
 	if (allowed)
 		return FG_V_PASS_ALLOW;
-	return FG_V_COUNT;
+	return FG_V_NONE;
 }
 
 static inline __attribute__((always_inline)) enum fg_verdict
@@ -221,7 +221,7 @@ fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 {
 	enum fg_verdict v = pre_verdict(p, allowed);
 
-	if (v == FG_V_COUNT) {
+	if (v == FG_V_NONE) {
 		uint8_t cls = cls_of(p);
 		uint64_t h = fg_srctab_hash(t, p->src, cls);
 		struct units u;
@@ -243,7 +243,7 @@ fg_decide_prepare(const struct fg_srctab *t, const struct fg_pkt *const *pkts,
 	bp->n = n;
 	for (uint32_t i = 0; i < n; i++) {
 		bp->v[i] = (uint8_t)pre_verdict(pkts[i], allowed != NULL && allowed[i]);
-		if (bp->v[i] == FG_V_COUNT) {
+		if (bp->v[i] == FG_V_NONE) {
 			bp->h[i] = fg_srctab_hash(t, pkts[i]->src, cls_of(pkts[i]));
 			fg_srctab_prefetch(t, bp->h[i]);
 		}
@@ -254,7 +254,7 @@ void
 fg_decide_prefetch(const struct fg_srctab *t, const struct fg_decide_prep *bp)
 {
 	for (uint32_t i = 0; i < bp->n; i++)
-		if (bp->v[i] == FG_V_COUNT)
+		if (bp->v[i] == FG_V_NONE)
 			fg_srctab_prefetch_entries(t, bp->h[i]);
 }
 
@@ -281,7 +281,7 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	 * of them instead of one each.
 	 */
 	for (uint32_t i = 0; i < n; i++)
-		if (bp->v[i] == FG_V_COUNT) {
+		if (bp->v[i] == FG_V_NONE) {
 			bool more;
 
 			e[i] = fg_srctab_lookup1(t, pkts[i]->src, cls_of(pkts[i]),
@@ -304,7 +304,7 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t v = bp->v[i];
 
-		if (v == FG_V_COUNT) {
+		if (v == FG_V_NONE) {
 			struct fg_src *x = e[i];
 
 			/*

@@ -49,7 +49,7 @@ enum fg_verdict fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 /** A burst between fg_decide_prepare() and fg_decide_finish(). */
 struct fg_decide_prep {
 	uint32_t n;
-	uint8_t v[FG_DECIDE_BURST_MAX];   /**< verdict, FG_V_COUNT: needs state */
+	uint8_t v[FG_DECIDE_BURST_MAX];   /**< verdict, FG_V_NONE: needs state */
 	uint64_t h[FG_DECIDE_BURST_MAX];  /**< source hashes */
 };
 

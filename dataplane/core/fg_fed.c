@@ -400,7 +400,7 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 	const struct fg_fed_cfg *c = fg_fed_live(f);
 	const uint8_t *dom = NULL, *msg = NULL;
 	size_t dlen = 0;
-	enum fg_verdict v = FG_V_COUNT;
+	enum fg_verdict v = FG_V_NONE;
 	struct fg_partner *pt;
 	bool request = false;
 	const uint8_t *host = NULL;
@@ -436,11 +436,11 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 			st->watch_dom_msgs++;
 	}
 	if (p->cls != FG_CLASS_SIP && p->cls != FG_CLASS_SIP_TLS)
-		return FG_V_COUNT;   /* the lists apply to every class, the rules to SIP */
+		return FG_V_NONE;   /* the lists apply to every class, the rules to SIP */
 	pt = find_or_add(f, p->src);
 	if (pt == NULL) {
 		st->untracked++;
-		return FG_V_COUNT;
+		return FG_V_NONE;
 	}
 	if (request && p->sip.ruri.len != 0) {
 		/* the URI's slot in the partner's set: its cache miss (a set

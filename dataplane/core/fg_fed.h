@@ -160,7 +160,7 @@ int fg_fed_init(struct fg_fed *f, const struct fg_fed_cfg *c, const struct fg_fe
  * A packet from the outside at @p now_ns: the block and allow lists (any
  * class), then for SIP and SIP over TLS the partner's rules. @p frame: the bytes fg_parse() read.
  * @return FG_V_BLOCKED, FG_V_PASS_ALLOW, FG_V_SIP_WATCH_RATE,
- * FG_V_SIP_NEW_URI, or FG_V_COUNT: no verdict here, the per-source limits
+ * FG_V_SIP_NEW_URI, or FG_V_NONE: no verdict here, the per-source limits
  * decide.
  */
 enum fg_verdict fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l,

@@ -19,8 +19,6 @@
 #define FG_MAX_VLANS    2
 
 #define IPPROTO_HOPOPTS_  0
-#define IPPROTO_TCP_      6
-#define IPPROTO_UDP_      17
 #define IPPROTO_ROUTING_  43
 #define IPPROTO_FRAGMENT_ 44
 #define IPPROTO_ESP_      50
@@ -64,7 +62,7 @@ enum fg_link
 fg_link_of_dlt(int dlt)
 {
 	switch (dlt) {
-	case 1:                         /* DLT_EN10MB */
+	case FG_DLT_EN10MB:
 		return FG_LINK_ETH;
 	case 12: case 14: case 101:     /* DLT_RAW (Linux, BSD), LINKTYPE_RAW */
 	case 228: case 229:             /* DLT_IPV4, DLT_IPV6 */
@@ -87,9 +85,9 @@ fg_classify_cfg_port(struct fg_classify_cfg *cfg, uint8_t proto, uint16_t port,
 	if (cls == FG_CLASS_MALFORMED || cls >= FG_CLASS_COUNT)
 		return -22;
 	/* TLS payload cannot be inspected and is only carried over TCP. */
-	if (proto == IPPROTO_TCP_)
+	if (proto == FG_IPPROTO_TCP)
 		cfg->tcp[port] = (uint8_t)cls;
-	else if (proto == IPPROTO_UDP_ && cls != FG_CLASS_SIP_TLS)
+	else if (proto == FG_IPPROTO_UDP && cls != FG_CLASS_SIP_TLS)
 		cfg->udp[port] = (uint8_t)cls;
 	else
 		return -22;
@@ -137,11 +135,11 @@ parse_l4(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t off,
 	uint32_t hlen;
 
 	out->l4_off = (uint16_t)off;
-	if (out->l4 == IPPROTO_TCP_) {
+	if (out->l4 == FG_IPPROTO_TCP) {
 		if (avail < 20)
 			return done(out, 0, frag_first ? tiny : FG_R_TCP_TRUNCATED);
 		ports = cfg->tcp;
-	} else if (out->l4 == IPPROTO_UDP_) {
+	} else if (out->l4 == FG_IPPROTO_UDP) {
 		if (avail < 8)
 			return done(out, 0, frag_first ? tiny : FG_R_UDP_TRUNCATED);
 		ports = cfg->udp;
@@ -164,7 +162,7 @@ parse_l4(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t off,
 	}
 	out->port_cls = (uint8_t)cls;
 
-	if (out->l4 == IPPROTO_TCP_) {
+	if (out->l4 == FG_IPPROTO_TCP) {
 		uint8_t fl = p[13] & 0x3f;
 
 		out->tcp_flags = fl;
@@ -206,10 +204,10 @@ parse_l4(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t off,
 		unsigned int r;
 
 		/* Bare TCP segments (handshake, ACKs) carry no message. */
-		if (out->pl_len == 0 && out->l4 == IPPROTO_TCP_)
+		if (out->pl_len == 0 && out->l4 == FG_IPPROTO_TCP)
 			return done(out, cls, FG_R_OK);
 		r = fg_sip_parse(&cfg->sip, buf + out->pl_off, out->pl_len,
-				 out->l4 == IPPROTO_TCP_, &out->sip);
+				 out->l4 == FG_IPPROTO_TCP, &out->sip);
 		out->flags |= FG_PF_SIP;
 		return done(out, cls, (enum fg_reason)r);
 	}
@@ -289,7 +287,7 @@ parse_ip4(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t len,
 		if (foff != 0) {
 			out->flags |= FG_PF_FRAG_NONFIRST;
 			/* Offset 8 rewrites the TCP flags of the first. */
-			if (foff == 8 && out->l4 == IPPROTO_TCP_)
+			if (foff == 8 && out->l4 == FG_IPPROTO_TCP)
 				return done(out, 0, FG_R_IP4_FRAG_TINY);
 			out->pl_off = (uint16_t)(off + ihl);
 			out->pl_len = (uint16_t)(tot - ihl);

@@ -95,6 +95,10 @@ enum fg_link {
 	FG_LINK_COUNT
 };
 
+#define FG_IPPROTO_TCP 6     /**< IP protocol numbers of fg_pkt.l4 */
+#define FG_IPPROTO_UDP 17
+#define FG_DLT_EN10MB  1     /**< libpcap's (and pcap files') Ethernet link type */
+
 /**
  * The framing of a libpcap DLT_ value (pcap_datalink()): 1 Ethernet,
  * 12/14/101/228/229 raw IP, 113 Linux cooked, 276 cooked v2, 0/108
@@ -105,7 +109,7 @@ enum fg_link fg_link_of_dlt(int dlt);
 /** Default ports: mom 1270 TCP+UDP, sip 5060 TCP+UDP, sip-tls 5061 TCP. */
 void fg_classify_cfg_default(struct fg_classify_cfg *cfg);
 
-/** Set the class of one port (proto 6 or 17). Returns 0 or -EINVAL. */
+/** Set the class of one port (proto FG_IPPROTO_TCP or _UDP). Returns 0 or -EINVAL. */
 int fg_classify_cfg_port(struct fg_classify_cfg *cfg, uint8_t proto,
 			 uint16_t port, enum fg_class cls);
 

@@ -105,7 +105,8 @@ fg_rst_build(const uint8_t *frame, size_t len, const struct fg_pkt *p,
 	size_t n;
 
 	*server_len = 0;
-	if (p->l4 != 6 || (p->ipv != 4 && p->ipv != 6) || (p->tcp_flags & FG_TCP_RST) ||
+	if (p->l4 != FG_IPPROTO_TCP || (p->ipv != 4 && p->ipv != 6) ||
+	    (p->tcp_flags & FG_TCP_RST) ||
 	    p->l3_off < 14 || p->l3_off > 14 + 8 || (size_t)p->l4_off + 20 > len)
 		return 0;
 	/* the parse gives IPv4 as mapped: its last 4 bytes */

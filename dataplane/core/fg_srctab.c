@@ -142,7 +142,7 @@ leave(struct fg_srctab *t, uint32_t b, size_t x)
 	if (p == b)
 		return;
 	/* the primary is not held: its words change by compare-and-swap */
-	for (unsigned int i = 0; i < 8; i++) {
+	for (unsigned int i = 0; i < FG_SRCTAB_HINTS; i++) {
 		uint16_t h = hint;
 
 		if (__atomic_compare_exchange_n(&t->bkt[p].hint[i], &h, 0, false,
@@ -183,7 +183,7 @@ slot_use(const struct fg_srctab *t, uint32_t b, unsigned int i,
  * primary b[0] and secondary b[1] (both held): free slots (in the primary
  * unless the secondary is clearly emptier), else slots whose entries are
  * all idle, else the place whose probationary entries were seen least
- * recently. *why: 0 free, 1 idle, 2 probationary. -1: none.
+ * recently; *why: the enum use of what it replaces. -1: none.
  */
 static long
 pick_slot(struct fg_srctab *t, const uint32_t b[2], unsigned int w,
@@ -207,7 +207,7 @@ pick_slot(struct fg_srctab *t, const uint32_t b[2], unsigned int w,
 	 * keeps buckets even (perf/table-fill and docs/limits.md have the
 	 * measured trade-off).
 	 */
-	*why = 0;
+	*why = USE_FREE;
 	if (nfree[0] > 0 && nfree[0] + SRCTAB_PRIMARY_BIAS >= nfree[1])
 		return free_slot[0];
 	if (nfree[1] > 0)
@@ -279,7 +279,7 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 		st->full++;
 		goto unlock;
 	}
-	if (why != 0)
+	if (why != USE_FREE)
 		evict(t, (size_t)x, w);
 	xb = (uint32_t)(x / FG_SRCTAB_SLOTS);
 	if (xb != b[0]) {
@@ -292,7 +292,7 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			;
 		/* where it went, if a hint is free (fg_srctab_prefetch_entries()) */
-		for (unsigned int i = 0; i < 8; i++) {
+		for (unsigned int i = 0; i < FG_SRCTAB_HINTS; i++) {
 			uint16_t h = 0;
 
 			if (__atomic_compare_exchange_n(&t->bkt[b[0]].hint[i], &h,
@@ -326,8 +326,8 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 	}
 	__atomic_store_n(&t->bkt[xb].sig[x % FG_SRCTAB_SLOTS], sig, __ATOMIC_RELAXED);
 	st->inserted++;
-	st->evict_idle += why == 1;
-	st->evict_probation += why == 2;
+	st->evict_idle += why == USE_IDLE;
+	st->evict_probation += why == USE_PROBATION;
 unlock:
 	bkt_unlock(&t->bkt[hi]);
 	bkt_unlock(&t->bkt[lo]);

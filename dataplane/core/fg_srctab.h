@@ -84,12 +84,14 @@ struct fg_src {
 
 _Static_assert(sizeof(struct fg_src) == 32, "fg_src is half a cache line");
 
+#define FG_SRCTAB_HINTS 8   /**< overflow hints in a bucket's header line */
+
 /** A bucket: its header line, then its entries. */
 struct fg_srctab_bkt {
 	uint16_t sig[16];                 /**< 0: slot free; the last two stay 0 */
-	/** where up to 8 of the keys counted in ovf live in their
+	/** where up to FG_SRCTAB_HINTS of the keys counted in ovf live in their
 	 * secondary (fg_srctab_hint_()), 0: none; a prefetch hint only */
-	uint16_t hint[8];
+	uint16_t hint[FG_SRCTAB_HINTS];
 	uint32_t seq;                     /**< odd while a writer holds it */
 	uint8_t ovf;                      /**< keys of this primary bucket living
 					       in their secondary; 255 sticks */
@@ -98,6 +100,7 @@ struct fg_srctab_bkt {
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct fg_srctab_bkt) == 512, "a bucket is 512 bytes");
+_Static_assert(sizeof(((struct fg_srctab_bkt *)0)->hint) == 16, "the hints are one SSE load");
 _Static_assert(FG_SRCTAB_SLOTS % 2 == 0 && FG_SRCTAB_SLOTS <= 16,
 	       "IPv6 pairs and the signature load need an even count <= 16");
 
@@ -284,7 +287,7 @@ fg_srctab_hint_slot_(const struct fg_srctab_bkt *b, uint16_t sig)
 		return -1;
 	return (int)(b->hint[__builtin_ctz(m) / 2] & 15u) - 1;
 #else
-	for (unsigned int i = 0; i < 8; i++) {
+	for (unsigned int i = 0; i < FG_SRCTAB_HINTS; i++) {
 		uint16_t x = __atomic_load_n(&b->hint[i], __ATOMIC_RELAXED);
 
 		if (x != 0 && (x & 0xfff0u) == (sig & 0xfff0u))

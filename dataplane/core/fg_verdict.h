@@ -36,6 +36,9 @@ enum fg_verdict {
 };
 #undef FG_V_ENUM_
 
+/** No verdict yet: the next stage decides (not a counted reason). */
+#define FG_V_NONE FG_V_COUNT
+
 /** "pass", "rate-pps", ... or "?" for an out-of-range value. */
 const char *fg_verdict_name(unsigned int v);
 
