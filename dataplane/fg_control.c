@@ -253,14 +253,13 @@ static uint32_t
 collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint64_t unix_now)
 {
 	uint64_t off = unix_now - now_ns;   /* fed clock (TSC ns) to unix */
+	struct fg_partner *pt, p;
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i <= dp->fed.mask && n < FG_SHM_WATCH; i++) {
-		struct fg_partner *pt = &dp->fed.p[i], p;
+	for (uint32_t i = 0; n < FG_SHM_WATCH && (pt = fg_fed_next(&dp->fed, &i)) != NULL;) {
 		bool known = false;
 
-		if (!__atomic_load_n(&pt->used, __ATOMIC_ACQUIRE) ||
-		    __atomic_load_n(&pt->since_ns, __ATOMIC_RELAXED) == 0)
+		if (__atomic_load_n(&pt->since_ns, __ATOMIC_RELAXED) == 0)
 			continue;
 		fg_fed_partner_read(pt, &p);
 		if (p.since_ns == 0)

@@ -522,16 +522,6 @@ void
 fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),
 	   void *arg)
 {
-	const struct fg_srctab *t = &dp->tab;
-
-	if (dp->tab_mem == NULL)
-		return;
-	/* racy against the workers (a reader's view, for reports and
-	 * telemetry): an entry may change while fn reads it */
-	for (uint32_t b = 0; b < t->nb; b++)
-		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
-			if (__atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0 &&
-			    !(__atomic_load_n(&t->bkt[b].src[i].cls, __ATOMIC_RELAXED) &
-			      FG_SRC_CONT))
-				fn(&t->bkt[b].src[i], arg);
+	if (dp->tab_mem != NULL)
+		fg_srctab_walk(&dp->tab, fn, arg);
 }

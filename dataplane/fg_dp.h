@@ -197,7 +197,7 @@ void fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets);
 void fg_dp_top_add(struct fg_shm_top *top, uint32_t *n, uint32_t max, const struct fg_src *e,
 		   const struct fg_now *now, const struct fg_limit_cfg *lim);
 
-/** Call @p fn for every entry in use (a racy reader's view). */
+/** fg_srctab_walk() of the source table, if there is one. */
 void fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),
 		void *arg);
 

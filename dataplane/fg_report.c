@@ -77,18 +77,16 @@ void
 fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 {
 	struct fg_fed_lists *l = malloc(sizeof(*l));
+	struct fg_partner *pt, p;
 	bool first = true;
 
 	if (l != NULL && fg_control_lists(dp, l) != 0)
 		l->nwatch_dom = 0;
 
 	fputc('[', f);
-	for (uint32_t i = 0; dp->fed_mem != NULL && i <= dp->fed.mask; i++) {
-		struct fg_partner *pt = &dp->fed.p[i], p;
+	for (uint32_t i = 0; dp->fed_mem != NULL && (pt = fg_fed_next(&dp->fed, &i)) != NULL;) {
 		bool rf = true;
 
-		if (!__atomic_load_n(&pt->used, __ATOMIC_ACQUIRE))
-			continue;
 		fg_fed_partner_read(pt, &p);
 		if (p.flags == 0)
 			continue;

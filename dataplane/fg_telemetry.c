@@ -121,7 +121,8 @@ tel_table(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
-#define TOP_N 16
+#define TOP_N 16          /* /floodguard/top */
+#define TEL_WATCH_MAX 128 /* /floodguard/watch: partners shown at most */
 
 struct top_walk {
 	struct fg_now now;
@@ -175,17 +176,15 @@ static int
 tel_watch(const char *cmd __rte_unused, const char *params __rte_unused,
 	  struct rte_tel_data *d)
 {
+	struct fg_partner *pt, p;
 	unsigned int n = 0;
 
 	/* a dict by rank as /floodguard/top; domains watched by hand come last */
 	rte_tel_data_start_dict(d);
-	for (uint32_t i = 0; i <= tel_dp->fed.mask && n < 128; i++) {
-		struct fg_partner *pt = &tel_dp->fed.p[i], p;
+	for (uint32_t i = 0; n < TEL_WATCH_MAX && (pt = fg_fed_next(&tel_dp->fed, &i)) != NULL;) {
 		struct rte_tel_data *e;
 		char addr[64], rank[12], why[64];
 
-		if (!__atomic_load_n(&pt->used, __ATOMIC_ACQUIRE))
-			continue;
 		fg_fed_partner_read(pt, &p);
 		if (p.flags == 0 || (e = rte_tel_data_alloc()) == NULL)
 			continue;

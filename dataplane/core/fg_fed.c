@@ -601,20 +601,26 @@ fg_fed_watch(struct fg_fed *f, const uint8_t addr[16], uint64_t now_ns)
 	return 0;
 }
 
+struct fg_partner *
+fg_fed_next(struct fg_fed *f, uint32_t *i)
+{
+	for (; *i <= f->mask; (*i)++)
+		if (__atomic_load_n(&f->p[*i].used, __ATOMIC_ACQUIRE))
+			return &f->p[(*i)++];
+	return NULL;
+}
+
 uint32_t
 fg_fed_expire(struct fg_fed *f, uint64_t now_ns)
 {
 	const struct fg_fed_cfg *c = fg_fed_live(f);
 	uint64_t ttl = (uint64_t)c->expiry_s * FG_NS_PER_S;
+	struct fg_partner *p;
 	uint32_t n = 0;
 
 	if (ttl == 0)
 		return 0;
-	for (uint32_t i = 0; i <= f->mask; i++) {
-		struct fg_partner *p = &f->p[i];
-
-		if (!__atomic_load_n(&p->used, __ATOMIC_ACQUIRE))
-			continue;
+	for (uint32_t i = 0; (p = fg_fed_next(f, &i)) != NULL;) {
 		spin_lock(&p->lock);
 		if ((p->flags & ~FG_FED_MANUAL) != 0 && now_ns - p->since_ns >= ttl) {
 			p->flags &= FG_FED_MANUAL;

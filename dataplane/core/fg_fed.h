@@ -198,6 +198,13 @@ const char *fg_fed_reasons_str(uint32_t flags, char *buf, size_t len);
 /** The partner of @p addr, or NULL (lock-free). */
 struct fg_partner *fg_fed_find(struct fg_fed *f, const uint8_t addr[16]);
 
+/**
+ * The partner in use at slot *@p i or after it, *i moved past it; NULL
+ * after the last. Lock-free (fg_fed_partner_read() for a consistent copy):
+ *	for (uint32_t i = 0; (pt = fg_fed_next(f, &i)) != NULL;)
+ */
+struct fg_partner *fg_fed_next(struct fg_fed *f, uint32_t *i);
+
 /** A consistent copy of @p p (under its lock), without its URI set. */
 void fg_fed_partner_read(struct fg_partner *p, struct fg_partner *out);
 

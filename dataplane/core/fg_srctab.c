@@ -334,6 +334,15 @@ unlock:
 	return e;
 }
 
+/* Slot @p i of @p bk holds an entry's start (not the second half of an
+ * IPv6 pair). Racy without the bucket's lock: a reader's view. */
+static inline bool
+starts_entry(const struct fg_srctab_bkt *bk, unsigned int i)
+{
+	return __atomic_load_n(&bk->sig[i], __ATOMIC_RELAXED) != 0 &&
+	       !(__atomic_load_n(&bk->src[i].cls, __ATOMIC_RELAXED) & FG_SRC_CONT);
+}
+
 uint32_t
 fg_srctab_age(struct fg_srctab *t, uint32_t first, uint32_t n,
 	      const struct fg_now *now, struct fg_srctab_stats *st)
@@ -349,9 +358,7 @@ fg_srctab_age(struct fg_srctab *t, uint32_t first, uint32_t n,
 		unsigned int todo = 0;
 
 		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
-			if (__atomic_load_n(&bk->sig[i], __ATOMIC_RELAXED) != 0 &&
-			    !(__atomic_load_n(&s[i].cls, __ATOMIC_RELAXED) & FG_SRC_CONT) &&
-			    idle(t, &s[i], now))
+			if (starts_entry(bk, i) && idle(t, &s[i], now))
 				todo |= 1u << i;
 		if (todo == 0)
 			continue;
@@ -368,15 +375,28 @@ fg_srctab_age(struct fg_srctab *t, uint32_t first, uint32_t n,
 	return freed;
 }
 
+void
+fg_srctab_walk(const struct fg_srctab *t, void (*fn)(const struct fg_src *e, void *arg),
+	       void *arg)
+{
+	for (uint32_t b = 0; b < t->nb; b++)
+		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
+			if (starts_entry(&t->bkt[b], i))
+				fn(&t->bkt[b].src[i], arg);
+}
+
+static void
+count_one(const struct fg_src *e, void *arg)
+{
+	(void)e;
+	(*(uint64_t *)arg)++;
+}
+
 uint64_t
 fg_srctab_count(const struct fg_srctab *t)
 {
 	uint64_t n = 0;
 
-	for (uint32_t b = 0; b < t->nb; b++)
-		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i++)
-			n += __atomic_load_n(&t->bkt[b].sig[i], __ATOMIC_RELAXED) != 0 &&
-			     !(__atomic_load_n(&t->bkt[b].src[i].cls, __ATOMIC_RELAXED) &
-			       FG_SRC_CONT);
+	fg_srctab_walk(t, count_one, &n);
 	return n;
 }

@@ -482,7 +482,15 @@ struct fg_src *fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16],
 uint32_t fg_srctab_age(struct fg_srctab *t, uint32_t first, uint32_t n,
 		       const struct fg_now *now, struct fg_srctab_stats *st);
 
-/** Entries in use (walks the headers: for tests and stats, not hot). */
+/**
+ * Call @p fn for every entry in use, bucket by bucket. Lock-free and racy
+ * against writers (a reader's view, for reports, telemetry and the main
+ * lcore's walks): an entry may change while fn reads it.
+ */
+void fg_srctab_walk(const struct fg_srctab *t,
+		    void (*fn)(const struct fg_src *e, void *arg), void *arg);
+
+/** Entries in use (fg_srctab_walk(): for tests and stats, not hot). */
 uint64_t fg_srctab_count(const struct fg_srctab *t);
 
 /**
