@@ -322,17 +322,17 @@ resets(struct fg_lcore *lc, struct rte_mbuf *m,
 	uint8_t srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
 	size_t sn, cn;
 	struct rte_mbuf *a, *b = NULL;
+	bool stale;
 
 	cn = fg_rst_build(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), p,
 			  srv, &sn, cli);
 	if (cn == 0)
 		return;
-	/* full again after a burst's worth of quiet (32-bit TAT, fg_limit.h) */
-	fg_gcra_norm(&lc->rst_tat, (uint32_t)fg_rate_units(now, FG_RST_PPS),
-		     now->ns - lc->rst_last_ns >= FG_RST_BURST * (FG_NS_PER_S / FG_RST_PPS), false);
+	stale = now->ns - lc->rst_last_ns >= FG_RST_BURST * (FG_NS_PER_S / FG_RST_PPS);
 	lc->rst_last_ns = now->ns;
-	if (!fg_gcra_take(&lc->rst_tat, (uint32_t)fg_rate_units(now, FG_RST_PPS), 1,
-			  FG_RST_BURST, false)) {
+	/* full again after a burst's worth of quiet (32-bit TAT, fg_limit.h) */
+	if (!fg_gcra_norm_take(&lc->rst_tat, (uint32_t)fg_rate_units(now, FG_RST_PPS), 1,
+			       FG_RST_BURST, stale, false)) {
 		lc->cnt.rst_capped += 1 + (sn != 0);
 		return;
 	}

@@ -136,6 +136,19 @@ fg_gcra_norm(uint32_t *tat, uint32_t now_u, bool stale, bool mw)
 }
 
 /**
+ * fg_gcra_norm(), then fg_gcra_take(): for a limiter whose caller keeps
+ * it in reach only when it takes from it (fg_decide.c and fg_fed.c keep
+ * theirs at other times: once a ms, once a message).
+ */
+static inline bool
+fg_gcra_norm_take(uint32_t *tat, uint32_t now_u, uint32_t cost, uint32_t burst, bool stale,
+		  bool mw)
+{
+	fg_gcra_norm(tat, now_u, stale, mw);
+	return fg_gcra_take(tat, now_u, cost, burst, mw);
+}
+
+/**
  * Whether a limiter of @p rate and @p burst, last used @p idle_ms ago
  * (from a ms clock: up to 1 ms more), is certainly full: its TAT is in
  * the past, however far (fg_gcra_norm()).
