@@ -229,6 +229,22 @@ group(bool json, const char *name, const char *(*nm)(unsigned int), const uint64
 	printf(json ? "}%s" : "", last ? "" : ",");
 }
 
+/* One line of named counters after @p ng gauges (slots, used): text
+ * "title: a 1, b 2" or JSON "\"key\":{\"a\":1,\"b\":2},". */
+static void
+line(bool json, const char *key, const char *title, unsigned int ng, const uint64_t *gauge,
+     const struct fg_counter *k, unsigned int nk, const struct fg_counters *s)
+{
+	static const char *const gname[] = { "slots", "used" };
+
+	printf(json ? "\"%s\":{" : "%s: ", json ? key : title);
+	for (unsigned int i = 0; i < ng + nk; i++)
+		printf(json ? "%s\"%s\":%" PRIu64 : "%s%s %" PRIu64, i == 0 ? "" : json ? "," : ", ",
+		       i < ng ? gname[i] : k[i - ng].name,
+		       i < ng ? gauge[i] : fg_counter(s, &k[i - ng]));
+	fputs(json ? "}," : "\n", stdout);
+}
+
 int
 fc_stats(int argc, char **argv)
 {
@@ -255,22 +271,10 @@ fc_stats(int argc, char **argv)
 	group(c.json, "verdicts", fg_verdict_name, s.lim.verdict, FG_V_COUNT, false);
 	group(c.json, "classes", fg_class_name, s.parse.cls, FG_CLASS_COUNT, false);
 	group(c.json, "parser", fg_reason_name, s.parse.reason, FG_R_COUNT, false);
-	printf(c.json ? "\"sip\":{\"untracked\":%" PRIu64 ",\"allow_spoof\":%" PRIu64
-	       ",\"watch_domain_msgs\":%" PRIu64 ",\"watched\":%" PRIu64 "}," :
-	       "sip rules: untracked %" PRIu64 ", allow_spoof %" PRIu64
-	       ", watch_domain_msgs %" PRIu64 ", watched %" PRIu64 "\n",
-	       s.fed.untracked, s.fed.allow_spoof, s.fed.watch_dom_msgs, s.fed.watched);
-	printf(c.json ? "\"table\":{\"slots\":%" PRIu64 ",\"used\":%" PRIu64 ",\"tracked\":%"
-	       PRIu64 ",\"evict_idle\":%" PRIu64 ",\"evict_probation\":%" PRIu64
-	       ",\"no_slot\":%" PRIu64 ",\"aged\":%" PRIu64 ",\"blocks\":%" PRIu64 "}," :
-	       "table: slots %" PRIu64 ", used %" PRIu64 ", tracked %" PRIu64 ", evict_idle %"
-	       PRIu64 ", evict_probation %" PRIu64 ", no_slot %" PRIu64 ", aged %" PRIu64
-	       ", blocks %" PRIu64 "\n", st->table_slots, st->table_used, s.lim.tab.inserted,
-	       s.lim.tab.evict_idle, s.lim.tab.evict_probation, s.lim.tab.full,
-	       s.lim.tab.aged, s.lim.blocks);
-	printf(c.json ? "\"tcp_resets\":{\"sent\":%" PRIu64 ",\"capped\":%" PRIu64
-	       ",\"failed\":%" PRIu64 "}," : "tcp resets: sent %" PRIu64 ", capped %" PRIu64
-	       ", failed %" PRIu64 "\n", s.rst_sent, s.rst_capped, s.rst_failed);
+	line(c.json, "sip", "sip rules", 0, NULL, fg_ctr_sip, FG_CTR_SIP_N, &s);
+	line(c.json, "table", "table", 2, (uint64_t[]){ st->table_slots, st->table_used },
+	     fg_ctr_table, FG_CTR_TABLE_N, &s);
+	line(c.json, "tcp_resets", "tcp resets", 0, NULL, fg_ctr_rst, FG_CTR_RST_N, &s);
 	printf(c.json ? "\"ports\":[" : "ports:\n");
 	for (unsigned int p = 0; p < FG_SHM_PORTS; p++) {
 		const struct fg_shm_port *pt = &st->port[p];
@@ -602,11 +606,10 @@ metrics(struct fc_ctx *c, FILE *f)
 				st->port[p].ipackets, p, st->port[p].opackets, p,
 				st->port[p].imissed, p, st->port[p].rx_nombuf, p, s.tx_full[p]);
 	fprintf(f, "# HELP floodguard_tcp_resets_total TCP resets of rst_on_block by outcome.\n"
-		"# TYPE floodguard_tcp_resets_total counter\n"
-		"floodguard_tcp_resets_total{result=\"sent\"} %" PRIu64 "\n"
-		"floodguard_tcp_resets_total{result=\"capped\"} %" PRIu64 "\n"
-		"floodguard_tcp_resets_total{result=\"failed\"} %" PRIu64 "\n",
-		s.rst_sent, s.rst_capped, s.rst_failed);
+		"# TYPE floodguard_tcp_resets_total counter\n");
+	for (unsigned int k = 0; k < FG_CTR_RST_N; k++)
+		fprintf(f, "floodguard_tcp_resets_total{result=\"%s\"} %" PRIu64 "\n",
+			fg_ctr_rst[k].name, fg_counter(&s, &fg_ctr_rst[k]));
 	fprintf(f, "# HELP floodguard_lcore_packets_total Packets received per lcore.\n"
 		"# TYPE floodguard_lcore_packets_total counter\n");
 	for (unsigned int lc = 0; lc < FG_SHM_LCORES; lc++)

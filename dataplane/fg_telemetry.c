@@ -46,9 +46,12 @@ tel_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_u64(d, "dropped", fg_counters_dropped(&c));
 	rte_tel_data_add_dict_u64(d, "tx", c.tx);
 	rte_tel_data_add_dict_u64(d, "tx_full", tx_full);
-	rte_tel_data_add_dict_u64(d, "rst_sent", c.rst_sent);
-	rte_tel_data_add_dict_u64(d, "rst_capped", c.rst_capped);
-	rte_tel_data_add_dict_u64(d, "rst_failed", c.rst_failed);
+	for (unsigned int k = 0; k < FG_CTR_RST_N; k++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "rst_%s", fg_ctr_rst[k].name);
+		rte_tel_data_add_dict_u64(d, key, fg_counter(&c, &fg_ctr_rst[k]));
+	}
 	for (unsigned int v = 0; v < FG_V_COUNT; v++)
 		add_u64(d, fg_verdict_name(v), c.lim.verdict[v]);
 	return 0;
@@ -112,12 +115,8 @@ tel_table(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "slots", fg_srctab_slots(&tel_dp->tab));
 	rte_tel_data_add_dict_u64(d, "in_table", fg_srctab_count(&tel_dp->tab));
-	rte_tel_data_add_dict_u64(d, "tracked", c.lim.tab.inserted);
-	rte_tel_data_add_dict_u64(d, "evict_idle", c.lim.tab.evict_idle);
-	rte_tel_data_add_dict_u64(d, "evict_probation", c.lim.tab.evict_probation);
-	rte_tel_data_add_dict_u64(d, "no_slot", c.lim.tab.full);
-	rte_tel_data_add_dict_u64(d, "aged", c.lim.tab.aged);
-	rte_tel_data_add_dict_u64(d, "blocks", c.lim.blocks);
+	for (unsigned int k = 0; k < FG_CTR_TABLE_N; k++)
+		rte_tel_data_add_dict_u64(d, fg_ctr_table[k].name, fg_counter(&c, &fg_ctr_table[k]));
 	return 0;
 }
 

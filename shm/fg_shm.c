@@ -54,6 +54,11 @@ add_u64(uint64_t *dst, const uint64_t *src, size_t n)
 		dst[i] += src[i];
 }
 
+#define FG_COUNTER_(name, field) { #name, offsetof(struct fg_counters, field) },
+const struct fg_counter fg_ctr_table[] = { FG_COUNTERS_TABLE(FG_COUNTER_) };
+const struct fg_counter fg_ctr_sip[] = { FG_COUNTERS_SIP(FG_COUNTER_) };
+const struct fg_counter fg_ctr_rst[] = { FG_COUNTERS_RST(FG_COUNTER_) };
+
 void
 fg_counters_add(struct fg_counters *sum, const struct fg_counters *c)
 {

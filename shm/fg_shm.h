@@ -57,6 +57,50 @@ struct fg_counters {
 	struct fg_limit_stats lim;         /**< verdicts (every packet once) */
 } __attribute__((aligned(64)));
 
+/**
+ * The named counters of struct fg_counters by group, in the order floodctl
+ * stats, floodctl metrics and telemetry print them: X(name, field). The
+ * by-reason arrays have their own names (fg_verdict_name(), ...).
+ */
+#define FG_COUNTERS_TABLE(X)                 /* the source table */ \
+	X(tracked, lim.tab.inserted)         /* sources entered */ \
+	X(evict_idle, lim.tab.evict_idle) \
+	X(evict_probation, lim.tab.evict_probation) \
+	X(no_slot, lim.tab.full) \
+	X(aged, lim.tab.aged) \
+	X(blocks, lim.blocks)                /* flood blocks */
+#define FG_COUNTERS_SIP(X)                   /* the SIP rules */ \
+	X(untracked, fed.untracked) \
+	X(allow_spoof, fed.allow_spoof) \
+	X(watch_domain_msgs, fed.watch_dom_msgs) \
+	X(watched, fed.watched)
+#define FG_COUNTERS_RST(X)                   /* TCP resets of rst_on_block */ \
+	X(sent, rst_sent) \
+	X(capped, rst_capped) \
+	X(failed, rst_failed)
+
+/** One named counter: FG_COUNTERS_*() as data (fg_shm.c). */
+struct fg_counter {
+	const char *name;
+	size_t off;                        /**< of its uint64_t in struct fg_counters */
+};
+
+#define FG_COUNTER_ONE_(name, field) + 1
+enum {
+	FG_CTR_TABLE_N = 0 FG_COUNTERS_TABLE(FG_COUNTER_ONE_),
+	FG_CTR_SIP_N = 0 FG_COUNTERS_SIP(FG_COUNTER_ONE_),
+	FG_CTR_RST_N = 0 FG_COUNTERS_RST(FG_COUNTER_ONE_),
+};
+extern const struct fg_counter fg_ctr_table[FG_CTR_TABLE_N], fg_ctr_sip[FG_CTR_SIP_N],
+	fg_ctr_rst[FG_CTR_RST_N];
+
+/** The value of counter @p k in @p c. */
+static inline uint64_t
+fg_counter(const struct fg_counters *c, const struct fg_counter *k)
+{
+	return *(const uint64_t *)(const void *)((const uint8_t *)c + k->off);
+}
+
 /** Add @p c into @p sum (the readers sum every lcore's). */
 void fg_counters_add(struct fg_counters *sum, const struct fg_counters *c);
 
