@@ -5,7 +5,6 @@
  * docs/config.md all come from this one table.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <rte_cfgfile.h>
 
 #include "fg_config.h"
+#include "fg_err.h"
 
 enum fg_ktype {
 	FG_K_UINT = 0,   /**< unsigned integer of size `size` */
@@ -197,21 +197,6 @@ fg_config_default(struct fg_config *c)
 	fg_fed_cfg_default(&c->fed);
 }
 
-static int
-fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 bool
 fg_config_protected(const struct fg_config *c, const uint8_t addr[16])
 {
@@ -227,8 +212,8 @@ each_item(const char *value, int (*one)(struct fg_config *, const struct fg_key 
 	char buf[CFG_VALUE_LEN], *save = NULL, *tok;
 
 	if (strlen(value) >= sizeof(buf))
-		return fail(err, errlen, "[%s] %s: value longer than %d bytes",
-			    k->section, k->name, CFG_VALUE_LEN - 1);
+		return fg_errf(err, errlen, -1, "[%s] %s: value longer than %d bytes",
+			       k->section, k->name, CFG_VALUE_LEN - 1);
 	strcpy(buf, value);
 	for (tok = strtok_r(buf, ", \t", &save); tok != NULL;
 	     tok = strtok_r(NULL, ", \t", &save))
@@ -247,11 +232,11 @@ one_port(struct fg_config *c, const struct fg_key *k, const char *tok, char *err
 	errno = 0;
 	v = strtoul(tok, &end, 10);
 	if (errno != 0 || *end != '\0' || end == tok || v == 0 || v > 65535)
-		return fail(err, errlen, "[%s] %s: '%s' is not a port (1-65535)",
-			    k->section, k->name, tok);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not a port (1-65535)",
+			       k->section, k->name, tok);
 	if (fg_classify_cfg_port(&c->classify, k->arg2, (uint16_t)v, k->arg) != 0)
-		return fail(err, errlen, "[%s] %s: port %lu cannot carry this class",
-			    k->section, k->name, v);
+		return fg_errf(err, errlen, -1, "[%s] %s: port %lu cannot carry this class",
+			       k->section, k->name, v);
 	return 0;
 }
 
@@ -269,11 +254,11 @@ one_prefix(struct fg_config *c, const struct fg_key *k, const char *tok, char *e
 	struct fg_prefix *arr = (struct fg_prefix *)(void *)((uint8_t *)c + k->off);
 
 	if (*n == k->max)
-		return fail(err, errlen, "[%s] %s: more than %" PRIu64 " entries", k->section,
-			    k->name, k->max);
+		return fg_errf(err, errlen, -1, "[%s] %s: more than %" PRIu64 " entries", k->section,
+			       k->name, k->max);
 	if (fg_prefix_parse(tok, &arr[*n]) != 0)
-		return fail(err, errlen, "[%s] %s: '%s' is not an address or prefix "
-			    "(a.b.c.d/n or x:y::/n, host bits zero)", k->section, k->name, tok);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not an address or prefix "
+			       "(a.b.c.d/n or x:y::/n, host bits zero)", k->section, k->name, tok);
 	(*n)++;
 	return 0;
 }
@@ -286,12 +271,12 @@ one_domain(struct fg_config *c, const struct fg_key *k, const char *tok, char *e
 	char (*arr)[FG_DOMAIN_MAX] = (char (*)[FG_DOMAIN_MAX])(void *)((uint8_t *)c + k->off);
 
 	if (*n == k->max)
-		return fail(err, errlen, "[%s] %s: more than %" PRIu64 " entries", k->section,
-			    k->name, k->max);
+		return fg_errf(err, errlen, -1, "[%s] %s: more than %" PRIu64 " entries", k->section,
+			       k->name, k->max);
 	if (fg_domain_parse(tok, arr[*n]) != 0)
-		return fail(err, errlen, "[%s] %s: '%s' is not a SIP domain (letters, digits, "
-			    "'-', '.'; not an address; < %d bytes)", k->section, k->name, tok,
-			    FG_DOMAIN_MAX);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not a SIP domain (letters, digits, "
+			       "'-', '.'; not an address; < %d bytes)", k->section, k->name, tok,
+			       FG_DOMAIN_MAX);
 	(*n)++;
 	return 0;
 }
@@ -307,31 +292,31 @@ one_bound(struct fg_config *c, const struct fg_key *k, const char *tok, char *er
 	char buf[CFG_VALUE_LEN], *at, *save = NULL, *pfx;
 
 	if (*n == k->max)
-		return fail(err, errlen, "[%s] %s: more than %" PRIu64 " entries", k->section,
-			    k->name, k->max);
+		return fg_errf(err, errlen, -1, "[%s] %s: more than %" PRIu64 " entries", k->section,
+			       k->name, k->max);
 	snprintf(buf, sizeof(buf), "%s", tok);
 	at = strchr(buf, '@');
 	if (at == NULL)
-		return fail(err, errlen, "[%s] %s: '%s' has no '@PREFIX': an allowed domain "
-			    "binds to the prefixes it may come from (docs/sip.md)", k->section,
-			    k->name, tok);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' has no '@PREFIX': an allowed domain "
+			       "binds to the prefixes it may come from (docs/sip.md)", k->section,
+			       k->name, tok);
 	*at++ = '\0';
 	memset(b, 0, sizeof(*b));
 	if (fg_domain_parse(buf, b->domain) != 0)
-		return fail(err, errlen, "[%s] %s: '%s' is not a SIP domain", k->section,
-			    k->name, buf);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not a SIP domain", k->section,
+			       k->name, buf);
 	for (pfx = strtok_r(at, "|", &save); pfx != NULL; pfx = strtok_r(NULL, "|", &save)) {
 		if (b->nbind == FG_FED_BIND_MAX)
-			return fail(err, errlen, "[%s] %s: %s binds to more than %d prefixes",
-				    k->section, k->name, b->domain, FG_FED_BIND_MAX);
+			return fg_errf(err, errlen, -1, "[%s] %s: %s binds to more than %d prefixes",
+				       k->section, k->name, b->domain, FG_FED_BIND_MAX);
 		if (fg_prefix_parse(pfx, &b->bind[b->nbind]) != 0)
-			return fail(err, errlen, "[%s] %s: '%s' is not an address or prefix",
-				    k->section, k->name, pfx);
+			return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not an address or prefix",
+				       k->section, k->name, pfx);
 		b->nbind++;
 	}
 	if (b->nbind == 0)
-		return fail(err, errlen, "[%s] %s: %s binds to no prefix", k->section,
-			    k->name, b->domain);
+		return fg_errf(err, errlen, -1, "[%s] %s: %s binds to no prefix", k->section,
+			       k->name, b->domain);
 	(*n)++;
 	return 0;
 }
@@ -347,11 +332,11 @@ set_uint(struct fg_config *c, const struct fg_key *k, const char *value, char *e
 	errno = 0;
 	v = strtoull(value, &end, 0);
 	if (value[0] == '-' || errno != 0 || end == value || *end != '\0')
-		return fail(err, errlen, "[%s] %s: '%s' is not a number", k->section,
-			    k->name, value);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not a number", k->section,
+			       k->name, value);
 	if (v < k->min || v > k->max)
-		return fail(err, errlen, "[%s] %s: %llu is out of range %" PRIu64 "..%"
-			    PRIu64 " %s", k->section, k->name, v, k->min, k->max, k->unit);
+		return fg_errf(err, errlen, -1, "[%s] %s: %llu is out of range %" PRIu64 "..%"
+			       PRIu64 " %s", k->section, k->name, v, k->min, k->max, k->unit);
 	switch (k->size) {
 	case 1: *p = (uint8_t)v; break;
 	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
@@ -399,8 +384,8 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 	const struct fg_key *k = find_key(section, key, &known);
 
 	if (k == NULL)
-		return known ? fail(err, errlen, "[%s] %s: unknown key", section, key)
-			     : fail(err, errlen, "[%s]: unknown section", section);
+		return known ? fg_errf(err, errlen, -1, "[%s] %s: unknown key", section, key)
+			     : fg_errf(err, errlen, -1, "[%s]: unknown section", section);
 	switch (k->type) {
 	case FG_K_UINT:
 		return set_uint(c, k, value, err, errlen);
@@ -410,19 +395,19 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 				c->mode = (enum fg_mode)m;
 				return 0;
 			}
-		return fail(err, errlen, "[%s] %s: '%s' is not inline, host or offline",
-			    section, key, value);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not inline, host or offline",
+			       section, key, value);
 	case FG_K_WHEN_FULL:
 		if (strcmp(value, "drop") == 0 || strcmp(value, "pass") == 0) {
 			c->table_full_pass = value[0] == 'p';
 			return 0;
 		}
-		return fail(err, errlen, "[%s] %s: '%s' is not drop or pass", section,
-			    key, value);
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not drop or pass", section,
+			       key, value);
 	case FG_K_STR:
 		if (strlen(value) >= k->size)
-			return fail(err, errlen, "[%s] %s: longer than %u bytes", section,
-				    key, k->size - 1u);
+			return fg_errf(err, errlen, -1, "[%s] %s: longer than %u bytes", section,
+				       key, k->size - 1u);
 		strcpy((char *)c + k->off, value);
 		return 0;
 	case FG_K_PORTS: {
@@ -444,7 +429,7 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 		*list_count(c, k) = 0;
 		return each_item(value, one_bound, c, k, err, errlen);
 	default:
-		return fail(err, errlen, "[%s] %s: bad key type", section, key);
+		return fg_errf(err, errlen, -1, "[%s] %s: bad key type", section, key);
 	}
 }
 
@@ -457,8 +442,8 @@ fg_config_load(struct fg_config *c, const char *path, char *err, size_t errlen)
 
 	f = rte_cfgfile_load(path, CFG_FLAG_EMPTY_VALUES);
 	if (f == NULL)
-		return fail(err, errlen, "%s: cannot read it, or it is not an INI file "
-			    "(sections [name], lines key = value)", path);
+		return fg_errf(err, errlen, -1, "%s: cannot read it, or it is not an INI file "
+			       "(sections [name], lines key = value)", path);
 	nsec = rte_cfgfile_num_sections(f, NULL, 0);
 	secs = calloc((size_t)nsec + 1, sizeof(*secs));
 	if (secs == NULL)
@@ -481,7 +466,7 @@ fg_config_load(struct fg_config *c, const char *path, char *err, size_t errlen)
 
 			if (fg_config_set(c, secs[i], e[j].name, e[j].value, msg,
 					  sizeof(msg)) != 0) {
-				fail(err, errlen, "%s: %s", path, msg);
+				fg_errf(err, errlen, -1, "%s: %s", path, msg);
 				free(e);
 				goto free_secs;
 			}
@@ -496,7 +481,7 @@ free_secs:
 close_file:
 	rte_cfgfile_close(f);
 	if (rc != 0 && err[0] == '\0')
-		fail(err, errlen, "%s: out of memory", path);
+		fg_errf(err, errlen, -1, "%s: out of memory", path);
 	return rc;
 }
 
@@ -518,11 +503,11 @@ fg_config_finish(struct fg_config *c, char *err, size_t errlen)
 			continue;
 		for (size_t i = 0; i < sizeof(key) / sizeof(key[0]); i++)
 			if (strncmp(field, key[i][0], strlen(key[i][0])) == 0)
-				return fail(err, errlen, "[%s] %s: %s", sec[cls],
-					    strcmp(field, "block") == 0 ? "block_ms" :
-					    strcmp(field, "window") == 0 ? "window_ms" :
-					    key[i][1], why);
-		return fail(err, errlen, "[%s] %s: %s", sec[cls], field, why);
+				return fg_errf(err, errlen, -1, "[%s] %s: %s", sec[cls],
+					       strcmp(field, "block") == 0 ? "block_ms" :
+					       strcmp(field, "window") == 0 ? "window_ms" :
+					       key[i][1], why);
+		return fg_errf(err, errlen, -1, "[%s] %s: %s", sec[cls], field, why);
 	}
 	/* the parser stops where the limit would drop anyway */
 	{
@@ -535,11 +520,11 @@ fg_config_finish(struct fg_config *c, char *err, size_t errlen)
 	}
 	c->limits.table_full_pass = c->table_full_pass;
 	if (c->mode == FG_MODE_INLINE && c->ext_port == c->int_port)
-		return fail(err, errlen, "[dataplane] int_port: same port as ext_port (%u)",
-			    c->ext_port);
+		return fg_errf(err, errlen, -1, "[dataplane] int_port: same port as ext_port (%u)",
+			       c->ext_port);
 	if (c->rst_on_block && c->mode != FG_MODE_INLINE)
-		return fail(err, errlen, "[dataplane] rst_on_block: only in inline mode (the "
-			    "resets leave by both ports), not %s", fg_mode_name(c->mode));
+		return fg_errf(err, errlen, -1, "[dataplane] rst_on_block: only in inline mode (the "
+			       "resets leave by both ports), not %s", fg_mode_name(c->mode));
 	return 0;
 }
 
@@ -619,16 +604,16 @@ fg_config_runtime(const char *section, const char *key, char *err, size_t errlen
 	const struct fg_key *k = find_key(section, key, &known);
 
 	if (k == NULL)
-		return known ? fail(err, errlen, "[%s] %s: unknown key", section, key)
-			     : fail(err, errlen, "[%s]: unknown section", section);
+		return known ? fg_errf(err, errlen, -1, "[%s] %s: unknown key", section, key)
+			     : fg_errf(err, errlen, -1, "[%s]: unknown section", section);
 	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
 		ok |= strcmp(section, live[i]) == 0;
 	/* sizes (partners, uri_limit) shape memory; ports and lists have
 	 * their own commands or need a restart */
 	if (!ok || k->type != FG_K_UINT || strcmp(key, "partners") == 0 ||
 	    strcmp(key, "uri_limit") == 0)
-		return fail(err, errlen, "[%s] %s: not tunable while running (change the "
-			    "configuration and restart)", section, key);
+		return fg_errf(err, errlen, -1, "[%s] %s: not tunable while running (change the "
+			       "configuration and restart)", section, key);
 	return 0;
 }
 
@@ -641,11 +626,11 @@ fg_config_get(const struct fg_config *c, const char *section, const char *key, c
 	FILE *f;
 
 	if (k == NULL)
-		return known ? fail(err, errlen, "[%s] %s: unknown key", section, key)
-			     : fail(err, errlen, "[%s]: unknown section", section);
+		return known ? fg_errf(err, errlen, -1, "[%s] %s: unknown key", section, key)
+			     : fg_errf(err, errlen, -1, "[%s]: unknown section", section);
 	f = fmemopen(buf, len, "w");
 	if (f == NULL)
-		return fail(err, errlen, "no memory");
+		return fg_errf(err, errlen, -1, "no memory");
 	print_value(c, k, f);
 	fclose(f);
 	return 0;

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fg_err.h"
 #include "fg_lists.h"
 #include "fg_shm.h"
-
-static int
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static uint64_t
 mono_ns(void)
@@ -128,8 +117,8 @@ open_existing(struct fg_shm_handle *h, const char *instance, char *err, size_t e
 {
 	*fd = -1;
 	if (!fg_shm_name_ok(instance))
-		return fail(err, errlen, -EINVAL, "instance '%s': letters, digits, '-' and '_', "
-			    "at most %d", instance, FG_SHM_NAME_MAX - 1);
+		return fg_errf(err, errlen, -EINVAL, "instance '%s': letters, digits, '-' and '_', "
+			       "at most %d", instance, FG_SHM_NAME_MAX - 1);
 	snprintf(h->name, sizeof(h->name), "/%s", instance);
 	*fd = shm_open(h->name, O_RDWR, 0);
 	return *fd >= 0 ? 0 : -errno;
@@ -164,26 +153,26 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 		}
 		close(fd);
 		if (live)
-			return fail(err, errlen, -EEXIST, "instance '%s' is running (pid %d): "
-				    "stop it or set another [control] instance", instance, rc);
+			return fg_errf(err, errlen, -EEXIST, "instance '%s' is running (pid %d): "
+				       "stop it or set another [control] instance", instance, rc);
 		shm_unlink(h->name);
 	}
 	fd = shm_open(h->name, O_RDWR | O_CREAT | O_EXCL, mode);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "shm_open(%s) (errno=%i): %s", h->name, errno,
-			    strerror(errno));
+		return fg_errf(err, errlen, -errno, "shm_open(%s) (errno=%i): %s", h->name, errno,
+			       strerror(errno));
 	/* the umask must not widen or narrow what the operator chose */
 	if (fchmod(fd, mode) != 0 || (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) ||
 	    ftruncate(fd, sizeof(struct fg_shm)) != 0) {
 		rc = -errno;
-		fail(err, errlen, rc, "setting up %s (errno=%i): %s", h->name, -rc,
-		     strerror(-rc));
+		fg_errf(err, errlen, rc, "setting up %s (errno=%i): %s", h->name, -rc,
+			strerror(-rc));
 		goto unlink;
 	}
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (s == MAP_FAILED) {
 		rc = -errno;
-		fail(err, errlen, rc, "mmap %s (errno=%i): %s", h->name, -rc, strerror(-rc));
+		fg_errf(err, errlen, rc, "mmap %s (errno=%i): %s", h->name, -rc, strerror(-rc));
 		goto unlink;
 	}
 	/* ftruncate gave zeroes; the header last, the magic after the rest */
@@ -217,41 +206,41 @@ fg_shm_attach(struct fg_shm_handle *h, const char *instance, char *err, size_t e
 		return rc;
 	if (fd < 0) {
 		if (rc == -ENOENT)
-			return fail(err, errlen, rc, "no data plane '%s' (no /dev/shm%s): is "
-				    "floodguard running in inline or host mode?", instance, h->name);
+			return fg_errf(err, errlen, rc, "no data plane '%s' (no /dev/shm%s): is "
+				       "floodguard running in inline or host mode?", instance, h->name);
 		if (rc == -EACCES)
-			return fail(err, errlen, rc, "/dev/shm%s: permission denied (the segment "
-				    "is for its owner, or [control] group)", h->name);
-		return fail(err, errlen, rc, "shm_open(%s) (errno=%i): %s", h->name, -rc,
-			    strerror(-rc));
+			return fg_errf(err, errlen, rc, "/dev/shm%s: permission denied (the segment "
+				       "is for its owner, or [control] group)", h->name);
+		return fg_errf(err, errlen, rc, "shm_open(%s) (errno=%i): %s", h->name, -rc,
+			       strerror(-rc));
 	}
 	if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(hdr) ||
 	    pread(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
 		close(fd);
-		return fail(err, errlen, -EPROTO, "/dev/shm%s: too small for a floodguard "
-			    "segment", h->name);
+		return fg_errf(err, errlen, -EPROTO, "/dev/shm%s: too small for a floodguard "
+			       "segment", h->name);
 	}
 	if (hdr.magic != FG_SHM_MAGIC) {
 		close(fd);
-		return fail(err, errlen, -EPROTO, "/dev/shm%s: not a floodguard segment, or "
-			    "the data plane is still starting", h->name);
+		return fg_errf(err, errlen, -EPROTO, "/dev/shm%s: not a floodguard segment, or "
+			       "the data plane is still starting", h->name);
 	}
 	if (hdr.abi != FG_SHM_ABI || hdr.size != sizeof(struct fg_shm) ||
 	    hdr.hdr_size != sizeof(hdr) || hdr.lists_size != sizeof(struct fg_fed_lists) ||
 	    hdr.counters_size != sizeof(struct fg_counters) ||
 	    hdr.event_size != sizeof(struct fg_event) || (size_t)st.st_size != hdr.size) {
 		close(fd);
-		return fail(err, errlen, -EPROTO, "data plane '%s' (floodguard %.32s) speaks "
-			    "shared-memory ABI %u (%" PRIu64 " bytes); this floodctl speaks ABI "
-			    "%u (%zu bytes): use the floodctl of the same build", instance,
-			    hdr.version, hdr.abi, hdr.size, FG_SHM_ABI, sizeof(struct fg_shm));
+		return fg_errf(err, errlen, -EPROTO, "data plane '%s' (floodguard %.32s) speaks "
+			       "shared-memory ABI %u (%" PRIu64 " bytes); this floodctl speaks ABI "
+			       "%u (%zu bytes): use the floodctl of the same build", instance,
+			       hdr.version, hdr.abi, hdr.size, FG_SHM_ABI, sizeof(struct fg_shm));
 	}
 	h->s = mmap(NULL, sizeof(struct fg_shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h->s == MAP_FAILED) {
 		rc = -errno;
 		close(fd);
-		return fail(err, errlen, rc, "mmap %s (errno=%i): %s", h->name, -rc,
-			    strerror(-rc));
+		return fg_errf(err, errlen, rc, "mmap %s (errno=%i): %s", h->name, -rc,
+			       strerror(-rc));
 	}
 	h->fd = fd;
 	return 0;
@@ -297,11 +286,11 @@ grace(struct fg_shm *s, uint64_t g, uint32_t timeout_ms, char *err, size_t errle
 			if (!fg_shm_alive(s))
 				return 0;    /* nobody reads any more */
 			if (mono_ns() > deadline)
-				return fail(err, errlen, -ETIMEDOUT, "lcore %u of the data plane "
-					    "still reads list generation %" PRIu64 " after %u ms "
-					    "(stalled?): nothing changed", l,
-					    __atomic_load_n(&s->rd[l].seen, __ATOMIC_ACQUIRE),
-					    timeout_ms);
+				return fg_errf(err, errlen, -ETIMEDOUT, "lcore %u of the data plane "
+					       "still reads list generation %" PRIu64 " after %u ms "
+					       "(stalled?): nothing changed", l,
+					       __atomic_load_n(&s->rd[l].seen, __ATOMIC_ACQUIRE),
+					       timeout_ms);
 			if (spins > 4096)
 				sched_yield();
 		}
@@ -319,15 +308,15 @@ fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 	int rc;
 
 	if (flock(h->fd, LOCK_EX) != 0)
-		return fail(err, errlen, -errno, "flock (errno=%i): %s", errno, strerror(errno));
+		return fg_errf(err, errlen, -errno, "flock (errno=%i): %s", errno, strerror(errno));
 	g = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
 	rc = grace(s, g, timeout_ms, err, errlen);
 	if (rc != 0)
 		goto unlock;
 	next = &s->lists[(g + 1) & 1];
 	if (fg_lists_copy(next, &s->lists[g & 1]) != 0 || fg_lists_check(next) != 0) {
-		rc = fail(err, errlen, -EINVAL, "the current lists are damaged (generation %"
-			  PRIu64 "): nothing changed", g);
+		rc = fg_errf(err, errlen, -EINVAL, "the current lists are damaged (generation %"
+			     PRIu64 "): nothing changed", g);
 		goto unlock;
 	}
 	rc = edit(next, arg);
@@ -336,8 +325,8 @@ fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 		goto unlock;
 	}
 	if (fg_lists_check(next) != 0) {
-		rc = fail(err, errlen, -EINVAL, "the edited lists fail their checks: not "
-			  "published");
+		rc = fg_errf(err, errlen, -EINVAL, "the edited lists fail their checks: not "
+			     "published");
 		goto unlock;
 	}
 	/* saved before it is published: what the data plane applies has
@@ -378,15 +367,15 @@ fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
 	int fd, rc;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return fail(err, errlen, -ENAMETOOLONG, "%s: path too long", path);
+		return fg_errf(err, errlen, -ENAMETOOLONG, "%s: path too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "state file %s (errno=%i): %s", tmp, errno,
-			    strerror(errno));
+		return fg_errf(err, errlen, -errno, "state file %s (errno=%i): %s", tmp, errno,
+			       strerror(errno));
 	f = fdopen(fd, "w");
 	if (f == NULL) {
 		close(fd);
-		return fail(err, errlen, -ENOMEM, "fdopen");
+		return fg_errf(err, errlen, -ENOMEM, "fdopen");
 	}
 	rc = fg_lists_save(l, f);
 	if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0))
@@ -407,8 +396,8 @@ fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
 	}
 	if (rc != 0) {
 		unlink(tmp);
-		return fail(err, errlen, rc, "state file %s (errno=%i): %s", path, -rc,
-			    strerror(-rc));
+		return fg_errf(err, errlen, rc, "state file %s (errno=%i): %s", path, -rc,
+			       strerror(-rc));
 	}
 	return 0;
 }
@@ -424,13 +413,13 @@ fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t er
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		return rc == -ENOENT ? rc : fail(err, errlen, rc, "%s (errno=%i): %s", path, -rc,
+		return rc == -ENOENT ? rc : fg_errf(err, errlen, rc, "%s (errno=%i): %s", path, -rc,
 						strerror(-rc));
 	}
 	if (fstat(fd, &st) != 0 || st.st_size > FG_LISTS_FILE_MAX) {
 		close(fd);
-		return fail(err, errlen, -EFBIG, "%s: %lld bytes, more than a state file may "
-			    "have (%u)", path, (long long)st.st_size, FG_LISTS_FILE_MAX);
+		return fg_errf(err, errlen, -EFBIG, "%s: %lld bytes, more than a state file may "
+			       "have (%u)", path, (long long)st.st_size, FG_LISTS_FILE_MAX);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
@@ -440,12 +429,12 @@ fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t er
 	got = read(fd, buf, (size_t)st.st_size);
 	close(fd);
 	if (got != st.st_size) {
-		rc = fail(err, errlen, -EIO, "%s: short read", path);
+		rc = fg_errf(err, errlen, -EIO, "%s: short read", path);
 	} else if (fg_lists_load(l, buf, (size_t)got, err, errlen) != 0) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
-		rc = fail(err, errlen, -EINVAL, "%s: %s", path, why);
+		rc = fg_errf(err, errlen, -EINVAL, "%s: %s", path, why);
 	}
 	free(buf);
 	return rc;

@@ -2,10 +2,10 @@
 /* The lists as operators edit them (fg_lists.h). */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fg_err.h"
 #include "fg_lists.h"
 
 static const char *const list_names[FG_LIST_COUNT] = {
@@ -27,17 +27,6 @@ fg_list_by_name(const char *name)
 	return FG_LIST_COUNT;
 }
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static bool
 is_domainish(const char *s)
 {
@@ -57,11 +46,11 @@ static int
 parse_domain(const char *s, char out[FG_DOMAIN_MAX], char *err, size_t errlen)
 {
 	if (strlen(s) >= FG_DOMAIN_MAX)
-		return fail(err, errlen, "%s: domain longer than %d bytes", s,
-			    FG_DOMAIN_MAX - 1);
+		return fg_errf(err, errlen, -1, "%s: domain longer than %d bytes", s,
+			       FG_DOMAIN_MAX - 1);
 	if (fg_domain_parse(s, out) != 0)
-		return fail(err, errlen, "%s: not a SIP domain (letters, digits, '-' and "
-			    "'.' only, no empty label)", s);
+		return fg_errf(err, errlen, -1, "%s: not a SIP domain (letters, digits, '-' and "
+			       "'.' only, no empty label)", s);
 	return 0;
 }
 
@@ -71,12 +60,12 @@ parse_bound(const char *text, struct fg_fed_domain_bind *b, char *err, size_t er
 	char buf[FG_DOMAIN_MAX + FG_FED_BIND_MAX * 48], *at, *pfx, *save = NULL;
 
 	if (strlen(text) >= sizeof(buf))
-		return fail(err, errlen, "%s: too long", text);
+		return fg_errf(err, errlen, -1, "%s: too long", text);
 	strcpy(buf, text);
 	at = strchr(buf, '@');
 	if (at == NULL)
-		return fail(err, errlen, "%s: an allowed domain needs '@PREFIX[|PREFIX...]', "
-			    "the prefixes its requests may come from", text);
+		return fg_errf(err, errlen, -1, "%s: an allowed domain needs '@PREFIX[|PREFIX...]', "
+			       "the prefixes its requests may come from", text);
 	*at++ = '\0';
 	if (parse_domain(buf, b->domain, err, errlen) != 0)
 		return -1;
@@ -84,15 +73,15 @@ parse_bound(const char *text, struct fg_fed_domain_bind *b, char *err, size_t er
 		const char *why;
 
 		if (b->nbind == FG_FED_BIND_MAX)
-			return fail(err, errlen, "%s: more than %d prefixes", text,
-				    FG_FED_BIND_MAX);
+			return fg_errf(err, errlen, -1, "%s: more than %d prefixes", text,
+				       FG_FED_BIND_MAX);
 		why = fg_prefix_parse_why(pfx, &b->bind[b->nbind]);
 		if (why != NULL)
-			return fail(err, errlen, "%s: %s", pfx, why);
+			return fg_errf(err, errlen, -1, "%s: %s", pfx, why);
 		b->nbind++;
 	}
 	if (b->nbind == 0)
-		return fail(err, errlen, "%s: binds to no prefix", text);
+		return fg_errf(err, errlen, -1, "%s: binds to no prefix", text);
 	return 0;
 }
 
@@ -108,14 +97,14 @@ fg_list_item_parse_in(enum fg_list l, const char *text, struct fg_list_item *it,
 	case FG_LIST_ALLOW:
 	case FG_LIST_BLOCK:
 		why = fg_prefix_parse_why(text, &it->pfx);
-		return why == NULL ? 0 : fail(err, errlen, "%s: %s", text, why);
+		return why == NULL ? 0 : fg_errf(err, errlen, -1, "%s: %s", text, why);
 	case FG_LIST_ALLOW_DOM:
 		return parse_bound(text, &it->dom, err, errlen);
 	case FG_LIST_BLOCK_DOM:
 	case FG_LIST_WATCH_DOM:
 		return parse_domain(text, it->dom.domain, err, errlen);
 	default:
-		return fail(err, errlen, "no such list");
+		return fg_errf(err, errlen, -1, "no such list");
 	}
 }
 
@@ -138,7 +127,7 @@ fg_list_item_parse(const char *verb, const char *text, struct fg_list_item *it,
 		err[0] = '\0';
 		return -1;
 	}
-	return fail(err, errlen, "%s: no such list (allow, block, watch)", verb);
+	return fg_errf(err, errlen, -1, "%s: no such list (allow, block, watch)", verb);
 }
 
 void
@@ -418,8 +407,8 @@ fg_lists_load(struct fg_fed_lists *l, const char *buf, size_t len, char *err,
 	uint32_t n = 0;
 
 	if (len > FG_LISTS_FILE_MAX)
-		return fail(err, errlen, "%zu bytes, more than a state file may have (%u)",
-			    len, FG_LISTS_FILE_MAX);
+		return fg_errf(err, errlen, -1, "%zu bytes, more than a state file may have (%u)",
+			       len, FG_LISTS_FILE_MAX);
 	memset(l, 0, sizeof(*l));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -430,25 +419,25 @@ fg_lists_load(struct fg_fed_lists *l, const char *buf, size_t len, char *err,
 
 		line++;
 		if (nl == NULL)
-			return fail(err, errlen, "line %u: truncated (no end line)", line);
+			return fg_errf(err, errlen, -1, "line %u: truncated (no end line)", line);
 		ll = (size_t)(nl - p);
 		if (ll >= sizeof(text))
-			return fail(err, errlen, "line %u: too long", line);
+			return fg_errf(err, errlen, -1, "line %u: too long", line);
 		memcpy(text, p, ll);
 		text[ll] = '\0';
 		if (strncmp(text, "end ", 4) == 0) {
 			uint32_t cnt, crc;
 
 			if (sscanf(text, "end %" SCNu32 " crc32=%" SCNx32, &cnt, &crc) != 2)
-				return fail(err, errlen, "line %u: bad end line", line);
+				return fg_errf(err, errlen, -1, "line %u: bad end line", line);
 			if (cnt != n)
-				return fail(err, errlen, "line %u: %" PRIu32 " entries, the end line "
-					    "says %" PRIu32, line, n, cnt);
+				return fg_errf(err, errlen, -1, "line %u: %" PRIu32 " entries, the end line "
+					       "says %" PRIu32, line, n, cnt);
 			if (crc != crc32(0, buf, (size_t)(p - buf)))
-				return fail(err, errlen, "line %u: checksum mismatch (the file "
-					    "was changed or damaged)", line);
+				return fg_errf(err, errlen, -1, "line %u: checksum mismatch (the file "
+					       "was changed or damaged)", line);
 			if (nl + 1 != end)
-				return fail(err, errlen, "line %u: data after the end line", line);
+				return fg_errf(err, errlen, -1, "line %u: data after the end line", line);
 			return 0;
 		}
 		p = nl + 1;
@@ -456,21 +445,21 @@ fg_lists_load(struct fg_fed_lists *l, const char *buf, size_t len, char *err,
 			continue;
 		sp = strchr(text, ' ');
 		if (sp == NULL)
-			return fail(err, errlen, "line %u: expected 'LIST ITEM'", line);
+			return fg_errf(err, errlen, -1, "line %u: expected 'LIST ITEM'", line);
 		*sp = '\0';
 		k = fg_list_by_name(text);
 		if (k == FG_LIST_COUNT)
-			return fail(err, errlen, "line %u: %s: no such list", line, text);
+			return fg_errf(err, errlen, -1, "line %u: %s: no such list", line, text);
 		if (fg_list_item_parse_in(k, sp + 1, &it, err, errlen) != 0) {
 			char why[256];
 
 			snprintf(why, sizeof(why), "%s", err);
-			return fail(err, errlen, "line %u: %s", line, why);
+			return fg_errf(err, errlen, -1, "line %u: %s", line, why);
 		}
 		if (fg_lists_add(l, &it) == -ENOSPC)
-			return fail(err, errlen, "line %u: more than %d %s entries", line,
-				    FG_FED_LIST_MAX, fg_list_name(k));
+			return fg_errf(err, errlen, -1, "line %u: more than %d %s entries", line,
+				       FG_FED_LIST_MAX, fg_list_name(k));
 		n++;
 	}
-	return fail(err, errlen, "no end line (the file is truncated)");
+	return fg_errf(err, errlen, -1, "no end line (the file is truncated)");
 }
