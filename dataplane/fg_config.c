@@ -38,40 +38,49 @@ struct fg_key {
 	uint64_t min, max;
 	const char *unit;
 	const char *help;
+	bool live;           /**< floodctl set may change it while running */
+	const char *check;   /**< the fg_class_limits_check() field it reports */
 };
 
 #define OFF(f) offsetof(struct fg_config, f)
 #define SZ(f) sizeof(((struct fg_config *)0)->f)
-#define U(sec, key, f, lo, hi, unit, help) \
-	{ sec, key, FG_K_UINT, OFF(f), 0, SZ(f), 0, 0, lo, hi, unit, help }
+#define U_(sec, key, f, lo, hi, unit, help, live, cls, check) \
+	{ sec, key, FG_K_UINT, OFF(f), 0, SZ(f), cls, 0, lo, hi, unit, help, live, check }
+#define U(sec, key, f, lo, hi, unit, help) U_(sec, key, f, lo, hi, unit, help, false, 0, NULL)
+/* changeable while running: thresholds, not sizes */
+#define LIVE(sec, key, f, lo, hi, unit, help) U_(sec, key, f, lo, hi, unit, help, true, 0, NULL)
 #define LIST(sec, key, type, f, n, cap, unit, help) \
-	{ sec, key, type, OFF(f), OFF(n), 0, 0, 0, 0, cap, unit, help }
-#define LIM(sec, c, key, f, hi, unit, help) \
-	U(sec, key, limits.cls[c].f, 0, hi, unit, help)
+	{ sec, key, type, OFF(f), OFF(n), 0, 0, 0, 0, cap, unit, help, false, NULL }
+#define K(...) { __VA_ARGS__, false, NULL }
+/* a limit of class c; check: the fg_class_limits_check() field it reports */
+#define LIMC(sec, c, key, f, hi, unit, check, help) \
+	U_(sec, key, limits.cls[c].f, 0, hi, unit, help, true, c, check)
+#define LIM(sec, c, key, f, hi, unit, help) LIMC(sec, c, key, f, hi, unit, NULL, help)
 #define CLASS_KEYS(sec, c) \
 	LIM(sec, c, "pps", pps.rate, FG_RATE_MAX, "packets/s", \
 	    "per-source packet rate; 0: off"), \
-	LIM(sec, c, "pps_burst", pps.burst, FG_BURST_MAX, "packets", \
-	    "packets a source may send at once above the rate"), \
+	LIMC(sec, c, "pps_burst", pps.burst, FG_BURST_MAX, "packets", "pps", \
+	     "packets a source may send at once above the rate"), \
 	LIM(sec, c, "bps", bps.rate, FG_RATE_MAX, "bytes/s", \
 	    "per-source byte rate (IP length); 0: off"), \
-	LIM(sec, c, "bps_burst", bps.burst, FG_BURST_MAX, "bytes", \
-	    "byte burst; at least 65535 when bps is set"), \
+	LIMC(sec, c, "bps_burst", bps.burst, FG_BURST_MAX, "bytes", "bps", \
+	     "byte burst; at least 65535 when bps is set"), \
 	LIM(sec, c, "syn", syn.rate, FG_RATE_MAX, "SYN/s", \
 	    "new TCP connections per second per source; 0: off"), \
-	LIM(sec, c, "syn_burst", syn.burst, FG_BURST_MAX, "SYN", "SYN burst"), \
+	LIMC(sec, c, "syn_burst", syn.burst, FG_BURST_MAX, "SYN", "syn", "SYN burst"), \
 	LIM(sec, c, "window_events", win_events, UINT32_MAX, "events", \
 	    "more than this many events (UDP datagrams, TCP segments with " \
 	    "payload) in window_ms blocks the source; 0: off"), \
-	LIM(sec, c, "window_ms", win_ms, (1u << 30) - 1, "ms", "the flood rule's window"), \
-	LIM(sec, c, "block_ms", block_ms, UINT32_MAX, "ms", \
-	    "how long a flooding source stays blocked"), \
+	LIMC(sec, c, "window_ms", win_ms, (1u << 30) - 1, "ms", "window", \
+	     "the flood rule's window"), \
+	LIMC(sec, c, "block_ms", block_ms, UINT32_MAX, "ms", "block", \
+	     "how long a flooding source stays blocked"), \
 	LIM(sec, c, "max_msg", max_msg, UINT32_MAX, "bytes", \
 	    "largest L4 payload; larger: too-many-params; 0: off")
 
 static const struct fg_key fg_keys[] = {
-	{ "dataplane", "mode", FG_K_MODE, OFF(mode), 0, SZ(mode), 0, 0, 0, 0, "",
-	  "inline, host or offline (--mode overrides it)" },
+	K("dataplane", "mode", FG_K_MODE, OFF(mode), 0, SZ(mode), 0, 0, 0, 0, "",
+	  "inline, host or offline (--mode overrides it)"),
 	U("dataplane", "ext_port", ext_port, 0, 1023, "port id",
 	  "inline: DPDK port facing the outside"),
 	U("dataplane", "int_port", int_port, 0, 1023, "port id",
@@ -89,56 +98,56 @@ static const struct fg_key fg_keys[] = {
 	U("dataplane", "rst_on_block", rst_on_block, 0, 1, "0/1",
 	  "inline: TCP resets to both ends of each connection a flood-blocked source "
 	  "sends on (at most 1000 pairs/s per worker); 0: off"),
-	{ "dataplane", "exception", FG_K_STR, OFF(exception), 0, SZ(exception), 0, 0, 0, 0,
-	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)" },
+	K("dataplane", "exception", FG_K_STR, OFF(exception), 0, SZ(exception), 0, 0, 0, 0,
+	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)"),
 	U("table", "sources", table.sources, 1, 1u << 27, "sources",
 	  "sources to track (the table gets 1/0.6 slots each: 61 bytes per IPv4 source, 122 per IPv6)"),
 	U("table", "idle_ms", table.idle_ms, 1, UINT32_MAX, "ms",
 	  "an entry idle this long may be reused or aged out"),
 	U("table", "established", table.established, 1, UINT8_MAX, "packets",
 	  "packets passed after which a source is never evicted"),
-	{ "table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), 0,
-	  SZ(table_full_pass), 0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot" },
+	K("table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), 0,
+	  SZ(table_full_pass), 0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot"),
 	LIST("protect", "prefixes", FG_K_PREFIXES, prefix, nprefix, FG_PREFIX_MAX, "prefixes",
 	  "the protected servers (host, offline): dst inside = to a server, "
 	  "src inside = a response, neither = bypasses the rules; empty: every "
 	  "packet is to a server"),
 	CLASS_KEYS("mom", FG_CLASS_MOM),
-	{ "mom", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, FG_IPPROTO_TCP, 0, 0, "ports",
-	  "TCP ports of agent traffic" },
-	{ "mom", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, FG_IPPROTO_UDP, 0, 0, "ports",
-	  "UDP ports of agent traffic" },
+	K("mom", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, FG_IPPROTO_TCP, 0, 0, "ports",
+	  "TCP ports of agent traffic"),
+	K("mom", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_MOM, FG_IPPROTO_UDP, 0, 0, "ports",
+	  "UDP ports of agent traffic"),
 	CLASS_KEYS("sip", FG_CLASS_SIP),
 	LIM("sip", FG_CLASS_SIP, "max_headers", max_headers, 1024, "headers",
 	    "header fields per message; more: too-many-params"),
 	LIM("sip", FG_CLASS_SIP, "max_header_len", max_hdr_len, 8192, "bytes",
 	    "bytes of one header field; longer: too-many-params"),
-	{ "sip", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_TCP, 0, 0, "ports",
-	  "TCP ports of SIP" },
-	{ "sip", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_UDP, 0, 0, "ports",
-	  "UDP ports of SIP" },
+	K("sip", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_TCP, 0, 0, "ports",
+	  "TCP ports of SIP"),
+	K("sip", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_UDP, 0, 0, "ports",
+	  "UDP ports of SIP"),
 	U("sip-rules", "partners", fed.partners, 1, 1u << 20, "partners",
 	  "SIP partners (source addresses) tracked; each holds a URI set"),
-	U("sip-rules", "ratio_window_ms", fed.ratio_window_ms, 1, 0x7fffffff, "ms",
-	  "responses to a partner are counted in windows this long"),
-	U("sip-rules", "ratio_min", fed.ratio_min, 1, UINT32_MAX, "responses",
-	  "final responses in a window before the ratio counts"),
-	U("sip-rules", "ratio_max_pct", fed.ratio_max_pct, 0, UINT32_MAX, "%",
-	  "failed responses above this % of successful ones: suspicious (300: 3 to 1)"),
-	U("sip-rules", "watch_pps", fed.watch_rate.rate, 1, FG_RATE_MAX, "messages/s",
-	  "a suspicious partner's message rate"),
-	U("sip-rules", "watch_burst", fed.watch_rate.burst, 1, FG_BURST_MAX, "messages",
-	  "its burst"),
+	LIVE("sip-rules", "ratio_window_ms", fed.ratio_window_ms, 1, 0x7fffffff, "ms",
+	     "responses to a partner are counted in windows this long"),
+	LIVE("sip-rules", "ratio_min", fed.ratio_min, 1, UINT32_MAX, "responses",
+	     "final responses in a window before the ratio counts"),
+	LIVE("sip-rules", "ratio_max_pct", fed.ratio_max_pct, 0, UINT32_MAX, "%",
+	     "failed responses above this % of successful ones: suspicious (300: 3 to 1)"),
+	LIVE("sip-rules", "watch_pps", fed.watch_rate.rate, 1, FG_RATE_MAX, "messages/s",
+	     "a suspicious partner's message rate"),
+	LIVE("sip-rules", "watch_burst", fed.watch_rate.burst, 1, FG_BURST_MAX, "messages",
+	     "its burst"),
 	U("sip-rules", "uri_limit", fed.uri_limit, 1, 1u << 20, "URIs",
 	  "distinct Request-URIs in the local domains before the directory rule"),
-	U("sip-rules", "sustained_rate", fed.sustained_rate, 0, UINT32_MAX, "messages/s",
-	  "the sustained-rate rule's rate; 0: off"),
-	U("sip-rules", "sustained_pct", fed.sustained_pct, 1, 100, "%",
-	  "near: at least this % of sustained_rate ..."),
-	U("sip-rules", "sustained_s", fed.sustained_s, 1, 86400, "s",
-	  "... in this many consecutive seconds"),
-	U("sip-rules", "expiry_s", fed.expiry_s, 0, UINT32_MAX, "s",
-	  "automatic watch entries leave after this; 0: never"),
+	LIVE("sip-rules", "sustained_rate", fed.sustained_rate, 0, UINT32_MAX, "messages/s",
+	     "the sustained-rate rule's rate; 0: off"),
+	LIVE("sip-rules", "sustained_pct", fed.sustained_pct, 1, 100, "%",
+	     "near: at least this % of sustained_rate ..."),
+	LIVE("sip-rules", "sustained_s", fed.sustained_s, 1, 86400, "s",
+	     "... in this many consecutive seconds"),
+	LIVE("sip-rules", "expiry_s", fed.expiry_s, 0, UINT32_MAX, "s",
+	     "automatic watch entries leave after this; 0: never"),
 	LIST("sip-rules", "local_domains", FG_K_DOMAINS, fed.local, fed.nlocal, 8, "domains",
 	     "the local SIP domains the URI rule counts; empty: every URI"),
 	LIST("lists", "allow", FG_K_PREFIXES, lists.allow, lists.nallow, FG_FED_LIST_MAX,
@@ -152,17 +161,17 @@ static const struct fg_key fg_keys[] = {
 	     FG_FED_LIST_MAX, "domains", "SIP domains (From) whose messages are all dropped"),
 	LIST("lists", "watch_domains", FG_K_DOMAINS, lists.watch_dom, lists.nwatch_dom,
 	     FG_FED_LIST_MAX, "domains", "SIP domains on the watch list by hand (counted)"),
-	{ "control", "instance", FG_K_STR, OFF(instance), 0, SZ(instance), 0, 0, 0, 0,
+	K("control", "instance", FG_K_STR, OFF(instance), 0, SZ(instance), 0, 0, 0, 0,
 	  "name", "the shared memory segment floodctl attaches to (/dev/shm/NAME); "
-	  "floodctl -i NAME" },
-	{ "control", "group", FG_K_STR, OFF(group), 0, SZ(group), 0, 0, 0, 0, "group",
-	  "a group that may use floodctl too (segment 0660); empty: root only (0600)" },
-	{ "control", "state_file", FG_K_STR, OFF(state_file), 0, SZ(state_file), 0, 0, 0, 0,
+	  "floodctl -i NAME"),
+	K("control", "group", FG_K_STR, OFF(group), 0, SZ(group), 0, 0, 0, 0, "group",
+	  "a group that may use floodctl too (segment 0660); empty: root only (0600)"),
+	K("control", "state_file", FG_K_STR, OFF(state_file), 0, SZ(state_file), 0, 0, 0, 0,
 	  "path", "where floodctl's list changes persist and the lists load from at "
-	  "start; empty: /var/lib/floodguard/INSTANCE.lists; none: nowhere" },
+	  "start; empty: /var/lib/floodguard/INSTANCE.lists; none: nowhere"),
 	CLASS_KEYS("sip-tls", FG_CLASS_SIP_TLS),
-	{ "sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP_TLS, FG_IPPROTO_TCP, 0, 0,
-	  "ports", "TCP ports of SIP over TLS (not inspected past L4)" },
+	K("sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP_TLS, FG_IPPROTO_TCP, 0, 0,
+	  "ports", "TCP ports of SIP over TLS (not inspected past L4)"),
 };
 
 #define FG_NKEYS (sizeof(fg_keys) / sizeof(fg_keys[0]))
@@ -362,17 +371,23 @@ get_uint(const struct fg_config *c, const struct fg_key *k)
 	}
 }
 
+/* The key [section] key, or NULL with why in @p err. */
 static const struct fg_key *
-find_key(const char *section, const char *key, bool *section_known)
+find_key(const char *section, const char *key, char *err, size_t errlen)
 {
-	*section_known = false;
+	bool known = false;
+
 	for (size_t i = 0; i < FG_NKEYS; i++) {
 		if (strcmp(fg_keys[i].section, section) != 0)
 			continue;
-		*section_known = true;
+		known = true;
 		if (strcmp(fg_keys[i].name, key) == 0)
 			return &fg_keys[i];
 	}
+	if (known)
+		fg_errf(err, errlen, -1, "[%s] %s: unknown key", section, key);
+	else
+		fg_errf(err, errlen, -1, "[%s]: unknown section", section);
 	return NULL;
 }
 
@@ -380,12 +395,10 @@ int
 fg_config_set(struct fg_config *c, const char *section, const char *key,
 	      const char *value, char *err, size_t errlen)
 {
-	bool known;
-	const struct fg_key *k = find_key(section, key, &known);
+	const struct fg_key *k = find_key(section, key, err, errlen);
 
 	if (k == NULL)
-		return known ? fg_errf(err, errlen, -1, "[%s] %s: unknown key", section, key)
-			     : fg_errf(err, errlen, -1, "[%s]: unknown section", section);
+		return -1;
 	switch (k->type) {
 	case FG_K_UINT:
 		return set_uint(c, k, value, err, errlen);
@@ -488,26 +501,18 @@ close_file:
 int
 fg_config_finish(struct fg_config *c, char *err, size_t errlen)
 {
-	static const char *const sec[FG_CLASS_COUNT] = {
-		[FG_CLASS_MOM] = "mom", [FG_CLASS_SIP] = "sip", [FG_CLASS_SIP_TLS] = "sip-tls",
-	};
-	static const char *const key[][2] = {
-		{ "pps", "pps_burst" }, { "bps", "bps_burst" }, { "syn", "syn_burst" },
-		{ "window", "window_ms/block_ms" },
-	};
-
 	for (unsigned int cls = FG_CLASS_MOM; cls <= FG_CLASS_SIP_TLS; cls++) {
 		const char *field, *why;
 
 		if (fg_class_limits_check(&c->limits.cls[cls], &field, &why) == 0)
 			continue;
-		for (size_t i = 0; i < sizeof(key) / sizeof(key[0]); i++)
-			if (strncmp(field, key[i][0], strlen(key[i][0])) == 0)
-				return fg_errf(err, errlen, -1, "[%s] %s: %s", sec[cls],
-					       strcmp(field, "block") == 0 ? "block_ms" :
-					       strcmp(field, "window") == 0 ? "window_ms" :
-					       key[i][1], why);
-		return fg_errf(err, errlen, -1, "[%s] %s: %s", sec[cls], field, why);
+		/* the class's key that reports the checker's field (fg_key.check) */
+		for (size_t i = 0; i < FG_NKEYS; i++)
+			if (fg_keys[i].check != NULL && fg_keys[i].arg == cls &&
+			    strcmp(fg_keys[i].check, field) == 0)
+				return fg_errf(err, errlen, -1, "[%s] %s: %s", fg_keys[i].section,
+					       fg_keys[i].name, why);
+		return fg_errf(err, errlen, -1, "class %u: %s: %s", cls, field, why);
 	}
 	/* the parser stops where the limit would drop anyway */
 	{
@@ -599,19 +604,13 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 int
 fg_config_runtime(const char *section, const char *key, char *err, size_t errlen)
 {
-	static const char *const live[] = { "mom", "sip", "sip-tls", "sip-rules" };
-	bool known, ok = false;
-	const struct fg_key *k = find_key(section, key, &known);
+	const struct fg_key *k = find_key(section, key, err, errlen);
 
 	if (k == NULL)
-		return known ? fg_errf(err, errlen, -1, "[%s] %s: unknown key", section, key)
-			     : fg_errf(err, errlen, -1, "[%s]: unknown section", section);
-	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
-		ok |= strcmp(section, live[i]) == 0;
+		return -1;
 	/* sizes (partners, uri_limit) shape memory; ports and lists have
 	 * their own commands or need a restart */
-	if (!ok || k->type != FG_K_UINT || strcmp(key, "partners") == 0 ||
-	    strcmp(key, "uri_limit") == 0)
+	if (!k->live)
 		return fg_errf(err, errlen, -1, "[%s] %s: not tunable while running (change the "
 			       "configuration and restart)", section, key);
 	return 0;
@@ -621,13 +620,11 @@ int
 fg_config_get(const struct fg_config *c, const char *section, const char *key, char *buf,
 	      size_t len, char *err, size_t errlen)
 {
-	bool known;
-	const struct fg_key *k = find_key(section, key, &known);
+	const struct fg_key *k = find_key(section, key, err, errlen);
 	FILE *f;
 
 	if (k == NULL)
-		return known ? fg_errf(err, errlen, -1, "[%s] %s: unknown key", section, key)
-			     : fg_errf(err, errlen, -1, "[%s]: unknown section", section);
+		return -1;
 	f = fmemopen(buf, len, "w");
 	if (f == NULL)
 		return fg_errf(err, errlen, -1, "no memory");

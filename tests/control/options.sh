@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# floodctl's common options (-i/--instance, --json, --timeout) are told
-# apart by name, anywhere after the verb; no data plane needed: each
-# case ends at the option check or at attaching to an instance that is
-# not there. Prints TAP.   usage: options.sh BUILD
+# Command lines refused or taken before any data plane runs: floodctl's
+# common options (-i/--instance, --json, --timeout) are told apart by
+# name, anywhere after the verb (each case ends at the option check or at
+# attaching to an instance that is not there); floodguard names the key
+# a limit check fails on. Prints TAP.   usage: options.sh BUILD
 set -uo pipefail
-fc=$1/control/floodctl
+fc=$1/control/floodctl fg=$1/dataplane/floodguard
 . "$(dirname "$0")/../lib/tap.sh"
 none=fgt-opt-none-$$
 
@@ -27,4 +28,7 @@ okif "-i without a value is refused" "rc $rc: $err"
 err=$(timeout 10 "$fc" status --json=1 -i "$none" 2>&1); rc=$?
 [ "$rc" -ne 0 ]
 okif "--json takes no value" "rc $rc: $err"
+err=$(timeout 30 "$fg" --set mom.block_ms=0 2>&1); rc=$?
+[ "$rc" -ne 0 ] && grep -q '\[mom\] block_ms: block time' <<<"$err"
+okif "a limit check names its key: [mom] block_ms" "rc $rc: ${err##*$'\n'}"
 tap_done
