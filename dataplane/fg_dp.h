@@ -6,8 +6,9 @@
  * @file
  * The DPDK data plane: ports, the per-lcore burst loop, the clock, the
  * counters. Run to completion on each worker lcore:
- *   RX burst -> classify (fg_parse) -> decide (fg_decide_burst: hashes,
- *   prefetches, lookups, verdicts) -> TX burst of the passed / free the rest.
+ *   RX burst -> classify (fg_parse) -> decide (fg_decide_prepare, _prefetch,
+ *   _finish, overlapped across bursts: hashes, prefetches, lookups,
+ *   verdicts) -> TX burst of the passed / free the rest.
  * Each worker writes only its own struct fg_lcore; readers (the main
  * lcore, telemetry, the final report) sum them.
  */

@@ -5,8 +5,9 @@
 /**
  * @file
  * The per-packet decision: classify result + per-source state -> verdict.
- * Pure C, time is an argument; the data plane calls fg_decide_burst() per
- * RX burst, the offline replay and the tests call it too.
+ * Pure C, time is an argument; the data plane (every mode, offline too)
+ * runs the three steps below overlapped across bursts, the tests and
+ * benchmarks call fg_decide_burst().
  *
  * Order of the checks for a protected packet (mom, sip, sip-tls):
  * allow list -> source blocked -> event window (may block now) -> too many

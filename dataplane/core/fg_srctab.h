@@ -106,7 +106,7 @@ _Static_assert(FG_SRCTAB_SLOTS % 2 == 0 && FG_SRCTAB_SLOTS <= 16,
 
 /** Table tunables (fg_srctab_init()). */
 struct fg_srctab_params {
-	uint32_t sources;       /**< capacity wanted; rounded up (power of 2 buckets) */
+	uint32_t sources;       /**< capacity wanted; rounded up to whole buckets */
 	uint32_t idle_ms;       /**< an entry idle this long may be reused */
 	uint16_t established;   /**< packets passed after which a source is never evicted */
 	uint64_t seed;          /**< hash seed: random per table (hash flooding) */
