@@ -393,50 +393,52 @@ sustained_count(const struct fg_fed *f, const struct fg_fed_cfg *c, struct fg_pa
 		watch_flag(p, FG_FED_SUSTAINED, now_ns, st);
 }
 
-enum fg_verdict
-fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
-		     const uint8_t *frame, uint64_t now_ns, struct fg_fed_stats *st)
+/*
+ * The lists' verdict (any class): the source or its SIP From domain
+ * (@p dom, NULL: none) blocked or allowed; FG_V_NONE: neither.
+ */
+static inline __attribute__((always_inline)) enum fg_verdict
+lists_verdict(const struct fg_fed_lists *l, const struct fg_pkt *p, const uint8_t *dom,
+	      size_t dlen, struct fg_fed_stats *st)
+{
+	if (fg_prefixes_have(l->block, l->nblock, p->src) ||
+	    (dom != NULL && in_domains(l->block_dom, l->nblock_dom, dom, dlen)))
+		return FG_V_BLOCKED;
+	if (fg_prefixes_have(l->allow, l->nallow, p->src))
+		return FG_V_PASS_ALLOW;
+	for (uint32_t i = 0; dom != NULL && i < l->nallow_dom; i++) {
+		const struct fg_fed_domain_bind *b = &l->allow_dom[i];
+
+		if (!fg_domain_eq(b->domain, dom, dlen))
+			continue;
+		/* the From domain is the sender's claim: only from its prefixes */
+		if (fg_prefixes_have(b->bind, b->nbind, p->src))
+			return FG_V_PASS_ALLOW;
+		st->allow_spoof++;
+		break;
+	}
+	if (dom != NULL && in_domains(l->watch_dom, l->nwatch_dom, dom, dlen))
+		st->watch_dom_msgs++;
+	return FG_V_NONE;
+}
+
+/*
+ * The partner rules on a SIP message (@p msg, NULL: not SIP; @p request:
+ * a request) from
+ * @p p->src: its watch rate, its URI set, the counts that may put it on
+ * the watch list. FG_V_NONE: the per-source limits decide.
+ */
+static inline __attribute__((always_inline)) enum fg_verdict
+partner_rules(struct fg_fed *f, const struct fg_pkt *p, const uint8_t *msg, bool request,
+	      const uint8_t *dom, size_t dlen, uint64_t now_ns, struct fg_fed_stats *st)
 {
 	const struct fg_fed_cfg *c = fg_fed_live(f);
-	const uint8_t *dom = NULL, *msg = NULL;
-	size_t dlen = 0;
 	enum fg_verdict v = FG_V_NONE;
 	struct fg_partner *pt;
-	bool request = false;
 	const uint8_t *host = NULL;
 	size_t hlen = 0;
 	uint64_t uh = 0;
 
-	if (p->flags & FG_PF_SIP) {
-		msg = frame + p->pl_off;   /* SIP spans count from the message */
-		request = p->sip.kind == FG_SIP_REQUEST;
-		if (p->sip.from_host.len != 0) {
-			dom = msg + p->sip.from_host.off;
-			dlen = p->sip.from_host.len;
-		}
-	}
-	if (l != NULL) {
-		if (fg_prefixes_have(l->block, l->nblock, p->src) ||
-		    (dom != NULL && in_domains(l->block_dom, l->nblock_dom, dom, dlen)))
-			return FG_V_BLOCKED;
-		if (fg_prefixes_have(l->allow, l->nallow, p->src))
-			return FG_V_PASS_ALLOW;
-		for (uint32_t i = 0; dom != NULL && i < l->nallow_dom; i++) {
-			const struct fg_fed_domain_bind *b = &l->allow_dom[i];
-
-			if (!fg_domain_eq(b->domain, dom, dlen))
-				continue;
-			/* the From domain is the sender's claim: only from its prefixes */
-			if (fg_prefixes_have(b->bind, b->nbind, p->src))
-				return FG_V_PASS_ALLOW;
-			st->allow_spoof++;
-			break;
-		}
-		if (dom != NULL && in_domains(l->watch_dom, l->nwatch_dom, dom, dlen))
-			st->watch_dom_msgs++;
-	}
-	if (p->cls != FG_CLASS_SIP && p->cls != FG_CLASS_SIP_TLS)
-		return FG_V_NONE;   /* the lists apply to every class, the rules to SIP */
 	pt = find_or_add(f, p->src);
 	if (pt == NULL) {
 		st->untracked++;
@@ -493,6 +495,33 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 unlock:
 	spin_unlock(&pt->lock);
 	return v;
+}
+
+enum fg_verdict
+fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
+		     const uint8_t *frame, uint64_t now_ns, struct fg_fed_stats *st)
+{
+	const uint8_t *dom = NULL, *msg = NULL;
+	size_t dlen = 0;
+	bool request = false;
+	enum fg_verdict v;
+
+	if (p->flags & FG_PF_SIP) {
+		msg = frame + p->pl_off;   /* SIP spans count from the message */
+		request = p->sip.kind == FG_SIP_REQUEST;
+		if (p->sip.from_host.len != 0) {
+			dom = msg + p->sip.from_host.off;
+			dlen = p->sip.from_host.len;
+		}
+	}
+	if (l != NULL) {
+		v = lists_verdict(l, p, dom, dlen, st);
+		if (v != FG_V_NONE)
+			return v;
+	}
+	if (p->cls != FG_CLASS_SIP && p->cls != FG_CLASS_SIP_TLS)
+		return FG_V_NONE;   /* the lists apply to every class, the rules to SIP */
+	return partner_rules(f, p, msg, request, dom, dlen, now_ns, st);
 }
 
 /* 2xx succeed; 4xx-6xx fail, except the authentication challenges 401 and

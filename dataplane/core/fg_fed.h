@@ -157,8 +157,10 @@ int fg_fed_init(struct fg_fed *f, const struct fg_fed_cfg *c, const struct fg_fe
 		void *mem, size_t len, uint64_t now_ns);
 
 /**
- * A packet from the outside at @p now_ns: the block and allow lists (any
- * class), then for SIP and SIP over TLS the partner's rules. @p frame: the bytes fg_parse() read.
+ * A packet from the outside at @p now_ns, in two stages: the block and
+ * allow lists' verdict (any class), then for SIP and SIP over TLS the
+ * partner rules (fg_fed.c: lists_verdict(), partner_rules(); one call for
+ * the data plane). @p frame: the bytes fg_parse() read.
  * @return FG_V_BLOCKED, FG_V_PASS_ALLOW, FG_V_SIP_WATCH_RATE,
  * FG_V_SIP_NEW_URI, or FG_V_NONE: no verdict here, the per-source limits
  * decide.
