@@ -74,7 +74,7 @@ if setup build -Dwerror=true; then
 	run_suite unit-lists 60 ./build/tests/test_lists --tap=-
 	run_suite unit-shm 60 ./build/tests/test_shm --tap=-
 	run_suite stress-shm 60 ./build/tests/stress-shm
-	run_suite ctl-options 30 bash tests/control/options.sh build
+	run_suite ctl-options 60 bash tests/control/options.sh build
 	run_suite ctl 300 bash tests/control/ctl.sh build "$logs/ctl" "${FG_KILLS:-1000}"
 	run_suite e2e-demo 360 bash tests/e2e/demo.sh "$logs/e2e"
 else
