@@ -54,6 +54,16 @@ fc_opt_find(const char *a, const char **val)
 	return FC_OPT_COUNT;
 }
 
+bool
+fc_common_opt(const char *a, bool *next)
+{
+	const char *val;
+	enum fc_opt o = fc_opt_find(a, &val);
+
+	*next = o != FC_OPT_COUNT && fc_opts[o].value && val == NULL;
+	return o != FC_OPT_COUNT;
+}
+
 int
 fc_ctx_init(struct fc_ctx *c, const char *cmd, int *argc, char ***argv)
 {

@@ -100,7 +100,26 @@ int
 main(int argc, char **argv)
 {
 	const struct fc_cmd *c;
+	bool next;
+	int k = 1;
 
+	/* common options may come before the verb: move the verb first, the
+	 * command parses them where they stand after it */
+	while (k < argc && fc_common_opt(argv[k], &next))
+		k += next ? 2 : 1;
+	if (k > 1) {
+		char *verb;
+
+		if (k >= argc) {
+			fprintf(stderr, "floodctl: %s: no command after the options\n",
+				argv[argc - 1]);
+			usage(stderr);
+			return FC_EXIT_USAGE;
+		}
+		verb = argv[k];
+		memmove(&argv[2], &argv[1], (size_t)(k - 1) * sizeof(*argv));
+		argv[1] = verb;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return FC_EXIT_USAGE;

@@ -15,7 +15,7 @@
 
 /** Options every command that talks to a data plane takes. */
 #define COMMON_USAGE \
-"options:\n" \
+"options (before or after the command):\n" \
 "  -i, --instance NAME  the data plane's [control] instance (default floodguard)\n" \
 "      --json           JSON output (read commands)\n" \
 "      --timeout MS     wait this long for the data plane (default 1000)\n"
@@ -33,6 +33,9 @@ struct fc_ctx {
  * @return FC_EXIT_OK or an exit code (the error printed).
  */
 int fc_ctx_init(struct fc_ctx *c, const char *cmd, int *argc, char ***argv);
+/** Whether @p a is one of the common options (-i/--instance, --json,
+ * --timeout); *next: its value is the next argument. */
+bool fc_common_opt(const char *a, bool *next);
 void fc_ctx_fini(struct fc_ctx *c);
 
 /** One floodctl command: name, handler, one-line help, usage text. */
