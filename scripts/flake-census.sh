@@ -22,14 +22,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 hog=${FG_CENSUS_HOG:-$n:1}
 dir=${FG_CENSUS_DIR:-$(mktemp -d /tmp/floodguard-census.XXXXXX)}
 mkdir -p "$dir"
-head=$(git -C "$root" rev-parse --short HEAD) || exit 1
+head=$(git -C "$root" rev-parse --short=12 HEAD) || exit 1
 hogpid=
 trap '[ -n "$hogpid" ] && kill "$hogpid" 2>/dev/null' EXIT
 echo "census: $n runs of .ci/run on fresh clones of $head in $dir; busy: $hog"
 
 for i in $(seq "$n"); do
 	rm -rf "$dir/run$i"
-	git clone -q "$root" "$dir/run$i" || exit 1
+	# the commit recorded above, whatever lands on the branch meanwhile
+	git clone -q "$root" "$dir/run$i" && git -C "$dir/run$i" checkout -q "$head" || exit 1
 	cpu=$(tr ',' '\n' <<<"$hog" | sed -n "s/^$i:\([0-9]*\)$/\1/p")
 	if [ -n "$cpu" ]; then
 		taskset -c "$cpu" sh -c 'while :; do :; done' &
