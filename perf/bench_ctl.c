@@ -21,15 +21,7 @@
 
 #include "fg_lists.h"
 #include "fg_shm.h"
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#include "test_util.h"
 
 static int
 toggle(struct fg_fed_lists *next, void *arg)

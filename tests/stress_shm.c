@@ -28,6 +28,7 @@
 
 #include "fg_lists.h"
 #include "fg_shm.h"
+#include "test_util.h"
 
 #define BLOCKS 8
 #define READERS_MAX 64
@@ -50,15 +51,6 @@ struct writer {
 	int rc;
 	char err[512];
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Entry @p i of update @p k: 2001:db8:0:i::k/128. */
 static void

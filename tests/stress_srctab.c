@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "fg_decide.h"
+#include "test_util.h"
 
 #define RATE 100000
 #define BURST 500
@@ -33,15 +34,6 @@ struct worker {
 	uint64_t end_ns, sent, shared_passed, own_passed;
 	struct fg_limit_stats st;
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * FG_NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 static void
 mk(struct fg_pkt *p, uint32_t id)

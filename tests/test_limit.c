@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "fg_decide.h"
+#include "test_util.h"
 
 #define MS FG_NS_PER_MS
 #define SEC FG_NS_PER_S
@@ -917,15 +918,6 @@ struct hammer {
 	uint64_t shared_passed, own_passed, sent;
 	struct fg_limit_stats st;
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
-}
 
 static void *
 hammer_run(void *arg)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fg_lists.h"
+#include "test_util.h"
 
 static struct fg_fed_lists la, lb;   /* zeroed by setup() */
 static char err[512];
@@ -47,29 +48,6 @@ expect_prefix(const struct fg_prefix *p, const uint8_t want[16], uint8_t len)
 	cr_assert_arr_eq(p->addr, want, 16);
 }
 
-/* Parse that must succeed. */
-static struct fg_list_item
-item(const char *verb, const char *text)
-{
-	struct fg_list_item it;
-
-	err[0] = '\0';
-	cr_assert_eq(fg_list_item_parse(verb, text, &it, err, sizeof(err)), 0,
-		     "%s %s: %s", verb, text, err);
-	return it;
-}
-
-static struct fg_list_item
-item_in(enum fg_list l, const char *text)
-{
-	struct fg_list_item it;
-
-	err[0] = '\0';
-	cr_assert_eq(fg_list_item_parse_in(l, text, &it, err, sizeof(err)), 0,
-		     "%s %s: %s", fg_list_name(l), text, err);
-	return it;
-}
-
 /* Parse that must fail with exactly @p msg. */
 static void
 parse_fails(const char *verb, const char *text, const char *msg)
@@ -93,19 +71,6 @@ parse_in_fails(enum fg_list l, const char *text, const char *msg)
 	cr_assert_str_eq(err, msg, "%s %s", fg_list_name(l), text);
 }
 
-/* How fg_list_item_print() writes @p it. */
-static char *
-printed(const struct fg_list_item *it)
-{
-	static char buf[512];
-	FILE *f = fmemopen(buf, sizeof(buf), "w");
-
-	cr_assert_not_null(f);
-	fg_list_item_print(it, f);
-	fclose(f);
-	return buf;
-}
-
 /* CRC-32 (IEEE 802.3, reflected), written here independently of fg_lists.c. */
 static uint32_t
 crc32_ieee(const void *buf, size_t len)
@@ -119,19 +84,6 @@ crc32_ieee(const void *buf, size_t len)
 			c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
 	}
 	return ~c;
-}
-
-/* fg_lists_save() into a malloc'ed buffer. */
-static char *
-save(const struct fg_fed_lists *l, size_t *len)
-{
-	char *buf = NULL;
-	FILE *m = open_memstream(&buf, len);
-
-	cr_assert_not_null(m);
-	cr_assert_eq(fg_lists_save(l, m), 0);
-	cr_assert_eq(fclose(m), 0);
-	return buf;
 }
 
 /* A state file: @p body, then the end line with @p count and a good CRC. */
@@ -155,56 +107,6 @@ load_fails(const char *buf, size_t len, const char *msg)
 	strcpy(err, "untouched");
 	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), -1, "loaded: %s", msg);
 	cr_assert_str_eq(err, msg);
-}
-
-static void
-expect_lists_eq(const struct fg_fed_lists *a, const struct fg_fed_lists *b)
-{
-	for (int k = 0; k < FG_LIST_COUNT; k++) {
-		uint32_t n = fg_lists_count(a, (enum fg_list)k);
-
-		cr_assert_eq(fg_lists_count(b, (enum fg_list)k), n, "%s: %u entries, want %u",
-			     fg_list_name((enum fg_list)k), fg_lists_count(b, (enum fg_list)k), n);
-		for (uint32_t i = 0; i < n; i++) {
-			struct fg_list_item x, y;
-
-			fg_lists_get(a, (enum fg_list)k, i, &x);
-			fg_lists_get(b, (enum fg_list)k, i, &y);
-			cr_assert(memcmp(&x, &y, sizeof(x)) == 0, "%s entry %u: %s",
-				  fg_list_name((enum fg_list)k), i, printed(&x));
-		}
-	}
-}
-
-#define DOM63 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example"   /* 63 */
-#define DOM64 "a" DOM63
-
-/* Entries of every list, as an operator would type them. */
-static const char *const sample[][2] = {
-	{ "allow", "10.0.0.0/8" },
-	{ "allow", "2001:db8::/32" },
-	{ "allow", "192.0.2.1" },
-	{ "block", "198.51.100.0/24" },
-	{ "block", "::/0" },
-	{ "block", "0.0.0.0/0" },
-	{ "block", "2001:db8:1::5" },
-	{ "allow", "sip.partner.example@10.1.0.0/16|2001:db8:2::/48" },
-	{ "allow", "max.example@10.2.0.0/16|10.3.0.0/16|10.4.0.0/16|2001:db8:3::/48" },
-	{ "block", "spam.example" },
-	{ "block", "Bad-Guys.EXAMPLE" },
-	{ "watch", "watched.example" },
-	{ "watch", DOM63 },
-};
-#define NSAMPLE (sizeof(sample) / sizeof(sample[0]))
-
-static void
-fill_sample(struct fg_fed_lists *l)
-{
-	for (size_t i = 0; i < NSAMPLE; i++) {
-		struct fg_list_item it = item(sample[i][0], sample[i][1]);
-
-		cr_assert_eq(fg_lists_add(l, &it), 0, "%s %s", sample[i][0], sample[i][1]);
-	}
 }
 
 /* Entry @p i of list @p k, distinct for every i < 65536. */
@@ -653,7 +555,7 @@ Test(lists, get_returns_what_was_added, .init = setup)
 	cr_assert_eq(fg_lists_count(&la, FG_LIST_ALLOW_DOM), 2);
 	cr_assert_eq(fg_lists_count(&la, FG_LIST_BLOCK_DOM), 2);
 	cr_assert_eq(fg_lists_count(&la, FG_LIST_WATCH_DOM), 2);
-	for (size_t i = 0, seen[FG_LIST_COUNT] = { 0 }; i < NSAMPLE; i++) {
+	for (size_t i = 0, seen[FG_LIST_COUNT] = { 0 }; i < nsample; i++) {
 		struct fg_list_item want = item(sample[i][0], sample[i][1]), got;
 
 		fg_lists_get(&la, want.list, (uint32_t)seen[want.list]++, &got);

@@ -23,6 +23,7 @@
 
 #include "fg_lists.h"
 #include "fg_shm.h"
+#include "test_util.h"
 
 static struct fg_shm_handle h, h2, h3;
 static char names[8][FG_SHM_NAME_MAX];
@@ -86,25 +87,6 @@ ready(struct fg_shm_handle *x, const char *name)
 	x->s->h.magic = FG_SHM_MAGIC;
 }
 
-static uint64_t
-now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static struct fg_list_item
-item(const char *verb, const char *text)
-{
-	struct fg_list_item it;
-	char e[256];
-
-	cr_assert_eq(fg_list_item_parse(verb, text, &it, e, sizeof(e)), 0, "%s", e);
-	return it;
-}
-
 /* An edit: add (or delete) items, or fail with ret. */
 struct edit {
 	unsigned int n;
@@ -150,25 +132,6 @@ lists_new(void)
 	return l;
 }
 
-static void
-expect_lists_eq(const struct fg_fed_lists *a, const struct fg_fed_lists *b)
-{
-	for (int k = 0; k < FG_LIST_COUNT; k++) {
-		uint32_t n = fg_lists_count(a, (enum fg_list)k);
-
-		cr_assert_eq(fg_lists_count(b, (enum fg_list)k), n, "%s",
-			     fg_list_name((enum fg_list)k));
-		for (uint32_t i = 0; i < n; i++) {
-			struct fg_list_item x, y;
-
-			fg_lists_get(a, (enum fg_list)k, i, &x);
-			fg_lists_get(b, (enum fg_list)k, i, &y);
-			cr_assert(memcmp(&x, &y, sizeof(x)) == 0, "%s entry %u",
-				  fg_list_name((enum fg_list)k), i);
-		}
-	}
-}
-
 /* The whole file at @p path (NUL-terminated); NULL when missing. */
 static char *
 slurp(const char *path, size_t *len)
@@ -191,19 +154,6 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* fg_lists_save() of @p l, as text. */
-static char *
-saved(const struct fg_fed_lists *l, size_t *len)
-{
-	char *buf = NULL;
-	FILE *m = open_memstream(&buf, len);
-
-	cr_assert_not_null(m);
-	cr_assert_eq(fg_lists_save(l, m), 0);
-	fclose(m);
-	return buf;
-}
-
 static void
 write_file(const char *path, const void *buf, size_t len)
 {
@@ -214,33 +164,17 @@ write_file(const char *path, const void *buf, size_t len)
 	cr_assert_eq(fclose(f), 0);
 }
 
-static void
-sample(struct fg_fed_lists *l)
-{
-	static const char *const s[][2] = {
-		{ "allow", "10.0.0.0/8" }, { "block", "2001:db8::/32" },
-		{ "allow", "x.example@10.1.0.0/16|2001:db8:1::/48" },
-		{ "block", "spam.example" }, { "watch", "w.example" },
-	};
-
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		struct fg_list_item it = item(s[i][0], s[i][1]);
-
-		cr_assert_eq(fg_lists_add(l, &it), 0);
-	}
-}
-
 /* ---- create, attach ------------------------------------------------------ */
 
 Test(shm, create_attach_round_trip)
 {
 	const char *name = inst();
-	uint64_t t0 = now_ns(CLOCK_REALTIME), t1;
+	uint64_t t0 = clock_ns(CLOCK_REALTIME), t1;
 	char want[64], msg[128];
 	struct stat st;
 
 	cr_assert_eq(fg_shm_create(&h, name, (gid_t)-1, err, sizeof(err)), 0, "%s", err);
-	t1 = now_ns(CLOCK_REALTIME);
+	t1 = clock_ns(CLOCK_REALTIME);
 	snprintf(want, sizeof(want), "/%s", name);
 	cr_assert_str_eq(h.name, want);
 	cr_assert_geq(h.fd, 0);
@@ -544,10 +478,10 @@ Test(shm, update_publishes_next_generation)
 
 	ready(&h, name);
 	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), 0, "%s", err);
-	t0 = now_ns(CLOCK_REALTIME);
+	t0 = clock_ns(CLOCK_REALTIME);
 	cr_assert_eq(fg_shm_lists_update(&h2, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s",
 		     err);
-	t1 = now_ns(CLOCK_REALTIME);
+	t1 = clock_ns(CLOCK_REALTIME);
 	cr_assert_eq(e.calls, 1);
 	cr_assert_eq(h.s->gen, 1);
 	cr_assert_geq(h.s->gen_unix_ns, t0);
@@ -651,9 +585,9 @@ Test(shm, grace_waits_for_online_readers)
 	cr_assert_eq(h.s->gen, 1);
 	/* it has not moved on: copy 0 may not be written */
 	e = adding("allow", "10.1.0.0/16");
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = mono_ns();
 	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 50, err, sizeof(err)), -ETIMEDOUT);
-	dt = now_ns(CLOCK_MONOTONIC) - t0;
+	dt = mono_ns() - t0;
 	cr_assert_geq(dt, 50000000u);
 	cr_assert_lt(dt, 5000000000u);
 	cr_assert_str_eq(err, "lcore 5 of the data plane still reads list generation 0 after "
@@ -708,10 +642,10 @@ Test(shm, grace_skips_a_stopped_data_plane)
 	fg_shm_reader_online(h.s, 3, true);
 	h.s->rd[3].seen = 77;                     /* never what gen will be */
 	h.s->h.stopped = 1;                       /* nobody reads any more */
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = mono_ns();
 	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 10000, err, sizeof(err)), 0, "%s",
 		     err);
-	cr_assert_lt(now_ns(CLOCK_MONOTONIC) - t0, 5000000000u);
+	cr_assert_lt(mono_ns() - t0, 5000000000u);
 	cr_assert_eq(h.s->gen, 1);
 }
 
@@ -743,11 +677,11 @@ Test(shm, grace_returns_once_the_reader_moves)
 	fg_shm_reader_online(h.s, 9, true);
 	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
 	e = adding("allow", "10.1.0.0/16");
-	t0 = now_ns(CLOCK_MONOTONIC);            /* before its sleep starts */
+	t0 = mono_ns();            /* before its sleep starts */
 	cr_assert_eq(pthread_create(&th, NULL, late_reader, &r), 0);
 	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 20000, err, sizeof(err)), 0, "%s",
 		     err);
-	dt = now_ns(CLOCK_MONOTONIC) - t0;
+	dt = mono_ns() - t0;
 	pthread_join(th, NULL);
 	cr_assert_eq(r.gen, 1);
 	cr_assert_geq(dt, 100000000u, "returned after %llu ns", (unsigned long long)dt);
@@ -774,7 +708,7 @@ Test(shm, update_writes_the_state_file_and_keeps_prev)
 	first = slurp(path, &n1);
 	cr_assert_not_null(first);
 	cr_assert_eq(fg_shm_lists_read(&h, cur), 0);
-	want = saved(cur, &nw);
+	want = save(cur, &nw);
 	cr_assert_eq(n1, nw);
 	cr_assert_arr_eq(first, want, nw);
 	free(want);
@@ -845,7 +779,7 @@ Test(shm, state_save_load_and_prev)
 	struct fg_list_item it = item("block", "192.0.2.0/24");
 
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	sample(a);
+	fill_sample(a);
 	fg_lists_copy(b, a);
 	cr_assert_eq(fg_lists_add(b, &it), 0);
 	cr_assert_eq(fg_shm_state_save(path, a, err, sizeof(err)), 0, "%s", err);
@@ -908,17 +842,17 @@ Test(shm, state_load_errors)
 	cr_assert_str_eq(err, "untouched");
 
 	/* damaged: -EINVAL, the path, the line, the problem */
-	sample(l);
-	text = saved(l, &n);
+	fill_sample(l);
+	text = save(l, &n);
 	text[strstr(text, "10.0.0.0/8") - text] = '9';
 	write_file(path, text, n);
 	cr_assert_eq(fg_shm_state_load(path, l, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), "%s: line 7: checksum mismatch (the file was changed or "
+	snprintf(want, sizeof(want), "%s: line 15: checksum mismatch (the file was changed or "
 		 "damaged)", path);
 	cr_assert_str_eq(err, want);
 	write_file(path, text, n - 20);
 	cr_assert_eq(fg_shm_state_load(path, l, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), "%s: line 7: truncated (no end line)", path);
+	snprintf(want, sizeof(want), "%s: line 15: truncated (no end line)", path);
 	cr_assert_str_eq(err, want);
 	write_file(path, "", 0);
 	cr_assert_eq(fg_shm_state_load(path, l, err, sizeof(err)), -EINVAL);
@@ -990,9 +924,9 @@ static void *
 serve(void *arg)
 {
 	struct server *sv = arg;
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + 10000000000ull;
+	uint64_t deadline = mono_ns() + 10000000000ull;
 
-	while (sv->served < sv->want && now_ns(CLOCK_MONOTONIC) < deadline) {
+	while (sv->served < sv->want && mono_ns() < deadline) {
 		const struct fg_shm_req *q = fg_shm_pending(sv->s);
 		struct fg_shm_resp r;
 
@@ -1073,9 +1007,9 @@ Test(shm, mailbox_timeout_leaves_the_request_pending)
 
 	ready(&h, inst());
 	sv.s = h.s;
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = mono_ns();
 	cr_assert_eq(fg_shm_call(&h, &q1, &r, 30), -ETIMEDOUT);
-	dt = now_ns(CLOCK_MONOTONIC) - t0;
+	dt = mono_ns() - t0;
 	cr_assert_geq(dt, 30000000u);
 	p = fg_shm_pending(h.s);
 	cr_assert_not_null(p);
@@ -1110,9 +1044,9 @@ Test(shm, mailbox_dead_data_plane)
 
 	ready(&h, inst());
 	h.s->h.stopped = 1;
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = mono_ns();
 	cr_assert_eq(fg_shm_call(&h, &q, &r, 10000), -ESRCH);
-	cr_assert_lt(now_ns(CLOCK_MONOTONIC) - t0, 5000000000u);
+	cr_assert_lt(mono_ns() - t0, 5000000000u);
 }
 
 /* ---- stats ------------------------------------------------------------- */
@@ -1192,9 +1126,9 @@ Test(shm, stats_read_refuses_a_half_published_block)
 	fg_shm_stats_begin(h.s);                 /* a main lcore stopped halfway */
 	cr_assert_eq(h.s->stats_seq, 3);
 	h.s->lc[2].rx = 77;
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = mono_ns();
 	cr_assert_eq(fg_shm_stats_read(h.s, out), -EAGAIN);
-	cr_assert_geq(now_ns(CLOCK_MONOTONIC) - t0, 100000000u);   /* 1000 x 100 us */
+	cr_assert_geq(mono_ns() - t0, 100000000u);   /* 1000 x 100 us */
 	fg_shm_stats_end(h.s);
 	cr_assert_eq(fg_shm_stats_read(h.s, out), 0);
 	cr_assert_eq(out->lc[2].rx, 77);
