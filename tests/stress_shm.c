@@ -52,56 +52,19 @@ struct writer {
 	char err[512];
 };
 
-/* Entry @p i of update @p k: 2001:db8:0:i::k/128. */
-static void
-encode(struct fg_prefix *p, unsigned int i, uint64_t k)
-{
-	p->addr[0] = 0x20;
-	p->addr[1] = 0x01;
-	p->addr[2] = 0x0d;
-	p->addr[3] = 0xb8;
-	p->addr[4] = 0;
-	p->addr[5] = 0;
-	p->addr[6] = (uint8_t)(i >> 8);
-	p->addr[7] = (uint8_t)i;
-	for (int b = 0; b < 8; b++)
-		p->addr[8 + b] = (uint8_t)(k >> (56 - 8 * b));
-	p->len = 128;
-}
-
-/* Whether @p p is entry @p i of update @p k. */
-static bool
-is(const struct fg_prefix *p, unsigned int i, uint64_t k)
-{
-	struct fg_prefix want;
-
-	encode(&want, i, k);
-	return p->len == 128 && memcmp(p->addr, want.addr, 16) == 0;
-}
-
-static uint64_t
-decode(const struct fg_prefix *p)
-{
-	uint64_t k = 0;
-
-	for (int b = 0; b < 8; b++)
-		k = k << 8 | p->addr[8 + b];
-	return k;
-}
-
 /* The writer's edit: the next update, from the copy of the current lists. */
 static int
 edit(struct fg_fed_lists *next, void *arg)
 {
-	uint64_t k = next->nblock == 0 ? 1 : decode(&next->block[0]) + 1;
+	uint64_t k = next->nblock == 0 ? 1 : upd_decode(&next->block[0]) + 1;
 
 	(void)arg;
 	next->nblock = BLOCKS;
 	for (unsigned int i = 0; i < BLOCKS; i++)
-		encode(&next->block[i], i, k);
+		upd_encode(&next->block[i], i, k);
 	next->nallow = (uint32_t)(k % 16 + 1);
 	for (unsigned int i = 0; i < next->nallow; i++)
-		encode(&next->allow[i], 100 + i, k);
+		upd_encode(&next->allow[i], 100 + i, k);
 	return 0;
 }
 
@@ -109,18 +72,15 @@ edit(struct fg_fed_lists *next, void *arg)
 static bool
 whole(const struct fg_fed_lists *l, uint64_t g)
 {
-	uint32_t nb = l->nblock, na = l->nallow;
+	uint32_t na = l->nallow;
 
 	if (g == 0)
-		return nb == 0 && na == 0;
-	if (nb != BLOCKS || na != g % 16 + 1 || l->nallow_dom + l->nblock_dom +
-	    l->nwatch_dom != 0)
+		return l->nblock == 0 && na == 0;
+	if (upd_block_k(l, BLOCKS) != g || na != g % 16 + 1 || l->nallow_dom +
+	    l->nblock_dom + l->nwatch_dom != 0)
 		return false;
-	for (unsigned int i = 0; i < nb; i++)
-		if (!is(&l->block[i], i, g))
-			return false;
 	for (unsigned int i = 0; i < na; i++)
-		if (!is(&l->allow[i], 100 + i, g))
+		if (!upd_is(&l->allow[i], 100 + i, g))
 			return false;
 	return true;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What several tests need, written once. Plain C, here: the clocks. The
- * Criterion tests' helpers are in
+ * What several tests need, written once. Plain C, here: the clocks,
+ * and the lists a writer under test publishes update after update
+ * (stress-shm, tests/control/kill9). The Criterion tests' helpers are in
  * test_util.c, linked into them only: an item that must parse, two lists
  * that must be equal, and the sample lists.
  */
@@ -32,6 +33,62 @@ static inline uint64_t
 mono_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Entry @p i of update @p k: 2001:db8:0:i::k/128 (k big-endian in the last
+ * 8 bytes), so that a list mixing two updates is seen. */
+static inline void
+upd_encode(struct fg_prefix *p, unsigned int i, uint64_t k)
+{
+	memset(p, 0, sizeof(*p));
+	p->addr[0] = 0x20;
+	p->addr[1] = 0x01;
+	p->addr[2] = 0x0d;
+	p->addr[3] = 0xb8;
+	p->addr[6] = (uint8_t)(i >> 8);
+	p->addr[7] = (uint8_t)i;
+	for (int b = 0; b < 8; b++)
+		p->addr[8 + b] = (uint8_t)(k >> (56 - 8 * b));
+	p->len = 128;
+}
+
+/* The update @p p was written by (its last 8 bytes). */
+static inline uint64_t
+upd_decode(const struct fg_prefix *p)
+{
+	uint64_t k = 0;
+
+	for (int b = 0; b < 8; b++)
+		k = k << 8 | p->addr[8 + b];
+	return k;
+}
+
+/* Whether @p p is entry @p i of update @p k. */
+static inline bool
+upd_is(const struct fg_prefix *p, unsigned int i, uint64_t k)
+{
+	struct fg_prefix want;
+
+	upd_encode(&want, i, k);
+	return p->len == 128 && memcmp(p->addr, want.addr, 16) == 0;
+}
+
+/* The update whose @p n entries the block list holds: 0 when it is empty,
+ * UINT64_MAX when it is torn (another count, or entries of two updates). */
+static inline uint64_t
+upd_block_k(const struct fg_fed_lists *l, unsigned int n)
+{
+	uint64_t k;
+
+	if (l->nblock == 0)
+		return 0;
+	if (l->nblock != n)
+		return UINT64_MAX;
+	k = upd_decode(&l->block[0]);
+	for (unsigned int i = 0; i < n; i++)
+		if (!upd_is(&l->block[i], i, k))
+			return UINT64_MAX;
+	return k;
 }
 
 /* ---- Criterion tests only (test_util.c) ---------------------------------- */

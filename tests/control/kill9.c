@@ -34,6 +34,7 @@
 
 #include "fg_lists.h"
 #include "fg_shm.h"
+#include "test_util.h"
 
 #define NADDR 8
 /* how long a writer waits for the workers to leave the other copy: a
@@ -41,31 +42,11 @@
  * 1 s, which is no error of the writer (every kill comes well before) */
 #define GRACE_MS 10000
 
-static uint64_t
-k_of(const struct fg_prefix *p)
-{
-	uint64_t k;
-
-	memcpy(&k, p->addr + 8, 8);
-	return k;
-}
-
 /* The lists' k, or UINT64_MAX when they are torn. */
 static uint64_t
 whole(const struct fg_fed_lists *l)
 {
-	uint64_t k;
-
-	if (l->nblock == 0)
-		return 0;
-	if (l->nblock != NADDR)
-		return UINT64_MAX;
-	k = k_of(&l->block[0]);
-	for (int i = 1; i < NADDR; i++)
-		if (k_of(&l->block[i]) != k || l->block[i].len != 128 ||
-		    l->block[i].addr[0] != 0x20 || l->block[i].addr[1] != (uint8_t)i)
-			return UINT64_MAX;
-	return k;
+	return upd_block_k(l, NADDR);
 }
 
 static int
@@ -74,16 +55,9 @@ replace(struct fg_fed_lists *next, void *arg)
 	uint64_t k = whole(next) + 1;
 
 	(void)arg;
-	next->nblock = 0;
-	for (int i = 0; i < NADDR; i++) {
-		struct fg_prefix *p = &next->block[next->nblock++];
-
-		memset(p, 0, sizeof(*p));
-		p->addr[0] = 0x20;       /* 2000::/8 with the index, then k */
-		p->addr[1] = (uint8_t)i;
-		memcpy(p->addr + 8, &k, 8);
-		p->len = 128;
-	}
+	next->nblock = NADDR;
+	for (unsigned int i = 0; i < NADDR; i++)
+		upd_encode(&next->block[i], i, k);
 	return 0;
 }
 
