@@ -903,10 +903,16 @@ Test(srctab, spoofed_flood_spares_established, .fini = tab_fini, .timeout = 300)
 /* ---- two threads, one source ----------------------------------------- */
 
 /*
- * The clock both threads read is shared and moves 1 us per attempt, so the
- * limiter is saturated whatever the scheduler does (a real clock would
+ * The clock both threads read is shared and moves 100 ns per attempt, so
+ * the limiter is saturated whatever the scheduler does (a real clock would
  * refill the bucket to its cap while both threads are preempted, which is
- * the scheduler's doing, not the limiter's).
+ * the scheduler's doing, not the limiter's). A thread preempted between
+ * reading the clock and deciding comes back with that reading: were it a
+ * second behind the entry's last-seen ms, the table would take that for a
+ * wrap of the 32-bit ms (fg_ms_since) and refill the bucket. At 1 us per
+ * attempt a busy machine made that happen (one extra burst: 5,039,800
+ * passed, 5,038,800 allowed); at 100 ns the whole 2 s run stays well
+ * under a second of this clock.
  */
 static uint64_t sim_clock;
 
@@ -929,7 +935,7 @@ hammer_run(void *arg)
 	do {
 		for (int i = 0; i < 1000; i++) {
 			struct fg_now n = fg_now(0, __atomic_add_fetch(&sim_clock,
-						 1000, __ATOMIC_RELAXED));
+						 100, __ATOMIC_RELAXED));
 
 			h->shared_passed += fg_decide(h->t, h->cfg, &shared, &n,
 						      false, &h->st) == FG_V_PASS;
