@@ -128,8 +128,7 @@ mom() { timeout 10 "$build/control/floodctl" stats --json -i "fgz-$$" 2>/dev/nul
 	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["classes"]["mom"])'; }
 seen_all() { [ "$(mom)" = 500 ]; }
 wait_until 30 seen_all
-fenced() { mark_udp "$C" 198.18.9.1 198.18.9.10; wait_until 2 gone "$srv"; }
-wait_until 30 fenced
+fence_udp "$srv" "$C" 198.18.9.1 198.18.9.10
 wait_pid 10 "$srv"
 # the block list edited at run time reaches the XDP tries (main lcore,
 # within a 100 ms tick): ICMP, which never reaches floodguard, shows it

@@ -106,8 +106,7 @@ udp_from 198.18.9.1
 udp_from 198.18.9.2
 # the fence, from the source not blocked, on the same path: repeated
 # until the counter has ended (a lost datagram is no hang)
-fenced() { mark_udp "$C" 198.18.9.1 198.18.9.10; wait_until 2 gone "$srv"; }
-wait_until 30 fenced
+fence_udp "$srv" "$C" 198.18.9.1 198.18.9.10
 wait_pid 10 "$srv"
 read -r good bad fenced < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0), d["fenced"])' "$work/udp.json")
 redir=$(( $(stat "$R_MOM") - redir0 ))

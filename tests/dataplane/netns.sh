@@ -62,8 +62,7 @@ PY
 # the fence: a datagram to the collector's port 9 from the well-behaved
 # source, through floodguard on the same queue after everything above;
 # repeated until the collector has written its counts and ended
-fenced() { mark_udp "$TB_OUT" "$GOOD" "$TB_SERVER"; wait_until 2 gone "$coll"; }
-wait_until 30 fenced || nok "the collector ends on the fence" "still running: ended by SIGTERM"
+fence_udp "$coll" "$TB_OUT" "$GOOD" "$TB_SERVER" || nok "the collector ends on the fence" "still running: ended by SIGTERM"
 stop_pid TERM 10 "$coll"
 tb_fg_stop; rc=$?
 

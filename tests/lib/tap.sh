@@ -75,7 +75,7 @@ cap_start() {
 
 # cap_mark FILE SECONDS SEND...: run SEND (which sends one marker) every
 # 0.2 s until one more marker than before shows in the capture FILE;
-# returns 1 if none did within SECONDS or the capture ended.
+# returns 1 if none did within SECONDS.
 cap_mark() {
 	local file=$1 secs=$2 before
 	shift 2
@@ -119,4 +119,15 @@ mark_udp() {
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0))
 s.sendto(b"fg-marker", (sys.argv[2], 9))' "$2" "$3"
+}
+
+# fence_udp PID NS SRC DST: a listener that ends on a fence (udp_count.py,
+# the test bed's collector) is sent marker datagrams from SRC to DST:9
+# through namespace NS, behind the measured traffic on its path, until
+# process PID has ended; returns 1 if it still runs after 30 s.
+fence_udp() {
+	local pid=$1
+	shift
+	_fenced() { mark_udp "$@"; wait_until 2 gone "$pid"; }
+	wait_until 30 _fenced "$@"
 }
