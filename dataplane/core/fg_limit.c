@@ -24,42 +24,28 @@ fg_verdict_name(unsigned int v)
  * tight enough that one source cannot take a server down. Bursts are two
  * seconds' worth; bytes/s bursts hold at least one maximum-size packet.
  */
+static const struct fg_class_limits class_defaults[FG_CLASS_COUNT] = {
+	[FG_CLASS_MOM] = {
+		.pps = { 500, 1000 }, .bps = { 2000000, 4000000 }, .syn = { 10, 20 },
+		.win_events = 3000, .win_ms = 10000,    /* > 3000 events in 10 s ... */
+		.block_ms = 60000,                      /* ... disconnects for 60 s */
+		.max_msg = 16384,
+	},
+	[FG_CLASS_SIP] = {
+		.pps = { 300, 600 }, .bps = { 1000000, 2000000 }, .syn = { 10, 20 },
+		.win_events = 2000, .win_ms = 10000, .block_ms = 60000,
+		.max_msg = 16384, .max_headers = 64, .max_hdr_len = 1024,
+	},
+	[FG_CLASS_SIP_TLS] = {
+		.pps = { 600, 1200 }, .bps = { 2000000, 4000000 }, .syn = { 10, 20 },
+		.win_events = 4000, .win_ms = 10000, .block_ms = 60000,
+	},
+};
+
 void
 fg_class_limits_default(unsigned int cls, struct fg_class_limits *l)
 {
-	*l = (struct fg_class_limits){ 0 };
-	switch (cls) {
-	case FG_CLASS_MOM:
-		l->pps = (struct fg_rate){ 500, 1000 };
-		l->bps = (struct fg_rate){ 2000000, 4000000 };
-		l->syn = (struct fg_rate){ 10, 20 };
-		l->win_events = 3000;       /* > 3000 events in 10 s ... */
-		l->win_ms = 10000;
-		l->block_ms = 60000;        /* ... disconnects for 60 s */
-		l->max_msg = 16384;
-		break;
-	case FG_CLASS_SIP:
-		l->pps = (struct fg_rate){ 300, 600 };
-		l->bps = (struct fg_rate){ 1000000, 2000000 };
-		l->syn = (struct fg_rate){ 10, 20 };
-		l->win_events = 2000;
-		l->win_ms = 10000;
-		l->block_ms = 60000;
-		l->max_msg = 16384;
-		l->max_headers = 64;
-		l->max_hdr_len = 1024;
-		break;
-	case FG_CLASS_SIP_TLS:
-		l->pps = (struct fg_rate){ 600, 1200 };
-		l->bps = (struct fg_rate){ 2000000, 4000000 };
-		l->syn = (struct fg_rate){ 10, 20 };
-		l->win_events = 4000;
-		l->win_ms = 10000;
-		l->block_ms = 60000;
-		break;
-	default:
-		break;
-	}
+	*l = cls < FG_CLASS_COUNT ? class_defaults[cls] : (struct fg_class_limits){ 0 };
 }
 
 static int
