@@ -183,14 +183,24 @@ fg_xdp_pushed(uint64_t *full)
 	return xdp_pushed_total;
 }
 
+/* The maps of floodguard's XDP program that the data plane fills, by name. */
+enum xdp_map { M_PORTS = 0, M_BLOCK4, M_BLOCK6, M_CONF, M_PROTECT4, M_PROTECT6, M_COUNT };
+static const char *const xdp_map_names[M_COUNT] = {
+	"fg_xdp_ports", "fg_xdp_block4", "fg_xdp_block6", "fg_xdp_conf",
+	"fg_xdp_protect4", "fg_xdp_protect6",
+};
+
 int
 fg_xdp_fill(uint16_t port, const struct fg_config *c)
 {
 	struct rte_eth_dev_info info;
 	struct bpf_prog_info pi;
 	uint32_t prog_id = 0, ids[16], len = sizeof(pi);
-	int prog, fd_ports = -1, fd4 = -1, fd6 = -1, fdc = -1, fdp4 = -1, fdp6 = -1, rc = 0;
+	int prog, fd[M_COUNT], rc = 0;
+	unsigned int m;
 
+	for (m = 0; m < M_COUNT; m++)
+		fd[m] = -1;
 	if (rte_eth_dev_info_get(port, &info) != 0 ||
 	    strcmp(info.driver_name, "net_af_xdp") != 0)
 		return 0;
@@ -211,38 +221,30 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 	for (uint32_t i = 0; i < pi.nr_map_ids && i < RTE_DIM(ids); i++) {
 		struct bpf_map_info mi;
 		uint32_t ml = sizeof(mi);
-		int fd = bpf_map_get_fd_by_id(ids[i]);
+		int f = bpf_map_get_fd_by_id(ids[i]);
 
 		memset(&mi, 0, sizeof(mi));
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &mi, &ml) != 0) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		if (strcmp(mi.name, "fg_xdp_ports") == 0)
-			fd_ports = fd;
-		else if (strcmp(mi.name, "fg_xdp_block4") == 0)
-			fd4 = fd;
-		else if (strcmp(mi.name, "fg_xdp_block6") == 0)
-			fd6 = fd;
-		else if (strcmp(mi.name, "fg_xdp_conf") == 0)
-			fdc = fd;
-		else if (strcmp(mi.name, "fg_xdp_protect4") == 0)
-			fdp4 = fd;
-		else if (strcmp(mi.name, "fg_xdp_protect6") == 0)
-			fdp6 = fd;
-		else
-			close(fd);
+		m = M_COUNT;
+		if (f >= 0 && bpf_obj_get_info_by_fd(f, &mi, &ml) == 0)
+			for (m = 0; m < M_COUNT && strcmp(mi.name, xdp_map_names[m]) != 0; m++)
+				;
+		if (m < M_COUNT && fd[m] < 0)
+			fd[m] = f;
+		else if (f >= 0)
+			close(f);
 	}
-	if (fd_ports < 0 || fd4 < 0 || fd6 < 0 || fdc < 0 || fdp4 < 0 || fdp6 < 0) {
+	for (m = 0; m < M_COUNT && fd[m] >= 0; m++)
+		;
+	if (m < M_COUNT) {
 		FG_LOG(WARNING, "port %u: the XDP program on ifindex %u is not floodguard's "
-		       "(no fg_xdp_ports map): it redirects what it redirects", port,
-		       info.if_index);
+		       "(no %s map): it redirects what it redirects", port, info.if_index,
+		       xdp_map_names[m]);
 		goto close_maps;
 	}
-	rc = fg_xdp_fill_ports(fd_ports, c->classify.tcp, c->classify.udp);
+	rc = fg_xdp_fill_ports(fd[M_PORTS], c->classify.tcp, c->classify.udp);
 	if (rc == 0)
-		rc = fg_xdp_set_protect(fdc, fdp4, fdp6, c->prefix, c->nprefix);
+		rc = fg_xdp_set_protect(fd[M_CONF], fd[M_PROTECT4], fd[M_PROTECT6], c->prefix,
+					c->nprefix);
 	if (rc != 0)
 		FG_LOG(ERR, "port %u: filling the XDP maps (errno=%i): %s", port, -rc,
 		       strerror(-rc));
@@ -252,23 +254,14 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 		       prog_id, c->nprefix);
 	if (rc == 0 && nxdp_progs < FG_XDP_PROGS_MAX) {
 		/* kept: flood-blocked sources go into these tries (fg_xdp_sync) */
-		xdp_progs[nxdp_progs].fd4 = fd4;
-		xdp_progs[nxdp_progs++].fd6 = fd6;
-		fd4 = fd6 = -1;
+		xdp_progs[nxdp_progs].fd4 = fd[M_BLOCK4];
+		xdp_progs[nxdp_progs++].fd6 = fd[M_BLOCK6];
+		fd[M_BLOCK4] = fd[M_BLOCK6] = -1;
 	}
 close_maps:
-	if (fd_ports >= 0)
-		close(fd_ports);
-	if (fd4 >= 0)
-		close(fd4);
-	if (fd6 >= 0)
-		close(fd6);
-	if (fdc >= 0)
-		close(fdc);
-	if (fdp4 >= 0)
-		close(fdp4);
-	if (fdp6 >= 0)
-		close(fdp6);
+	for (m = 0; m < M_COUNT; m++)
+		if (fd[m] >= 0)
+			close(fd[m]);
 close_prog:
 	if (prog >= 0)
 		close(prog);
