@@ -255,17 +255,30 @@ list_count(struct fg_config *c, const struct fg_key *k)
 	return (uint32_t *)(void *)((uint8_t *)c + k->cnt);
 }
 
+/* Entry @p *n of list key @p k: its slot of @p size bytes, or NULL (full: @p err). */
+static void *
+list_slot(struct fg_config *c, const struct fg_key *k, size_t size, uint32_t **n,
+	  char *err, size_t errlen)
+{
+	*n = list_count(c, k);
+	if (**n == k->max) {
+		fg_errf(err, errlen, -1, "[%s] %s: more than %" PRIu64 " entries", k->section,
+			k->name, k->max);
+		return NULL;
+	}
+	return (uint8_t *)c + k->off + **n * size;
+}
+
 static int
 one_prefix(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
 	   size_t errlen)
 {
-	uint32_t *n = list_count(c, k);
-	struct fg_prefix *arr = (struct fg_prefix *)(void *)((uint8_t *)c + k->off);
+	uint32_t *n;
+	struct fg_prefix *p = list_slot(c, k, sizeof(*p), &n, err, errlen);
 
-	if (*n == k->max)
-		return fg_errf(err, errlen, -1, "[%s] %s: more than %" PRIu64 " entries", k->section,
-			       k->name, k->max);
-	if (fg_prefix_parse(tok, &arr[*n]) != 0)
+	if (p == NULL)
+		return -1;
+	if (fg_prefix_parse(tok, p) != 0)
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not an address or prefix "
 			       "(a.b.c.d/n or x:y::/n, host bits zero)", k->section, k->name, tok);
 	(*n)++;
@@ -276,13 +289,12 @@ static int
 one_domain(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
 	   size_t errlen)
 {
-	uint32_t *n = list_count(c, k);
-	char (*arr)[FG_DOMAIN_MAX] = (char (*)[FG_DOMAIN_MAX])(void *)((uint8_t *)c + k->off);
+	uint32_t *n;
+	char *d = list_slot(c, k, FG_DOMAIN_MAX, &n, err, errlen);
 
-	if (*n == k->max)
-		return fg_errf(err, errlen, -1, "[%s] %s: more than %" PRIu64 " entries", k->section,
-			       k->name, k->max);
-	if (fg_domain_parse(tok, arr[*n]) != 0)
+	if (d == NULL)
+		return -1;
+	if (fg_domain_parse(tok, d) != 0)
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not a SIP domain (letters, digits, "
 			       "'-', '.'; not an address; < %d bytes)", k->section, k->name, tok,
 			       FG_DOMAIN_MAX);
@@ -295,14 +307,12 @@ static int
 one_bound(struct fg_config *c, const struct fg_key *k, const char *tok, char *err,
 	  size_t errlen)
 {
-	uint32_t *n = list_count(c, k);
-	struct fg_fed_domain_bind *b =
-		(struct fg_fed_domain_bind *)(void *)((uint8_t *)c + k->off) + *n;
+	uint32_t *n;
+	struct fg_fed_domain_bind *b = list_slot(c, k, sizeof(*b), &n, err, errlen);
 	char buf[CFG_VALUE_LEN], *at, *save = NULL, *pfx;
 
-	if (*n == k->max)
-		return fg_errf(err, errlen, -1, "[%s] %s: more than %" PRIu64 " entries", k->section,
-			       k->name, k->max);
+	if (b == NULL)
+		return -1;
 	snprintf(buf, sizeof(buf), "%s", tok);
 	at = strchr(buf, '@');
 	if (at == NULL)
