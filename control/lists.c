@@ -15,20 +15,32 @@
 #include "fg_lists.h"
 #include "floodctl.h"
 
+#define FILE_USAGE \
+"--file FILE: the items of FILE ('-': standard input), one a line; '#' or ';'\n" \
+"starts a comment. Every bad line is named (FILE:LINE) and nothing changes,\n" \
+"unless --skip-bad: the good lines apply, the bad ones are counted. One update:\n" \
+"all of the file's items reach the data plane, or none.\n"
+#define FILE_BAD_SHOWN 20      /* bad lines named before "and N more" */
+#define FILE_MAX (256u << 20)  /* bytes of a --file */
+
 const char fc_allow_usage[] =
 "usage: floodctl allow add|del ITEM... [-i NAME]\n"
+"       floodctl allow add|del --file FILE [--skip-bad] [-i NAME]\n"
 "       floodctl allow list [--json] [-i NAME]\n"
 "ITEM: an address or prefix (198.18.0.0/24, 2001:db8::/32): exempt from every\n"
 "rule and limit; or DOMAIN@PREFIX[|PREFIX...]: SIP messages From DOMAIN are\n"
 "exempt when they come from those prefixes (an allowed domain that also\n"
 "comes from elsewhere is counted as allow_spoof and gets the rules).\n"
+FILE_USAGE
 COMMON_USAGE;
 
 const char fc_block_usage[] =
 "usage: floodctl block add|del ITEM... [-i NAME]\n"
+"       floodctl block add|del --file FILE [--skip-bad] [-i NAME]\n"
 "       floodctl block list [--json] [-i NAME]\n"
 "ITEM: an address or prefix (every packet from it to a protected port drops,\n"
 "reason block-list), or a SIP domain (messages whose From is that domain drop).\n"
+FILE_USAGE
 COMMON_USAGE;
 
 const char fc_watch_usage[] =
@@ -49,6 +61,7 @@ struct edit {
 	unsigned int ndel;   /* with add: the last ndel items are deleted instead */
 	struct fg_list_item *it;
 	int *rc;          /* per item: 0, -EEXIST / -ENOENT */
+	bool summary;     /* one line of counts, not one per item (--file) */
 };
 
 static bool
@@ -89,7 +102,13 @@ update(struct fc_ctx *c, struct edit *e)
 		fc_err(e->cmd, "%s", err[0] != '\0' ? err : strerror(-rc));
 		return FC_EXIT_FAIL;
 	}
-	for (unsigned int i = 0; i < e->n; i++) {
+	for (unsigned int i = 0; i < e->n && e->summary; i++)
+		changed += e->rc[i] == 0;
+	if (e->summary)
+		printf("%s: %u %s, %u %s\n", e->cmd, changed,
+		       e->add ? "added" : "deleted", e->n - changed,
+		       e->add ? "already on it" : "not on it");
+	for (unsigned int i = 0; i < e->n && !e->summary; i++) {
 		FILE *out = e->rc[i] == 0 ? stdout : stderr;
 
 		fprintf(out, "%s%s %s ", e->rc[i] == 0 ? "" : "floodctl: ",
@@ -274,6 +293,95 @@ promote(struct fc_ctx *c, int argc, char **argv)
 	return update(c, &e);
 }
 
+/* Reading a --file into an edit. */
+struct file_read {
+	struct edit *e;
+	const char *path;
+	unsigned int cap, bad;
+};
+
+static int
+file_item(const struct fg_list_item *it, unsigned int line, const char *why, void *arg)
+{
+	struct file_read *f = arg;
+	struct edit *e = f->e;
+
+	if (it == NULL) {
+		if (f->bad++ < FILE_BAD_SHOWN)
+			fprintf(stderr, "floodctl: %s:%u: %s\n", f->path, line, why);
+		return 0;
+	}
+	if (e->n == f->cap) {
+		unsigned int cap = f->cap != 0 ? f->cap * 2 : 1024;
+		struct fg_list_item *ni = realloc(e->it, cap * sizeof(*ni));
+		int *nr = ni != NULL ? realloc(e->rc, cap * sizeof(*nr)) : NULL;
+
+		if (ni != NULL)
+			e->it = ni;
+		if (nr == NULL)
+			return -ENOMEM;
+		e->rc = nr;
+		f->cap = cap;
+	}
+	e->it[e->n++] = *it;
+	return 0;
+}
+
+/* add|del --file FILE [--skip-bad]: @p e takes the file's items. */
+static int
+file_edit(const char *verb, int argc, char **argv, struct edit *e)
+{
+	struct file_read f = { .e = e };
+	bool skip = false;
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *in;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--skip-bad") == 0)
+			skip = true;
+		else if (strcmp(argv[i], "--file") == 0 && f.path == NULL && i + 1 < argc)
+			f.path = argv[++i];
+		else if (strncmp(argv[i], "--file=", 7) == 0 && f.path == NULL)
+			f.path = argv[i] + 7;
+		else if (strncmp(argv[i], "--file", 6) == 0)
+			return fc_err(verb, "--file takes one FILE"), FC_EXIT_USAGE;
+		else
+			return fc_err(verb, "%s: with --file, only --skip-bad (and the common "
+				      "options) may follow", argv[i]), FC_EXIT_USAGE;
+	}
+	if (f.path == NULL || f.path[0] == '\0')
+		return fc_err(verb, "--file takes one FILE"), FC_EXIT_USAGE;
+	in = strcmp(f.path, "-") == 0 ? stdin : fopen(f.path, "r");
+	if (in == NULL)
+		return fc_err(verb, "%s: %s", f.path, strerror(errno)), FC_EXIT_FAIL;
+	buf = malloc(FILE_MAX + 1);
+	if (buf != NULL)
+		len = fread(buf, 1, FILE_MAX + 1, in);
+	rc = buf == NULL ? -ENOMEM : ferror(in) ? -EIO : len > FILE_MAX ? -EFBIG : 0;
+	if (in != stdin)
+		fclose(in);
+	if (rc == 0)
+		rc = fg_list_file_parse(verb, buf, len, file_item, &f);
+	free(buf);
+	if (rc != 0)
+		return fc_err(verb, "%s: %s", f.path, rc == -EFBIG ? "more than 256 MiB" :
+			      strerror(-rc)), FC_EXIT_FAIL;
+	if (f.bad > FILE_BAD_SHOWN)
+		fprintf(stderr, "floodctl: %s: and %u more bad lines\n", f.path,
+			f.bad - FILE_BAD_SHOWN);
+	if (f.bad != 0 && !skip)
+		return fc_err(verb, "%s: %u bad lines: nothing changed (--skip-bad applies the "
+			      "good ones)", f.path, f.bad), FC_EXIT_USAGE;
+	if (f.bad != 0)
+		fprintf(stderr, "floodctl: %s: %u bad lines skipped\n", f.path, f.bad);
+	if (e->n == 0)
+		return fc_err(verb, "%s: no items", f.path), FC_EXIT_NOOP;
+	e->summary = true;
+	return FC_EXIT_OK;
+}
+
 static int
 lists_cmd(const char *verb, int argc, char **argv)
 {
@@ -306,6 +414,15 @@ lists_cmd(const char *verb, int argc, char **argv)
 		fc_err(verb, argc < 2 && (add || strcmp(argv[0], "del") == 0) ?
 		       "%s: nothing to %s" : "%s: expected add, del or list", argv[0], argv[0]);
 		rc = FC_EXIT_USAGE;
+		goto out;
+	}
+	if (strcmp(verb, "watch") != 0 && strncmp(argv[1], "--", 2) == 0) {
+		e = (struct edit){ .cmd = verb, .add = add };
+		rc = file_edit(verb, argc, argv, &e);
+		if (rc == FC_EXIT_OK)
+			rc = update(&c, &e);
+		free(e.it);
+		free(e.rc);
 		goto out;
 	}
 	it = calloc((size_t)argc, sizeof(*it));

@@ -130,6 +130,46 @@ fg_list_item_parse(const char *verb, const char *text, struct fg_list_item *it,
 	return fg_errf(err, errlen, -1, "%s: no such list (allow, block, watch)", verb);
 }
 
+int
+fg_list_file_parse(const char *verb, const char *buf, size_t len, fg_list_file_fn fn,
+		   void *arg)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned int line = 0;
+	int rc = 0;
+
+	while (p < end && rc == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((nl != NULL ? nl : end) - p), a = 0, b;
+		char text[FG_LIST_LINE_MAX], err[256];
+		struct fg_list_item it;
+
+		line++;
+		if (ll >= sizeof(text) || memchr(p, '\0', ll) != NULL) {
+			rc = fn(NULL, line, ll >= sizeof(text) ? "line too long" :
+				"a NUL byte: not a text file", arg);
+			p += ll + 1;
+			continue;
+		}
+		memcpy(text, p, ll);
+		text[ll] = '\0';
+		p += ll + 1;
+		text[strcspn(text, "#;")] = '\0';
+		while (text[a] == ' ' || text[a] == '\t')
+			a++;
+		for (b = strlen(text); b > a && strchr(" \t\r", text[b - 1]) != NULL; b--)
+			;
+		text[b] = '\0';
+		if (a == b)
+			continue;
+		if (fg_list_item_parse(verb, text + a, &it, err, sizeof(err)) != 0)
+			rc = fn(NULL, line, err[0] != '\0' ? err : "not an item of this list", arg);
+		else
+			rc = fn(&it, line, NULL, arg);
+	}
+	return rc;
+}
+
 void
 fg_list_item_print(const struct fg_list_item *it, FILE *f)
 {

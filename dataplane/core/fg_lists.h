@@ -50,6 +50,27 @@ int fg_list_item_parse(const char *verb, const char *text, struct fg_list_item *
 int fg_list_item_parse_in(enum fg_list l, const char *text, struct fg_list_item *it,
 			  char *err, size_t errlen);
 
+/**
+ * Callback of fg_list_file_parse() for each line that holds an item:
+ * @p it parsed, or NULL and @p why says what is wrong with it. A nonzero
+ * return stops the parse and is its result.
+ */
+typedef int (*fg_list_file_fn)(const struct fg_list_item *it, unsigned int line,
+			       const char *why, void *arg);
+
+/**
+ * Parse a list file (@p len bytes at @p buf): one ITEM a line, as
+ * `floodctl VERB add` takes it (@p verb "allow" or "block"); '#' or ';'
+ * starts a comment (the feeds' own: FireHOL, Spamhaus DROP); blank lines,
+ * spaces and a CR before the newline are skipped. A NUL byte or a line of
+ * FG_LIST_LINE_MAX bytes or more is a bad line. @return 0 or what @p fn
+ * returned.
+ */
+int fg_list_file_parse(const char *verb, const char *buf, size_t len, fg_list_file_fn fn,
+		       void *arg);
+
+#define FG_LIST_LINE_MAX 512   /**< bytes of a list file's line */
+
 /** Print as the operator writes it ("10.0.0.0/8", "x.example@10.1.0.0/16"). */
 void fg_list_item_print(const struct fg_list_item *it, FILE *f);
 

@@ -204,6 +204,30 @@ ctl block add 198.18.1.9 -i "$inst" >/dev/null
 ctl block add 198.18.1.9 -i "$inst" >/dev/null 2>&1; rc1=$?
 ctl block del 198.18.7.7 -i "$inst" >/dev/null 2>&1; rc2=$?
 check "already listed / not listed: exit 3" [ "$rc1" -eq 3 -a "$rc2" -eq 3 ]
+
+# --file: every bad line named FILE:LINE and nothing changed, unless
+# --skip-bad; comments, blank lines, spaces and CRLF are not items
+feed=$work/feed.txt
+printf '# a feed\n203.0.113.0/24 ; SBL1\n\n  192.0.2.1  \r\n1.2.3.400\n2001:db8::/32\n10.1.2.3/8\n' >"$feed"
+before=$(ctl block list -i "$inst")
+err=$(ctl block add --file "$feed" -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && [ "$(ctl block list -i "$inst")" = "$before" ] &&
+	grep -q "^floodctl: $feed:5: 1.2.3.400: not an IPv4 or IPv6 address$" <<<"$err" &&
+	grep -q "^floodctl: $feed:7: 10.1.2.3/8: host bits set" <<<"$err" &&
+	grep -q "2 bad lines: nothing changed" <<<"$err"
+okif "block add --file, 2 bad lines: exit 2, each named FILE:LINE, nothing added" "exit $rc" "$err"
+out=$(ctl block add --file "$feed" --skip-bad -i "$inst" 2>"$work/skip.err"); rc=$?
+[ "$rc" -eq 0 ] && [ "$out" = "block: 3 added, 0 already on it" ] &&
+	grep -q "2 bad lines skipped" "$work/skip.err" &&
+	[ "$(ctl block list -i "$inst" | grep -c -e 203.0.113.0/24 -e 192.0.2.1/32 -e 2001:db8::/32)" -eq 3 ]
+okif "--skip-bad: the 3 good lines added in one update, 2 counted" "exit $rc" "$out"
+out=$(grep -v 1.2.3.400 "$feed" | grep -v 10.1.2.3 | ctl block del --file - -i "$inst"); rc=$?
+[ "$rc" -eq 0 ] && [ "$out" = "block: 3 deleted, 0 not on it" ] &&
+	[ "$(ctl block list -i "$inst")" = "$before" ]
+okif "block del --file - (standard input): the 3 deleted" "exit $rc" "$out"
+err=$(ctl block add --file "$work/none" -i "$inst" 2>&1); rc=$?
+check "--file of a missing file: exit 1, names it" \
+	[ "$rc" -eq 1 -a "$err" = "floodctl block: $work/none: No such file or directory" ]
 err=$(ctl status -i fgt-none-$$ 2>&1); rc=$?
 [ "$rc" -eq 1 ] && grep -q "no data plane 'fgt-none-$$'" <<<"$err"
 okif "no such instance: exit 1, says so" "exit $rc"
