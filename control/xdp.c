@@ -55,6 +55,10 @@ const char fc_xdp_usage[] =
 "pass-dst, pass-not-ip, pass-malformed, pass-frag, redirect-mom, redirect-sip,\n"
 "redirect-sip-tls, drop-blocked (docs/xdp.md).\n";
 
+/* room for --block and --protect prefixes; --fill-blocks fills the rest */
+#define FC_XDP_BLOCKS 256
+#define FC_XDP_PROTECTS 64
+
 #define FG_XDP_NAME_(id, name, act) name,
 static const char *const reason_names[FG_XDP_R_COUNT] = { FG_XDP_REASONS(FG_XDP_NAME_) };
 #undef FG_XDP_NAME_
@@ -85,15 +89,12 @@ fill_ports(struct fg_xdp *skel)
 	return rc;
 }
 
+/* Block @p p: the program drops what comes from it. @return 0 or -errno. */
 static int
-add_block(struct fg_xdp *skel, const char *s)
+add_block(struct fg_xdp *skel, const struct fg_prefix *p)
 {
-	struct fg_prefix p;
-
-	if (fg_prefix_parse(s, &p) != 0)
-		return -EINVAL;
 	return fg_xdp_add_prefix(bpf_map__fd(skel->maps.fg_xdp_block4),
-				 bpf_map__fd(skel->maps.fg_xdp_block6), &p);
+				 bpf_map__fd(skel->maps.fg_xdp_block6), p);
 }
 
 /* @p n blocked IPv4 hosts in 100.64.0.0/10 (benchmarks: a big trie) */
@@ -109,8 +110,7 @@ fill_blocks(struct fg_xdp *skel, unsigned int n)
 		p.addr[13] = (uint8_t)(a >> 16);
 		p.addr[14] = (uint8_t)(a >> 8);
 		p.addr[15] = (uint8_t)a;
-		rc = fg_xdp_add_prefix(bpf_map__fd(skel->maps.fg_xdp_block4),
-				       bpf_map__fd(skel->maps.fg_xdp_block6), &p);
+		rc = add_block(skel, &p);
 		if (rc != 0)
 			return rc;
 	}
@@ -137,8 +137,26 @@ reason_of(int fd, int cpu, int ncpu, uint64_t *seen, uint64_t *buf)
 	return moved;
 }
 
-int
-fc_xdp(int argc, char **argv)
+/* What `floodctl xdp test` was asked to do (fc_xdp_parse()). */
+struct fc_xdp_opts {
+	const char *file;                           /**< the capture */
+	const char *block_arg[FC_XDP_BLOCKS];       /**< --block as given */
+	struct fg_prefix block[FC_XDP_BLOCKS];      /**< ... and parsed */
+	unsigned int nblock;
+	struct fg_prefix protect[FC_XDP_PROTECTS];  /**< --protect */
+	unsigned int nprotect;
+	unsigned int repeat;                        /**< runs per packet; 1: not timed */
+	unsigned int fill;                          /**< --fill-blocks: hosts */
+	bool summary;
+};
+
+/* fc_xdp_parse(): a test to run; any other value is an exit code */
+#define FC_XDP_PARSED (-1)
+
+/* Fill @p o from the command line (argv[0] is "xdp"). @return FC_XDP_PARSED,
+ * or the exit code with the usage or the error printed. */
+static int
+fc_xdp_parse(int argc, char **argv, struct fc_xdp_opts *o)
 {
 	static const struct option opts[] = {
 		{ "block", required_argument, NULL, 'b' },
@@ -149,21 +167,9 @@ fc_xdp(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *blocks[256];
-	struct fg_prefix protect[64];
-	unsigned int nprotect = 0;
-	unsigned int nblocks = 0, repeat = 1, fill = 0, cnt[FG_XDP_R_COUNT] = { 0 }, none = 0;
-	char errbuf[512];
-	int o, ret = FC_EXIT_FAIL, ncpu, cpu;
-	bool summary = false;
-	struct fg_xdp *skel = NULL;
-	const uint8_t *data;
-	uint32_t caplen;
-	uint64_t *last = NULL, seen[FG_XDP_R_COUNT] = { 0 };
-	struct fc_capture *pc = NULL;
-	uint64_t n = 0;
-	cpu_set_t set;
+	int c;
 
+	*o = (struct fc_xdp_opts){ .repeat = 1 };
 	if (argc < 2 || strcmp(argv[1], "test") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 			fputs(fc_xdp_usage, stdout);
@@ -175,42 +181,43 @@ fc_xdp(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		char *end;
 
-		switch (o) {
+		switch (c) {
 		case 'b':
-			if (nblocks == 256) {
-				fc_err("xdp", "--block: more than 256");
+			if (o->nblock == FC_XDP_BLOCKS) {
+				fc_err("xdp", "--block: more than %u", FC_XDP_BLOCKS);
 				return FC_EXIT_USAGE;
 			}
-			blocks[nblocks++] = optarg;
+			o->block_arg[o->nblock++] = optarg;
 			break;
 		case 'r':
-			repeat = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end != '\0' || repeat == 0 || repeat > 100000000) {
+			o->repeat = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end != '\0' || o->repeat == 0 || o->repeat > 100000000) {
 				fc_err("xdp", "--repeat: '%s' is not a count (1-100000000)", optarg);
 				return FC_EXIT_USAGE;
 			}
 			break;
 		case 'p':
-			if (nprotect == 64 || fg_prefix_parse(optarg, &protect[nprotect]) != 0) {
+			if (o->nprotect == FC_XDP_PROTECTS ||
+			    fg_prefix_parse(optarg, &o->protect[o->nprotect]) != 0) {
 				fc_err("xdp", "--protect: '%s' is not an address or prefix (or more "
-				       "than 64)", optarg);
+				       "than %u)", optarg, FC_XDP_PROTECTS);
 				return FC_EXIT_USAGE;
 			}
-			nprotect++;
+			o->nprotect++;
 			break;
 		case 'f':
-			fill = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end != '\0' || fill > FG_XDP_BLOCK_MAX - 256) {
+			o->fill = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end != '\0' || o->fill > FG_XDP_BLOCK_MAX - FC_XDP_BLOCKS) {
 				fc_err("xdp", "--fill-blocks: '%s' is not a count (0-%u)", optarg,
-				       FG_XDP_BLOCK_MAX - 256);
+				       FG_XDP_BLOCK_MAX - FC_XDP_BLOCKS);
 				return FC_EXIT_USAGE;
 			}
 			break;
 		case 's':
-			summary = true;
+			o->summary = true;
 			break;
 		case 'h':
 			fputs(fc_xdp_usage, stdout);
@@ -224,69 +231,86 @@ fc_xdp(int argc, char **argv)
 		fc_err("xdp", "test needs exactly one capture file");
 		return FC_EXIT_USAGE;
 	}
-	for (unsigned int i = 0; i < nblocks; i++) {
-		struct fg_prefix p;
-
-		if (fg_prefix_parse(blocks[i], &p) != 0) {
-			fc_err("xdp", "--block: '%s' is not an address or prefix", blocks[i]);
+	o->file = argv[optind];
+	for (unsigned int i = 0; i < o->nblock; i++)
+		if (fg_prefix_parse(o->block_arg[i], &o->block[i]) != 0) {
+			fc_err("xdp", "--block: '%s' is not an address or prefix", o->block_arg[i]);
 			return FC_EXIT_USAGE;
 		}
-	}
-	pc = fc_capture_open(argv[optind], errbuf, sizeof(errbuf));
-	if (pc == NULL) {
-		fc_err("xdp", "%s", errbuf);
-		return FC_EXIT_FAIL;
-	}
-	if (fc_capture_dlt(pc) != FG_DLT_EN10MB) {
-		fc_err("xdp", "%s: XDP sees Ethernet frames; this capture's link type is %s",
-		       argv[optind], fc_capture_dlt_name(pc));
-		goto close_pcap;
-	}
-	/* the per-CPU "last reason" is read from the CPU the run happened on */
-	cpu = sched_getcpu();
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-		fc_err("xdp", "cannot pin to CPU %d: %s", cpu, strerror(errno));
-		goto close_pcap;
-	}
-	ncpu = libbpf_num_possible_cpus();
-	last = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*last));
-	skel = fg_xdp__open();
-	if (last == NULL || skel == NULL) {
+	return FC_XDP_PARSED;
+}
+
+/*
+ * Open and load the XDP program, then fill its maps as @p o asks (what
+ * attaching would be: BPF_PROG_TEST_RUN needs no interface).
+ * @return the skeleton, or NULL with the error printed.
+ */
+static struct fg_xdp *
+fc_xdp_load(const struct fc_xdp_opts *o)
+{
+	struct fg_xdp *skel = fg_xdp__open();
+
+	if (skel == NULL) {
 		fc_err("xdp", "cannot open the XDP program: %s", strerror(errno));
-		goto free_skel;
+		return NULL;
 	}
 	/* redirects need an AF_XDP socket; one-shot runs report them as such,
 	 * timed runs (--repeat) take the production path (no socket: pass) */
-	skel->rodata->fg_test_mode = repeat == 1;
+	skel->rodata->fg_test_mode = o->repeat == 1;
 	if (fg_xdp__load(skel) != 0) {
 		fc_err("xdp", "the kernel refused the XDP program (root? BPF enabled?): %s",
 		       strerror(errno));
-		goto free_skel;
+		goto destroy_skel;
 	}
 	if (fill_ports(skel) != 0) {
 		fc_err("xdp", "cannot fill the ports map: %s", strerror(errno));
-		goto free_skel;
+		goto destroy_skel;
 	}
-	for (unsigned int i = 0; i < nblocks; i++)
-		if (add_block(skel, blocks[i]) != 0) {
-			fc_err("xdp", "--block %s: %s", blocks[i], strerror(errno));
-			goto free_skel;
+	for (unsigned int i = 0; i < o->nblock; i++)
+		if (add_block(skel, &o->block[i]) != 0) {
+			fc_err("xdp", "--block %s: %s", o->block_arg[i], strerror(errno));
+			goto destroy_skel;
 		}
 	if (fg_xdp_set_protect(bpf_map__fd(skel->maps.fg_xdp_conf),
 			       bpf_map__fd(skel->maps.fg_xdp_protect4),
-			       bpf_map__fd(skel->maps.fg_xdp_protect6), protect, nprotect) != 0) {
+			       bpf_map__fd(skel->maps.fg_xdp_protect6), o->protect,
+			       o->nprotect) != 0) {
 		fc_err("xdp", "--protect: %s", strerror(errno));
-		goto free_skel;
+		goto destroy_skel;
 	}
-	if (fill_blocks(skel, fill) != 0) {
-		fc_err("xdp", "--fill-blocks %u: %s", fill, strerror(errno));
-		goto free_skel;
+	if (fill_blocks(skel, o->fill) != 0) {
+		fc_err("xdp", "--fill-blocks %u: %s", o->fill, strerror(errno));
+		goto destroy_skel;
+	}
+	return skel;
+destroy_skel:
+	fg_xdp__destroy(skel);
+	return NULL;
+}
+
+/*
+ * Run every packet of @p pc through the loaded program on @p cpu (the one
+ * this thread is pinned to) and print one JSON line each, then the summary
+ * @p o asks for. @return the exit code.
+ */
+static int
+fc_xdp_run(const struct fc_xdp_opts *o, struct fg_xdp *skel, struct fc_capture *pc,
+	   int cpu)
+{
+	unsigned int cnt[FG_XDP_R_COUNT] = { 0 }, none = 0;
+	uint64_t seen[FG_XDP_R_COUNT] = { 0 }, *last, n = 0;
+	int ncpu = libbpf_num_possible_cpus(), ret = FC_EXIT_FAIL;
+	const uint8_t *data;
+	uint32_t caplen;
+
+	last = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*last));
+	if (last == NULL) {
+		fc_err("xdp", "out of memory");
+		return FC_EXIT_FAIL;
 	}
 	while (fc_capture_next(pc, &data, &caplen) == 1) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = data, .data_size_in = caplen,
-			    .repeat = repeat);
+			    .repeat = o->repeat);
 		int rc, r;
 
 		n++;
@@ -301,16 +325,16 @@ fc_xdp(int argc, char **argv)
 		r = reason_of(bpf_map__fd(skel->maps.fg_xdp_stats), cpu, ncpu, seen, last);
 		if (r < 0) {
 			fc_err("xdp", "packet %" PRIu64 ": no reason counted", n);
-			goto free_skel;
+			goto free_last;
 		}
 		cnt[r]++;
 		printf("{\"n\":%" PRIu64 ",\"action\":\"%s\",\"reason\":\"%s\"", n,
 		       action_name((int)t.retval), reason_names[r]);
-		if (repeat > 1)
+		if (o->repeat > 1)
 			printf(",\"ns\":%u", t.duration);
 		printf("}\n");
 	}
-	if (summary) {
+	if (o->summary) {
 		fprintf(stderr, "packets: %" PRIu64 "\n", n);
 		for (unsigned int r = 0; r < FG_XDP_R_COUNT; r++)
 			if (cnt[r] != 0)
@@ -319,10 +343,49 @@ fc_xdp(int argc, char **argv)
 			fprintf(stderr, "  %-18s %u\n", "not run", none);
 	}
 	ret = FC_EXIT_OK;
-free_skel:
-	fg_xdp__destroy(skel);
+free_last:
 	free(last);
-close_pcap:
+	return ret;
+}
+
+int
+fc_xdp(int argc, char **argv)
+{
+	struct fc_xdp_opts o;
+	struct fc_capture *pc;
+	struct fg_xdp *skel;
+	char errbuf[512];
+	cpu_set_t set;
+	int ret, cpu;
+
+	ret = fc_xdp_parse(argc, argv, &o);
+	if (ret != FC_XDP_PARSED)
+		return ret;
+	pc = fc_capture_open(o.file, errbuf, sizeof(errbuf));
+	if (pc == NULL) {
+		fc_err("xdp", "%s", errbuf);
+		return FC_EXIT_FAIL;
+	}
+	ret = FC_EXIT_FAIL;
+	if (fc_capture_dlt(pc) != FG_DLT_EN10MB) {
+		fc_err("xdp", "%s: XDP sees Ethernet frames; this capture's link type is %s",
+		       o.file, fc_capture_dlt_name(pc));
+		goto close_capture;
+	}
+	/* the per-CPU "last reason" is read from the CPU the run happened on */
+	cpu = sched_getcpu();
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+		fc_err("xdp", "cannot pin to CPU %d: %s", cpu, strerror(errno));
+		goto close_capture;
+	}
+	skel = fc_xdp_load(&o);
+	if (skel == NULL)
+		goto close_capture;
+	ret = fc_xdp_run(&o, skel, pc, cpu);
+	fg_xdp__destroy(skel);
+close_capture:
 	fc_capture_close(pc);
 	return ret;
 }
