@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The XDP program's maps from userspace (fg_xdp_user.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -8,47 +9,43 @@
 #include "fg_xdp.h"
 #include "fg_xdp_user.h"
 
-/* IPv4-mapped prefixes go to the 4-byte trie, the rest to the IPv6 one:
- * @return the fd, with the key written to @p k4 or @p k6. */
+/* Add (@p add) or delete @p p: IPv4-mapped prefixes in the 4-byte trie
+ * @p fd4, the rest in the IPv6 one. @return 0 or -errno. */
 static int
-key_of(int fd4, int fd6, const struct fg_prefix *p, struct fg_xdp_lpm4 *k4,
-       struct fg_xdp_lpm6 *k6, const void **key)
+prefix_op(int fd4, int fd6, const struct fg_prefix *p, bool add)
 {
 	static const uint8_t v4map[12] = { [10] = 0xff, [11] = 0xff };
+	struct fg_xdp_lpm4 k4;
+	struct fg_xdp_lpm6 k6;
+	const void *k;
+	uint8_t one = 1;
+	int fd, rc;
 
 	if (p->len >= 96 && memcmp(p->addr, v4map, 12) == 0) {
-		*k4 = (struct fg_xdp_lpm4){ .prefixlen = p->len - 96u };
-		memcpy(k4->addr, p->addr + 12, 4);
-		*key = k4;
-		return fd4;
+		k4 = (struct fg_xdp_lpm4){ .prefixlen = p->len - 96u };
+		memcpy(k4.addr, p->addr + 12, 4);
+		k = &k4;
+		fd = fd4;
+	} else {
+		k6 = (struct fg_xdp_lpm6){ .prefixlen = p->len };
+		memcpy(k6.addr, p->addr, 16);
+		k = &k6;
+		fd = fd6;
 	}
-	*k6 = (struct fg_xdp_lpm6){ .prefixlen = p->len };
-	memcpy(k6->addr, p->addr, 16);
-	*key = k6;
-	return fd6;
+	rc = add ? bpf_map_update_elem(fd, k, &one, BPF_ANY) : bpf_map_delete_elem(fd, k);
+	return rc != 0 ? -errno : 0;
 }
 
 int
 fg_xdp_add_prefix(int fd4, int fd6, const struct fg_prefix *p)
 {
-	struct fg_xdp_lpm4 k4;
-	struct fg_xdp_lpm6 k6;
-	const void *k;
-	int fd = key_of(fd4, fd6, p, &k4, &k6, &k);
-	uint8_t one = 1;
-
-	return bpf_map_update_elem(fd, k, &one, BPF_ANY) != 0 ? -errno : 0;
+	return prefix_op(fd4, fd6, p, true);
 }
 
 int
 fg_xdp_del_prefix(int fd4, int fd6, const struct fg_prefix *p)
 {
-	struct fg_xdp_lpm4 k4;
-	struct fg_xdp_lpm6 k6;
-	const void *k;
-	int fd = key_of(fd4, fd6, p, &k4, &k6, &k);
-
-	return bpf_map_delete_elem(fd, k) != 0 ? -errno : 0;
+	return prefix_op(fd4, fd6, p, false);
 }
 
 int
