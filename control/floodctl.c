@@ -27,20 +27,9 @@ fc_xdp(int argc, char **argv)
 #endif
 
 static const struct fc_cmd fc_cmds[] = {
-	{ "inspect", fc_inspect, "print what the classifier sees in a capture",
-	  fc_inspect_usage },
-	{ "xdp", fc_xdp, "run the XDP program over a capture (xdp test FILE)",
-	  fc_xdp_usage },
-	{ "allow", fc_allow, "the allow list: add, del, list", fc_allow_usage },
-	{ "block", fc_block, "the block list: add, del, list", fc_block_usage },
-	{ "watch", fc_watch, "the watch list: add, del, list, promote", fc_watch_usage },
-	{ "status", fc_status, "is the data plane running; list sizes", fc_status_usage },
-	{ "stats", fc_stats, "counters by reason, class, port, lcore", fc_stats_usage },
-	{ "top", fc_top, "the heaviest sources, refreshing", fc_top_usage },
-	{ "events", fc_events, "block and watch decisions (--follow)", fc_events_usage },
-	{ "set", fc_set, "change a threshold while running", fc_set_usage },
-	{ "get", fc_get, "a configuration key's running value", fc_get_usage },
-	{ "metrics", fc_metrics, "Prometheus text exposition (--listen)", fc_metrics_usage },
+#define FC_CMD_(name, summary) { #name, fc_##name, summary, fc_##name##_usage },
+	FC_COMMANDS(FC_CMD_)
+#undef FC_CMD_
 	{ "help", fc_help, "show help for a command", "floodctl help [COMMAND]\n" },
 };
 

@@ -50,29 +50,29 @@ struct fc_cmd {
 void fc_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-int fc_inspect(int argc, char **argv);
-extern const char fc_inspect_usage[];
-int fc_xdp(int argc, char **argv);
-int fc_allow(int argc, char **argv);
-extern const char fc_allow_usage[];
-int fc_block(int argc, char **argv);
-extern const char fc_block_usage[];
-int fc_watch(int argc, char **argv);
-extern const char fc_watch_usage[];
-int fc_status(int argc, char **argv);
-extern const char fc_status_usage[];
-int fc_stats(int argc, char **argv);
-extern const char fc_stats_usage[];
-int fc_top(int argc, char **argv);
-extern const char fc_top_usage[];
-int fc_events(int argc, char **argv);
-extern const char fc_events_usage[];
-int fc_set(int argc, char **argv);
-extern const char fc_set_usage[];
-int fc_get(int argc, char **argv);
-extern const char fc_get_usage[];
-int fc_metrics(int argc, char **argv);
-extern const char fc_metrics_usage[];
-extern const char fc_xdp_usage[];
+/**
+ * The commands, in `floodctl help` order: X(name, one-line help). Each is
+ * a handler fc_NAME(argc, argv) (argv[0] is the command name) and its
+ * usage text fc_NAME_usage, defined next to it.
+ */
+#define FC_COMMANDS(X) \
+	X(inspect, "print what the classifier sees in a capture") \
+	X(xdp, "run the XDP program over a capture (xdp test FILE)") \
+	X(allow, "the allow list: add, del, list") \
+	X(block, "the block list: add, del, list") \
+	X(watch, "the watch list: add, del, list, promote") \
+	X(status, "is the data plane running; list sizes") \
+	X(stats, "counters by reason, class, port, lcore") \
+	X(top, "the heaviest sources, refreshing") \
+	X(events, "block and watch decisions (--follow)") \
+	X(set, "change a threshold while running") \
+	X(get, "a configuration key's running value") \
+	X(metrics, "Prometheus text exposition (--listen)")
+
+#define FC_DECLARE_(name, summary) \
+	int fc_##name(int argc, char **argv); \
+	extern const char fc_##name##_usage[];
+FC_COMMANDS(FC_DECLARE_)
+#undef FC_DECLARE_
 
 #endif /* FLOODCTL_H */
