@@ -26,32 +26,31 @@ static uint64_t last_walk_ns;     /* tab clock of the previous second's walk */
 static struct fg_shm_watch prev_watch[FG_SHM_WATCH];
 static uint32_t nprev_watch;
 
-/* The lists to start with: the state file, its previous version, the config. */
+/* The lists to start with: the state file, else its previous version
+ * (the last good state), else the configuration's. */
 static void
 initial_lists(struct fg_dp *dp, struct fg_fed_lists *out)
 {
 	const char *path = ctl.s->h.state_path;
-	char err[512], prev[300];
-	int rc;
+	char err[512] = "", prev[300];
+	const char *file[] = { path, prev };
 
 	fg_lists_copy(out, &dp->cfg->lists);
 	if (path[0] == '\0')
 		return;
-	rc = fg_shm_state_load(path, out, err, sizeof(err));
-	if (rc == 0) {
-		FG_LOG(INFO, "lists from %s (the [lists] keys give way to it)", path);
-		return;
-	}
-	if (rc != -ENOENT)
-		FG_LOG(ERR, "state file rejected: %s", err);
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	rc = fg_shm_state_load(prev, out, err, sizeof(err));
-	if (rc == 0) {
-		FG_LOG(WARNING, "lists from %s, the last good state", prev);
-		return;
+	for (unsigned int i = 0; i < RTE_DIM(file); i++) {
+		int rc = fg_shm_state_load(file[i], out, err, sizeof(err));
+
+		if (rc == 0 && i == 0)
+			FG_LOG(INFO, "lists from %s (the [lists] keys give way to it)", path);
+		else if (rc == 0)
+			FG_LOG(WARNING, "lists from %s, the last good state", prev);
+		else if (rc != -ENOENT)
+			FG_LOG(ERR, "state file rejected: %s", err);
+		if (rc == 0)
+			return;
 	}
-	if (rc != -ENOENT)
-		FG_LOG(ERR, "state file rejected: %s", err);
 	fg_lists_copy(out, &dp->cfg->lists);
 	FG_LOG(INFO, "lists from the configuration ([lists])");
 }
