@@ -219,11 +219,9 @@ fg_control_poll(struct fg_dp *dp, uint64_t now_ns)
 }
 
 struct top_walk {
-	struct fg_now now;
+	struct fg_dp_top top;
 	uint64_t since;          /* blocks that started after this are news */
 	uint64_t unix_now;
-	const struct fg_config *cfg;
-	uint32_t n;
 	struct fg_shm_top e[FG_SHM_TOP];
 };
 
@@ -233,18 +231,18 @@ static void
 top_one(const struct fg_src *e, void *arg)
 {
 	struct top_walk *w = arg;
-	uint64_t left = fg_src_block_left(e, &w->now);
+	uint64_t left = fg_src_block_left(e, &w->top.now);
 	uint8_t addr[16];
 	unsigned int cls = fg_src_key(e, addr);
 
 	if (cls < FG_CLASS_COUNT && left != 0) {
-		uint32_t block_ms = w->cfg->limits.cls[cls].block_ms;
-		uint64_t until = w->now.ns + left;
+		uint32_t block_ms = w->top.lim->cls[cls].block_ms;
+		uint64_t until = w->top.now.ns + left;
 
 		if (until - (uint64_t)block_ms * FG_NS_PER_MS > w->since)
 			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr, block_ms, w->unix_now);
 	}
-	fg_dp_top_add(w->e, &w->n, FG_SHM_TOP, e, &w->now, &w->cfg->limits);
+	fg_dp_top_one(e, &w->top);
 }
 
 /* The watch list as published; events for entries that came and went. */
@@ -303,13 +301,12 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 	if (s == NULL)
 		return;
 	if (second) {
-		memset(&w, 0, sizeof(w));
-		w.now = fg_now(dp->tab.epoch, now_ns);
+		w.top = (struct fg_dp_top){ .now = fg_now(dp->tab.epoch, now_ns),
+			.lim = &dp->cfg->limits, .max = FG_SHM_TOP, .e = w.e };
 		w.since = last_walk_ns;
 		w.unix_now = unix_now;
-		w.cfg = dp->cfg;
 		fg_dp_walk(dp, top_one, &w);
-		last_walk_ns = w.now.ns;
+		last_walk_ns = w.top.now.ns;
 		nw = collect_watch(dp, wl, now_ns, unix_now);
 		if (s->gen != gen_seen) {
 			static const uint8_t none[16];
@@ -345,8 +342,8 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 	s->table_slots = fg_srctab_slots(&dp->tab);
 	s->table_used = fg_srctab_count(&dp->tab);
 	if (second) {
-		s->ntop = w.n;
-		memcpy(s->top, w.e, w.n * sizeof(w.e[0]));
+		s->ntop = w.top.n;
+		memcpy(s->top, w.e, w.top.n * sizeof(w.e[0]));
 		s->nwatch = nw;
 		memcpy(s->watch, wl, nw * sizeof(wl[0]));
 	}

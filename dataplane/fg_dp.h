@@ -198,6 +198,23 @@ void fg_dp_age(struct fg_dp *dp, uint64_t now_ns, uint32_t buckets);
 void fg_dp_top_add(struct fg_shm_top *top, uint32_t *n, uint32_t max, const struct fg_src *e,
 		   const struct fg_now *now, const struct fg_limit_cfg *lim);
 
+/** The heaviest sources at @p now, as fg_dp_top_one() collects them. */
+struct fg_dp_top {
+	struct fg_now now;
+	const struct fg_limit_cfg *lim;
+	uint32_t n, max;                   /**< entries in use, room in e */
+	struct fg_shm_top *e;
+};
+
+/** fg_dp_walk() callback: fg_dp_top_add() @p e to the struct fg_dp_top @p arg. */
+static inline void
+fg_dp_top_one(const struct fg_src *e, void *arg)
+{
+	struct fg_dp_top *t = arg;
+
+	fg_dp_top_add(t->e, &t->n, t->max, e, &t->now, t->lim);
+}
+
 /** fg_srctab_walk() of the source table, if there is one. */
 void fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),
 		void *arg);

@@ -5,7 +5,6 @@
  * source table walked without locks (a reader's view).
  */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
@@ -123,51 +122,32 @@ tel_table(const char *cmd __rte_unused, const char *params __rte_unused,
 #define TOP_N 16          /* /floodguard/top */
 #define TEL_WATCH_MAX 128 /* /floodguard/watch: partners shown at most */
 
-struct top_walk {
-	struct fg_now now;
-	const struct fg_limit_cfg *lim;
-	uint32_t n;
-	struct fg_shm_top e[TOP_N];
-};
-
-/* Keep the TOP_N entries with the most events in their current window. */
-static void
-top_one(const struct fg_src *e, void *arg)
-{
-	struct top_walk *w = arg;
-
-	fg_dp_top_add(w->e, &w->n, TOP_N, e, &w->now, w->lim);
-}
-
 static int
 tel_top(const char *cmd __rte_unused, const char *params __rte_unused,
 	struct rte_tel_data *d)
 {
-	struct top_walk *w = calloc(1, sizeof(*w));
+	struct fg_shm_top e[TOP_N];
+	struct fg_dp_top t = { .now = fg_now(tel_dp->tab.epoch, fg_clock_ns(tel_dp)),
+			       .lim = &tel_dp->cfg->limits, .max = TOP_N, .e = e };
 
-	if (w == NULL)
-		return -ENOMEM;
-	w->now = fg_now(tel_dp->tab.epoch, fg_clock_ns(tel_dp));
-	w->lim = &tel_dp->cfg->limits;
-	fg_dp_walk(tel_dp, top_one, w);
+	fg_dp_walk(tel_dp, fg_dp_top_one, &t);
 	/* a dict by rank: 22.11 nests dicts in dicts, not in arrays */
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < w->n; i++) {
+	for (unsigned int i = 0; i < t.n; i++) {
 		struct rte_tel_data *s = rte_tel_data_alloc();
 		char addr[64], rank[12];
 
 		if (s == NULL)
 			break;
-		fg_addr_str(w->e[i].addr, addr, sizeof(addr));
+		fg_addr_str(e[i].addr, addr, sizeof(addr));
 		rte_tel_data_start_dict(s);
 		rte_tel_data_add_dict_string(s, "src", addr);
-		rte_tel_data_add_dict_string(s, "class", fg_class_name(w->e[i].cls));
-		rte_tel_data_add_dict_u64(s, "window_events", w->e[i].window_events);
-		rte_tel_data_add_dict_u64(s, "blocked", w->e[i].blocked_ms != 0);
+		rte_tel_data_add_dict_string(s, "class", fg_class_name(e[i].cls));
+		rte_tel_data_add_dict_u64(s, "window_events", e[i].window_events);
+		rte_tel_data_add_dict_u64(s, "blocked", e[i].blocked_ms != 0);
 		snprintf(rank, sizeof(rank), "%u", i + 1);
 		rte_tel_data_add_dict_container(d, rank, s, 0);
 	}
-	free(w);
 	return 0;
 }
 
