@@ -30,56 +30,42 @@ add_u64(struct rte_tel_data *d, const char *name, uint64_t v)
 }
 
 static int
-tel_stats(const char *cmd __rte_unused, const char *params __rte_unused,
-	  struct rte_tel_data *d)
+tel_stats(struct rte_tel_data *d, const struct fg_counters *c)
 {
-	struct fg_counters c;
 	uint64_t tx_full = 0;
 
-	fg_dp_sum(tel_dp, &c);
 	for (unsigned int p = 0; p < FG_MAX_PORTS; p++)
-		tx_full += c.tx_full[p];
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "rx", c.rx);
-	rte_tel_data_add_dict_u64(d, "passed", fg_counters_passed(&c));
-	rte_tel_data_add_dict_u64(d, "dropped", fg_counters_dropped(&c));
-	rte_tel_data_add_dict_u64(d, "tx", c.tx);
+		tx_full += c->tx_full[p];
+	rte_tel_data_add_dict_u64(d, "rx", c->rx);
+	rte_tel_data_add_dict_u64(d, "passed", fg_counters_passed(c));
+	rte_tel_data_add_dict_u64(d, "dropped", fg_counters_dropped(c));
+	rte_tel_data_add_dict_u64(d, "tx", c->tx);
 	rte_tel_data_add_dict_u64(d, "tx_full", tx_full);
 	for (unsigned int k = 0; k < FG_CTR_RST_N; k++) {
 		char key[32];
 
 		snprintf(key, sizeof(key), "rst_%s", fg_ctr_rst[k].name);
-		rte_tel_data_add_dict_u64(d, key, fg_counter(&c, &fg_ctr_rst[k]));
+		rte_tel_data_add_dict_u64(d, key, fg_counter(c, &fg_ctr_rst[k]));
 	}
 	for (unsigned int v = 0; v < FG_V_COUNT; v++)
-		add_u64(d, fg_verdict_name(v), c.lim.verdict[v]);
+		add_u64(d, fg_verdict_name(v), c->lim.verdict[v]);
 	return 0;
 }
 
 static int
-tel_classes(const char *cmd __rte_unused, const char *params __rte_unused,
-	    struct rte_tel_data *d)
+tel_classes(struct rte_tel_data *d, const struct fg_counters *c)
 {
-	struct fg_counters c;
-
-	fg_dp_sum(tel_dp, &c);
-	rte_tel_data_start_dict(d);
 	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
-		add_u64(d, fg_class_name(k), c.parse.cls[k]);
+		add_u64(d, fg_class_name(k), c->parse.cls[k]);
 	for (unsigned int r = 0; r < FG_R_COUNT; r++)
-		if (r != FG_R_OK && c.parse.reason[r] != 0)
-			add_u64(d, fg_reason_name(r), c.parse.reason[r]);
+		if (r != FG_R_OK && c->parse.reason[r] != 0)
+			add_u64(d, fg_reason_name(r), c->parse.reason[r]);
 	return 0;
 }
 
 static int
-tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
-	  struct rte_tel_data *d)
+tel_ports(struct rte_tel_data *d, const struct fg_counters *c)
 {
-	struct fg_counters c;
-
-	fg_dp_sum(tel_dp, &c);
-	rte_tel_data_start_dict(d);
 	for (uint16_t i = 0; i < tel_dp->nb_ports; i++) {
 		uint16_t port = tel_dp->ports[i];
 		struct rte_tel_data *p = rte_tel_data_alloc();
@@ -97,7 +83,7 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_add_dict_u64(p, "ierrors", st.ierrors);
 		rte_tel_data_add_dict_u64(p, "rx_nombuf", st.rx_nombuf);
 		rte_tel_data_add_dict_u64(p, "oerrors", st.oerrors);
-		rte_tel_data_add_dict_u64(p, "tx_full", port < FG_MAX_PORTS ? c.tx_full[port] : 0);
+		rte_tel_data_add_dict_u64(p, "tx_full", port < FG_MAX_PORTS ? c->tx_full[port] : 0);
 		snprintf(name, sizeof(name), "%u", port);
 		rte_tel_data_add_dict_container(d, name, p, 0);
 	}
@@ -105,34 +91,28 @@ tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
 }
 
 static int
-tel_table(const char *cmd __rte_unused, const char *params __rte_unused,
-	  struct rte_tel_data *d)
+tel_table(struct rte_tel_data *d, const struct fg_counters *c)
 {
-	struct fg_counters c;
-
-	fg_dp_sum(tel_dp, &c);
-	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "slots", fg_srctab_slots(&tel_dp->tab));
 	rte_tel_data_add_dict_u64(d, "in_table", fg_srctab_count(&tel_dp->tab));
 	for (unsigned int k = 0; k < FG_CTR_TABLE_N; k++)
-		rte_tel_data_add_dict_u64(d, fg_ctr_table[k].name, fg_counter(&c, &fg_ctr_table[k]));
+		rte_tel_data_add_dict_u64(d, fg_ctr_table[k].name, fg_counter(c, &fg_ctr_table[k]));
 	return 0;
 }
 
 #define TOP_N 16          /* /floodguard/top */
 #define TEL_WATCH_MAX 128 /* /floodguard/watch: partners shown at most */
 
+/* The TOP_N entries with the most events in their current window, as a
+ * dict by rank: 22.11 nests dicts in dicts, not in arrays. */
 static int
-tel_top(const char *cmd __rte_unused, const char *params __rte_unused,
-	struct rte_tel_data *d)
+tel_top(struct rte_tel_data *d, const struct fg_counters *c __rte_unused)
 {
 	struct fg_shm_top e[TOP_N];
 	struct fg_dp_top t = { .now = fg_now(tel_dp->tab.epoch, fg_clock_ns(tel_dp)),
 			       .lim = &tel_dp->cfg->limits, .max = TOP_N, .e = e };
 
 	fg_dp_walk(tel_dp, fg_dp_top_one, &t);
-	/* a dict by rank: 22.11 nests dicts in dicts, not in arrays */
-	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < t.n; i++) {
 		struct rte_tel_data *s = rte_tel_data_alloc();
 		char addr[64], rank[12];
@@ -151,15 +131,13 @@ tel_top(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+/* A dict by rank as /floodguard/top; domains watched by hand come last. */
 static int
-tel_watch(const char *cmd __rte_unused, const char *params __rte_unused,
-	  struct rte_tel_data *d)
+tel_watch(struct rte_tel_data *d, const struct fg_counters *c __rte_unused)
 {
 	struct fg_partner *pt, p;
 	unsigned int n = 0;
 
-	/* a dict by rank as /floodguard/top; domains watched by hand come last */
-	rte_tel_data_start_dict(d);
 	for (uint32_t i = 0; n < TEL_WATCH_MAX && (pt = fg_fed_next(&tel_dp->fed, &i)) != NULL;) {
 		struct rte_tel_data *e;
 		char addr[64], rank[12], why[64];
@@ -184,34 +162,51 @@ tel_watch(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+/* Every command answers a dict and may read the counters (summed here:
+ * an add per lcore). 22.11's callbacks take no argument of their own, so
+ * one callback serves them all and finds its command by name. */
+static const struct {
+	const char *cmd;
+	int (*fn)(struct rte_tel_data *d, const struct fg_counters *c);
+	const char *help;
+} tel_cmds[] = {
+	{ "/floodguard/stats", tel_stats,
+	  "Packets received, passed, dropped, and per verdict reason" },
+	{ "/floodguard/classes", tel_classes,
+	  "Packets per class and per parser reason (non-zero)" },
+	{ "/floodguard/ports", tel_ports,
+	  "Per port: ethdev counters and TX-queue-full drops" },
+	{ "/floodguard/table", tel_table,
+	  "Source table: slots, entries, inserts, evictions, blocks" },
+	{ "/floodguard/top", tel_top,
+	  "The 16 sources with the most events in their current window" },
+	{ "/floodguard/watch", tel_watch,
+	  "SIP partners on the watch list: mode, reasons, counters" },
+};
+
+static int
+tel_cmd(const char *cmd, const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct fg_counters c;
+
+	for (size_t i = 0; i < RTE_DIM(tel_cmds); i++)
+		if (strcmp(cmd, tel_cmds[i].cmd) == 0) {
+			fg_dp_sum(tel_dp, &c);
+			rte_tel_data_start_dict(d);
+			return tel_cmds[i].fn(d, &c);
+		}
+	return -EINVAL;
+}
+
 int
 fg_telemetry_init(struct fg_dp *dp)
 {
-	static const struct {
-		const char *cmd;
-		telemetry_cb fn;
-		const char *help;
-	} cmds[] = {
-		{ "/floodguard/stats", tel_stats,
-		  "Packets received, passed, dropped, and per verdict reason" },
-		{ "/floodguard/classes", tel_classes,
-		  "Packets per class and per parser reason (non-zero)" },
-		{ "/floodguard/ports", tel_ports,
-		  "Per port: ethdev counters and TX-queue-full drops" },
-		{ "/floodguard/table", tel_table,
-		  "Source table: slots, entries, inserts, evictions, blocks" },
-		{ "/floodguard/top", tel_top,
-		  "The 16 sources with the most events in their current window" },
-		{ "/floodguard/watch", tel_watch,
-		  "SIP partners on the watch list: mode, reasons, counters" },
-	};
-
 	tel_dp = dp;
-	for (size_t i = 0; i < RTE_DIM(cmds); i++) {
-		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
+	for (size_t i = 0; i < RTE_DIM(tel_cmds); i++) {
+		int rc = rte_telemetry_register_cmd(tel_cmds[i].cmd, tel_cmd, tel_cmds[i].help);
 
 		if (rc != 0) {
-			FG_LOG(ERR, "%s(): %s (errno=%i): %s", __func__, cmds[i].cmd, -rc,
+			FG_LOG(ERR, "%s(): %s (errno=%i): %s", __func__, tel_cmds[i].cmd, -rc,
 			       strerror(-rc));
 			return rc;
 		}
