@@ -119,6 +119,14 @@ fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 	fprintf(f, "%s]", first ? "" : "\n  ");
 }
 
+/* "name": value of the counters @p k, in fg_shm.h's order. */
+static void
+json_counters(FILE *f, const struct fg_counter *k, unsigned int n, const struct fg_counters *c)
+{
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", k[i].name, fg_counter(c, &k[i]));
+}
+
 void
 fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 {
@@ -145,21 +153,18 @@ fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 				c.parse.reason[r]);
 			first = false;
 		}
-	fprintf(f, "},\n  \"sources\": {\"tracked\": %" PRIu64 ", \"blocks\": %" PRIu64
-		", \"evict_idle\": %" PRIu64 ", \"evict_probation\": %" PRIu64
-		", \"no_slot\": %" PRIu64 ", \"aged\": %" PRIu64 ", \"in_table\": %" PRIu64
-		"},\n  \"blocked\": [", c.lim.tab.inserted, c.lim.blocks,
-		c.lim.tab.evict_idle, c.lim.tab.evict_probation, c.lim.tab.full,
-		c.lim.tab.aged, dp->tab_mem != NULL ? fg_srctab_count(&dp->tab) : 0);
+	fprintf(f, "},\n  \"sources\": {");
+	json_counters(f, fg_ctr_table, FG_CTR_TABLE_N, &c);
+	fprintf(f, ", \"in_table\": %" PRIu64 "},\n  \"blocked\": [",
+		dp->tab_mem != NULL ? fg_srctab_count(&dp->tab) : 0);
 	if (dp->tab_mem != NULL) {
 		w.now = fg_now(dp->tab.epoch, now_ns);
 		fg_dp_walk(dp, blocked_one, &w);
 	}
-	fprintf(f, "%s],\n  \"sip\": {\"partners\": %u, \"watched\": %" PRIu64
-		", \"untracked\": %" PRIu64 ", \"allow_spoof\": %" PRIu64
-		", \"watch_domain_msgs\": %" PRIu64 "},\n  \"watch\": ",
-		w.first ? "" : "\n  ", dp->fed.npartners, c.fed.watched, c.fed.untracked,
-		c.fed.allow_spoof, c.fed.watch_dom_msgs);
+	fprintf(f, "%s],\n  \"sip\": {\"partners\": %u, ", w.first ? "" : "\n  ",
+		dp->fed.npartners);
+	json_counters(f, fg_ctr_sip, FG_CTR_SIP_N, &c);
+	fprintf(f, "},\n  \"watch\": ");
 	fg_dp_watch_json((struct fg_dp *)dp, now_ns, f);
 	fprintf(f, "\n}\n");
 }
