@@ -12,11 +12,50 @@
 # and everything not protected goes through it untouched.
 #   TB      name prefix (default fgdm; at most 8 characters)
 #   TB_PMD  af_packet (default) or af_xdp: floodguard's ports on the veths
+# Suites that want two namespaces and one veth pair only: tb_pair.
 TB=${TB:-fgdm}
 TB_SERVER=198.18.2.10
 TB_OUT=$TB-out TB_SRV=$TB-srv
 TB_ADDRS="198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4 198.18.1.66 198.18.3.1 198.18.3.9 198.18.3.66 198.18.3.77"
 tb_fgpid=
+
+# tb_end NS IFACE: NS's loopback and IFACE up, IFACE sending full
+# checksums (veth hands partial ones to AF_PACKET readers and captures)
+tb_end() {
+	ip -n "$1" link set lo up
+	ip -n "$1" link set "$2" up
+	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+}
+
+# tb_ns_del NS...: end every process in these namespaces (SIGTERM, then
+# SIGKILL 0.2 s later) and remove them with their interfaces.
+tb_ns_del() {
+	local ns
+	for ns; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null; done
+	sleep 0.2
+	for ns; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+# tb_pair "NS1 IF1 [ADDR/LEN...]" "NS2 IF2 [ADDR/LEN...]": two namespaces
+# (removing leftovers first) joined by one veth pair, IF1 in NS1 and IF2
+# in NS2, with these addresses; IPv4 only (no router solicitations or MLD
+# in what a suite counts), tb_end on both ends.
+tb_pair() {
+	local one=($1) two=($2) x a
+	tb_ns_del "${one[0]}" "${two[0]}"
+	ip netns add "${one[0]}" && ip netns add "${two[0]}" || return 1
+	ip link add "${one[1]}" netns "${one[0]}" type veth peer name "${two[1]}" netns "${two[0]}" || return 1
+	for x in "$1" "$2"; do
+		set -- $x
+		ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		for a in "${@:3}"; do ip -n "$1" addr add "$a" dev "$2"; done
+		tb_end "$1" "$2"
+	done
+}
 
 # Create the namespaces and veth pairs (removing leftovers first).
 tb_up() {
@@ -28,13 +67,8 @@ tb_up() {
 	ip link set "$TB-s0" netns "$TB_SRV"
 	for a in $TB_ADDRS; do ip -n "$TB_OUT" addr add "$a/16" dev "$TB-o0"; done
 	ip -n "$TB_SRV" addr add "$TB_SERVER/16" dev "$TB-s0"
-	for x in "$TB_OUT $TB-o0" "$TB_SRV $TB-s0"; do
-		set -- $x
-		ip -n "$1" link set lo up
-		ip -n "$1" link set "$2" up
-		# veth hands partial checksums to AF_PACKET readers: full ones
-		ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
-	done
+	tb_end "$TB_OUT" "$TB-o0"
+	tb_end "$TB_SRV" "$TB-s0"
 	ip link set "$TB-o1" up
 	ip link set "$TB-s1" up
 }
@@ -88,14 +122,7 @@ tb_down() {
 	# the instance (floodctl answers from its segment, a new one is refused)
 	pkill -INT -f -- "--file-prefix $TB --no-telemetry" 2>/dev/null && sleep 0.5
 	pkill -KILL -f -- "--file-prefix $TB --no-telemetry" 2>/dev/null
-	for ns in "$TB_OUT" "$TB_SRV"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-	done
-	sleep 0.2
-	for ns in "$TB_OUT" "$TB_SRV"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	tb_ns_del "$TB_OUT" "$TB_SRV"
 	ip link del "$TB-o1" 2>/dev/null
 	ip link del "$TB-s1" 2>/dev/null
 	return 0
