@@ -13,31 +13,18 @@ set -uo pipefail
 build=$1 work=$2
 mkdir -p "$work"
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../../scripts/testbed/lib.sh"
 
 C=fgz-cli S=fgz-srv
 fgpid=
 cleanup() {
 	[ -n "$fgpid" ] && stop_pid INT 30 "$fgpid"
-	ip netns pids "$S" 2>/dev/null | xargs -r kill 2>/dev/null
-	ip netns del "$C" 2>/dev/null
-	ip netns del "$S" 2>/dev/null
+	tb_ns_del "$C" "$S"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT   # ended at the suite's limit: clean up too
-cleanup
-ip netns add "$C" && ip netns add "$S" || { echo "1..0 # SKIP no namespaces"; exit 0; }
-ip link add fgz-c0 netns "$C" type veth peer name fgz-s0 netns "$S"
-ip -n "$C" addr add 198.18.9.1/24 dev fgz-c0
-ip -n "$C" addr add 198.18.9.2/24 dev fgz-c0
-ip -n "$C" addr add 198.18.9.3/24 dev fgz-c0
-ip -n "$S" addr add 198.18.9.10/24 dev fgz-s0
-for ns in "$C" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set fgz-c0 up
-ip -n "$S" link set fgz-s0 up
-for x in "$C fgz-c0" "$S fgz-s0"; do
-	set -- $x
-	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null   # no partial checksums
-done
+tb_pair "$C fgz-c0 198.18.9.1/24 198.18.9.2/24 198.18.9.3/24" "$S fgz-s0 198.18.9.10/24" ||
+	{ echo "1..0 # SKIP no namespaces"; exit 0; }
 # the exception port carries the veth's MAC, so the kernel takes the frames
 mac=$(ip -n "$S" -j link show fgz-s0 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
 

@@ -13,28 +13,20 @@ set -uo pipefail
 build=$1 work=$2
 mkdir -p "$work"
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../../scripts/testbed/lib.sh"
 
 C=fgx-cli S=fgx-srv pin=/sys/fs/bpf/fgx-$$
 cleanup() {
 	ip -n "$S" link set dev fgx-s0 xdp off 2>/dev/null
-	ip netns pids "$S" 2>/dev/null | xargs -r kill 2>/dev/null
-	ip netns del "$C" 2>/dev/null
-	ip netns del "$S" 2>/dev/null
+	tb_ns_del "$C" "$S"
 	rm -rf "$pin" "$pin-maps"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT   # ended at the suite's limit: clean up too
-cleanup
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
-ip netns add "$C" && ip netns add "$S" || { echo "1..0 # SKIP no namespaces"; exit 0; }
-ip link add fgx-c0 netns "$C" type veth peer name fgx-s0 netns "$S"
-ip -n "$C" addr add 198.18.9.1/24 dev fgx-c0
-ip -n "$C" addr add 198.18.9.2/24 dev fgx-c0
-ip -n "$S" addr add 198.18.9.10/24 dev fgx-s0
-for ns in "$C" "$S"; do ip -n "$ns" link set lo up; done
-ip -n "$C" link set fgx-c0 up
-ip -n "$S" link set fgx-s0 up
+tb_pair "$C fgx-c0 198.18.9.1/24 198.18.9.2/24" "$S fgx-s0 198.18.9.10/24" ||
+	{ echo "1..0 # SKIP no namespaces"; exit 0; }
 # XDP on a veth needs its peer to consume redirected frames: GRO on
 ip netns exec "$C" ethtool -K fgx-c0 gro on >/dev/null 2>&1
 

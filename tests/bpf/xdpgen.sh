@@ -10,27 +10,15 @@ set -uo pipefail
 build=$1 work=$2
 mkdir -p "$work"
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../../scripts/testbed/lib.sh"
 gen=$build/perf/xdpgen
 A=fgg-a B=fgg-b
 
-cleanup() {
-	ip netns pids "$B" 2>/dev/null | xargs -r kill 2>/dev/null
-	ip netns del "$A" 2>/dev/null
-	ip netns del "$B" 2>/dev/null
-}
-trap cleanup EXIT
+trap 'tb_ns_del "$A" "$B"' EXIT
 trap 'exit 143' TERM INT   # ended at the suite's limit: clean up too
-cleanup
 [ -x "$gen" ] || { echo "1..0 # SKIP $gen not built (no clang/bpftool/libbpf)"; exit 0; }
-ip netns add "$A" && ip netns add "$B" || { echo "1..0 # SKIP no namespaces"; exit 0; }
-ip link add fgg-a0 netns "$A" type veth peer name fgg-b0 netns "$B"
-for x in "$A fgg-a0" "$B fgg-b0"; do
-	set -- $x
-	# no IPv6: its router and multicast listener messages would be counted
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip -n "$1" link set lo up
-	ip -n "$1" link set "$2" up
-done
+# no IPv6 (tb_pair): its router and multicast listener messages would be counted
+tb_pair "$A fgg-a0" "$B fgg-b0" || { echo "1..0 # SKIP no namespaces"; exit 0; }
 # redirected frames reach the peer only through its NAPI: GRO on
 ip netns exec "$B" ethtool -K fgg-b0 gro on >/dev/null
 

@@ -27,14 +27,12 @@ pids=()             # running background processes this script started
 # TAP, bounded waits, live captures. Under set -e its helpers are called
 # only where a failure is handled (if, ||).
 . "$here/../lib/tap.sh"
-
-ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
+. "$here/../../scripts/testbed/lib.sh"
 
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do stop_pid TERM 5 "$p" || true; done
-	ip netns del $uac 2>/dev/null || true
-	ip netns del $uas 2>/dev/null || true
+	tb_ns_del $uac $uas || true
 }
 trap cleanup EXIT
 
@@ -46,25 +44,10 @@ done
 
 # --- (a) sipp captures -------------------------------------------------------
 
-# stale namespaces of an interrupted run
-for nsn in $(ip netns list | awk '$1 ~ /^fgd-/ { print $1 }'); do
-	ip netns del "$nsn" || true
-done
-ip netns add $uac
-ip netns add $uas
-ip link add fgd-a netns $uac type veth peer name fgd-b netns $uas
-ns $uac ip addr add 198.18.10.1/24 dev fgd-a
-ns $uas ip addr add 198.18.10.2/24 dev fgd-b
-for nsn in $uac $uas; do
-	ns "$nsn" ip link set lo up
-	# keeps router solicitations and MLD out of the captures
-	ns "$nsn" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
-ns $uac ip link set fgd-a up
-ns $uas ip link set fgd-b up
-# veth leaves checksums to offload; captured frames must carry real ones
-ns $uac ethtool -K fgd-a tx off >/dev/null
-ns $uas ethtool -K fgd-b tx off >/dev/null
+# IPv4 only, full checksums in the captures (tb_pair); stale namespaces
+# of an interrupted run go first
+tb_pair "$uac fgd-a 198.18.10.1/24" "$uas fgd-b 198.18.10.2/24" ||
+	{ echo "Bail out! cannot create the namespaces"; exit 1; }
 
 # scenario NAME: sipp's arguments for a built-in or a scenarios/*.xml one
 scenario() {
@@ -79,7 +62,7 @@ scenario() {
 marker() { mark_udp $uac 198.18.10.1 198.18.10.2; }
 
 # listening u|t: the uas has its UDP or TCP port 5060 open
-listening() { [ -n "$(ns $uas ss -Hln"$1" 'sport = :5060')" ]; }
+listening() { [ -n "$(ip netns exec $uas ss -Hln"$1" 'sport = :5060')" ]; }
 
 # sipp_capture NAME TRANSPORT UAS-SCENARIO UAC-SCENARIO: $calls calls
 # captured on the uas side into $out/NAME.pcap; the uac's exit status goes
@@ -106,7 +89,7 @@ sipp_capture() {
 	# the uac's first INVITE (its TCP connect) must find the uas there
 	wait_until 20 listening "${t:0:1}" ||
 		echo "sipp uas not listening on ${t:0:1}/5060 within 20 s" >>"$err"
-	ns $uac timeout 30 sipp 198.18.10.2:5060 "${uac_sc[@]}" -i 198.18.10.1 \
+	ip netns exec $uac timeout 30 sipp 198.18.10.2:5060 "${uac_sc[@]}" -i 198.18.10.1 \
 		-p 5070 -t "$t" -m $calls -r 50 -nostdin -trace_err \
 		-error_file "$out/$name.uac.err" >"$out/$name.uac.log" 2>&1 ||
 		rc=$?
@@ -127,8 +110,7 @@ sipp_capture sipp-call-udp u1 uas uac
 sipp_capture sipp-call-tcp t1 uas uac
 sipp_capture sipp-misc-udp u1 uas_misc uac_misc
 sipp_capture sipp-misc-tcp t1 uas_misc uac_misc
-ip netns del $uac
-ip netns del $uas
+tb_ns_del $uac $uas || true
 
 # --- (b) crafted and sample captures -----------------------------------------
 crafted_n=$($py "$here/crafted.py" "$out/crafted.pcap")
