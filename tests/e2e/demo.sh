@@ -19,33 +19,29 @@ FG_DEMO_OUT="$work/run" FG_DEMO_SCALE=$scale timeout -k 20 240 bash scripts/demo
 rc=$?
 check "scripts/demo.sh exits 0 (legitimate actors all delivered; exit $rc)" [ "$rc" -eq 0 ]
 r=$work/run/result.json
-judge() { # PYTHON-EXPRESSION over a = {src: row}: prints "ok" or why not
-	/usr/bin/python3 -c '
+judge() { # WHAT PYTHON-EXPRESSION over a = {src: row}: ok if it holds (pipefail)
+	local why
+	why=$(/usr/bin/python3 -c '
 import json, sys
 a = {r["src"]: r for r in json.load(open(sys.argv[1]))["actors"]}
-ok = eval(sys.argv[2])
-print("ok" if ok else "no: " + json.dumps({k: (v["sent"], v["delivered"], v["why"]) for k, v in a.items()}))' "$r" "$1"
+sys.exit(0 if eval(sys.argv[2]) else "no: " + json.dumps({k: (v["sent"], v["delivered"], v["why"]) for k, v in a.items()}))' "$r" "$2" 2>&1 | tail -n 1)
+	okif "$1" "$why"
 }
 for src in 198.18.1.1 198.18.1.2 198.18.1.3 198.18.1.4 198.18.3.1 198.18.3.9; do
-	v=$(judge "a['$src']['sent'] > 0 and a['$src']['delivered'] == a['$src']['sent']")
-	if [ "$v" = ok ]; then ok "legitimate $src: every packet sent reached the server"
-	else nok "legitimate $src: every packet sent reached the server" "$v"; fi
+	judge "legitimate $src: every packet sent reached the server" \
+		"a['$src']['sent'] > 0 and a['$src']['delivered'] == a['$src']['sent']"
 done
 # the flooder: its burst (1,000) and 500/s until the window rule blocks it
-v=$(judge "a['198.18.1.66']['sent'] > 100000 and a['198.18.1.66']['delivered'] <= 1000 + 500 * 6")
-[ "$v" = ok ] && ok "flooding agent held to its limits at the server" || nok "flooding agent held to its limits" "$v"
-v=$(judge "'flood-blocked' in a['198.18.1.66']['why'] and 'block-list' in a['198.18.1.66']['why']")
-[ "$v" = ok ] && ok "flooding agent: flood-blocked, then on the block list (floodctl)" ||
-	nok "flooding agent: flood-blocked, then on the block list" "$v"
-v=$(judge "a['198.18.3.66']['sent'] > 2500 and a['198.18.3.66']['delivered'] < 0.05 * a['198.18.3.66']['sent']")
-[ "$v" = ok ] && ok "directory walker: under 5 % of its requests reached the server" ||
-	nok "directory walker held back" "$v"
-v=$(judge "'watched' in a['198.18.3.66']['why'] and 'block-list' in a['198.18.3.66']['why']")
-[ "$v" = ok ] && ok "directory walker: watched, then promoted to the block list" ||
-	nok "directory walker: watched, then promoted" "$v"
-v=$(judge "'failure-ratio' in a['198.18.3.77']['why'] and a['198.18.3.77']['delivered'] < 0.5 * a['198.18.3.77']['sent']")
-[ "$v" = ok ] && ok "failing partner: watched for its failure ratio, throttled" ||
-	nok "failing partner: watched for its failure ratio, throttled" "$v"
+judge "flooding agent held to its limits at the server" \
+	"a['198.18.1.66']['sent'] > 100000 and a['198.18.1.66']['delivered'] <= 1000 + 500 * 6"
+judge "flooding agent: flood-blocked, then on the block list (floodctl)" \
+	"'flood-blocked' in a['198.18.1.66']['why'] and 'block-list' in a['198.18.1.66']['why']"
+judge "directory walker: under 5 % of its requests reached the server" \
+	"a['198.18.3.66']['sent'] > 2500 and a['198.18.3.66']['delivered'] < 0.05 * a['198.18.3.66']['sent']"
+judge "directory walker: watched, then promoted to the block list" \
+	"'watched' in a['198.18.3.66']['why'] and 'block-list' in a['198.18.3.66']['why']"
+judge "failing partner: watched for its failure ratio, throttled" \
+	"'failure-ratio' in a['198.18.3.77']['why'] and a['198.18.3.77']['delivered'] < 0.5 * a['198.18.3.77']['sent']"
 grep -q "legitimate actors: every packet delivered" "$work/demo.out" &&
 	ok "the table says so" || nok "the table says so" "$(tail -3 "$work/demo.out")"
 left=$(ip netns list | grep -c '^fgdm-')
