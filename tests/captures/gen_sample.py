@@ -96,12 +96,18 @@ def pkts():
     p.append(ETH / IP(src=ATTACKER, dst=SERVER, proto=17, frag=100) / Raw(b"x" * 16))
     p.append(ETH / IP(src=ATTACKER, dst=ATTACKER) / TCP(sport=1270, dport=1270, flags="S"))
     p.append(ETH / IP(src=ATTACKER, dst=SERVER) / TCP(sport=3, dport=1270, flags="FSRPAU"))
-    for i, pkt in enumerate(p):
-        pkt.time = 1700000000 + i / 10
     return p
 
 
-if __name__ == "__main__":
+def write(name, pkts, per_s):
+    """A capture generator's main: PKTS stamped PER_S a second from a fixed
+    time (deterministic), written to argv[1]."""
     if len(sys.argv) != 2:
-        sys.exit("usage: gen_sample.py OUT.pcap")
-    wrpcap(sys.argv[1], pkts())
+        sys.exit(f"usage: {name} OUT.pcap")
+    for i, pkt in enumerate(pkts):
+        pkt.time = 1700000000 + i / per_s
+    wrpcap(sys.argv[1], pkts)
+
+
+if __name__ == "__main__":
+    write("gen_sample.py", pkts(), 10)

@@ -7,11 +7,13 @@
 # UDP/IPv6 and TCP/IPv4; one extra TCP segment carries two messages.
 # Prints the number of single-message SIP packets written, the minimum
 # run.sh must compare. Deterministic.
+import os
 import sys
 
-from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, wrpcap
+from scapy.all import IP, TCP, UDP, IPv6, Raw
 
-ETH = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures"))
+from gen_sample import ETH, write  # noqa: E402
 
 
 def msg(start, headers, body=""):
@@ -90,13 +92,9 @@ def pkts():
         out += tcp_msg("198.18.0.2", "198.18.1.1", sport, m)
     # two pipelined messages in one TCP segment: valid, run.sh excludes it
     out += tcp_msg("198.18.0.3", "198.18.1.1", 21000, MSGS[0] + MSGS[1])
-    for i, p in enumerate(out):
-        p.time = 1700000000 + i / 100
     return out
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: crafted.py OUT.pcap")
-    wrpcap(sys.argv[1], pkts())
+    write("crafted.py", pkts(), 100)
     print(3 * len(MSGS))
