@@ -16,28 +16,11 @@ build=$root/build fc=$root/build/control/floodctl tb=$root/scripts/testbed
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.pcap
 . "$tb/lib.sh"
+# no step of the demo waits without a bound: the test suites' wait_until
+# and wait_pid (its TAP functions go unused)
+. tests/lib/tap.sh
 t() { /usr/bin/python3 -c "print(max(1, round($1 * $scale)))"; }   # scaled, whole
 step() { printf '\n== %s\n' "$*"; }
-# within SECONDS CMD...: run CMD every 0.1 s until it succeeds (0) or
-# SECONDS have passed (1): no step of the demo waits without a bound
-within() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
-# reap SECONDS PID...: wait for these children at most SECONDS, then
-# SIGKILL what is left
-reap() {
-	local p
-	all_gone() { for p in "$@"; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
-	within "$1" all_gone "${@:2}"
-	for p in "${@:2}"; do kill -KILL "$p" 2>/dev/null; done
-	wait "${@:2}" 2>/dev/null
-	return 0
-}
 pids=()
 finish() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -100,10 +83,10 @@ s.sendto(b"fg-marker", (sys.argv[1], int(sys.argv[2])))' "$TB_SERVER" "$1" 2>/de
 # collector and the UAS listening, before the story begins
 probed() { mark 10; sleep 0.2; [ "$(marks 10)" -gt 0 ]; }
 uas_up() { [ -n "$($ns_srv ss -Hlun "sport = :5060")" ]; }
-within 60 test -e "$out/collector.ready" ||
+wait_until 60 test -e "$out/collector.ready" ||
 	{ echo "demo: the collector did not start"; exit 1; }
-within 30 uas_up || { echo "demo: the SIP server did not start:"; tail -3 "$out/uas.log"; exit 1; }
-within 60 probed || { echo "demo: nothing crossed floodguard into the captures:"
+wait_until 30 uas_up || { echo "demo: the SIP server did not start:"; tail -3 "$out/uas.log"; exit 1; }
+wait_until 60 probed || { echo "demo: nothing crossed floodguard into the captures:"
 	tail -2 "$out/dumpcap-out.log" "$out/dumpcap-srv.log" "$out/floodguard.log"; exit 1; }
 
 users() { # FILE PREFIX COUNT DOMAIN: a sipp -inf file
@@ -163,22 +146,22 @@ while :; do
 done
 step "waiting for the last calls to end"
 uacs_done() { ! pgrep -f "sipp -sf $tb/uac.xml" >/dev/null; }
-within 60 uacs_done || echo "   (calls still running after 60 s: ended)"
-pkill -f "sipp -sf $tb/uac.xml" 2>/dev/null && within 10 uacs_done
+wait_until 60 uacs_done || echo "   (calls still running after 60 s: ended)"
+pkill -f "sipp -sf $tb/uac.xml" 2>/dev/null && wait_until 10 uacs_done
 # the fence: datagrams to the server's port 9 after all the traffic, on
 # its path through floodguard, until one is in both captures (frames on
 # an interface are captured in order: everything sent before it is in);
 # the collector ends once one has reached it and 0.5 s have been quiet
 fence_seen() { mark 9; sleep 0.2; [ "$(marks 9)" -gt 0 ]; }
 coll_done() { ! kill -0 "$coll" 2>/dev/null; }
-within 60 fence_seen && within 30 coll_done ||
+wait_until 60 fence_seen && wait_until 30 coll_done ||
 	echo "   (the fence did not end the captures and the collector: they are stopped)"
 timeout 10 "$fc" watch list --json -i "$TB" >"$out/watch.json"
 timeout 10 "$fc" events --json -i "$TB" >"$out/events.jsonl"
 timeout 10 "$fc" block list --json -i "$TB" >"$out/block.json"
 timeout 10 "$fc" stats --json -i "$TB" >"$out/stats.json"
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-reap 20 "$coll" "$cap_srv" "$cap_out"
+for p in "$coll" "$cap_srv" "$cap_out"; do wait_pid 20 "$p" 2>/dev/null; done
 pids=()
 
 step "per actor: sent (leaving $TB_OUT), delivered (at the server), dropped and why"
