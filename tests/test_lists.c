@@ -109,6 +109,26 @@ load_fails(const char *buf, size_t len, const char *msg)
 	cr_assert_str_eq(err, msg);
 }
 
+/* Load of @p body, ended by a good end line counting @p count, must fail
+ * with exactly @p msg. */
+static void
+body_fails(const char *body, unsigned int count, const char *msg)
+{
+	size_t len;
+	char *buf = file_of(body, count, &len);
+
+	load_fails(buf, len, msg);
+	free(buf);
+}
+
+/* The sample lists, added to la, saved into a malloc'ed buffer. */
+static char *
+sample_file(size_t *len)
+{
+	fill_sample(&la);
+	return save(&la, len);
+}
+
 /* Entry @p i of list @p k, distinct for every i < 65536. */
 static struct fg_list_item
 nth(enum fg_list k, unsigned int i)
@@ -140,6 +160,18 @@ why(const char *s, struct fg_prefix *p)
 
 	return w != NULL ? w : "(accepted)";
 }
+
+/* fg_prefix_parse_why() must refuse each of the @p n strings @p bad with
+ * @p msg; REFUSED() for an array. */
+static void
+refused(const char *const *bad, size_t n, const char *msg)
+{
+	struct fg_prefix p;
+
+	for (size_t i = 0; i < n; i++)
+		cr_expect_str_eq(why(bad[i], &p), msg, "'%s'", bad[i]);
+}
+#define REFUSED(bad, msg) refused(bad, sizeof(bad) / sizeof(bad[0]), msg)
 
 Test(prefix, ipv4_prefixes_are_mapped)
 {
@@ -181,27 +213,19 @@ Test(prefix, length_out_of_range)
 {
 	struct fg_prefix p;
 
-	cr_assert_str_eq(why("10.0.0.0/33", &p),
-			 "prefix length out of range (0-32)");
-	cr_assert_str_eq(why("2001:db8::/129", &p),
-			 "prefix length out of range (0-128)");
-	cr_assert_str_eq(why("10.0.0.0/4294967296", &p),
-			 "prefix length out of range (0-32)");
+	cr_assert_str_eq(why("10.0.0.0/33", &p), "prefix length out of range (0-32)");
+	cr_assert_str_eq(why("2001:db8::/129", &p), "prefix length out of range (0-128)");
+	cr_assert_str_eq(why("10.0.0.0/4294967296", &p), "prefix length out of range (0-32)");
 	cr_assert_eq(fg_prefix_parse("10.0.0.0/33", &p), -1);
 }
 
 Test(prefix, host_bits_set)
 {
+	static const char *const bad[] = { "10.0.0.1/8", "10.128.0.0/8", "2001:db8::1/64",
+					   "::1/127" };
 	struct fg_prefix p;
 
-	cr_assert_str_eq(why("10.0.0.1/8", &p),
-			 "host bits set after the prefix length");
-	cr_assert_str_eq(why("10.128.0.0/8", &p),
-			 "host bits set after the prefix length");
-	cr_assert_str_eq(why("2001:db8::1/64", &p),
-			 "host bits set after the prefix length");
-	cr_assert_str_eq(why("::1/127", &p),
-			 "host bits set after the prefix length");
+	REFUSED(bad, "host bits set after the prefix length");
 	cr_assert_null(fg_prefix_parse_why("10.128.0.0/9", &p));
 }
 
@@ -209,10 +233,8 @@ Test(prefix, not_an_address)
 {
 	static const char *const bad[] = { "foo", "", "10.0.0", "10.0.0.256", "1.2.3.4.5",
 					   "2001:db8:::1", "10.0.0.0 ", "/8", "x.example" };
-	struct fg_prefix p;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_assert_str_eq(why(bad[i], &p), "not an IPv4 or IPv6 address", "'%s'", bad[i]);
+	REFUSED(bad, "not an IPv4 or IPv6 address");
 }
 
 Test(prefix, length_not_a_number)
@@ -220,10 +242,8 @@ Test(prefix, length_not_a_number)
 	static const char *const bad[] = { "10.0.0.0/", "10.0.0.0/x", "10.0.0.0/-1",
 					   "10.0.0.0/+8", "10.0.0.0/8x", "10.0.0.0/8/8",
 					   "2001:db8::/", "10.0.0.0/99999999999999999999999" };
-	struct fg_prefix p;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_assert_str_eq(why(bad[i], &p), "prefix length is not a number", "'%s'", bad[i]);
+	REFUSED(bad, "prefix length is not a number");
 }
 
 /* strtoul() skips white space and takes a sign: the length must start
@@ -232,11 +252,8 @@ Test(prefix, white_space_before_the_length)
 {
 	static const char *const bad[] = { "10.0.0.0/ 8", "10.0.0.0/\t8", "10.0.0.0/ -8",
 					   "::/ 0" };
-	struct fg_prefix p;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_expect_str_eq(why(bad[i], &p), "prefix length is not a number", "'%s'",
-				 bad[i]);
+	REFUSED(bad, "prefix length is not a number");
 }
 
 Test(prefix, too_long)
@@ -887,10 +904,8 @@ Test(file, empty_lists, .init = setup)
 Test(file, save_load_round_trip, .init = setup)
 {
 	size_t len;
-	char *buf;
+	char *buf = sample_file(&len);
 
-	fill_sample(&la);
-	buf = save(&la, &len);
 	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
 	expect_lists_eq(&la, &lb);
 	cr_assert_eq(fg_lists_check(&lb), 0);
@@ -950,10 +965,8 @@ Test(file, comments_and_blank_lines_are_skipped, .init = setup)
 Test(file, flipped_byte_fails_the_checksum, .init = setup)
 {
 	size_t len;
-	char *buf, *p;
+	char *buf = sample_file(&len), *p;
 
-	fill_sample(&la);
-	buf = save(&la, &len);
 	/* an entry that still parses: 10.0.0.0/8 -> 11.0.0.0/8 */
 	p = strstr(buf, "allow 10.0.0.0/8\n");
 	cr_assert_not_null(p);
@@ -975,10 +988,8 @@ Test(file, flipped_byte_fails_the_checksum, .init = setup)
 Test(file, every_single_byte_flip_is_refused, .init = setup)
 {
 	size_t len;
-	char *buf;
+	char *buf = sample_file(&len);
 
-	fill_sample(&la);
-	buf = save(&la, &len);
 	for (size_t i = 0; i < len; i++) {
 		buf[i] ^= 0x01;
 		cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), -1,
@@ -993,10 +1004,8 @@ Test(file, every_single_byte_flip_is_refused, .init = setup)
 Test(file, truncated, .init = setup)
 {
 	size_t len, end;
-	char *buf;
+	char *buf = sample_file(&len);
 
-	fill_sample(&la);
-	buf = save(&la, &len);
 	/* cut in the middle of the end line, and of an entry */
 	load_fails(buf, len - 3, "line 15: truncated (no end line)");
 	load_fails(buf, len - 1, "line 15: truncated (no end line)");
@@ -1013,16 +1022,14 @@ Test(file, truncated, .init = setup)
 Test(file, wrong_count, .init = setup)
 {
 	size_t len;
-	char *buf = file_of(HEAD "block 10.0.0.0/8\nblock 10.1.0.0/16\n", 3, &len);
+	char *buf;
 
-	load_fails(buf, len, "line 4: 2 entries, the end line says 3");
-	free(buf);
-	buf = file_of(HEAD "block 10.0.0.0/8\nblock 10.1.0.0/16\n", 1, &len);
-	load_fails(buf, len, "line 4: 2 entries, the end line says 1");
-	free(buf);
+	body_fails(HEAD "block 10.0.0.0/8\nblock 10.1.0.0/16\n", 3,
+		   "line 4: 2 entries, the end line says 3");
+	body_fails(HEAD "block 10.0.0.0/8\nblock 10.1.0.0/16\n", 1,
+		   "line 4: 2 entries, the end line says 1");
 	/* a saved file with its count changed (the count is outside the CRC) */
-	fill_sample(&la);
-	buf = save(&la, &len);
+	buf = sample_file(&len);
 	{
 		char *p = strstr(buf, "\nend 13 ");
 
@@ -1035,43 +1042,25 @@ Test(file, wrong_count, .init = setup)
 
 Test(file, unknown_list_name, .init = setup)
 {
-	size_t len;
-	char *buf = file_of(HEAD "block 10.0.0.0/8\nallowx 10.0.0.0/8\n", 2, &len);
-
-	load_fails(buf, len, "line 3: allowx: no such list");
-	free(buf);
-	buf = file_of(HEAD "watch w.example\n", 1, &len);   /* the verb is not a list */
-	load_fails(buf, len, "line 2: watch: no such list");
-	free(buf);
-	buf = file_of(HEAD "block-domain\n", 1, &len);
-	load_fails(buf, len, "line 2: expected 'LIST ITEM'");
-	free(buf);
+	body_fails(HEAD "block 10.0.0.0/8\nallowx 10.0.0.0/8\n", 2, "line 3: allowx: no such list");
+	/* the verb is not a list */
+	body_fails(HEAD "watch w.example\n", 1, "line 2: watch: no such list");
+	body_fails(HEAD "block-domain\n", 1, "line 2: expected 'LIST ITEM'");
 }
 
 Test(file, bad_items_name_the_line, .init = setup)
 {
-	size_t len;
-	char *buf = file_of(HEAD "block 10.0.0.0/8\n# x\nallow 10.0.0.0/33\n", 2, &len);
-
-	load_fails(buf, len, "line 4: 10.0.0.0/33: prefix length out of range (0-32)");
-	free(buf);
-	buf = file_of(HEAD "block 10.0.0.1/8\n", 1, &len);
-	load_fails(buf, len, "line 2: 10.0.0.1/8: host bits set after the prefix length");
-	free(buf);
-	buf = file_of(HEAD "block-domain 10.0.0.1\n", 1, &len);
-	load_fails(buf, len, "line 2: 10.0.0.1: not a SIP domain (letters, digits, '-' and "
-		   "'.' only, no empty label)");
-	free(buf);
-	buf = file_of(HEAD "allow-domain x.example\n", 1, &len);
-	load_fails(buf, len, "line 2: x.example: an allowed domain needs "
-		   "'@PREFIX[|PREFIX...]', the prefixes its requests may come from");
-	free(buf);
-	buf = file_of(HEAD "allow x.example\n", 1, &len);
-	load_fails(buf, len, "line 2: x.example: not an IPv4 or IPv6 address");
-	free(buf);
-	buf = file_of(HEAD "watch-domain " DOM64 "\n", 1, &len);
-	load_fails(buf, len, "line 2: " DOM64 ": domain longer than 63 bytes");
-	free(buf);
+	body_fails(HEAD "block 10.0.0.0/8\n# x\nallow 10.0.0.0/33\n", 2,
+		   "line 4: 10.0.0.0/33: prefix length out of range (0-32)");
+	body_fails(HEAD "block 10.0.0.1/8\n", 1,
+		   "line 2: 10.0.0.1/8: host bits set after the prefix length");
+	body_fails(HEAD "block-domain 10.0.0.1\n", 1, "line 2: 10.0.0.1: not a SIP domain "
+		   "(letters, digits, '-' and '.' only, no empty label)");
+	body_fails(HEAD "allow-domain x.example\n", 1, "line 2: x.example: an allowed domain "
+		   "needs '@PREFIX[|PREFIX...]', the prefixes its requests may come from");
+	body_fails(HEAD "allow x.example\n", 1, "line 2: x.example: not an IPv4 or IPv6 address");
+	body_fails(HEAD "watch-domain " DOM64 "\n", 1,
+		   "line 2: " DOM64 ": domain longer than 63 bytes");
 }
 
 Test(file, bad_end_line, .init = setup)
@@ -1087,11 +1076,8 @@ Test(file, bad_end_line, .init = setup)
 Test(file, data_after_the_end_line, .init = setup)
 {
 	size_t len;
-	char *buf, *more;
+	char *buf = sample_file(&len), *more = malloc(len + 32);
 
-	fill_sample(&la);
-	buf = save(&la, &len);
-	more = malloc(len + 32);
 	cr_assert_not_null(more);
 	memcpy(more, buf, len);
 	memcpy(more + len, "block 10.0.0.0/8\n", 17);
@@ -1112,9 +1098,7 @@ Test(file, line_too_long, .init = setup)
 	memcpy(body, HEAD "# ", strlen(HEAD) + 2);
 	memset(body + strlen(HEAD) + 2, 'x', 510);     /* a 512-byte comment */
 	strcpy(body + strlen(HEAD) + 512, "\n");
-	buf = file_of(body, 0, &len);
-	load_fails(buf, len, "line 2: too long");
-	free(buf);
+	body_fails(body, 0, "line 2: too long");
 	body[strlen(HEAD) + 511] = '\n';               /* 511 bytes: fine */
 	body[strlen(HEAD) + 512] = '\0';
 	buf = file_of(body, 0, &len);
@@ -1124,16 +1108,14 @@ Test(file, line_too_long, .init = setup)
 
 Test(file, more_entries_than_a_list_holds, .init = setup)
 {
-	size_t n = 0, len;
-	char *body = malloc(64 * 300), *buf;
+	size_t n = 0;
+	char *body = malloc(64 * 300);
 
 	cr_assert_not_null(body);
 	n += (size_t)sprintf(body, HEAD);
 	for (unsigned int i = 0; i <= FG_FED_LIST_MAX; i++)
 		n += (size_t)sprintf(body + n, "block 10.%u.%u.0/24\n", i >> 8, i & 0xff);
-	buf = file_of(body, FG_FED_LIST_MAX + 1, &len);
-	load_fails(buf, len, "line 258: more than 256 block entries");
-	free(buf);
+	body_fails(body, FG_FED_LIST_MAX + 1, "line 258: more than 256 block entries");
 	free(body);
 }
 
