@@ -72,6 +72,7 @@ if setup build -Dwerror=true; then
 	run_suite xdpgen 90 bash tests/bpf/xdpgen.sh build "$logs/xdpgen"
 	run_suite dp-netns 120 bash tests/dataplane/netns.sh build "$logs/dp-netns"
 	run_suite unit-lists 60 ./build/tests/test_lists --tap=-
+	run_suite unit-pfxset 120 ./build/tests/test_pfxset --tap=-
 	run_suite unit-shm 60 ./build/tests/test_shm --tap=-
 	run_suite stress-shm 60 ./build/tests/stress-shm
 	run_suite ctl-options 60 bash tests/control/options.sh build
@@ -99,6 +100,7 @@ if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
 	run_suite dp-sip-asan 180 /usr/bin/python3 tests/dataplane/sip_rules.py \
 		build-asan/dataplane/floodguard "$logs/dp-sip-asan"
 	run_suite lists-asan 90 ./build-asan/tests/test_lists --tap=-
+	run_suite pfxset-asan 240 ./build-asan/tests/test_pfxset --tap=-
 	run_suite shm-asan 90 ./build-asan/tests/test_shm --tap=-
 	run_suite ctl-asan 300 bash tests/control/ctl.sh build-asan "$logs/ctl-asan" 200
 else
