@@ -75,6 +75,7 @@ if setup build -Dwerror=true; then
 	run_suite unit-pfxset 120 ./build/tests/test_pfxset --tap=-
 	run_suite unit-shm 60 ./build/tests/test_shm --tap=-
 	run_suite stress-shm 60 ./build/tests/stress-shm
+	run_suite stress-pfxset 60 ./build/tests/stress-pfxset 2
 	run_suite ctl-options 60 bash tests/control/options.sh build
 	run_suite ctl 300 bash tests/control/ctl.sh build "$logs/ctl" "${FG_KILLS:-1000}"
 	run_suite e2e-demo 360 bash tests/e2e/demo.sh "$logs/e2e"
@@ -118,6 +119,8 @@ if setup build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread; then
 		./build-tsan/tests/stress-fed 30
 	run_suite stress-shm-tsan 120 env TSAN_OPTIONS=halt_on_error=1 \
 		./build-tsan/tests/stress-shm
+	run_suite stress-pfxset-tsan 180 env TSAN_OPTIONS=halt_on_error=1 \
+		./build-tsan/tests/stress-pfxset 4 1
 else
 	echo "build-tsan: FAILED"
 	failed=$((failed + 1))
