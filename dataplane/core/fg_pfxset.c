@@ -73,7 +73,7 @@ layout(const struct fg_pfxset_cfg *cfg, uint64_t off[5])
 	o += (size_t)cfg->rules * 2 * sizeof(struct fg_pfx_slot);
 	off[3] = o;                                      /* metas: 12 B per rule */
 	o += align64((size_t)cfg->rules * sizeof(struct fg_pfx_meta));
-	off[4] = o;                                      /* group bookkeeping: 16 B */
+	off[4] = o;                                      /* group bookkeeping: 80 B */
 	o += (size_t)cfg->groups4 * sizeof(struct fg_pfx_gmeta);
 	return o;
 }
@@ -461,6 +461,7 @@ v4_add(struct fg_pfxset *s, unsigned int l, uint32_t base, unsigned int n)
 	g = x >> FG_PFX_CELL_GSHIFT;
 	gp = &groups(s)[g];
 	gmeta(s)[g].nlong[l]++;
+	range_set(gmeta(s)[g].longbm[l], base & 255, 1u << (32 - n));
 	if (depth(x, l) == 0) {
 		uint64_t m[4] = { 0 };
 
@@ -488,11 +489,8 @@ v4_del(struct fg_pfxset *s, unsigned int l, uint32_t base, unsigned int n)
 			if ((x & FG_PFX_CELL_EXT) && pd == 0) {
 				static const uint64_t all[4] = { ~0ull, ~0ull, ~0ull, ~0ull };
 				uint32_t g = x >> FG_PFX_CELL_GSHIFT;
-				uint64_t v[4] = { 0 };
 
-				if (gmeta(s)[g].nlong[l] != 0)
-					long_union(s, l, c << 8, 24, v);
-				group_write(&groups(s)[g], l, all, v);
+				group_write(&groups(s)[g], l, all, gmeta(s)[g].longbm[l]);
 			}
 			__atomic_store_n(&t[c], with_depth(x, l, pd), __ATOMIC_RELEASE);
 		}
@@ -510,11 +508,14 @@ v4_del(struct fg_pfxset *s, unsigned int l, uint32_t base, unsigned int n)
 		grp_retire(s, g);
 		return;
 	}
-	if (depth(x, l) != 0 || parent4(s, l, base, n, 25) >= 0)
-		return;   /* still covered */
+	if (parent4(s, l, base, n, 25) >= 0)
+		return;   /* a longer-than-/24 parent still covers P */
 	range_set(m, base & 255, 1u << (32 - n));
 	long_union(s, l, base, n, v);
-	group_write(&groups(s)[g], l, m, v);
+	for (int w = 0; w < 4; w++)
+		gm->longbm[l][w] = (gm->longbm[l][w] & ~m[w]) | (v[w] & m[w]);
+	if (depth(x, l) == 0)
+		group_write(&groups(s)[g], l, m, v);
 }
 
 /* ---- IPv6 lengths ------------------------------------------------------- */
