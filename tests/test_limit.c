@@ -97,13 +97,6 @@ pkt(unsigned int cls, uint8_t l4, uint32_t id, uint16_t pl_len)
 	return p;
 }
 
-/* Only one limit of the mom class, everything else off. */
-static void
-cfg_only(struct fg_limit_cfg *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-}
-
 /* ---- GCRA ------------------------------------------------------------- */
 
 /*
@@ -212,7 +205,20 @@ BOTH(gcra, timestamp_wraps, .timeout = 120)
 
 /* ---- decision: window, block, parameters, SYN, classes -------------- */
 
+/* A decision test's table, limits and counters. */
 static struct fg_srctab tab;
+static struct fg_limit_cfg cfg;
+static struct fg_limit_stats stats;
+
+/* Every limit off (a test turns on those it tests), counters zero, and a
+ * table for @p sources. */
+static void
+decide_init(uint32_t sources)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&stats, 0, sizeof(stats));
+	table_new(&tab, sources, 0);
+}
 
 static void
 tab_fini(void)
@@ -220,81 +226,88 @@ tab_fini(void)
 	free(tab.bkt);
 }
 
+/* fg_decide() of @p p, not allow-listed, at @p n. */
+static enum fg_verdict
+decide(const struct fg_pkt *p, const struct fg_now *n)
+{
+	return fg_decide(&tab, &cfg, p, n, false, &stats);
+}
+
+/* How many of @p count packets @p p, all at @p n, pass. */
+static int
+passes(const struct fg_pkt *p, const struct fg_now *n, int count)
+{
+	int pass = 0;
+
+	for (int i = 0; i < count; i++)
+		pass += decide(p, n) == FG_V_PASS;
+	return pass;
+}
+
 BOTH(decide, window_n_pass_then_block_exactly_p, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 1, 100);
 	const uint64_t t0 = 1000 * SEC;
 	struct fg_now n;
 	uint64_t t;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].win_events = 10;
 	cfg.cls[FG_CLASS_MOM].win_ms = 1000;
 	cfg.cls[FG_CLASS_MOM].block_ms = 5000;
-	table_new(&tab, 1024, 0);
 
 	/* 10 events in 1 s pass; the 11th (still inside the window) blocks */
 	for (int i = 0; i < 10; i++) {
 		n = fg_now(0, t0 + (uint64_t)i * 99 * MS);
-		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS,
-			     "event %d", i + 1);
+		cr_assert_eq(decide(&p, &n), FG_V_PASS, "event %d", i + 1);
 	}
 	t = t0 + 999 * MS;
 	n = fg_now(0, t);
-	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_FLOOD_BLOCKED);
-	cr_assert_eq(st.blocks, 1);
+	cr_assert_eq(decide(&p, &n), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(stats.blocks, 1);
 	/* blocked for exactly 5 s: every kind of packet, until the last ns */
 	n = fg_now(0, t + 5 * SEC - 1);
-	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(decide(&p, &n), FG_V_FLOOD_BLOCKED);
 	n = fg_now(0, t + 5 * SEC);
-	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(decide(&p, &n), FG_V_PASS);
 	/* a fresh window: 9 more pass, the 11th of it blocks again */
 	for (int i = 0; i < 9; i++)
-		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
-	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_FLOOD_BLOCKED);
-	cr_assert_eq(st.blocks, 2);
-	cr_assert_eq(st.verdict[FG_V_PASS], 20);
-	cr_assert_eq(st.verdict[FG_V_FLOOD_BLOCKED], 3);
+		cr_assert_eq(decide(&p, &n), FG_V_PASS);
+	cr_assert_eq(decide(&p, &n), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(stats.blocks, 2);
+	cr_assert_eq(stats.verdict[FG_V_PASS], 20);
+	cr_assert_eq(stats.verdict[FG_V_FLOOD_BLOCKED], 3);
 }
 
 BOTH(decide, window_restarts_after_t, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p = pkt(FG_CLASS_MOM, 6, 2, 10);
 	struct fg_pkt ack = pkt(FG_CLASS_MOM, 6, 2, 0);
 	struct fg_now n;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].win_events = 3;
 	cfg.cls[FG_CLASS_MOM].win_ms = 100;
 	cfg.cls[FG_CLASS_MOM].block_ms = 1;
-	table_new(&tab, 1024, 0);
 	for (int w = 0; w < 50; w++) {
 		n = fg_now(0, (uint64_t)w * 100 * MS);
 		for (int i = 0; i < 3; i++)
-			cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st),
-				     FG_V_PASS);
+			cr_assert_eq(decide(&p, &n), FG_V_PASS);
 		/* segments without payload are not events */
 		for (int i = 0; i < 10; i++)
-			cr_assert_eq(fg_decide(&tab, &cfg, &ack, &n, false, &st),
-				     FG_V_PASS);
+			cr_assert_eq(decide(&ack, &n), FG_V_PASS);
 	}
-	cr_assert_eq(st.blocks, 0);
+	cr_assert_eq(stats.blocks, 0);
 }
 
 BOTH(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt big = pkt(FG_CLASS_SIP, 17, 3, 3000);
 	struct fg_pkt ok = pkt(FG_CLASS_SIP, 17, 3, 500);
 	struct fg_pkt hdrs = ok;
 	struct fg_now n = fg_now(0, SEC);
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_SIP].max_msg = 2000;
 	cfg.cls[FG_CLASS_SIP].max_headers = 20;
 	cfg.cls[FG_CLASS_SIP].win_events = 4;
@@ -302,27 +315,24 @@ BOTH(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
 	cfg.cls[FG_CLASS_SIP].block_ms = 1000;
 	hdrs.flags |= FG_PF_SIP;
 	hdrs.sip.headers = 21;
-	table_new(&tab, 1024, 0);
-	cr_assert_eq(fg_decide(&tab, &cfg, &big, &n, false, &st), FG_V_TOO_MANY_PARAMS);
-	cr_assert_eq(fg_decide(&tab, &cfg, &hdrs, &n, false, &st), FG_V_TOO_MANY_PARAMS);
-	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_PASS);
-	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(decide(&big, &n), FG_V_TOO_MANY_PARAMS);
+	cr_assert_eq(decide(&hdrs, &n), FG_V_TOO_MANY_PARAMS);
+	cr_assert_eq(decide(&ok, &n), FG_V_PASS);
+	cr_assert_eq(decide(&ok, &n), FG_V_PASS);
 	/* the 5th event of the window, counting the two dropped ones */
-	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(decide(&ok, &n), FG_V_FLOOD_BLOCKED);
 }
 
 /* The parser's own bounds: class malformed, reason sip-hdr-*, port class
  * sip: by the rules too-many-params, in the sip source's window. */
 BOTH(decide, parser_header_bounds_are_too_many_params, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt many = pkt(FG_CLASS_SIP, 17, 3, 900);
 	struct fg_pkt ok = pkt(FG_CLASS_SIP, 17, 3, 500);
 	struct fg_pkt noise = pkt(FG_CLASS_MOM, 17, 3, 100);
 	struct fg_now n = fg_now(0, SEC);
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_SIP].win_events = 2;
 	cfg.cls[FG_CLASS_SIP].win_ms = 1000;
 	cfg.cls[FG_CLASS_SIP].block_ms = 1000;
@@ -332,41 +342,31 @@ BOTH(decide, parser_header_bounds_are_too_many_params, .fini = tab_fini)
 	noise.cls = FG_CLASS_MALFORMED;
 	noise.port_cls = FG_CLASS_MOM;
 	noise.reason = FG_R_SIP_CSEQ_RANGE;
-	table_new(&tab, 1024, 0);
-	cr_assert_eq(fg_decide(&tab, &cfg, &many, &n, false, &st), FG_V_TOO_MANY_PARAMS);
+	cr_assert_eq(decide(&many, &n), FG_V_TOO_MANY_PARAMS);
 	many.reason = FG_R_SIP_HDR_LINE_LONG;
-	cr_assert_eq(fg_decide(&tab, &cfg, &many, &n, false, &st), FG_V_TOO_MANY_PARAMS);
+	cr_assert_eq(decide(&many, &n), FG_V_TOO_MANY_PARAMS);
 	/* other malformed reasons stay malformed, and keep no state */
-	cr_assert_eq(fg_decide(&tab, &cfg, &noise, &n, false, &st), FG_V_MALFORMED);
+	cr_assert_eq(decide(&noise, &n), FG_V_MALFORMED);
 	/* the third event of the sip source's window blocks it */
-	cr_assert_eq(fg_decide(&tab, &cfg, &ok, &n, false, &st), FG_V_FLOOD_BLOCKED);
+	cr_assert_eq(decide(&ok, &n), FG_V_FLOOD_BLOCKED);
 	cr_assert_eq(fg_srctab_count(&tab), 1);
 }
 
 BOTH(decide, syn_rate_separately, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt syn = pkt(FG_CLASS_MOM, 6, 4, 0);
 	struct fg_pkt data = pkt(FG_CLASS_MOM, 6, 4, 0);
 	struct fg_now n = fg_now(0, 50 * SEC);
-	int pass = 0;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].syn = (struct fg_rate){ 5, 3 };
 	syn.tcp_flags = FG_TCP_SYN;
-	table_new(&tab, 1024, 0);
-	for (int i = 0; i < 10; i++)
-		pass += fg_decide(&tab, &cfg, &syn, &n, false, &st) == FG_V_PASS;
-	cr_assert_eq(pass, 3);
-	cr_assert_eq(st.verdict[FG_V_SYN_RATE], 7);
+	cr_assert_eq(passes(&syn, &n, 10), 3);
+	cr_assert_eq(stats.verdict[FG_V_SYN_RATE], 7);
 	/* the rest of the connection is not a SYN */
-	cr_assert_eq(fg_decide(&tab, &cfg, &data, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(decide(&data, &n), FG_V_PASS);
 	n = fg_now(0, 51 * SEC);
-	pass = 0;
-	for (int i = 0; i < 10; i++)
-		pass += fg_decide(&tab, &cfg, &syn, &n, false, &st) == FG_V_PASS;
-	cr_assert_eq(pass, 3, "1 s at 5/s refills to the burst of 3");
+	cr_assert_eq(passes(&syn, &n, 10), 3, "1 s at 5/s refills to the burst of 3");
 }
 
 /*
@@ -379,8 +379,6 @@ BOTH(decide, syn_rate_separately, .fini = tab_fini)
  */
 BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 228);   /* 256 bytes of IP */
 	struct fg_pkt syn = pkt(FG_CLASS_MOM, 6, 10, 0), data = syn;
 	const uint64_t gaps[] = { 5 * SEC, 3 * 86400 * SEC, 20 * 86400 * SEC,
@@ -390,34 +388,40 @@ BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
 	uint64_t t = 10 * SEC;
 	struct fg_now n;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 100, 10 };
 	cfg.cls[FG_CLASS_MOM].bps = (struct fg_rate){ 1000000000, 1280 };
 	cfg.cls[FG_CLASS_MOM].syn = (struct fg_rate){ 1000000, FG_BURST_MAX };
 	syn.tcp_flags = FG_TCP_SYN;
-	table_new(&tab, 1024, 0);
 	for (unsigned int g = 0; g <= ng; g++) {
 		n = fg_now(0, t);
 		for (int i = 0; i < 5; i++)
-			cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS,
-				     "gap %u, packet %d", g, i);
-		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st),
-			     g < ng ? FG_V_RATE_BPS : FG_V_RATE_PPS, "gap %u", g);
+			cr_assert_eq(decide(&p, &n), FG_V_PASS, "gap %u, packet %d", g, i);
+		cr_assert_eq(decide(&p, &n), g < ng ? FG_V_RATE_BPS : FG_V_RATE_PPS, "gap %u", g);
 		if (g < ng)
 			t += gaps[g];
 	}
 	/* 2 ms after the last: bytes refilled 2e6, packets only 0.2 */
-	cr_assert_eq(st.verdict[FG_V_PASS], 5 * (ng + 1));
+	cr_assert_eq(stats.verdict[FG_V_PASS], 5 * (ng + 1));
 
 	n = fg_now(0, t);
-	cr_assert_eq(fg_decide(&tab, &cfg, &syn, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(decide(&syn, &n), FG_V_PASS);
 	for (int i = 0; i < 3600; i++) {
 		t += SEC;
 		n = fg_now(0, t);
-		cr_assert_eq(fg_decide(&tab, &cfg, &data, &n, false, &st), FG_V_PASS);
+		cr_assert_eq(decide(&data, &n), FG_V_PASS);
 	}
 	/* 3.6e9 units later: as a raw 32-bit difference that is "ahead" */
-	cr_assert_eq(fg_decide(&tab, &cfg, &syn, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(decide(&syn, &n), FG_V_PASS);
+}
+
+/* floodctl set of the mom class's limits to @p nl: generation @p gen. */
+static void
+set_mom(struct fg_class_limits *nl, unsigned int gen)
+{
+	fg_class_limits_gen(&cfg.cls[FG_CLASS_MOM], nl);
+	cr_assert_eq(nl->gen, gen);
+	cfg.cls[FG_CLASS_MOM] = *nl;
 }
 
 /*
@@ -429,34 +433,25 @@ BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
  */
 BOTH(decide, rate_change_restarts_the_limiters, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
 	struct fg_class_limits nl;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 3, 100);
 	struct fg_now n = fg_now(0, 3600 * SEC);
-	int pass = 0;
+	int pass;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 1000000000, 1000 };
-	table_new(&tab, 1024, 0);
-	for (int i = 0; i < 2000; i++)
-		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
-	cr_assert_eq(pass, 1000);
+	cr_assert_eq(passes(&p, &n, 2000), 1000);
 
 	/* lower: the burst of the new rate passes at once, then 100/s */
 	nl = cfg.cls[FG_CLASS_MOM];
 	nl.pps = (struct fg_rate){ 100, 10 };
-	fg_class_limits_gen(&cfg.cls[FG_CLASS_MOM], &nl);
-	cr_assert_eq(nl.gen, 1);
-	cfg.cls[FG_CLASS_MOM] = nl;
-	pass = 0;
-	for (int i = 0; i < 50; i++)
-		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	set_mom(&nl, 1);
+	pass = passes(&p, &n, 50);
 	cr_assert_eq(pass, 10, "burst after lowering: %d", pass);
 	pass = 0;
 	for (int ms = 1; ms <= 1000; ms++) {
 		n = fg_now(0, 3600 * SEC + (uint64_t)ms * MS);
-		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+		pass += decide(&p, &n) == FG_V_PASS;
 	}
 	cr_assert_eq(pass, 100, "one second at 100/s: %d", pass);
 
@@ -464,52 +459,35 @@ BOTH(decide, rate_change_restarts_the_limiters, .fini = tab_fini)
 	nl.win_events = 1000000;
 	nl.win_ms = 1000;
 	nl.block_ms = 1000;
-	fg_class_limits_gen(&cfg.cls[FG_CLASS_MOM], &nl);
-	cr_assert_eq(nl.gen, 1);
-	cfg.cls[FG_CLASS_MOM] = nl;
-	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_RATE_PPS);
+	set_mom(&nl, 1);
+	cr_assert_eq(decide(&p, &n), FG_V_RATE_PPS);
 
 	/* raise: full at the new burst */
 	nl.pps = (struct fg_rate){ 1000000000, 5000 };
-	fg_class_limits_gen(&cfg.cls[FG_CLASS_MOM], &nl);
-	cr_assert_eq(nl.gen, 2);
-	cfg.cls[FG_CLASS_MOM] = nl;
-	pass = 0;
-	for (int i = 0; i < 6000; i++)
-		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
+	set_mom(&nl, 2);
+	pass = passes(&p, &n, 6000);
 	cr_assert_eq(pass, 5000, "burst after raising: %d", pass);
 }
 
 BOTH(decide, pps_and_bps_and_refund, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p = pkt(FG_CLASS_SIP, 17, 5, 972); /* ip_len 1000 */
 	struct fg_now n = fg_now(0, 9 * SEC);
-	int pass = 0;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_SIP].pps = (struct fg_rate){ 100, 100 };
 	cfg.cls[FG_CLASS_SIP].bps = (struct fg_rate){ 100000, 70000 };
-	table_new(&tab, 1024, 0);
-	for (int i = 0; i < 200; i++)
-		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
 	/* bytes bind first: 70 packets of 1000 bytes */
-	cr_assert_eq(pass, 70);
-	cr_assert_eq(st.verdict[FG_V_RATE_BPS], 130);
+	cr_assert_eq(passes(&p, &n, 200), 70);
+	cr_assert_eq(stats.verdict[FG_V_RATE_BPS], 130);
 	/* the 130 refused by bytes/s did not use packets/s: 30 pps left */
 	cfg.cls[FG_CLASS_SIP].bps.rate = 0;
-	pass = 0;
-	for (int i = 0; i < 100; i++)
-		pass += fg_decide(&tab, &cfg, &p, &n, false, &st) == FG_V_PASS;
-	cr_assert_eq(pass, 30);
-	cr_assert_eq(st.verdict[FG_V_RATE_PPS], 70);
+	cr_assert_eq(passes(&p, &n, 100), 30);
+	cr_assert_eq(stats.verdict[FG_V_RATE_PPS], 70);
 }
 
 BOTH(decide, classes_allow_and_malformed, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 6, 10);
 	struct fg_pkt other = pkt(FG_CLASS_OTHER, 17, 6, 10);
 	struct fg_pkt bad = pkt(FG_CLASS_MALFORMED, 17, 6, 10);
@@ -519,20 +497,19 @@ BOTH(decide, classes_allow_and_malformed, .fini = tab_fini)
 	struct fg_now n = fg_now(0, SEC);
 	uint64_t sum = 0;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 1, 1 };
 	noise.port_cls = FG_CLASS_OTHER;
-	table_new(&tab, 1024, 0);
-	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
-	cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_RATE_PPS);
+	cr_assert_eq(decide(&p, &n), FG_V_PASS);
+	cr_assert_eq(decide(&p, &n), FG_V_RATE_PPS);
 	for (int i = 0; i < 5; i++)
-		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, true, &st), FG_V_PASS_ALLOW);
-	cr_assert_eq(fg_decide(&tab, &cfg, &other, &n, false, &st), FG_V_PASS_OTHER);
-	cr_assert_eq(fg_decide(&tab, &cfg, &bad, &n, false, &st), FG_V_MALFORMED);
-	cr_assert_eq(fg_decide(&tab, &cfg, &noise, &n, false, &st), FG_V_PASS_OTHER);
+		cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, true, &stats), FG_V_PASS_ALLOW);
+	cr_assert_eq(decide(&other, &n), FG_V_PASS_OTHER);
+	cr_assert_eq(decide(&bad, &n), FG_V_MALFORMED);
+	cr_assert_eq(decide(&noise, &n), FG_V_PASS_OTHER);
 	cr_assert_eq(fg_srctab_count(&tab), 1, "only the limited source is tracked");
 	for (int v = 0; v < FG_V_COUNT; v++)
-		sum += st.verdict[v];
+		sum += stats.verdict[v];
 	cr_assert_eq(sum, 10, "received = passed + dropped");
 	cr_assert(fg_verdict_drops(FG_V_RATE_PPS));
 	cr_assert(!fg_verdict_drops(FG_V_PASS_ALLOW));
@@ -543,7 +520,6 @@ BOTH(decide, classes_allow_and_malformed, .fini = tab_fini)
 /* The burst API decides exactly as one-at-a-time does. */
 BOTH(decide, burst_equals_single, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
 	struct fg_limit_stats s1 = { 0 }, s2 = { 0 };
 	struct fg_srctab t2;
 	struct fg_pkt pk[FG_DECIDE_BURST_MAX];
@@ -552,9 +528,9 @@ BOTH(decide, burst_equals_single, .fini = tab_fini)
 	bool allow[FG_DECIDE_BURST_MAX];
 	uint64_t seed = 7;
 
+	decide_init(256);
 	fg_limit_cfg_default(&cfg);
 	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 50, 5 };
-	table_new(&tab, 256, 0);
 	table_new(&t2, 256, 0);
 	for (int b = 0; b < 2000; b++) {
 		struct fg_now n = fg_now(0, (uint64_t)b * 3 * MS);
@@ -582,25 +558,22 @@ BOTH(decide, burst_equals_single, .fini = tab_fini)
 /* More than FG_DECIDE_BURST_MAX at once: every packet gets a verdict. */
 BOTH(decide, long_burst_in_slices, .fini = tab_fini)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt pk[150];
 	const struct fg_pkt *pp[150];
 	uint8_t v[150];
 	struct fg_now n = fg_now(0, SEC);
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 1, 100 };
-	table_new(&tab, 1024, 0);
 	for (int i = 0; i < 150; i++) {
 		pk[i] = pkt(FG_CLASS_MOM, 17, 9, 10);
 		pp[i] = &pk[i];
 		v[i] = 0xff;
 	}
-	fg_decide_burst(&tab, &cfg, pp, 150, &n, NULL, v, &st);
+	fg_decide_burst(&tab, &cfg, pp, 150, &n, NULL, v, &stats);
 	for (int i = 0; i < 150; i++)
 		cr_assert_eq(v[i], i < 100 ? FG_V_PASS : FG_V_RATE_PPS, "packet %d", i);
-	cr_assert_eq(st.verdict[FG_V_PASS] + st.verdict[FG_V_RATE_PPS], 150);
+	cr_assert_eq(stats.verdict[FG_V_PASS] + stats.verdict[FG_V_RATE_PPS], 150);
 }
 
 /* A bad setting names its field and says what is wrong. */
@@ -857,20 +830,18 @@ Test(srctab, sizes)
 Test(srctab, spoofed_flood_spares_established, .fini = tab_fini, .timeout = 300)
 {
 	const uint32_t legit = 1000, spoofed = 10 * 1000 * 1000;
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	uint64_t seed = 99, t = 0, legit_sent = 0, legit_passed = 0;
 	struct fg_pkt p;
 
+	decide_init(16384);
 	fg_limit_cfg_default(&cfg);
-	table_new(&tab, 16384, 0);
 	/* warm-up: every legit source becomes established */
 	for (unsigned int k = 0; k < FG_SRCTAB_DEF_ESTABLISHED; k++)
 		for (uint32_t i = 0; i < legit; i++) {
 			struct fg_now n = fg_now(0, t += 10000);
 
 			p = pkt(FG_CLASS_MOM, 17, i, 100);
-			cr_assert_eq(fg_decide(&tab, &cfg, &p, &n, false, &st), FG_V_PASS);
+			cr_assert_eq(decide(&p, &n), FG_V_PASS);
 		}
 	/* 1 Mpps of spoofed sources for 10 s; a legit packet every 50 us */
 	for (uint32_t s = 0; s < spoofed; s++) {
@@ -878,23 +849,22 @@ Test(srctab, spoofed_flood_spares_established, .fini = tab_fini, .timeout = 300)
 		uint32_t id = (uint32_t)xorshift(&seed) | (1u << 17);
 
 		p = pkt(FG_CLASS_MOM, 17, id, 100);
-		fg_decide(&tab, &cfg, &p, &n, false, &st);
+		decide(&p, &n);
 		if (s % 50 == 0) {
 			p = pkt(FG_CLASS_MOM, 17, (s / 50) % legit, 100);
 			legit_sent++;
-			legit_passed += fg_decide(&tab, &cfg, &p, &n, false, &st) ==
-					FG_V_PASS;
+			legit_passed += decide(&p, &n) == FG_V_PASS;
 		}
 	}
 	cr_assert_eq(legit_passed, legit_sent, "established sources lost %llu of %llu",
 		     (unsigned long long)(legit_sent - legit_passed),
 		     (unsigned long long)legit_sent);
-	cr_assert_gt(st.tab.evict_probation, spoofed / 2, "the flood churned the table");
+	cr_assert_gt(stats.tab.evict_probation, spoofed / 2, "the flood churned the table");
 	{
 		uint64_t sum = 0;
 
 		for (int v = 0; v < FG_V_COUNT; v++)
-			sum += st.verdict[v];
+			sum += stats.verdict[v];
 		cr_assert_eq(sum, legit * FG_SRCTAB_DEF_ESTABLISHED + spoofed + legit_sent,
 			     "every packet has a verdict");
 	}
@@ -957,22 +927,19 @@ hammer_run(void *arg)
  */
 Test(concurrency, two_threads_one_source, .fini = tab_fini, .timeout = 60)
 {
-	struct fg_limit_cfg cfg;
-	struct fg_limit_stats st = { 0 };
 	struct fg_pkt sp = pkt(FG_CLASS_MOM, 17, 1, 100);
 	struct hammer h[2];
 	pthread_t th[2];
 	uint64_t shared = 0, total_v = 0, sent = 0, want, u0;
 	struct fg_now n;
 
-	cfg_only(&cfg);
+	decide_init(1024);
 	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 200000, 1000 };
-	table_new(&tab, 1024, 0);
 	sim_clock = 5 * SEC;
 	n = fg_now(0, sim_clock);
 	u0 = fg_rate_units(&n, 200000);
 	/* the shared entry exists, full, before the threads start */
-	cr_assert_eq(fg_decide(&tab, &cfg, &sp, &n, false, &st), FG_V_PASS);
+	cr_assert_eq(decide(&sp, &n), FG_V_PASS);
 	shared = 1;
 	for (int i = 0; i < 2; i++) {
 		h[i] = (struct hammer){ .t = &tab, .cfg = &cfg, .own = 10 + (uint32_t)i,
@@ -988,7 +955,7 @@ Test(concurrency, two_threads_one_source, .fini = tab_fini, .timeout = 60)
 			total_v += h[i].st.verdict[v];
 	}
 	n = fg_now(0, sim_clock);
-	while (fg_decide(&tab, &cfg, &sp, &n, false, &st) == FG_V_PASS)
+	while (decide(&sp, &n) == FG_V_PASS)
 		shared++;
 	want = 1000 + fg_rate_units(&n, 200000) - u0;
 	cr_assert_eq(total_v, sent, "every packet decided once");
