@@ -248,6 +248,17 @@ Test(link, framings_agree, .init = setup)
 {
 	static const char *const names[] = { "sip-invite", "sip-invite-ip6",
 					     "mom-tcp-syn", "ip4-ihl-4" };
+	/* a header of hlen bytes names IPv4 or IPv6 at offset at */
+	static const struct {
+		const char *name;
+		enum fg_link link;
+		uint8_t hlen, at, v4[2], v6[2];
+	} fr[] = {
+		{ "raw", FG_LINK_RAW, 0, 0, { 0 }, { 0 } },
+		{ "sll", FG_LINK_SLL, 16, 14, { 0x08, 0x00 }, { 0x86, 0xdd } },
+		{ "sll2", FG_LINK_SLL2, 20, 0, { 0x08, 0x00 }, { 0x86, 0xdd } },
+		{ "null", FG_LINK_NULL, 4, 0, { 2, 0 }, { 30, 0 } },  /* LE AF_INET(6) */
+	};
 
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		uint16_t offs[FX_REGION_COUNT];
@@ -258,37 +269,18 @@ Test(link, framings_agree, .init = setup)
 		struct fg_pkt want, got;
 
 		fg_parse_eth(&cfg, frame, (uint32_t)len, &want);
-
-		fg_parse(&cfg, FG_LINK_RAW, frame + offs[FX_L3],
-			 (uint32_t)l3len, &got);
-		cr_expect_eq(got.cls, want.cls, "%s raw", names[k]);
-		cr_expect_eq(got.reason, want.reason, "%s raw", names[k]);
-		cr_expect_eq(got.sip.cseq, want.sip.cseq, "%s raw", names[k]);
-
-		memset(buf, 0, 16);
-		buf[14] = v6 ? 0x86 : 0x08;
-		buf[15] = v6 ? 0xdd : 0x00;
-		memcpy(buf + 16, frame + offs[FX_L3], l3len);
-		fg_parse(&cfg, FG_LINK_SLL, buf, (uint32_t)(l3len + 16), &got);
-		cr_expect_eq(got.cls, want.cls, "%s sll", names[k]);
-		cr_expect_eq(got.reason, want.reason, "%s sll", names[k]);
-
-		memset(buf, 0, 20);
-		buf[0] = v6 ? 0x86 : 0x08;
-		buf[1] = v6 ? 0xdd : 0x00;
-		memcpy(buf + 20, frame + offs[FX_L3], l3len);
-		fg_parse(&cfg, FG_LINK_SLL2, buf, (uint32_t)(l3len + 20), &got);
-		cr_expect_eq(got.cls, want.cls, "%s sll2", names[k]);
-		cr_expect_eq(got.reason, want.reason, "%s sll2", names[k]);
-
-		memset(buf, 0, 4);
-		buf[0] = v6 ? 30 : 2;   /* little-endian AF_INET(6) */
-		memcpy(buf + 4, frame + offs[FX_L3], l3len);
-		fg_parse(&cfg, FG_LINK_NULL, buf, (uint32_t)(l3len + 4), &got);
-		cr_expect_eq(got.cls, want.cls, "%s null", names[k]);
-		cr_expect_eq(got.reason, want.reason, "%s null", names[k]);
-		cr_expect_eq(memcmp(got.src, want.src, 16), 0, "%s null src",
-			     names[k]);
+		for (size_t f = 0; f < sizeof(fr) / sizeof(fr[0]); f++) {
+			memset(buf, 0, fr[f].hlen);
+			if (fr[f].hlen != 0)
+				memcpy(buf + fr[f].at, v6 ? fr[f].v6 : fr[f].v4, 2);
+			memcpy(buf + fr[f].hlen, frame + offs[FX_L3], l3len);
+			fg_parse(&cfg, fr[f].link, buf, (uint32_t)(l3len + fr[f].hlen), &got);
+			cr_expect_eq(got.cls, want.cls, "%s %s", names[k], fr[f].name);
+			cr_expect_eq(got.reason, want.reason, "%s %s", names[k], fr[f].name);
+			cr_expect_eq(got.sip.cseq, want.sip.cseq, "%s %s", names[k], fr[f].name);
+			cr_expect_eq(memcmp(got.src, want.src, 16), 0, "%s %s src", names[k],
+				     fr[f].name);
+		}
 	}
 }
 
