@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "fg_decide.h"
+#include "test_util.h"
 
 #define BURST 32
 #define SEQ_LEN (1u << 22)   /* source indexes, cycled */
@@ -274,16 +275,8 @@ main(int argc, char **argv)
 	}
 	for (int k = 0; k < NBUF; k++)
 		for (int i = 0; i < BURST; i++) {
-			struct fg_pkt *p = &b.pk[k][i];
-
-			memset(p, 0, sizeof(*p));
-			p->cls = p->port_cls = FG_CLASS_MOM;
-			p->ipv = 4;
-			p->l4 = 17;
-			p->flags = FG_PF_L4;
-			p->pl_len = 100;
-			p->ip_len = 128;
-			b.pp[k][i] = p;
+			b.pk[k][i] = pkt_classified(FG_CLASS_MOM, 17, 100);
+			b.pp[k][i] = &b.pk[k][i];
 		}
 
 	/* the source of every packet */

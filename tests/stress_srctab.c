@@ -38,14 +38,7 @@ struct worker {
 static void
 mk(struct fg_pkt *p, uint32_t id)
 {
-	memset(p, 0, sizeof(*p));
-	p->cls = p->port_cls = FG_CLASS_MOM;
-	p->ipv = 4;
-	p->l4 = 17;
-	p->flags = FG_PF_L4;
-	p->pl_len = 100;
-	p->ip_len = 128;
-	p->src[10] = p->src[11] = 0xff;
+	*p = pkt_classified(FG_CLASS_MOM, 17, 100);
 	memcpy(p->src + 12, &id, 4);
 }
 

@@ -72,18 +72,8 @@ table_new(struct fg_srctab *t, uint32_t sources, uint64_t epoch)
 static struct fg_pkt
 pkt(unsigned int cls, uint8_t l4, uint32_t id, uint16_t pl_len)
 {
-	struct fg_pkt p;
+	struct fg_pkt p = pkt_classified(cls, l4, pl_len);
 
-	memset(&p, 0, sizeof(p));
-	p.cls = (uint8_t)cls;
-	p.port_cls = (uint8_t)cls;
-	p.ipv = 4;
-	p.l4 = l4;
-	p.flags = FG_PF_L4;
-	p.tcp_flags = l4 == 6 ? FG_TCP_ACK | FG_TCP_PSH : 0;
-	p.pl_len = pl_len;
-	p.ip_len = (uint16_t)(pl_len + 20 + (l4 == 6 ? 20 : 8));
-	p.src[10] = p.src[11] = 0xff;
 	p.src[12] = 198;
 	p.src[13] = (uint8_t)(18 + (id >> 16 & 1));
 	p.src[14] = (uint8_t)(id >> 8);

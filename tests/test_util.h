@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What several tests need, written once. Plain C, here: the clocks,
- * and the lists a writer under test publishes update after update
- * (stress-shm, tests/control/kill9). The Criterion tests' helpers are in
+ * What several tests need, written once. Plain C, here: the clocks, a
+ * packet as the classifier leaves it (test_limit, stress-srctab,
+ * bench-limit), and the lists a writer under test publishes update after
+ * update (stress-shm, tests/control/kill9). The Criterion tests' helpers are in
  * test_util.c, linked into them only: an item that must parse, two lists
  * that must be equal, and the sample lists.
  */
@@ -16,6 +17,7 @@
 #include <time.h>
 
 #include "fg_lists.h"
+#include "fg_parse.h"
 
 /* Clock @p c in ns. */
 static inline uint64_t
@@ -33,6 +35,28 @@ static inline uint64_t
 mono_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* A packet of class @p cls (its port's class too) as the classifier
+ * leaves it: IPv4, protocol @p l4 (TCP with ACK and PSH), @p pl_len bytes
+ * of payload; its source is IPv4-mapped, the last 4 bytes left to the
+ * caller. */
+static inline struct fg_pkt
+pkt_classified(unsigned int cls, uint8_t l4, uint16_t pl_len)
+{
+	struct fg_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.cls = (uint8_t)cls;
+	p.port_cls = (uint8_t)cls;
+	p.ipv = 4;
+	p.l4 = l4;
+	p.flags = FG_PF_L4;
+	p.tcp_flags = l4 == 6 ? FG_TCP_ACK | FG_TCP_PSH : 0;
+	p.pl_len = pl_len;
+	p.ip_len = (uint16_t)(pl_len + 20 + (l4 == 6 ? 20 : 8));
+	p.src[10] = p.src[11] = 0xff;
+	return p;
 }
 
 /* Entry @p i of update @p k: 2001:db8:0:i::k/128 (k big-endian in the last
