@@ -4,12 +4,15 @@
  * bursts of 32 already-classified packets) with N distinct sources drawn
  * uniformly or Zipf (s = 1), and bytes of table memory per source.
  *
- * The table is sized for 1.25 N, rounded up to a power of two (first
- * evictions start at 60-75 % full, docs/limits.md), in hugepages when
- * there are enough reserved, and filled with every source first; the limits are the mom
+ * The table is sized by fg_srctab_mem_size() as the data plane sizes it:
+ * N sources at 60 % of its slots, in as many 14-slot buckets as that
+ * takes, any number of them (first evictions start at 72-83 % of the
+ * slots, docs/limits.md). It is in hugepages when there are enough
+ * reserved, and filled with every source first; the limits are the mom
  * defaults with rates so high that every packet passes, so each one takes
  * the full path: lookup, event window, packets/s and bytes/s (three
- * compare-and-swaps). The clock advances 67 ns per packet (14.88 Mpps).
+ * compare-and-swaps with --writers shared, plain stores with one). The
+ * clock advances 67 ns per packet (14.88 Mpps).
  *
  * Per round, B bursts; a round's figure is TSC delta / packets. A baseline
  * loop does everything but fg_decide_burst() (picking the source and
