@@ -88,6 +88,13 @@ edit_fn(struct fg_fed_lists *next, void *arg)
 	return e->ret;
 }
 
+void
+update_ok(struct fg_shm_handle *x, struct edit *e, uint32_t ms, uint64_t gen)
+{
+	cr_assert_eq(fg_shm_lists_update(x, edit_fn, e, ms, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(x->s->gen, gen);
+}
+
 struct edit
 adding(const char *verb, const char *text)
 {

@@ -38,6 +38,9 @@ struct edit {
 
 /* fg_shm_lists_update()'s edit: apply the struct edit at @p arg. */
 int edit_fn(struct fg_fed_lists *next, void *arg);
+/* fg_shm_lists_update() of @p e through @p x, waiting up to @p ms for the
+ * readers: it must succeed and publish generation @p gen. */
+void update_ok(struct fg_shm_handle *x, struct edit *e, uint32_t ms, uint64_t gen);
 /* An edit adding the one item @p verb @p text. */
 struct edit adding(const char *verb, const char *text);
 /* Zeroed lists from calloc(); the caller frees them. */

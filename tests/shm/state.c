@@ -37,6 +37,19 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* Fail unless the file at @p path holds the @p len bytes at @p want. */
+static void
+expect_file(const char *path, const char *want, size_t len)
+{
+	size_t n;
+	char *got = slurp(path, &n);
+
+	cr_assert_not_null(got, "%s", path);
+	cr_assert_eq(n, len, "%s: %zu bytes, want %zu", path, n, len);
+	cr_assert_arr_eq(got, want, len);
+	free(got);
+}
+
 static void
 write_file(const char *path, const void *buf, size_t len)
 {
@@ -52,22 +65,18 @@ Test(shm, update_writes_the_state_file_and_keeps_prev)
 	const char *path = tmp_path();
 	struct fg_fed_lists *cur = lists_new(), *loaded = lists_new();
 	struct edit e = adding("allow", "10.0.0.0/8");
-	char prev[240], tmp[240], *first, *second, *want, *p;
-	size_t n1, n2, nw;
+	char prev[240], tmp[240], *first, *second;
+	size_t n1, n2;
 	struct stat st;
 
 	snprintf(prev, sizeof(prev), "%s.prev", path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	ready(&h, inst());
 	snprintf(h.s->h.state_path, sizeof(h.s->h.state_path), "%s", path);
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
-	first = slurp(path, &n1);
-	cr_assert_not_null(first);
+	update_ok(&h, &e, 1000, 1);
 	cr_assert_eq(fg_shm_lists_read(&h, cur), 0);
-	want = save(cur, &nw);
-	cr_assert_eq(n1, nw);
-	cr_assert_arr_eq(first, want, nw);
-	free(want);
+	first = save(cur, &n1);
+	expect_file(path, first, n1);
 	cr_assert_eq(fg_shm_state_load(path, loaded, err, sizeof(err)), 0, "%s", err);
 	expect_lists_eq(cur, loaded);
 	cr_assert_eq(loaded->nallow, 1);
@@ -78,15 +87,11 @@ Test(shm, update_writes_the_state_file_and_keeps_prev)
 	cr_assert_eq(st.st_mode & 0777, 0600);
 
 	e = adding("watch", "w.example");
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
+	update_ok(&h, &e, 1000, 2);
 	second = slurp(path, &n2);
 	cr_assert_not_null(second);
 	cr_assert(strstr(second, "\nwatch-domain w.example\nend 2 crc32=") != NULL, "%s", second);
-	p = slurp(prev, &nw);
-	cr_assert_not_null(p);
-	cr_assert_eq(nw, n1);
-	cr_assert_arr_eq(p, first, n1);
-	free(p);
+	expect_file(prev, first, n1);
 	cr_assert_eq(fg_shm_state_load(path, loaded, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(fg_shm_lists_read(&h, cur), 0);
 	expect_lists_eq(cur, loaded);
@@ -99,10 +104,7 @@ Test(shm, update_writes_the_state_file_and_keeps_prev)
 	e.n = 0;
 	e.ret = -EINVAL;
 	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), -EINVAL);
-	p = slurp(path, &nw);
-	cr_assert_eq(nw, n2);
-	cr_assert_arr_eq(p, second, n2);
-	free(p);
+	expect_file(path, second, n2);
 	free(first);
 	free(second);
 	free(cur);
@@ -130,8 +132,8 @@ Test(shm, state_save_load_and_prev)
 	const char *path = tmp_path();
 	struct fg_fed_lists *a = lists_new(), *b = lists_new(), *c = lists_new(),
 			    *got = lists_new();
-	char prev[240], *fa, *fb, *fp;
-	size_t na, nb, np;
+	char prev[240], *fa, *fb;
+	size_t na, nb;
 	struct fg_list_item it = item("block", "192.0.2.0/24");
 
 	snprintf(prev, sizeof(prev), "%s.prev", path);
@@ -144,22 +146,15 @@ Test(shm, state_save_load_and_prev)
 	fa = slurp(path, &na);
 	cr_assert_eq(fg_shm_state_save(path, b, err, sizeof(err)), 0, "%s", err);
 	fb = slurp(path, &nb);
-	fp = slurp(prev, &np);
-	cr_assert_not_null(fp);
-	cr_assert_eq(np, na);
-	cr_assert_arr_eq(fp, fa, na);
-	free(fp);
+	expect_file(prev, fa, na);
 	cr_assert_eq(fg_shm_state_save(path, c, err, sizeof(err)), 0, "%s", err);
-	fp = slurp(prev, &np);
-	cr_assert_eq(np, nb);
-	cr_assert_arr_eq(fp, fb, nb);
+	expect_file(prev, fb, nb);
 	cr_assert_eq(fg_shm_state_load(path, got, err, sizeof(err)), 0, "%s", err);
 	expect_lists_eq(c, got);
 	cr_assert_eq(fg_shm_state_load(prev, got, err, sizeof(err)), 0, "%s", err);
 	expect_lists_eq(b, got);
 	free(fa);
 	free(fb);
-	free(fp);
 	free(a);
 	free(b);
 	free(c);

@@ -26,11 +26,9 @@ Test(shm, update_publishes_next_generation)
 	ready(&h, name);
 	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), 0, "%s", err);
 	t0 = clock_ns(CLOCK_REALTIME);
-	cr_assert_eq(fg_shm_lists_update(&h2, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s",
-		     err);
+	update_ok(&h2, &e, 1000, 1);
 	t1 = clock_ns(CLOCK_REALTIME);
 	cr_assert_eq(e.calls, 1);
-	cr_assert_eq(h.s->gen, 1);
 	cr_assert_geq(h.s->gen_unix_ns, t0);
 	cr_assert_leq(h.s->gen_unix_ns, t1);
 	/* the other copy was written; the one readers had is as it was */
@@ -43,9 +41,7 @@ Test(shm, update_publishes_next_generation)
 
 	/* the next update starts from the current lists */
 	e = adding("block", "spam.example");
-	cr_assert_eq(fg_shm_lists_update(&h2, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(h.s->gen, 2);
+	update_ok(&h2, &e, 1000, 2);
 	cr_assert_eq(fg_shm_lists_read(&h, got), 0);
 	cr_assert_eq(got->nallow, 1);
 	cr_assert_eq(got->nblock_dom, 1);
@@ -55,9 +51,7 @@ Test(shm, update_publishes_next_generation)
 
 	e = adding("allow", "10.0.0.0/8");
 	e.del = true;
-	cr_assert_eq(fg_shm_lists_update(&h2, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(h.s->gen, 3);
+	update_ok(&h2, &e, 1000, 3);
 	cr_assert_eq(fg_shm_lists_read(&h2, got), 0);
 	cr_assert_eq(got->nallow, 0);
 	cr_assert_eq(got->nblock_dom, 1);
@@ -81,7 +75,7 @@ Test(shm, failed_edit_changes_nothing)
 	struct edit e = adding("block", "10.0.0.0/8");
 
 	ready(&h, name);
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
+	update_ok(&h, &e, 1000, 1);
 	cr_assert_eq(fg_shm_lists_read(&h, before), 0);
 	/* the edit's own error (here: already there) */
 	strcpy(err, "untouched");
@@ -107,8 +101,7 @@ Test(shm, failed_edit_changes_nothing)
 	expect_lists_eq(before, got);
 	/* and the next good one goes through */
 	e = adding("block", "192.0.2.0/24");
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 2);
+	update_ok(&h, &e, 1000, 2);
 	cr_assert_eq(fg_shm_lists_read(&h, got), 0);
 	cr_assert_eq(got->nblock, 2);
 	free(before);
@@ -128,8 +121,7 @@ Test(shm, grace_waits_for_online_readers)
 	cr_assert_eq(h.s->rd[5].online, 1);
 	cr_assert_eq(h.s->rd[5].seen, 0);
 	/* the reader reads generation 0: the update writes copy 1 */
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 1);
+	update_ok(&h, &e, 1000, 1);
 	/* it has not moved on: copy 0 may not be written */
 	e = adding("allow", "10.1.0.0/16");
 	t0 = mono_ns();
@@ -149,8 +141,7 @@ Test(shm, grace_waits_for_online_readers)
 	cr_assert_eq(rgen, 1);
 	cr_assert_eq(l, &h.s->lists[1]);
 	cr_assert_eq(h.s->rd[5].seen, 1);
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 50, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 2);
+	update_ok(&h, &e, 50, 2);
 	cr_assert_eq(fg_shm_lists_read(&h, got), 0);
 	cr_assert_eq(got->nallow, 2);
 	/* lagging again, but offline: not waited for */
@@ -158,8 +149,7 @@ Test(shm, grace_waits_for_online_readers)
 	cr_assert_eq(h.s->rd[5].online, 0);
 	h.s->rd[5].seen = 0;
 	e = adding("allow", "10.2.0.0/16");
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 50, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 3);
+	update_ok(&h, &e, 50, 3);
 	free(got);
 }
 
@@ -171,7 +161,7 @@ Test(shm, grace_names_the_first_lagging_reader)
 	ready(&h, inst());
 	fg_shm_reader_online(h.s, 0, true);
 	fg_shm_reader_online(h.s, FG_SHM_LCORES - 1, true);
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
+	update_ok(&h, &e, 1000, 1);
 	fg_shm_lists_enter(h.s, 0, &g);           /* lcore 0 moves on, 127 does not */
 	e = adding("allow", "10.1.0.0/16");
 	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 0, err, sizeof(err)), -ETIMEDOUT);
@@ -190,10 +180,8 @@ Test(shm, grace_skips_a_stopped_data_plane)
 	h.s->rd[3].seen = 77;                     /* never what gen will be */
 	h.s->h.stopped = 1;                       /* nobody reads any more */
 	t0 = mono_ns();
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 10000, err, sizeof(err)), 0, "%s",
-		     err);
+	update_ok(&h, &e, 10000, 1);
 	cr_assert_lt(mono_ns() - t0, 5000000000u);
-	cr_assert_eq(h.s->gen, 1);
 }
 
 struct late_reader {
@@ -222,16 +210,14 @@ Test(shm, grace_returns_once_the_reader_moves)
 	ready(&h, inst());
 	r.s = h.s;
 	fg_shm_reader_online(h.s, 9, true);
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
+	update_ok(&h, &e, 1000, 1);
 	e = adding("allow", "10.1.0.0/16");
 	t0 = mono_ns();            /* before its sleep starts */
 	cr_assert_eq(pthread_create(&th, NULL, late_reader, &r), 0);
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 20000, err, sizeof(err)), 0, "%s",
-		     err);
+	update_ok(&h, &e, 20000, 2);
 	dt = mono_ns() - t0;
 	pthread_join(th, NULL);
 	cr_assert_eq(r.gen, 1);
 	cr_assert_geq(dt, 100000000u, "returned after %llu ns", (unsigned long long)dt);
 	cr_assert_lt(dt, 10000000000u);
-	cr_assert_eq(h.s->gen, 2);
 }
