@@ -806,9 +806,20 @@ int
 fg_pfxset_next(const struct fg_pfxset *s, uint64_t *pos, struct fg_prefix *p,
 	       uint32_t *lists, struct fg_pfx_meta m[FG_PFX_LIST_COUNT])
 {
+	const struct fg_pfx_slot *t = fg_pfxset_slots_(s);
+
+	/* an empty set is not walked: a control-plane save or list of the
+	 * default 4M slots would read 128 MiB for nothing */
+	if (*pos == 0 && __atomic_load_n(&s->prefixes, __ATOMIC_RELAXED) == 0)
+		return 0;
 	for (; *pos < s->cap; (*pos)++) {
 		struct slot_copy c;
 
+		/* most slots are empty: one load tells, the seqlock read is
+		 * for the full ones (a slot filled meanwhile is a new key) */
+		if (FG_PFX_INFO_STATE(__atomic_load_n(&t[*pos].info, __ATOMIC_RELAXED)) !=
+		    FG_PFX_SLOT_FULL)
+			continue;
 		slot_read(s, (uint32_t)*pos, &c);
 		if (FG_PFX_INFO_STATE(c.info) != FG_PFX_SLOT_FULL)
 			continue;
