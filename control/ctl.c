@@ -193,19 +193,24 @@ fc_status(int argc, char **argv)
 		       PRIu64 ",\"lists_generation\":%" PRIu64 ",\"allow\":%u,\"block\":%u,"
 		       "\"allow_domains\":%u,\"block_domains\":%u,\"watch_domains\":%u,"
 		       "\"watched\":%u,\"state_file\":\"%s\",\"table_used\":%" PRIu64
-		       ",\"table_slots\":%" PRIu64 "}\n", h->instance, h->mode, h->pid,
+		       ",\"table_slots\":%" PRIu64 ",\"max_prefixes\":%u}\n", h->instance, h->mode, h->pid,
 		       h->version, up, sum.rx, fg_counters_dropped(&sum), c.h.s->gen,
-		       l->nallow, l->nblock, l->nallow_dom, l->nblock_dom, l->nwatch_dom,
-		       st->nwatch, h->state_path, st->table_used, st->table_slots);
+		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_ALLOW),
+		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_BLOCK), l->nallow_dom,
+		       l->nblock_dom, l->nwatch_dom, st->nwatch, h->state_path, st->table_used,
+		       st->table_slots, h->ops_cap);
 	else
 		printf("floodguard %s: running, %s mode, pid %d, up %.0f s\n"
 		       "packets: %" PRIu64 " received, %" PRIu64 " dropped\n"
 		       "lists (generation %" PRIu64 "): allow %u, block %u, allow-domain %u, "
 		       "block-domain %u, watch-domain %u; %u partners watched\n"
+		       "prefix lists hold at most %u ([lists] max_prefixes)\n"
 		       "source table: %" PRIu64 " of %" PRIu64 " slots\n"
 		       "state file: %s\n", h->instance, h->mode, h->pid, up, sum.rx,
-		       fg_counters_dropped(&sum), c.h.s->gen, l->nallow, l->nblock, l->nallow_dom,
-		       l->nblock_dom, l->nwatch_dom, st->nwatch, st->table_used,
+		       fg_counters_dropped(&sum), c.h.s->gen,
+		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_ALLOW),
+		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_BLOCK), l->nallow_dom,
+		       l->nblock_dom, l->nwatch_dom, st->nwatch, h->ops_cap, st->table_used,
 		       st->table_slots, h->state_path[0] != '\0' ? h->state_path : "(none)");
 out:
 	free(st);
@@ -630,7 +635,8 @@ metrics(struct fc_ctx *c, FILE *f)
 		"# TYPE floodguard_list_entries gauge\n");
 	for (int k = 0; k < FG_LIST_COUNT; k++)
 		fprintf(f, "floodguard_list_entries{list=\"%s\"} %u\n",
-			fg_list_name((enum fg_list)k), fg_lists_count(l, (enum fg_list)k));
+			fg_list_name((enum fg_list)k),
+			fg_lists_entries(l, fg_shm_pfx(&c->h), (enum fg_list)k));
 	fprintf(f, "floodguard_list_entries{list=\"watch\"} %u\n"
 		"# HELP floodguard_sources_blocked_total Sources flood-blocked.\n"
 		"# TYPE floodguard_sources_blocked_total counter\n"

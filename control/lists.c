@@ -10,23 +10,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "fg_err.h"
 #include "fg_json.h"
 #include "fg_lists.h"
 #include "floodctl.h"
 
 #define FILE_USAGE \
+"Prefix entries carry a tag (--tag, default manual: the feed they came from),\n" \
+"when they were added, and an expiry (--ttl: gone SECONDS after they apply).\n" \
 "--file FILE: the items of FILE ('-': standard input), one a line; '#' or ';'\n" \
 "starts a comment. Every bad line is named (FILE:LINE) and nothing changes,\n" \
 "unless --skip-bad: the good lines apply, the bad ones are counted. One update:\n" \
-"all of the file's items reach the data plane, or none.\n"
+"all of the file's items reach the data plane, or none.\n" \
+"replace: FILE's prefixes become the entries of tag NAME; the tag's other\n" \
+"entries go, entries of other tags (and added by hand) are left alone.\n" \
+"list: sorted; --tag: that tag's entries; --contains: the longest entry holding\n" \
+"ADDRESS (exit 3: none); --offset/--limit: one page.\n"
 #define FILE_BAD_SHOWN 20      /* bad lines named before "and N more" */
 #define FILE_MAX (256u << 20)  /* bytes of a --file */
 
 const char fc_allow_usage[] =
-"usage: floodctl allow add|del ITEM... [-i NAME]\n"
-"       floodctl allow add|del --file FILE [--skip-bad] [-i NAME]\n"
-"       floodctl allow list [--json] [-i NAME]\n"
+"usage: floodctl allow add ITEM... [--tag NAME] [--ttl SECONDS] [-i NAME]\n"
+"       floodctl allow del ITEM... [-i NAME]\n"
+"       floodctl allow add|del --file FILE [--skip-bad] [--tag NAME] [--ttl SECONDS]\n"
+"       floodctl allow replace --file FILE --tag NAME [--skip-bad] [--ttl SECONDS]\n"
+"       floodctl allow list [--tag NAME] [--contains ADDRESS] [--offset K] [--limit N]\n"
+"                           [--json] [-i NAME]\n"
 "ITEM: an address or prefix (198.18.0.0/24, 2001:db8::/32): exempt from every\n"
 "rule and limit; or DOMAIN@PREFIX[|PREFIX...]: SIP messages From DOMAIN are\n"
 "exempt when they come from those prefixes (an allowed domain that also\n"
@@ -35,9 +46,12 @@ FILE_USAGE
 COMMON_USAGE;
 
 const char fc_block_usage[] =
-"usage: floodctl block add|del ITEM... [-i NAME]\n"
-"       floodctl block add|del --file FILE [--skip-bad] [-i NAME]\n"
-"       floodctl block list [--json] [-i NAME]\n"
+"usage: floodctl block add ITEM... [--tag NAME] [--ttl SECONDS] [-i NAME]\n"
+"       floodctl block del ITEM... [-i NAME]\n"
+"       floodctl block add|del --file FILE [--skip-bad] [--tag NAME] [--ttl SECONDS]\n"
+"       floodctl block replace --file FILE --tag NAME [--skip-bad] [--ttl SECONDS]\n"
+"       floodctl block list [--tag NAME] [--contains ADDRESS] [--offset K] [--limit N]\n"
+"                           [--json] [-i NAME]\n"
 "ITEM: an address or prefix (every packet from it to a protected port drops,\n"
 "reason block-list), or a SIP domain (messages whose From is that domain drop).\n"
 FILE_USAGE
@@ -62,6 +76,10 @@ struct edit {
 	struct fg_list_item *it;
 	int *rc;          /* per item: 0, -EEXIST / -ENOENT */
 	bool summary;     /* one line of counts, not one per item (--file) */
+	bool replace;     /* replace --tag: the file becomes the tag's entries */
+	const char *tag;  /* --tag NAME of what is added (default manual) */
+	uint32_t ttl_s;   /* --ttl: added entries expire after this */
+	struct fg_shm_txn_res res;   /* what the list thread answered */
 };
 
 static bool
@@ -70,12 +88,15 @@ edit_adds(const struct edit *e, unsigned int i)
 	return e->add && i < e->n - e->ndel;
 }
 
+/* The domain items, on the copy of the domain lists. */
 static int
 apply(struct fg_fed_lists *next, void *arg)
 {
 	struct edit *e = arg;
 
 	for (unsigned int i = 0; i < e->n; i++) {
+		if (fg_list_is_pfx(e->it[i].list))
+			continue;
 		e->rc[i] = edit_adds(e, i) ? fg_lists_add(next, &e->it[i]) :
 					     fg_lists_del(next, &e->it[i]);
 		if (e->rc[i] == -ENOSPC)
@@ -84,27 +105,90 @@ apply(struct fg_fed_lists *next, void *arg)
 	return 0;
 }
 
+/* The prefix items: one transaction the data plane's list thread applies. */
+static int
+pfx_update(struct fc_ctx *c, struct edit *e, unsigned int npfx, char *err, size_t errlen)
+{
+	struct fg_pfx_op *ops = calloc((size_t)npfx + 1, sizeof(*ops));
+	struct fg_shm_txn t = { .kind = e->replace ? FG_PFX_TXN_REPLACE : FG_PFX_TXN_EDIT,
+				.nops = npfx, .list = e->cmd[0] == 'a' ? FG_PFX_LIST_ALLOW :
+								       FG_PFX_LIST_BLOCK };
+	unsigned int k = 0;
+	int tag = FG_TAG_MANUAL, rc;
+
+	if (ops == NULL)
+		return fg_errf(err, errlen, -ENOMEM, "no memory for %u changes", npfx);
+	if (e->tag != NULL && e->add) {
+		tag = fg_shm_tag(&c->h, e->tag);
+		if (tag < 0) {
+			free(ops);
+			return fg_errf(err, errlen, tag, "--tag %s: %s", e->tag, tag == -ENOSPC ?
+				       "no room for another tag (256)" : "not a tag name");
+		}
+	}
+	t.tag = (uint16_t)tag;
+	for (unsigned int i = 0; i < e->n; i++) {
+		const struct fg_list_item *it = &e->it[i];
+
+		if (!fg_list_is_pfx(it->list))
+			continue;
+		memcpy(ops[k].addr, it->pfx.addr, 16);
+		ops[k].len = it->pfx.len;
+		ops[k].list = (uint8_t)fg_list_pfx(it->list);
+		ops[k].del = !edit_adds(e, i);
+		ops[k].ttl_s = e->ttl_s;
+		t.list = ops[k].list;
+		k++;
+	}
+	rc = fg_shm_pfx_txn(&c->h, &t, ops, &e->res, c->timeout_ms, err, errlen);
+	for (unsigned int i = 0, j = 0; i < e->n && (rc == 0 || rc == -EIO); i++)
+		if (fg_list_is_pfx(e->it[i].list)) {
+			e->rc[i] = ops[j].rc == FG_PFX_OP_DONE ? 0 :
+				   ops[j].rc == FG_PFX_OP_HELD ? -EEXIST : -ENOENT;
+			j++;
+		}
+	free(ops);
+	return rc;
+}
+
 /* One update of @p n items; prints what changed. */
 static int
 update(struct fc_ctx *c, struct edit *e)
 {
-	char err[512];
-	unsigned int changed = 0;
-	int rc;
+	char err[512] = "";
+	unsigned int changed = 0, npfx = 0;
+	int rc = 0, rc2 = 0;
 
-	rc = fg_shm_lists_update(&c->h, apply, e, c->timeout_ms, err, sizeof(err));
-	if (rc == -ENOSPC) {
-		fc_err(e->cmd, "%s list full (%d entries): nothing changed",
-		       fg_list_name(e->it[0].list), FG_FED_LIST_MAX);
-		return FC_EXIT_FAIL;
+	for (unsigned int i = 0; i < e->n; i++)
+		npfx += fg_list_is_pfx(e->it[i].list);
+	if (npfx != 0 || e->replace)
+		rc = pfx_update(c, e, npfx, err, sizeof(err));
+	if ((rc == 0 || rc == -EIO) && npfx != e->n) {
+		char err2[512];
+
+		rc2 = fg_shm_lists_update(&c->h, apply, e, c->timeout_ms, err2, sizeof(err2));
+		if (rc2 == -ENOSPC) {
+			fc_err(e->cmd, "%s list full (%d entries): %s", fg_list_name(e->it[0].list),
+			       FG_FED_LIST_MAX, npfx != 0 ? "its prefixes changed, its domains did not" :
+			       "nothing changed");
+			return FC_EXIT_FAIL;
+		}
+		if (rc2 != 0 && (rc == 0 || rc2 != -EIO))
+			snprintf(err, sizeof(err), "%s", err2);
+		if (rc == 0)
+			rc = rc2;
 	}
 	if (rc != 0 && rc != -EIO) {
 		fc_err(e->cmd, "%s", err[0] != '\0' ? err : strerror(-rc));
 		return FC_EXIT_FAIL;
 	}
-	for (unsigned int i = 0; i < e->n && e->summary; i++)
+	for (unsigned int i = 0; i < e->n; i++)
 		changed += e->rc[i] == 0;
-	if (e->summary)
+	if (e->replace)
+		printf("%s: tag %s: %u added, %u already on it%s, %u removed\n", e->cmd,
+		       e->tag, changed, e->n - changed,
+		       e->res.other_tag != 0 ? " (some under another tag)" : "", e->res.removed);
+	else if (e->summary)
 		printf("%s: %u %s, %u %s\n", e->cmd, changed,
 		       e->add ? "added" : "deleted", e->n - changed,
 		       e->add ? "already on it" : "not on it");
@@ -116,13 +200,12 @@ update(struct fc_ctx *c, struct edit *e)
 			e->rc[i] == -EEXIST ? "already on" : "not on", fg_list_name(e->it[i].list));
 		fg_list_item_print(&e->it[i], out);
 		fputc('\n', out);
-		changed += e->rc[i] == 0;
 	}
 	if (rc == -EIO) {
 		fc_err(e->cmd, "applied, but %s: it will not survive a restart", err);
 		return FC_EXIT_FAIL;
 	}
-	return changed == 0 ? FC_EXIT_NOOP : FC_EXIT_OK;
+	return changed == 0 && !(e->replace && e->res.removed != 0) ? FC_EXIT_NOOP : FC_EXIT_OK;
 }
 
 static void
@@ -143,6 +226,71 @@ print_items(const struct fg_fed_lists *l, enum fg_list k, bool json, bool *first
 		}
 		*first = false;
 	}
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct fg_pfx_entry *x = a, *y = b;
+	int c = memcmp(x->p.addr, y->p.addr, 16);
+
+	return c != 0 ? c : (int)x->p.len - (int)y->p.len;
+}
+
+static void
+print_entry(const struct fg_shm *s, const struct fg_pfx_entry *e, bool json, bool *first)
+{
+	const char *name = e->list == FG_PFX_LIST_ALLOW ? "allow" : "block";
+	const char *tag = fg_tag_name(&s->tags, e->m.tag);
+
+	if (json) {
+		printf("%s{\"list\":\"%s\",\"item\":\"", *first ? "" : ",", name);
+		fg_prefix_print(&e->p, stdout);
+		printf("\",\"tag\":\"%s\",\"added_unix_s\":%" PRIu32 ",\"expires_unix_s\":%"
+		       PRIu32 "}", tag, e->m.added_s, e->m.expires_s);
+	} else {
+		char when[32] = "never";
+		time_t t = (time_t)e->m.expires_s;
+		struct tm tm;
+
+		if (e->m.expires_s != 0 && gmtime_r(&t, &tm) != NULL)
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("%-13s ", name);
+		fg_prefix_print(&e->p, stdout);
+		printf("  tag %s  expires %s\n", tag, when);
+	}
+	*first = false;
+}
+
+/* The entries of prefix list @p k (of tag @p tag, -1: any), sorted; from
+ * @p offset, at most @p limit (0: all). @return 0 or -ENOMEM. */
+static int
+print_prefixes(const struct fc_ctx *c, unsigned int k, int tag, uint64_t offset,
+	       uint64_t limit, bool *first)
+{
+	struct fg_pfx_entry *v;
+	int64_t n = fg_pfx_entries(fg_shm_pfx(&c->h), k, tag, &v);
+
+	if (n < 0)
+		return (int)n;
+	if (n != 0)
+		qsort(v, (size_t)n, sizeof(*v), cmp_entry);
+	for (uint64_t i = offset; i < (uint64_t)n && (limit == 0 || i < offset + limit); i++)
+		print_entry(c->h.s, &v[i], c->json, first);
+	free(v);
+	return 0;
+}
+
+/* list --contains ADDRESS: the longest prefix of each list holding it. */
+static int
+print_contains(const struct fc_ctx *c, unsigned int k, const uint8_t addr[16], bool *first)
+{
+	struct fg_pfx_entry e = { .list = (uint8_t)k };
+
+	if (fg_pfxset_match(fg_shm_pfx(&c->h), k, addr, &e.p, &e.m) != 1)
+		return 0;
+	print_entry(c->h.s, &e, c->json, first);
+	return 1;
 }
 
 static void
@@ -179,33 +327,101 @@ print_partners(struct fc_ctx *c, bool json, bool *first)
 	free(st);
 }
 
+/* list [--tag NAME] [--contains ADDRESS] [--offset K] [--limit N] */
+struct list_opts {
+	const char *tag;
+	bool contains;
+	struct fg_prefix addr;
+	uint64_t offset, limit;
+};
+
 static int
-list(struct fc_ctx *c, const char *verb)
+list_args(const char *verb, int argc, char **argv, struct list_opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
+
+		if (strcmp(verb, "watch") == 0 || v == NULL)
+			return fc_err(verb, "list: %s: expected --tag NAME, --contains ADDRESS, "
+				      "--offset K or --limit N", a), FC_EXIT_USAGE;
+		i++;
+		if (strcmp(a, "--tag") == 0 && fg_tag_ok(v)) {
+			o->tag = v;
+		} else if (strcmp(a, "--contains") == 0) {
+			const char *why = fg_prefix_parse_why(v, &o->addr);
+
+			if (why != NULL || o->addr.len != 128)
+				return fc_err(verb, "--contains %s: %s", v, why != NULL ? why :
+					      "an address, not a prefix"), FC_EXIT_USAGE;
+			o->contains = true;
+		} else if (strcmp(a, "--offset") == 0 || strcmp(a, "--limit") == 0) {
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(v, &end, 10);
+			if (errno != 0 || *end != '\0' || end == v || v[0] == '-')
+				return fc_err(verb, "%s %s: a count", a, v), FC_EXIT_USAGE;
+			*(a[2] == 'o' ? &o->offset : &o->limit) = n;
+		} else {
+			return fc_err(verb, "list: %s %s: expected --tag NAME (a tag name), "
+				      "--contains ADDRESS, --offset K or --limit N", a, v),
+			       FC_EXIT_USAGE;
+		}
+	}
+	return FC_EXIT_OK;
+}
+
+static int
+list(struct fc_ctx *c, const char *verb, int argc, char **argv)
 {
 	struct fg_fed_lists *l = malloc(sizeof(*l));
-	bool first = true;
+	struct list_opts o = { 0 };
+	bool first = true, watch = strcmp(verb, "watch") == 0;
+	enum fg_list pk = verb[0] == 'a' ? FG_LIST_ALLOW : FG_LIST_BLOCK;
+	int rc = list_args(verb, argc, argv, &o), tag = -1, found = 0;
 
+	if (rc != FC_EXIT_OK) {
+		free(l);
+		return rc;
+	}
 	if (l == NULL || fg_shm_lists_read(&c->h, l) != 0) {
 		fc_err(verb, "cannot read the lists");
 		free(l);
 		return FC_EXIT_FAIL;
 	}
+	if (o.tag != NULL) {
+		tag = fg_tags_id(&c->h.s->tags, o.tag, false);
+		if (tag < 0)
+			tag = FG_TAGS;     /* no entry has it */
+	}
 	if (c->json)
 		putchar('[');
-	if (strcmp(verb, "allow") == 0) {
-		print_items(l, FG_LIST_ALLOW, c->json, &first);
-		print_items(l, FG_LIST_ALLOW_DOM, c->json, &first);
-	} else if (strcmp(verb, "block") == 0) {
-		print_items(l, FG_LIST_BLOCK, c->json, &first);
-		print_items(l, FG_LIST_BLOCK_DOM, c->json, &first);
-	} else {
+	if (watch) {
 		print_partners(c, c->json, &first);
 		print_items(l, FG_LIST_WATCH_DOM, c->json, &first);
+	} else if (o.contains) {
+		found = print_contains(c, fg_list_pfx(pk), o.addr.addr, &first);
+	} else {
+		rc = print_prefixes(c, fg_list_pfx(pk), tag, o.offset, o.limit, &first);
+		if (o.tag == NULL && o.offset == 0 && o.limit == 0)
+			print_items(l, pk == FG_LIST_ALLOW ? FG_LIST_ALLOW_DOM : FG_LIST_BLOCK_DOM,
+				    c->json, &first);
 	}
 	if (c->json)
 		puts("]");
 	free(l);
-	return FC_EXIT_OK;
+	if (rc != 0) {
+		fc_err(verb, "no memory to sort the list");
+		return FC_EXIT_FAIL;
+	}
+	if (o.contains && !found && !c->json) {
+		char a[64];
+
+		fg_addr_str(o.addr.addr, a, sizeof(a));
+		fprintf(stderr, "floodctl %s: no entry holds %s\n", verb, a);
+	}
+	return o.contains && !found ? FC_EXIT_NOOP : FC_EXIT_OK;
 }
 
 /* watch add|del ADDRESS: the partner table is the data plane's: ask it. */
@@ -327,32 +543,16 @@ file_item(const struct fg_list_item *it, unsigned int line, const char *why, voi
 	return 0;
 }
 
-/* add|del --file FILE [--skip-bad]: @p e takes the file's items. */
+/* --file FILE [--skip-bad]: @p e takes the file's items. */
 static int
-file_edit(const char *verb, int argc, char **argv, struct edit *e)
+file_edit(const char *verb, const char *path, bool skip, struct edit *e)
 {
-	struct file_read f = { .e = e };
-	bool skip = false;
+	struct file_read f = { .e = e, .path = path };
 	size_t len = 0;
 	char *buf = NULL;
 	FILE *in;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--skip-bad") == 0)
-			skip = true;
-		else if (strcmp(argv[i], "--file") == 0 && f.path == NULL && i + 1 < argc)
-			f.path = argv[++i];
-		else if (strncmp(argv[i], "--file=", 7) == 0 && f.path == NULL)
-			f.path = argv[i] + 7;
-		else if (strncmp(argv[i], "--file", 6) == 0)
-			return fc_err(verb, "--file takes one FILE"), FC_EXIT_USAGE;
-		else
-			return fc_err(verb, "%s: with --file, only --skip-bad (and the common "
-				      "options) may follow", argv[i]), FC_EXIT_USAGE;
-	}
-	if (f.path == NULL || f.path[0] == '\0')
-		return fc_err(verb, "--file takes one FILE"), FC_EXIT_USAGE;
 	in = strcmp(f.path, "-") == 0 ? stdin : fopen(f.path, "r");
 	if (in == NULL)
 		return fc_err(verb, "%s: %s", f.path, strerror(errno)), FC_EXIT_FAIL;
@@ -376,9 +576,76 @@ file_edit(const char *verb, int argc, char **argv, struct edit *e)
 			      "good ones)", f.path, f.bad), FC_EXIT_USAGE;
 	if (f.bad != 0)
 		fprintf(stderr, "floodctl: %s: %u bad lines skipped\n", f.path, f.bad);
-	if (e->n == 0)
+	if (e->n == 0 && !e->replace)
 		return fc_err(verb, "%s: no items", f.path), FC_EXIT_NOOP;
+	for (unsigned int i = 0; i < e->n && e->replace; i++)
+		if (!fg_list_is_pfx(e->it[i].list))
+			return fc_err(verb, "%s: %s: replace takes addresses and prefixes, not "
+				      "domains", f.path, e->it[i].dom.domain), FC_EXIT_USAGE;
 	e->summary = true;
+	return FC_EXIT_OK;
+}
+
+/* The options of add, del and replace (taken out of argv): --file FILE,
+ * --skip-bad, --tag NAME, --ttl SECONDS. */
+struct edit_opts {
+	const char *file;
+	bool skip;
+};
+
+static int
+edit_args(const char *verb, int *argc, char **argv, struct edit *e, struct edit_opts *o)
+{
+	int n = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i], *v = i + 1 < *argc ? argv[i + 1] : NULL;
+
+		if (strncmp(a, "--", 2) != 0 || strcmp(verb, "watch") == 0) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--skip-bad") == 0) {
+			o->skip = true;
+			continue;
+		}
+		if (v == NULL || (strcmp(a, "--file") != 0 && strcmp(a, "--tag") != 0 &&
+				  strcmp(a, "--ttl") != 0))
+			return fc_err(verb, "%s: expected --file FILE, --skip-bad, --tag NAME or "
+				      "--ttl SECONDS", a), FC_EXIT_USAGE;
+		i++;
+		if (a[2] == 'f') {
+			if (o->file != NULL || v[0] == '\0')
+				return fc_err(verb, "--file takes one FILE"), FC_EXIT_USAGE;
+			o->file = v;
+		} else if (a[3] == 'a') {
+			if (!fg_tag_ok(v) || strcmp(v, "config") == 0)
+				return fc_err(verb, "--tag %s: 1 to 31 letters, digits, '-', '_' or "
+					      "'.' ('config' is the configuration's)", v),
+				       FC_EXIT_USAGE;
+			e->tag = v;
+		} else {
+			char *end;
+			unsigned long t;
+
+			errno = 0;
+			t = strtoul(v, &end, 10);
+			if (errno != 0 || *end != '\0' || end == v || t == 0 || t > 315360000)
+				return fc_err(verb, "--ttl %s: seconds, 1 to 315360000 (10 years)", v),
+				       FC_EXIT_USAGE;
+			e->ttl_s = (uint32_t)t;
+		}
+	}
+	*argc = n;
+	if ((o->file != NULL) == (n > 1))
+		return fc_err(verb, n > 1 ? "items and --file: one or the other" :
+			      "%s: nothing to %s", argv[0], argv[0]), FC_EXIT_USAGE;
+	if (o->skip && o->file == NULL)
+		return fc_err(verb, "--skip-bad goes with --file"), FC_EXIT_USAGE;
+	if (!e->add && (e->tag != NULL || e->ttl_s != 0))
+		return fc_err(verb, "%s takes no --tag or --ttl", argv[0]), FC_EXIT_USAGE;
+	if (e->replace && (o->file == NULL || e->tag == NULL))
+		return fc_err(verb, "replace --file FILE --tag NAME: both"), FC_EXIT_USAGE;
 	return FC_EXIT_OK;
 }
 
@@ -390,6 +657,7 @@ lists_cmd(const char *verb, int argc, char **argv)
 	int *rcs, rc, first;
 	bool add;
 	struct edit e;
+	struct edit_opts o = { 0 };
 
 	rc = fc_ctx_init(&c, verb, &argc, &argv);
 	if (rc != FC_EXIT_OK)
@@ -400,25 +668,28 @@ lists_cmd(const char *verb, int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(argv[0], "list") == 0) {
-		rc = argc == 1 ? list(&c, verb) : FC_EXIT_USAGE;
-		if (argc != 1)
-			fc_err(verb, "list takes no argument");
+		rc = list(&c, verb, argc, argv);
 		goto out;
 	}
 	if (strcmp(verb, "watch") == 0 && strcmp(argv[0], "promote") == 0) {
 		rc = promote(&c, argc - 1, argv + 1);
 		goto out;
 	}
-	add = strcmp(argv[0], "add") == 0;
-	if ((!add && strcmp(argv[0], "del") != 0) || argc < 2) {
+	add = strcmp(argv[0], "add") == 0 || strcmp(argv[0], "replace") == 0;
+	if ((!add && strcmp(argv[0], "del") != 0) || argc < 2 ||
+	    (strcmp(argv[0], "replace") == 0 && strcmp(verb, "watch") == 0)) {
 		fc_err(verb, argc < 2 && (add || strcmp(argv[0], "del") == 0) ?
-		       "%s: nothing to %s" : "%s: expected add, del or list", argv[0], argv[0]);
+		       "%s: nothing to %s" : "%s: expected add, del, replace or list", argv[0],
+		       argv[0]);
 		rc = FC_EXIT_USAGE;
 		goto out;
 	}
-	if (strcmp(verb, "watch") != 0 && strncmp(argv[1], "--", 2) == 0) {
-		e = (struct edit){ .cmd = verb, .add = add };
-		rc = file_edit(verb, argc, argv, &e);
+	e = (struct edit){ .cmd = verb, .add = add, .replace = argv[0][0] == 'r' };
+	rc = edit_args(verb, &argc, argv, &e, &o);
+	if (rc != FC_EXIT_OK)
+		goto out;
+	if (o.file != NULL) {
+		rc = file_edit(verb, o.file, o.skip, &e);
 		if (rc == FC_EXIT_OK)
 			rc = update(&c, &e);
 		free(e.it);
@@ -427,7 +698,8 @@ lists_cmd(const char *verb, int argc, char **argv)
 	}
 	it = calloc((size_t)argc, sizeof(*it));
 	rcs = calloc((size_t)argc, sizeof(*rcs));
-	e = (struct edit){ .cmd = verb, .add = add, .it = it, .rc = rcs };
+	e.it = it;
+	e.rc = rcs;
 	rc = FC_EXIT_OK;
 	first = FC_EXIT_OK;
 	/* parse everything first: a typo changes nothing */

@@ -150,10 +150,15 @@ static const struct fg_key fg_keys[] = {
 	     "automatic watch entries leave after this; 0: never"),
 	LIST("sip-rules", "local_domains", FG_K_DOMAINS, fed.local, fed.nlocal, 8, "domains",
 	     "the local SIP domains the URI rule counts; empty: every URI"),
-	LIST("lists", "allow", FG_K_PREFIXES, lists.allow, lists.nallow, FG_FED_LIST_MAX,
-	     "prefixes", "sources exempt from every rule and limit"),
-	LIST("lists", "block", FG_K_PREFIXES, lists.block, lists.nblock, FG_FED_LIST_MAX,
-	     "prefixes", "sources whose packets are all dropped"),
+	LIST("lists", "allow", FG_K_PREFIXES, allow, nallow, FG_FED_LIST_MAX,
+	     "prefixes", "sources exempt from every rule and limit (tag config)"),
+	LIST("lists", "block", FG_K_PREFIXES, block, nblock, FG_FED_LIST_MAX,
+	     "prefixes", "sources whose packets are all dropped (tag config)"),
+	U("lists", "max_prefixes", pfx.rules, 1024, FG_PFXSET_MAX_RULES, "prefixes",
+	  "allow and block prefixes held, both lists together (sized at start: 64 MiB, "
+	  "plus ~100 bytes a prefix)"),
+	U("lists", "v4_groups", pfx.groups4, 64, FG_PFXSET_MAX_GROUPS4, "/24s",
+	  "IPv4 /24s that may hold allow or block prefixes longer than /24 (144 bytes each)"),
 	LIST("lists", "allow_domains", FG_K_BOUND, lists.allow_dom, lists.nallow_dom,
 	     FG_FED_LIST_MAX, "domain@prefix|...",
 	     "SIP domains exempt when their requests come from the bound prefixes"),
@@ -200,6 +205,7 @@ fg_config_default(struct fg_config *c)
 	snprintf(c->exception, sizeof(c->exception), "net_tap0,iface=fg0");
 	snprintf(c->instance, sizeof(c->instance), "floodguard");
 	fg_srctab_params_default(&c->table);
+	fg_pfxset_cfg_default(&c->pfx);
 	fg_limit_cfg_default(&c->limits);
 	c->table_full_pass = c->limits.table_full_pass;
 	fg_classify_cfg_default(&c->classify);

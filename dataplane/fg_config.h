@@ -51,7 +51,11 @@ struct fg_config {
 	struct fg_prefix prefix[FG_PREFIX_MAX];
 	/* [sip-rules], [lists]: SIP federation (docs/sip.md) */
 	struct fg_fed_cfg fed;
-	struct fg_fed_lists lists;
+	struct fg_fed_lists lists;         /**< the domain lists */
+	uint32_t nallow, nblock;           /**< [lists] allow, block: prefixes (tag config) */
+	struct fg_prefix allow[FG_FED_LIST_MAX];
+	struct fg_prefix block[FG_FED_LIST_MAX];
+	struct fg_pfxset_cfg pfx;          /**< [lists] max_prefixes, v4_groups: sizes */
 	/* [control]: floodctl's segment and the lists' state file */
 	char instance[32];
 	char group[32];

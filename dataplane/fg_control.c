@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "fg_dp.h"
 #include "fg_lists.h"
@@ -26,33 +27,60 @@ static uint64_t last_walk_ns;     /* tab clock of the previous second's walk */
 static struct fg_shm_watch prev_watch[FG_SHM_WATCH];
 static uint32_t nprev_watch;
 
+/* The configuration's [lists] prefixes into the empty set @p s (tag config). */
+int
+fg_control_config_prefixes(const struct fg_config *c, struct fg_pfxset *s)
+{
+	struct fg_pfx_meta m = { .tag = FG_TAG_CONFIG, .added_s = (uint32_t)time(NULL) };
+	int rc = 0;
+
+	for (uint32_t i = 0; i < c->nallow && rc == 0; i++)
+		rc = fg_pfxset_add(s, FG_PFX_LIST_ALLOW, &c->allow[i], &m);
+	for (uint32_t i = 0; i < c->nblock && (rc == 0 || rc == -EEXIST); i++)
+		rc = fg_pfxset_add(s, FG_PFX_LIST_BLOCK, &c->block[i], &m);
+	return rc == -EEXIST ? 0 : rc;
+}
+
 /* The lists to start with: the state file, else its previous version
  * (the last good state), else the configuration's. */
-static void
-initial_lists(struct fg_dp *dp, struct fg_fed_lists *out)
+static int
+initial_lists(struct fg_dp *dp, struct fg_fed_lists *out, struct fg_pfxset *s)
 {
 	const char *path = ctl.s->h.state_path;
 	char err[512] = "", prev[300];
 	const char *file[] = { path, prev };
+	uint64_t seed = rte_rdtsc() ^ (uint64_t)rte_rand();
 
-	fg_lists_copy(out, &dp->cfg->lists);
-	if (path[0] == '\0')
-		return;
 	snprintf(prev, sizeof(prev), "%s.prev", path);
-	for (unsigned int i = 0; i < RTE_DIM(file); i++) {
-		int rc = fg_shm_state_load(file[i], out, err, sizeof(err));
+	for (unsigned int i = 0; i < RTE_DIM(file) && path[0] != '\0'; i++) {
+		uint64_t t0 = rte_rdtsc();
+		int rc;
 
-		if (rc == 0 && i == 0)
-			FG_LOG(INFO, "lists from %s (the [lists] keys give way to it)", path);
-		else if (rc == 0)
-			FG_LOG(WARNING, "lists from %s, the last good state", prev);
-		else if (rc != -ENOENT)
+		fg_pfxset_init(s, ctl.s->h.pfx_size, &dp->cfg->pfx, seed);
+		fg_tags_init(&ctl.s->tags);
+		rc = fg_shm_state_load(file[i], out, s, &ctl.s->tags, err, sizeof(err));
+		if (rc == 0) {
+			struct fg_pfxset_stats st;
+
+			fg_pfxset_stats(s, &st);
+			if (i == 0)
+				FG_LOG(INFO, "lists from %s (the [lists] keys give way to it): %u "
+				       "allow and %u block prefixes in %.2f s", path,
+				       st.rules4[FG_PFX_LIST_ALLOW] + st.rules6[FG_PFX_LIST_ALLOW],
+				       st.rules4[FG_PFX_LIST_BLOCK] + st.rules6[FG_PFX_LIST_BLOCK],
+				       (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz());
+			else
+				FG_LOG(WARNING, "lists from %s, the last good state", prev);
+			return 0;
+		}
+		if (rc != -ENOENT)
 			FG_LOG(ERR, "state file rejected: %s", err);
-		if (rc == 0)
-			return;
 	}
+	fg_pfxset_init(s, ctl.s->h.pfx_size, &dp->cfg->pfx, seed);
+	fg_tags_init(&ctl.s->tags);
 	fg_lists_copy(out, &dp->cfg->lists);
 	FG_LOG(INFO, "lists from the configuration ([lists])");
+	return fg_control_config_prefixes(dp->cfg, s);
 }
 
 int
@@ -73,7 +101,7 @@ fg_control_init(struct fg_dp *dp)
 		}
 		gid = g->gr_gid;
 	}
-	rc = fg_shm_create(&ctl, c->instance, gid, err, sizeof(err));
+	rc = fg_shm_create(&ctl, c->instance, gid, &c->pfx, err, sizeof(err));
 	if (rc != 0) {
 		FG_LOG(ERR, "[control] instance: %s", err);
 		return rc;
@@ -95,12 +123,20 @@ fg_control_init(struct fg_dp *dp)
 			snprintf(h->state_path, sizeof(h->state_path), FG_STATE_DIR "/%s.lists",
 				 c->instance);
 	}
-	initial_lists(dp, &ctl.s->lists[0]);
+	rc = initial_lists(dp, &ctl.s->lists[0], fg_shm_pfx(&ctl));
+	if (rc != 0) {
+		FG_LOG(ERR, "[lists] allow, block: more than the prefix set holds (errno=%i): %s",
+		       -rc, strerror(-rc));
+		fg_shm_close(&ctl, true);
+		return rc;
+	}
 	dp->shm = ctl.s;
+	dp->pfx = fg_shm_pfx(&ctl);
 	/* ready: floodctl checks the magic last */
 	__atomic_store_n(&h->magic, FG_SHM_MAGIC, __ATOMIC_RELEASE);
-	FG_LOG(INFO, "control: /dev/shm/%s (mode %s), lists %s", c->instance,
-	       gid == (gid_t)-1 ? "0600" : "0660",
+	FG_LOG(INFO, "control: /dev/shm/%s (mode %s, %" PRIu64 " MiB: prefix set of %u "
+	       "prefixes), lists %s", c->instance, gid == (gid_t)-1 ? "0600" : "0660",
+	       h->size >> 20, c->pfx.rules,
 	       h->state_path[0] != '\0' ? h->state_path : "not persisted");
 	return 0;
 }
@@ -308,10 +344,12 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		fg_dp_walk(dp, top_one, &w);
 		last_walk_ns = w.top.now.ns;
 		nw = collect_watch(dp, wl, now_ns, unix_now);
-		if (s->gen != gen_seen) {
+		/* the lists' version: domain-list generations plus prefix
+		 * transactions applied */
+		if (s->gen + __atomic_load_n(&s->done_seq, __ATOMIC_ACQUIRE) != gen_seen) {
 			static const uint8_t none[16];
 
-			gen_seen = s->gen;
+			gen_seen = s->gen + s->done_seq;
 			fg_shm_event(s, FG_EV_LISTS, 0, none, gen_seen, unix_now);
 		}
 	}

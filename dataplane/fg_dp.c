@@ -122,6 +122,23 @@ fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 	live_set(&dp->live_mem[0], cfg);
 	dp->live = &dp->live_mem[0];
 	fg_fed_publish(&dp->fed, &dp->live->fed);
+	/* offline (no segment): the config's prefixes in a set of their size */
+	if (dp->pfx == NULL) {
+		struct fg_pfxset_cfg pc = { .rules = cfg->nallow + cfg->nblock + 64,
+					    .groups4 = cfg->nallow + cfg->nblock + 64 };
+
+		len = fg_pfxset_size(&pc);
+		dp->pfx = aligned_alloc(64, (len + 63) & ~(size_t)63);
+		if (dp->pfx == NULL ||
+		    fg_pfxset_init(dp->pfx, len, &pc, rte_rdtsc()) != 0 ||
+		    fg_control_config_prefixes(cfg, dp->pfx) != 0) {
+			FG_LOG(ERR, "%s(): no memory for the prefix lists (%zu MiB)", __func__,
+			       len >> 20);
+			return -ENOMEM;
+		}
+		dp->pfx_private = true;
+	}
+	fg_fed_set_prefixes(&dp->fed, dp->pfx);
 	/* offline (no segment): the config's lists in a private copy */
 	if (dp->shm == NULL) {
 		dp->shm = rte_zmalloc("fg_lists", sizeof(*dp->shm), RTE_CACHE_LINE_SIZE);

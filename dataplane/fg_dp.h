@@ -111,6 +111,8 @@ struct fg_dp {
 	void *fed_mem;
 	struct fg_shm *shm;             /**< lists, mailbox, published stats */
 	bool shm_private;               /**< offline: no segment, a private copy */
+	struct fg_pfxset *pfx;          /**< allow and block prefixes (the segment's) */
+	bool pfx_private;               /**< offline: its own, from the configuration */
 	struct rte_mempool *pool;
 	uint64_t ns_mult;               /**< ns = tsc * ns_mult >> 32 */
 	uint16_t ports[FG_MAX_PORTS];   /**< ports in use */
@@ -129,7 +131,7 @@ fg_dp_lists_enter(struct fg_dp *dp, struct fg_lcore *lc, unsigned int l)
 	const struct fg_fed_lists *ls = fg_shm_lists_enter(dp->shm, l, &lc->lists_gen);
 
 	lc->lists = ls;
-	lc->lists_any = ls->nallow != 0 || ls->nblock != 0;
+	lc->lists_any = __atomic_load_n(&dp->pfx->prefixes, __ATOMIC_RELAXED) != 0;
 }
 
 /** The thresholds in force; hold the pointer no longer than a loop pass. */
@@ -229,19 +231,29 @@ void fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum);
  */
 #ifdef FG_HAVE_XDP
 int fg_xdp_fill(uint16_t port, const struct fg_config *c);
-/** Main lcore, once a second: the data plane's flood-blocked sources into
- * the XDP programs' block tries while their penalty lasts. */
+/** List thread, once a second: the data plane's flood-blocked sources
+ * into the XDP programs' block tries while their penalty lasts. */
 void fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns);
-/** Main lcore: the XDP block tries follow the block list (when its
- * generation changed: add what is new, delete what went). */
-void fg_xdp_lists_sync(struct fg_dp *dp);
+/** List thread, at start: every block-list prefix into the tries. */
+void fg_xdp_block_all(struct fg_dp *dp);
+
+/** List thread: @p p added to (taken from) the block list: the tries follow. */
+void fg_xdp_block_prefix(struct fg_dp *dp, const struct fg_prefix *p, bool add);
 /** Sources pushed into the XDP tries so far; @p full: not pushed, no room. */
 uint64_t fg_xdp_pushed(uint64_t *full);
 #else
 static inline void
-fg_xdp_lists_sync(struct fg_dp *dp)
+fg_xdp_block_all(struct fg_dp *dp)
 {
 	(void)dp;
+}
+
+static inline void
+fg_xdp_block_prefix(struct fg_dp *dp, const struct fg_prefix *p, bool add)
+{
+	(void)dp;
+	(void)p;
+	(void)add;
 }
 
 static inline void
@@ -269,6 +281,8 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 
 /** Control plane (fg_control.c), main lcore: create the segment, load the lists. */
 int fg_control_init(struct fg_dp *dp);
+/** The configuration's [lists] allow and block prefixes into @p s (tag config). */
+int fg_control_config_prefixes(const struct fg_config *c, struct fg_pfxset *s);
 /** Serve a floodctl request if one waits; read the lists' generation. */
 void fg_control_poll(struct fg_dp *dp, uint64_t now_ns);
 /** Publish the counters; with @p second also top, watch list, events. */
@@ -280,6 +294,10 @@ void fg_control_fini(struct fg_dp *dp);
 
 /** Register the /floodguard/... telemetry commands. */
 int fg_telemetry_init(struct fg_dp *dp);
+
+/** The list thread (fg_listd.c): start once the ports are up; stop after quit. */
+int fg_listd_start(struct fg_dp *dp);
+void fg_listd_stop(struct fg_dp *dp);
 
 /** Offline mode's files (fg_offline.c). */
 struct fg_offline_args {

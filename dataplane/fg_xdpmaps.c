@@ -3,9 +3,10 @@
  * A net_af_xdp port started with xdp_prog=bpf/fg_xdp.bpf.o runs our XDP
  * program, loaded by the PMD: its maps start empty. Find them through the
  * program attached to the port's interface and fill them from the
- * configuration (the protected ports and prefixes); the main lcore then
- * keeps the block tries equal to the block list (fg_xdp_lists_sync) and
- * adds the sources the data plane flood-blocks (fg_xdp_sync).
+ * configuration (the protected ports and prefixes); the list thread
+ * (fg_listd.c) then keeps the block tries equal to the block list
+ * (fg_xdp_block_all, fg_xdp_block_prefix) and adds the sources the data
+ * plane flood-blocks (fg_xdp_sync). Only that thread changes the tries.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -61,26 +62,6 @@ idx_slot(const uint8_t addr[16])
 			return &pushed_idx[i];
 }
 
-/* The block list as last put into the tries, and its generation. */
-static struct fg_prefix list_pushed[FG_FED_LIST_MAX];
-static uint32_t nlist_pushed;
-static uint64_t list_gen = UINT64_MAX;
-
-static bool
-pfx_eq(const struct fg_prefix *a, const struct fg_prefix *b)
-{
-	return a->len == b->len && memcmp(a->addr, b->addr, 16) == 0;
-}
-
-static bool
-in_list(const struct fg_prefix *p, const struct fg_prefix *l, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (pfx_eq(p, &l[i]))
-			return true;
-	return false;
-}
-
 static void
 tries(const struct fg_prefix *p, bool add)
 {
@@ -94,33 +75,43 @@ tries(const struct fg_prefix *p, bool add)
 	}
 }
 
-void
-fg_xdp_lists_sync(struct fg_dp *dp)
+/* Whether @p p is on the block list itself. */
+static bool
+on_block_list(const struct fg_dp *dp, const struct fg_prefix *p)
 {
-	static struct fg_fed_lists cur;
-	uint64_t g;
+	return fg_pfxset_get(dp->pfx, FG_PFX_LIST_BLOCK, p, NULL) == 1;
+}
 
-	if (nxdp_progs == 0 || dp->shm == NULL)
+void
+fg_xdp_block_prefix(struct fg_dp *dp, const struct fg_prefix *p, bool add)
+{
+	(void)dp;
+	/* a flood block of the same address stays until its penalty ends */
+	if (nxdp_progs != 0 && (add || p->len != 128 || *idx_slot(p->addr) == 0))
+		tries(p, add);
+}
+
+void
+fg_xdp_block_all(struct fg_dp *dp)
+{
+	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
+	struct fg_prefix p;
+	uint64_t pos = 0, n = 0;
+	uint32_t in;
+
+	if (nxdp_progs == 0)
 		return;
-	g = __atomic_load_n(&dp->shm->gen, __ATOMIC_ACQUIRE);
-	if (g == list_gen || fg_control_lists(dp, &cur) != 0)
-		return;
-	list_gen = g;
-	for (uint32_t i = 0; i < nlist_pushed; i++)
-		if (!in_list(&list_pushed[i], cur.block, cur.nblock) &&
-		    (list_pushed[i].len != 128 || *idx_slot(list_pushed[i].addr) == 0))
-			tries(&list_pushed[i], false);   /* a flood block of it stays */
-	for (uint32_t i = 0; i < cur.nblock; i++)
-		if (!in_list(&cur.block[i], list_pushed, nlist_pushed))
-			tries(&cur.block[i], true);
-	memcpy(list_pushed, cur.block, cur.nblock * sizeof(cur.block[0]));
-	nlist_pushed = cur.nblock;
-	FG_LOG(INFO, "XDP block tries: %u block-list prefixes (list generation %" PRIu64 ")",
-	       nlist_pushed, g);
+	while (fg_pfxset_next(dp->pfx, &pos, &p, &in, m) == 1)
+		if (in & FG_PFX_BLOCK) {
+			tries(&p, true);
+			n++;
+		}
+	FG_LOG(INFO, "XDP block tries: %" PRIu64 " block-list prefixes", n);
 }
 
 struct sync_walk {
 	struct fg_now now;
+	const struct fg_dp *dp;
 };
 
 static void
@@ -144,7 +135,7 @@ push_one(const struct fg_src *e, void *arg)
 		xdp_push_full++;
 		return;
 	}
-	if (!in_list(&p, list_pushed, nlist_pushed))
+	if (!on_block_list(w->dp, &p))
 		tries(&p, true);
 	pushed[npushed].p = p;
 	pushed[npushed++].until = until;
@@ -155,7 +146,7 @@ push_one(const struct fg_src *e, void *arg)
 void
 fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 {
-	struct sync_walk w = { .now = fg_now(dp->tab.epoch, now_ns) };
+	struct sync_walk w = { .now = fg_now(dp->tab.epoch, now_ns), .dp = dp };
 
 	if (nxdp_progs == 0 || dp->tab_mem == NULL)
 		return;
@@ -166,7 +157,7 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 			continue;
 		}
 		/* a source also on the block list stays in the tries */
-		if (!in_list(&pushed[i].p, list_pushed, nlist_pushed))
+		if (!on_block_list(dp, &pushed[i].p))
 			tries(&pushed[i].p, false);
 		pushed[i] = pushed[--npushed];
 	}

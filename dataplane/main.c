@@ -268,8 +268,9 @@ log_interval(struct fg_dp *dp, struct fg_counters *prev, double secs)
 }
 
 /* Main lcore: floodctl's requests (each ms), ageing and the published
- * counters (each 100 ms), expiry, top sources, XDP sync (each second),
- * the log line, signals, --duration. */
+ * counters (each 100 ms), expiry, top sources (each second), the log
+ * line, signals, --duration. (The prefix lists and the XDP tries are the
+ * list thread's: fg_listd.c.) */
 static void
 housekeeping(struct fg_dp *dp, uint64_t duration)
 {
@@ -291,11 +292,8 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		next_tick = t + hz / 10;
 		second = ++ticks % 10 == 0;
 		fg_dp_age(dp, fg_clock_ns(dp), slice);
-		fg_xdp_lists_sync(dp);
-		if (second) {
+		if (second)
 			fg_fed_expire(&dp->fed, fg_clock_ns(dp));
-			fg_xdp_sync(dp, fg_clock_ns(dp));
-		}
 		fg_control_publish(dp, fg_clock_ns(dp), second);
 		if (dp->cfg->stats_interval != 0 &&
 		    t - last_log >= dp->cfg->stats_interval * hz) {
@@ -429,7 +427,9 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	rc = setup_live(dp);
 	if (rc != 0)
 		return rc;
-	fg_xdp_lists_sync(dp);
+	rc = fg_listd_start(dp);
+	if (rc != 0)
+		return rc;
 	if (fg_telemetry_init(dp) != 0)
 		FG_LOG(WARNING, "telemetry commands not registered");
 	/* legacy memory (--legacy-mem) never unmaps: ENOTSUP, nothing to guard */
@@ -449,6 +449,7 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	housekeeping(dp, duration);
 	signal(SIGALRM, on_stuck);
 	alarm(10);
+	fg_listd_stop(dp);
 	rte_eal_mp_wait_lcore();
 	rte_pdump_uninit();
 	rte_mem_event_callback_unregister(FG_PDUMP_MEM_CB, dp);
@@ -562,6 +563,8 @@ main(int argc, char **argv)
 	}
 	rte_free(fg_dp.tab_mem);
 	rte_free(fg_dp.fed_mem);
+	if (fg_dp.pfx_private)
+		free(fg_dp.pfx);
 	rte_mempool_free(fg_dp.pool);
 cleanup_eal:
 	rte_eal_cleanup();

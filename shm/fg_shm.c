@@ -11,6 +11,8 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,13 +126,32 @@ open_existing(struct fg_shm_handle *h, const char *instance, char *err, size_t e
 	return *fd >= 0 ? 0 : -errno;
 }
 
+/* The segment's layout for @p pfx: struct fg_shm, the ops, the set. */
+static size_t
+layout(const struct fg_pfxset_cfg *pfx, uint64_t *ops_off, uint64_t *pfx_off,
+       uint64_t *pfx_size)
+{
+	size_t ops = (size_t)pfx->rules * sizeof(struct fg_pfx_op);
+
+	*ops_off = (sizeof(struct fg_shm) + 63) & ~(size_t)63;
+	*pfx_off = (*ops_off + ops + 4095) & ~(size_t)4095;
+	*pfx_size = fg_pfxset_size(pfx);
+	return *pfx_size == 0 ? 0 : *pfx_off + *pfx_size;
+}
+
 int
-fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *err,
-	      size_t errlen)
+fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid,
+	      const struct fg_pfxset_cfg *pfx, char *err, size_t errlen)
 {
 	mode_t mode = gid == (gid_t)-1 ? 0600 : 0660;
+	uint64_t ops_off, pfx_off, pfx_size;
+	size_t size = layout(pfx, &ops_off, &pfx_off, &pfx_size);
 	struct fg_shm *s;
 	int fd, rc;
+
+	if (size == 0)
+		return fg_errf(err, errlen, -EINVAL, "[lists] max_prefixes %u, groups4 %u: out "
+			       "of range", pfx->rules, pfx->groups4);
 
 	rc = open_existing(h, instance, err, errlen, &fd);
 	if (rc == -EINVAL)
@@ -163,13 +184,20 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 			       strerror(errno));
 	/* the umask must not widen or narrow what the operator chose */
 	if (fchmod(fd, mode) != 0 || (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) ||
-	    ftruncate(fd, sizeof(struct fg_shm)) != 0) {
+	    ftruncate(fd, (off_t)size) != 0) {
 		rc = -errno;
 		fg_errf(err, errlen, rc, "setting up %s (errno=%i): %s", h->name, -rc,
 			strerror(-rc));
 		goto unlink;
 	}
-	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* reserved now: /dev/shm full later would be a SIGBUS in a worker */
+	rc = -posix_fallocate(fd, 0, (off_t)size);
+	if (rc != 0) {
+		fg_errf(err, errlen, rc, "%s: %zu MiB of /dev/shm for the segment and its "
+			"prefix lists (errno=%i): %s", h->name, size >> 20, -rc, strerror(-rc));
+		goto unlink;
+	}
+	s = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (s == MAP_FAILED) {
 		rc = -errno;
 		fg_errf(err, errlen, rc, "mmap %s (errno=%i): %s", h->name, -rc, strerror(-rc));
@@ -178,7 +206,12 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 	/* ftruncate gave zeroes; the header last, the magic after the rest */
 	s->h.abi = FG_SHM_ABI;
 	s->h.hdr_size = sizeof(s->h);
-	s->h.size = sizeof(*s);
+	s->h.size = size;
+	s->h.ops_off = ops_off;
+	s->h.ops_cap = pfx->rules;
+	s->h.pfx_off = pfx_off;
+	s->h.pfx_size = pfx_size;
+	fg_tags_init(&s->tags);
 	s->h.lists_size = sizeof(struct fg_fed_lists);
 	s->h.counters_size = sizeof(struct fg_counters);
 	s->h.event_size = sizeof(struct fg_event);
@@ -186,6 +219,7 @@ fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid, char *er
 	s->h.start_unix_ns = fg_shm_unix_ns();
 	snprintf(s->h.instance, sizeof(s->h.instance), "%s", instance);
 	h->s = s;
+	h->size = size;
 	h->fd = fd;
 	return 0;
 unlink:
@@ -225,17 +259,21 @@ fg_shm_attach(struct fg_shm_handle *h, const char *instance, char *err, size_t e
 		return fg_errf(err, errlen, -EPROTO, "/dev/shm%s: not a floodguard segment, or "
 			       "the data plane is still starting", h->name);
 	}
-	if (hdr.abi != FG_SHM_ABI || hdr.size != sizeof(struct fg_shm) ||
+	if (hdr.abi != FG_SHM_ABI || hdr.size < sizeof(struct fg_shm) ||
 	    hdr.hdr_size != sizeof(hdr) || hdr.lists_size != sizeof(struct fg_fed_lists) ||
 	    hdr.counters_size != sizeof(struct fg_counters) ||
-	    hdr.event_size != sizeof(struct fg_event) || (size_t)st.st_size != hdr.size) {
+	    hdr.event_size != sizeof(struct fg_event) || (size_t)st.st_size != hdr.size ||
+	    hdr.ops_off < sizeof(struct fg_shm) ||
+	    hdr.ops_off + (uint64_t)hdr.ops_cap * sizeof(struct fg_pfx_op) > hdr.pfx_off ||
+	    hdr.pfx_off + hdr.pfx_size != hdr.size) {
 		close(fd);
 		return fg_errf(err, errlen, -EPROTO, "data plane '%s' (floodguard %.32s) speaks "
 			       "shared-memory ABI %u (%" PRIu64 " bytes); this floodctl speaks ABI "
 			       "%u (%zu bytes): use the floodctl of the same build", instance,
 			       hdr.version, hdr.abi, hdr.size, FG_SHM_ABI, sizeof(struct fg_shm));
 	}
-	h->s = mmap(NULL, sizeof(struct fg_shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	h->s = mmap(NULL, hdr.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	h->size = hdr.size;
 	if (h->s == MAP_FAILED) {
 		rc = -errno;
 		close(fd);
@@ -251,7 +289,7 @@ fg_shm_close(struct fg_shm_handle *h, bool unlink)
 {
 	if (h->s == NULL)
 		return;
-	munmap(h->s, sizeof(struct fg_shm));
+	munmap(h->s, h->size);
 	close(h->fd);
 	if (unlink)
 		shm_unlink(h->name);
@@ -333,7 +371,7 @@ fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 	 * always reached the file (killed in between: the file is one update
 	 * ahead, and the next update writes it again) */
 	if (s->h.state_path[0] != '\0' &&
-	    fg_shm_state_save(s->h.state_path, next, err, errlen) != 0)
+	    fg_shm_state_save(s->h.state_path, next, fg_shm_pfx(h), &s->tags, err, errlen) != 0)
 		rc = -EIO;    /* applied all the same: blocking must not wait for a disk */
 	__atomic_store_n(&s->gen_unix_ns, fg_shm_unix_ns(), __ATOMIC_RELAXED);
 	__atomic_store_n(&s->gen, g + 1, __ATOMIC_RELEASE);    /* the update happens here */
@@ -359,8 +397,8 @@ fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out)
 }
 
 int
-fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
-		  size_t errlen)
+fg_shm_state_save(const char *path, const struct fg_fed_lists *l, const struct fg_pfxset *s,
+		  const struct fg_tags *t, char *err, size_t errlen)
 {
 	char tmp[300];
 	FILE *f;
@@ -377,7 +415,7 @@ fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
 		close(fd);
 		return fg_errf(err, errlen, -ENOMEM, "fdopen");
 	}
-	rc = fg_lists_save(l, f);
+	rc = fg_lists_save(l, s, t, f);
 	if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0))
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)
@@ -403,7 +441,8 @@ fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
 }
 
 int
-fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t errlen)
+fg_shm_state_load(const char *path, struct fg_fed_lists *l, struct fg_pfxset *s,
+		  struct fg_tags *t, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf;
@@ -430,7 +469,8 @@ fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t er
 	close(fd);
 	if (got != st.st_size) {
 		rc = fg_errf(err, errlen, -EIO, "%s: short read", path);
-	} else if (fg_lists_load(l, buf, (size_t)got, err, errlen) != 0) {
+	} else if (fg_lists_load(l, s, t, buf, (size_t)got,
+				 (uint32_t)(fg_shm_unix_ns() / 1000000000u), err, errlen) != 0) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
@@ -438,6 +478,134 @@ fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t er
 	}
 	free(buf);
 	return rc;
+}
+
+int
+fg_shm_tag(struct fg_shm_handle *h, const char *name)
+{
+	int id;
+
+	if (flock(h->fd, LOCK_EX) != 0)
+		return -errno;
+	id = fg_tags_id(&h->s->tags, name, true);
+	flock(h->fd, LOCK_UN);
+	return id;
+}
+
+static void
+futex_wake(uint32_t *w)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/* Until the list thread is done with transaction @p seq: it wakes us. */
+static int
+wait_done(struct fg_shm *s, uint64_t seq, uint64_t deadline)
+{
+	for (;;) {
+		uint32_t w = __atomic_load_n(&s->done_wake, __ATOMIC_ACQUIRE);
+		struct timespec ts = { 0, 10000000 };   /* to check it is alive */
+		uint64_t now;
+
+		if (__atomic_load_n(&s->done_seq, __ATOMIC_ACQUIRE) == seq)
+			return 0;
+		if (!fg_shm_alive(s))
+			return -ESRCH;
+		now = mono_ns();
+		if (now > deadline)
+			return -ETIMEDOUT;
+		if (deadline - now < 10000000)
+			ts.tv_nsec = (long)(deadline - now);
+		syscall(SYS_futex, &s->done_wake, FUTEX_WAIT, w, &ts, NULL, 0);
+	}
+}
+
+int
+fg_shm_pfx_txn(struct fg_shm_handle *h, const struct fg_shm_txn *txn, struct fg_pfx_op *ops,
+	       struct fg_shm_txn_res *res, uint32_t timeout_ms, char *err, size_t errlen)
+{
+	struct fg_shm *s = h->s;
+	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u, seq;
+	struct fg_pfx_op *area = fg_shm_ops(h);
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (txn->nops > s->h.ops_cap)
+		return fg_errf(err, errlen, -E2BIG, "%u changes in one update, more than the data "
+			       "plane takes (%u: [lists] max_prefixes)", txn->nops, s->h.ops_cap);
+	if (!__atomic_load_n(&s->h.pfx_ready, __ATOMIC_ACQUIRE))
+		return fg_errf(err, errlen, -EAGAIN, "the data plane's list thread is not running "
+			       "(starting, or stopped)");
+	if (flock(h->fd, LOCK_EX) != 0)
+		return fg_errf(err, errlen, -errno, "flock (errno=%i): %s", errno, strerror(errno));
+	/* a writer killed after handing one over: it is applied first */
+	seq = __atomic_load_n(&s->txn_seq, __ATOMIC_ACQUIRE);
+	rc = wait_done(s, seq, deadline);
+	if (rc != 0) {
+		rc = fg_errf(err, errlen, rc, rc == -ESRCH ? "the data plane exited" :
+			     "the data plane's list thread is still applying the last update "
+			     "after %u ms: nothing changed", timeout_ms);
+		goto unlock;
+	}
+	memcpy(area, ops, (size_t)txn->nops * sizeof(*ops));
+	s->txn = *txn;
+	s->txn.handed_ns = mono_ns();
+	__atomic_store_n(&s->txn_seq, seq + 1, __ATOMIC_RELEASE);    /* handed over here */
+	__atomic_add_fetch(&s->txn_wake, 1, __ATOMIC_RELEASE);
+	futex_wake(&s->txn_wake);
+	rc = wait_done(s, seq + 1, deadline);
+	if (rc != 0) {
+		rc = fg_errf(err, errlen, rc, rc == -ESRCH ? "the data plane exited" :
+			     "handed to the data plane but not applied after %u ms: it will be",
+			     timeout_ms);
+		goto unlock;
+	}
+	*res = s->res;
+	memcpy(ops, area, (size_t)txn->nops * sizeof(*ops));
+	if (res->rc != 0) {
+		rc = fg_errf(err, errlen, res->rc, "%s: nothing changed", res->msg);
+		goto unlock;
+	}
+	if (s->h.state_path[0] != '\0') {
+		struct fg_fed_lists *l = malloc(sizeof(*l));
+		uint64_t g = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
+
+		/* after it applied: killed in between, the file is one update
+		 * behind until the next one writes it */
+		if (l == NULL || fg_lists_copy(l, &s->lists[g & 1]) != 0 ||
+		    fg_shm_state_save(s->h.state_path, l, fg_shm_pfx(h), &s->tags, err,
+				      errlen) != 0)
+			rc = -EIO;
+		free(l);
+	}
+unlock:
+	flock(h->fd, LOCK_UN);
+	return rc;
+}
+
+const struct fg_shm_txn *
+fg_shm_pfx_pending(struct fg_shm *s, uint32_t timeout_ms)
+{
+	uint32_t w = __atomic_load_n(&s->txn_wake, __ATOMIC_ACQUIRE);
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
+
+	if (__atomic_load_n(&s->txn_seq, __ATOMIC_ACQUIRE) ==
+	    __atomic_load_n(&s->done_seq, __ATOMIC_RELAXED))
+		syscall(SYS_futex, &s->txn_wake, FUTEX_WAIT, w, &ts, NULL, 0);
+	if (__atomic_load_n(&s->txn_seq, __ATOMIC_ACQUIRE) ==
+	    __atomic_load_n(&s->done_seq, __ATOMIC_RELAXED))
+		return NULL;
+	return &s->txn;
+}
+
+void
+fg_shm_pfx_done(struct fg_shm *s, const struct fg_shm_txn_res *res)
+{
+	s->res = *res;
+	__atomic_store_n(&s->done_seq, __atomic_load_n(&s->txn_seq, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+	__atomic_add_fetch(&s->done_wake, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &s->done_wake, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 /* Until the main lcore has answered request @p seq. */

@@ -9,7 +9,11 @@
  * on both sides. docs/architecture.md "Control plane" says why it is
  * built this way; in short:
  *
- * - Lists: two copies and a generation; lists[gen & 1] is current. A
+ * - Prefix lists (allow, block): one struct fg_pfxset after the counters,
+ *   written only by the data plane's list thread; floodctl hands it
+ *   transactions (fg_shm_pfx_txn()): ops in the op area, then txn_seq + 1
+ *   with one release store; a requester killed before it changed nothing.
+ * - Domain lists: two copies and a generation; lists[gen & 1] is current. A
  *   writer (floodctl, one at a time under flock()) waits until every
  *   reader has seen the current generation (so nobody reads the other
  *   copy), writes the other copy, checks it, then publishes gen + 1 with
@@ -32,10 +36,12 @@
 
 #include "fg_decide.h"
 #include "fg_fed.h"
+#include "fg_lists.h"
 #include "fg_parse.h"
+#include "fg_pfxset.h"
 
 #define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
-#define FG_SHM_ABI     2u
+#define FG_SHM_ABI     3u
 #define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
 #define FG_SHM_PORTS   8       /**< DPDK port ids */
 #define FG_SHM_TOP     32      /**< heaviest sources published */
@@ -149,7 +155,7 @@ enum fg_event_kind {
 	FG_EV_BLOCK = 0,       /**< a source flood-blocked (arg: penalty ms) */
 	FG_EV_WATCH,           /**< a partner on the watch list (arg: FG_FED_*) */
 	FG_EV_UNWATCH,         /**< a partner off it (expired, by hand) */
-	FG_EV_LISTS,           /**< the lists changed (arg: generation) */
+	FG_EV_LISTS,           /**< the lists changed (arg: gen + done_seq) */
 	FG_EV_COUNT
 };
 
@@ -169,6 +175,63 @@ struct fg_shm_top {
 	uint32_t window_events;    /**< events in its current window */
 	uint32_t blocked_ms;       /**< penalty left; 0: not blocked */
 	uint32_t pad;
+};
+
+/** One change of a prefix transaction (fg_shm_pfx_txn()). */
+struct fg_pfx_op {
+	uint8_t addr[16];          /**< struct fg_prefix's */
+	uint8_t len;
+	uint8_t list;              /**< enum fg_pfx_list */
+	uint8_t del;               /**< 1: delete; 0: add */
+	int8_t rc;                 /**< the list thread's: enum fg_pfx_op_rc */
+	uint32_t ttl_s;            /**< add: expires this long after it applies; 0: never */
+};
+_Static_assert(sizeof(struct fg_pfx_op) == 24, "an op is 24 bytes");
+
+/** The prefix op @p o changes. */
+static inline struct fg_prefix
+fg_pfx_op_prefix(const struct fg_pfx_op *o)
+{
+	struct fg_prefix p = { .len = o->len };
+
+	__builtin_memcpy(p.addr, o->addr, 16);
+	return p;
+}
+
+/** What became of one op. */
+enum fg_pfx_op_rc {
+	FG_PFX_OP_DONE = 0,        /**< added, deleted */
+	FG_PFX_OP_HELD,            /**< add: already there (its entry unchanged) */
+	FG_PFX_OP_ABSENT,          /**< del: not there */
+	FG_PFX_OP_COUNT
+};
+
+enum fg_pfx_txn_kind {
+	FG_PFX_TXN_EDIT = 0,       /**< the ops, in order */
+	FG_PFX_TXN_REPLACE,        /**< the ops (adds of one list) become that list's
+				    *   entries of tag txn.tag: the others of the tag go */
+	FG_PFX_TXN_COUNT
+};
+
+/** A prefix transaction: what its ops are. */
+struct fg_shm_txn {
+	uint32_t kind;             /**< enum fg_pfx_txn_kind */
+	uint32_t nops;
+	uint32_t list;             /**< REPLACE: enum fg_pfx_list */
+	uint16_t tag;              /**< of the entries added (and REPLACE's) */
+	uint16_t pad;
+	uint64_t handed_ns;        /**< CLOCK_MONOTONIC when the writer handed it over */
+};
+
+/** What a transaction did (the list thread's answer). */
+struct fg_shm_txn_res {
+	int32_t rc;                /**< 0, or -ENOSPC (nothing changed) */
+	uint32_t done, held, absent;   /**< ops by enum fg_pfx_op_rc */
+	uint32_t removed;          /**< REPLACE: entries of the tag not in the ops */
+	uint32_t other_tag;        /**< REPLACE: adds held under another tag */
+	uint64_t apply_ns;         /**< how long the apply took */
+	uint64_t applied_ns;       /**< from handed over to applied (the workers see it) */
+	char msg[128];             /**< rc != 0: why */
 };
 
 /** A watched partner (floodctl watch list). */
@@ -197,6 +260,11 @@ struct fg_shm_hdr {
 	char state_path[256];      /**< where the lists persist; "": nowhere */
 	uint32_t interval_ms;      /**< housekeeping: what is published how often */
 	uint32_t stopped;          /**< the data plane has exited */
+	uint64_t ops_off;          /**< bytes from the segment's start: struct fg_pfx_op[] */
+	uint32_t ops_cap;          /**< ops of one transaction at most */
+	uint32_t pfx_ready;        /**< the list thread applies transactions */
+	uint64_t pfx_off;          /**< the prefix set (fg_pfxset.h) */
+	uint64_t pfx_size;
 };
 
 struct fg_shm {
@@ -206,6 +274,17 @@ struct fg_shm {
 	uint64_t gen_unix_ns;              /**< when gen was published */
 	struct fg_shm_reader rd[FG_SHM_LCORES];
 	struct fg_fed_lists lists[2];
+	struct fg_tags tags;               /**< names of the prefixes' tags (under flock) */
+	/* prefix transactions (fg_shm_pfx_txn()): a writer under flock waits
+	 * for done_seq == txn_seq, fills the ops and txn, publishes txn_seq + 1
+	 * and wakes txn_wake; the data plane's list thread applies them, writes
+	 * res and each op's rc, and stores done_seq = txn_seq */
+	uint64_t txn_seq __attribute__((aligned(64)));
+	uint32_t txn_wake;                 /**< futex word the list thread sleeps on */
+	struct fg_shm_txn txn;
+	uint64_t done_seq __attribute__((aligned(64)));
+	uint32_t done_wake;                /**< futex word the writer sleeps on */
+	struct fg_shm_txn_res res;
 	/* mailbox: requester (under flock) writes req, then req_seq++;
 	 * the main lcore answers resp, then resp_seq = req_seq */
 	uint64_t req_seq __attribute__((aligned(64)));
@@ -234,6 +313,7 @@ _Static_assert(offsetof(struct fg_shm, gen) % 64 == 0, "gen on its own line");
 /** An attached segment. */
 struct fg_shm_handle {
 	struct fg_shm *s;
+	size_t size;                      /**< mapped: the segment's h.size */
 	int fd;
 	char name[FG_SHM_NAME_MAX + 2];   /**< "/instance" */
 };
@@ -248,7 +328,21 @@ bool fg_shm_name_ok(const char *name);
  * @return 0 or -errno, with the reason in @p err.
  */
 int fg_shm_create(struct fg_shm_handle *h, const char *instance, gid_t gid,
-		  char *err, size_t errlen);
+		  const struct fg_pfxset_cfg *pfx, char *err, size_t errlen);
+
+/** The prefix set of an attached or created segment. */
+static inline struct fg_pfxset *
+fg_shm_pfx(const struct fg_shm_handle *h)
+{
+	return (struct fg_pfxset *)(void *)((uint8_t *)h->s + h->s->h.pfx_off);
+}
+
+/** The ops of the transaction area. */
+static inline struct fg_pfx_op *
+fg_shm_ops(const struct fg_shm_handle *h)
+{
+	return (struct fg_pfx_op *)(void *)((uint8_t *)h->s + h->s->h.ops_off);
+}
 
 /** floodctl: attach to @p instance's segment and check its ABI. */
 int fg_shm_attach(struct fg_shm_handle *h, const char *instance, char *err,
@@ -283,25 +377,55 @@ fg_shm_lists_enter(struct fg_shm *s, unsigned int lcore, uint64_t *gen)
 typedef int (*fg_shm_edit_fn)(struct fg_fed_lists *next, void *arg);
 
 /**
- * Writer side: one update of the lists. Takes the writers' lock, waits
- * (up to @p timeout_ms) for the readers, copies the current lists, calls
- * @p edit on the copy, checks it, publishes it, saves the state file.
+ * Writer side: one update of the domain lists. Takes the writers' lock,
+ * waits (up to @p timeout_ms) for the readers, copies the current lists,
+ * calls @p edit on the copy, checks it, saves the state file (with the
+ * prefix set as it is), publishes it.
  * @return 0, @p edit's error (nothing published), -ETIMEDOUT (a reader
  * did not move on), -EIO (published, the state file not written: @p err).
  */
 int fg_shm_lists_update(struct fg_shm_handle *h, fg_shm_edit_fn edit, void *arg,
 			uint32_t timeout_ms, char *err, size_t errlen);
 
+/**
+ * Writer side: one prefix transaction of @p n ops (@p ops; each op's rc is
+ * filled in). Takes the writers' lock, waits (up to @p timeout_ms) for the
+ * data plane's list thread to be done with the last one, hands it this
+ * one and waits until it is applied, then saves the state file.
+ * @return 0; -E2BIG (more ops than the area holds); -ENOSPC (the set is
+ * full: nothing changed, @p err says which limit); -ETIMEDOUT (handed over
+ * but not applied in time: it will be); -EIO (applied, the state file not
+ * written: @p err). @p res: what the list thread answered.
+ */
+int fg_shm_pfx_txn(struct fg_shm_handle *h, const struct fg_shm_txn *txn,
+		   struct fg_pfx_op *ops, struct fg_shm_txn_res *res, uint32_t timeout_ms,
+		   char *err, size_t errlen);
+
+/**
+ * The id of tag @p name in the segment, a new one if it has none (under
+ * the writers' lock). @return the id or -EINVAL/-ENOSPC.
+ */
+int fg_shm_tag(struct fg_shm_handle *h, const char *name);
+
+/** List thread: wait (up to @p timeout_ms) for a transaction; the one
+ * pending, or NULL. Answer with fg_shm_pfx_done(). */
+const struct fg_shm_txn *fg_shm_pfx_pending(struct fg_shm *s, uint32_t timeout_ms);
+void fg_shm_pfx_done(struct fg_shm *s, const struct fg_shm_txn_res *res);
+
 /** A consistent copy of the current lists (under the writers' lock). */
 int fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out);
 
-/** Write @p l to @p path atomically (temp file, fsync, rename); the file it
- * replaces stays as PATH.prev. @return 0 or -errno. */
-int fg_shm_state_save(const char *path, const struct fg_fed_lists *l, char *err,
+/** Write @p l, @p s and @p t (fg_lists_save()) to @p path atomically (temp
+ * file, fsync, rename); the file it replaces stays as PATH.prev.
+ * @return 0 or -errno. */
+int fg_shm_state_save(const char *path, const struct fg_fed_lists *l,
+		      const struct fg_pfxset *s, const struct fg_tags *t, char *err,
 		      size_t errlen);
 
-/** Read a state file into @p l. @return 0, -ENOENT, or -EINVAL/-EFBIG with @p err. */
-int fg_shm_state_load(const char *path, struct fg_fed_lists *l, char *err, size_t errlen);
+/** Read a state file into @p l and the empty set @p s (fg_lists_load()).
+ * @return 0, -ENOENT, or -EINVAL/-EFBIG with @p err. */
+int fg_shm_state_load(const char *path, struct fg_fed_lists *l, struct fg_pfxset *s,
+		      struct fg_tags *t, char *err, size_t errlen);
 
 /** Requester: send @p req, wait up to @p timeout_ms for @p resp. */
 int fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req,

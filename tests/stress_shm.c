@@ -4,9 +4,9 @@
  * threads, each as an lcore, take the lists once per pass with
  * fg_shm_lists_enter() and check them while one writer thread publishes
  * update after update with fg_shm_lists_update(). Update k rewrites every
- * entry to encode k: the block list is 8 /128 addresses whose last 8
- * bytes are k, the allow list k % 16 + 1 of them; update k publishes
- * generation k. A pass that reads generation g must see exactly those
+ * entry to encode k: the block-domain list is 8 domains naming k
+ * (upd_encode()), the watch-domain list k % 16 + 1 of them; update k
+ * publishes generation k. A pass that reads generation g must see exactly those
  * entries, all of g, however often it reads them: a mix would be a copy
  * written while read. Checks, as TAP: no torn pass, generations only go
  * forward, every update published, everyone ends on the last one. Plain
@@ -56,15 +56,15 @@ struct writer {
 static int
 edit(struct fg_fed_lists *next, void *arg)
 {
-	uint64_t k = next->nblock == 0 ? 1 : upd_decode(&next->block[0]) + 1;
+	uint64_t k = next->nblock_dom == 0 ? 1 : upd_decode(next->block_dom[0]) + 1;
 
 	(void)arg;
-	next->nblock = BLOCKS;
+	next->nblock_dom = BLOCKS;
 	for (unsigned int i = 0; i < BLOCKS; i++)
-		upd_encode(&next->block[i], i, k);
-	next->nallow = (uint32_t)(k % 16 + 1);
-	for (unsigned int i = 0; i < next->nallow; i++)
-		upd_encode(&next->allow[i], 100 + i, k);
+		upd_encode(next->block_dom[i], i, k);
+	next->nwatch_dom = (uint32_t)(k % 16 + 1);
+	for (unsigned int i = 0; i < next->nwatch_dom; i++)
+		upd_encode(next->watch_dom[i], 100 + i, k);
 	return 0;
 }
 
@@ -72,15 +72,14 @@ edit(struct fg_fed_lists *next, void *arg)
 static bool
 whole(const struct fg_fed_lists *l, uint64_t g)
 {
-	uint32_t na = l->nallow;
+	uint32_t nw = l->nwatch_dom;
 
 	if (g == 0)
-		return l->nblock == 0 && na == 0;
-	if (upd_block_k(l, BLOCKS) != g || na != g % 16 + 1 || l->nallow_dom +
-	    l->nblock_dom + l->nwatch_dom != 0)
+		return l->nblock_dom == 0 && nw == 0 && l->nallow_dom == 0;
+	if (upd_block_k(l, BLOCKS) != g || nw != g % 16 + 1 || l->nallow_dom != 0)
 		return false;
-	for (unsigned int i = 0; i < na; i++)
-		if (!upd_is(&l->allow[i], 100 + i, g))
+	for (unsigned int i = 0; i < nw; i++)
+		if (!upd_is(l->watch_dom[i], 100 + i, g))
 			return false;
 	return true;
 }
@@ -153,6 +152,7 @@ main(int argc, char **argv)
 	unsigned int nr = 4, bad = 0;
 	uint64_t passes = 0, torn = 0, backwards = 0, changes = 0, gen, last_bad = 0;
 	struct fg_fed_lists *out;
+	struct fg_pfxset_cfg pcfg;
 	char name[FG_SHM_NAME_MAX], err[512];
 	int rc;
 
@@ -179,9 +179,17 @@ main(int argc, char **argv)
 		}
 	}
 	snprintf(name, sizeof(name), "fgstress-%d", (int)getpid());
-	rc = fg_shm_create(&h, name, (gid_t)-1, err, sizeof(err));
+	pcfg = test_pfx_cfg();
+	rc = fg_shm_create(&h, name, (gid_t)-1, &pcfg, err, sizeof(err));
 	if (rc != 0) {
 		printf("1..0 # SKIP no shared memory segment: %s\n", err);
+		return 1;
+	}
+	/* as the data plane: an empty prefix set (the domain lists' updates
+	 * leave it alone) */
+	if (fg_pfxset_init(fg_shm_pfx(&h), h.s->h.pfx_size, &pcfg, 1) != 0) {
+		printf("1..0 # SKIP prefix set: %s\n", strerror(EINVAL));
+		fg_shm_close(&h, true);
 		return 1;
 	}
 	h.s->h.magic = FG_SHM_MAGIC;

@@ -14,6 +14,7 @@
 #include "fg_fed.h"
 #include "fg_parse.h"
 #include "fixtures.h"
+#include "test_util.h"
 
 #define SEC 1000000000ull
 #define T0 (1000 * SEC)
@@ -347,14 +348,24 @@ Test(fed, sustained_rate, .init = setup, .fini = teardown)
 	cr_assert_eq(partner("198.18.1.13").flags, 0, "5/s");
 }
 
+/* Add @p text to list @p list of @p set. */
+static void
+pfx_add(struct fg_pfxset *set, unsigned int list, const char *text)
+{
+	struct fg_prefix p;
+
+	cr_assert_eq(fg_prefix_parse(text, &p), 0, "%s", text);
+	cr_assert_eq(fg_pfxset_add(set, list, &p, NULL), 0, "%s", text);
+}
+
 Test(fed, allow_and_block_lists, .init = setup, .fini = teardown)
 {
 	struct fg_fed_domain_bind *b = &lists.allow_dom[0];
+	struct fg_pfxset *set = pfxset_new();
 
-	cr_assert_eq(fg_prefix_parse("198.18.1.20", &lists.allow[0]), 0);
-	lists.nallow = 1;
-	cr_assert_eq(fg_prefix_parse("198.18.1.30/31", &lists.block[0]), 0);
-	lists.nblock = 1;
+	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.1.20");
+	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.1.30/31");
+	fg_fed_set_prefixes(&fed, set);
 	strcpy(lists.block_dom[0], "evil.example.org");
 	lists.nblock_dom = 1;
 	cr_assert_eq(fg_domain_parse("Trusted.Example.NET", b->domain), 0);
@@ -366,6 +377,8 @@ Test(fed, allow_and_block_lists, .init = setup, .fini = teardown)
 		     FG_V_PASS_ALLOW, "allowed address");
 	cr_assert_eq(request("198.18.1.31", "any.example.net", "sip:a@example.com", T0),
 		     FG_V_BLOCKED, "blocked prefix");
+	cr_assert_eq(request("198.18.1.30", "any.example.net", "sip:a@example.com", T0),
+		     FG_V_BLOCKED, "blocked prefix, its first address");
 	cr_assert_eq(request("198.18.1.40", "evil.example.org", "sip:a@example.com", T0),
 		     FG_V_BLOCKED, "blocked domain, from anywhere");
 	cr_assert_eq(request("198.51.100.7", "trusted.example.net", "sip:a@example.com", T0),
@@ -378,6 +391,67 @@ Test(fed, allow_and_block_lists, .init = setup, .fini = teardown)
 	cr_assert_null(fg_fed_find(&fed, (uint8_t[16]){ [10] = 0xff, [11] = 0xff,
 							198, 51, 100, 7 }),
 		       "allowed partners keep no state");
+	fg_fed_set_prefixes(&fed, NULL);
+	free(set);
+}
+
+/* The prefix lists are a struct fg_pfxset the rules read as it changes:
+ * block before allow, the longest prefix of each list, nothing without one. */
+Test(fed, prefix_verdicts_through_a_pfxset, .init = setup, .fini = teardown)
+{
+	struct fg_pfxset *set = pfxset_new();
+	struct fg_prefix p;
+
+	/* no set: no prefix verdicts */
+	cr_assert_eq(request("198.18.4.1", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_COUNT);
+	fg_fed_set_prefixes(&fed, set);
+	cr_assert_eq(request("198.18.4.2", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_COUNT, "an empty set: nothing listed");
+	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.4.0/24");
+	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.4.128/25");
+	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.5.0/24");
+	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.5.0/24");
+	pfx_add(set, FG_PFX_LIST_BLOCK, "0.0.0.0/0");
+	pfx_add(set, FG_PFX_LIST_ALLOW, "198.19.0.0/16");
+	cr_assert_eq(request("198.18.4.3", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_BLOCKED, "0.0.0.0/0 blocked: block before allow");
+	cr_assert_eq(fg_prefix_parse("0.0.0.0/0", &p), 0);
+	cr_assert_eq(fg_pfxset_del(set, FG_PFX_LIST_BLOCK, &p), 0);
+	cr_assert_eq(request("198.18.4.3", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_PASS_ALLOW, "in the allowed /24");
+	cr_assert_eq(request("198.18.4.200", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_BLOCKED, "in the blocked /25 of the allowed /24");
+	cr_assert_eq(request("198.18.5.9", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_BLOCKED, "in both lists: blocked");
+	cr_assert_eq(request("198.19.200.1", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_PASS_ALLOW, "allowed /16");
+	cr_assert_eq(request("198.18.6.1", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_COUNT, "in neither");
+	/* prefixes longer than /24 (a group of the /24) */
+	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.6.7/32");
+	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.6.8/30");
+	cr_assert_eq(request("198.18.6.7", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_PASS_ALLOW);
+	cr_assert_eq(request("198.18.6.11", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_BLOCKED);
+	cr_assert_eq(request("198.18.6.12", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_COUNT);
+	/* a deletion is seen by the next message */
+	cr_assert_eq(fg_prefix_parse("198.18.4.128/25", &p), 0);
+	cr_assert_eq(fg_pfxset_del(set, FG_PFX_LIST_BLOCK, &p), 0);
+	cr_assert_eq(request("198.18.4.200", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_PASS_ALLOW, "the /25 is gone: the allowed /24");
+	/* a domain list entry and a prefix: the blocked domain still blocks */
+	strcpy(lists.block_dom[0], "evil.example.org");
+	lists.nblock_dom = 1;
+	cr_assert_eq(request("198.18.4.4", "evil.example.org", "sip:a@example.com", T0),
+		     FG_V_BLOCKED, "an allowed prefix does not exempt a blocked domain");
+	cr_assert_eq(st.allow_spoof, 0);
+	fg_fed_set_prefixes(&fed, NULL);
+	cr_assert_eq(request("198.18.5.9", "p.example.net", "sip:a@example.com", T0),
+		     FG_V_COUNT, "the set taken away");
+	free(set);
 }
 
 Test(fed, unwatch_warns_and_expiry_removes, .init = setup, .fini = teardown)

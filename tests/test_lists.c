@@ -3,9 +3,11 @@
  * The lists as operators edit them (fg_lists.c) and the prefixes they
  * hold (fg_prefix_parse_why): parsing every verb and every error class
  * (exact messages), add and delete with their return codes and order,
- * allow-domain rebinding, copy, the checks, and the state file's text:
- * round trips, the exact format, and each way a damaged file is refused
- * with the line and the problem.
+ * allow-domain rebinding, copy, the checks; the prefix lists, held by a
+ * struct fg_pfxset, and their tags; the state file's text: round trips
+ * of both (v2 prefix lines with their tag, added and expiry; v1 lines),
+ * the exact format, and each way a damaged file is refused with the line
+ * and the problem; list files (fg_list_file_parse).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -17,7 +19,25 @@
 #include "test_util.h"
 
 static struct fg_fed_lists la, lb;   /* zeroed by setup() */
+static struct fg_tags ta, tb;        /* fg_tags_init() */
 static char err[512];
+
+/* "now" of the loads: the v1 entries' added, what has expired */
+#define NOW 1800000000u
+
+/* Two empty sets, made when a test first uses them (each touches 64 MiB:
+ * most tests need none), freed when its process exits. */
+static struct fg_pfxset *
+set_of(int i)
+{
+	static struct fg_pfxset *s[2];
+
+	if (s[i] == NULL)
+		s[i] = pfxset_new();
+	return s[i];
+}
+#define sa (set_of(0))
+#define sb (set_of(1))
 
 static void
 setup(void)
@@ -25,6 +45,36 @@ setup(void)
 	memset(&la, 0, sizeof(la));
 	memset(&lb, 0, sizeof(lb));
 	memset(err, 0, sizeof(err));
+	fg_tags_init(&ta);
+	fg_tags_init(&tb);
+}
+
+/* sb emptied again (after a load that failed half way). */
+static void
+reset_sb(void)
+{
+	struct fg_pfxset_cfg cfg = test_pfx_cfg();
+
+	cr_assert_eq(fg_pfxset_init(sb, fg_pfxset_size(&cfg), &cfg, 0x5eed), 0);
+	fg_tags_init(&tb);
+}
+
+/* fg_lists_load() into lb, sb and tb at NOW. */
+static int
+load(const char *buf, size_t len)
+{
+	return fg_lists_load(&lb, sb, &tb, buf, len, NOW, err, sizeof(err));
+}
+
+/* The line of @p buf that @p at is in (1: the first). */
+static unsigned int
+line_of(const char *buf, const char *at)
+{
+	unsigned int n = 1;
+
+	for (const char *p = buf; p < at; p++)
+		n += *p == '\n';
+	return n;
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -105,7 +155,7 @@ static void
 load_fails(const char *buf, size_t len, const char *msg)
 {
 	strcpy(err, "untouched");
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), -1, "loaded: %s", msg);
+	cr_assert_eq(load(buf, len), -1, "loaded: %s", msg);
 	cr_assert_str_eq(err, msg);
 }
 
@@ -121,12 +171,12 @@ body_fails(const char *body, unsigned int count, const char *msg)
 	free(buf);
 }
 
-/* The sample lists, added to la, saved into a malloc'ed buffer. */
+/* The sample lists, added to la and sa, saved into a malloc'ed buffer. */
 static char *
 sample_file(size_t *len)
 {
-	fill_sample(&la);
-	return save(&la, len);
+	fill_sample(&la, sa);
+	return save_all(&la, sa, &ta, len);
 }
 
 /* Entry @p i of list @p k, distinct for every i < 65536. */
@@ -539,25 +589,35 @@ Test(lists, add_and_eexist, .init = setup)
 	struct fg_list_item wd = item("watch", "x.example");
 	struct fg_list_item ad = item("allow", "x.example@10.0.0.0/8");
 
-	cr_assert_eq(fg_lists_add(&la, &a), 0);
-	cr_assert_eq(fg_lists_add(&la, &a), -EEXIST);
-	cr_assert_eq(fg_lists_add(&la, &a9), 0);       /* same address, other length */
-	cr_assert_eq(fg_lists_add(&la, &b), 0);        /* same prefix, other list */
+	struct fg_pfx_meta m;
+
+	/* prefixes are not domain list items: they go to a struct fg_pfxset */
+	cr_assert_eq(fg_lists_add(&la, &a), -EINVAL);
+	cr_assert_eq(fg_lists_add(&la, &b), -EINVAL);
+	cr_assert_eq(fg_lists_del(&la, &a), -EINVAL);
+	cr_assert_eq(fg_pfxset_add(sa, fg_list_pfx(a.list), &a.pfx, NULL), 0);
+	cr_assert_eq(fg_pfxset_add(sa, fg_list_pfx(a.list), &a.pfx, NULL), -EEXIST);
+	cr_assert_eq(fg_pfxset_add(sa, fg_list_pfx(a9.list), &a9.pfx, NULL), 0); /* other length */
+	cr_assert_eq(fg_pfxset_add(sa, fg_list_pfx(b.list), &b.pfx, NULL), 0);  /* other list */
 	cr_assert_eq(fg_lists_add(&la, &bd), 0);
 	cr_assert_eq(fg_lists_add(&la, &bd_upper), -EEXIST);   /* domains are lowercase */
 	cr_assert_eq(fg_lists_add(&la, &wd), 0);
 	cr_assert_eq(fg_lists_add(&la, &wd), -EEXIST);
 	cr_assert_eq(fg_lists_add(&la, &ad), 0);
 	cr_assert_eq(fg_lists_add(&la, &ad), -EEXIST);
-	cr_assert_eq(la.nallow, 2);
-	cr_assert_eq(la.nblock, 1);
 	cr_assert_eq(la.nallow_dom, 1);
 	cr_assert_eq(la.nblock_dom, 1);
 	cr_assert_eq(la.nwatch_dom, 1);
-	cr_assert_eq(fg_lists_count(&la, FG_LIST_ALLOW), 2);
+	cr_assert_eq(fg_lists_count(&la, FG_LIST_ALLOW), 0);    /* domain lists only */
+	cr_assert_eq(fg_lists_count(&la, FG_LIST_BLOCK), 0);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_ALLOW), 2);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_BLOCK), 1);
 	cr_assert_eq(fg_lists_count(&la, FG_LIST_WATCH_DOM), 1);
-	cr_assert_eq(la.allow[0].len, 104);
-	cr_assert_eq(la.allow[1].len, 105);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_WATCH_DOM), 1);
+	cr_assert(set_has(sa, FG_PFX_LIST_ALLOW, "10.0.0.0/8", &m));
+	cr_assert(set_has(sa, FG_PFX_LIST_ALLOW, "10.0.0.0/9", &m));
+	cr_assert(set_has(sa, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
+	cr_assert_not(set_has(sa, FG_PFX_LIST_BLOCK, "10.0.0.0/9", &m));
 	cr_assert_str_eq(la.block_dom[0], "x.example");
 	cr_assert_str_eq(la.watch_dom[0], "x.example");
 	cr_assert_str_eq(la.allow_dom[0].domain, "x.example");
@@ -566,15 +626,29 @@ Test(lists, add_and_eexist, .init = setup)
 
 Test(lists, get_returns_what_was_added, .init = setup)
 {
-	fill_sample(&la);
-	cr_assert_eq(fg_lists_count(&la, FG_LIST_ALLOW), 3);
-	cr_assert_eq(fg_lists_count(&la, FG_LIST_BLOCK), 4);
+	fill_sample(&la, sa);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_ALLOW), 3);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_BLOCK), 4);
+	cr_assert_eq(fg_lists_count(&la, FG_LIST_ALLOW), 0);
+	cr_assert_eq(fg_lists_count(&la, FG_LIST_BLOCK), 0);
 	cr_assert_eq(fg_lists_count(&la, FG_LIST_ALLOW_DOM), 2);
 	cr_assert_eq(fg_lists_count(&la, FG_LIST_BLOCK_DOM), 2);
 	cr_assert_eq(fg_lists_count(&la, FG_LIST_WATCH_DOM), 2);
 	for (size_t i = 0, seen[FG_LIST_COUNT] = { 0 }; i < nsample; i++) {
 		struct fg_list_item want = item(sample[i][0], sample[i][1]), got;
 
+		if (fg_list_is_pfx(want.list)) {
+			struct fg_pfx_meta m, w = sample_meta(i);
+
+			cr_assert_eq(fg_pfxset_get(sa, fg_list_pfx(want.list), &want.pfx, &m), 1,
+				     "%s %s", sample[i][0], sample[i][1]);
+			cr_assert_eq(m.tag, w.tag);
+			cr_assert_eq(m.added_s, w.added_s);
+			cr_assert_eq(m.expires_s, w.expires_s);
+			cr_assert_eq(fg_pfxset_get(sa, 1 - fg_list_pfx(want.list), &want.pfx, &m),
+				     0, "%s %s: in the other list", sample[i][0], sample[i][1]);
+			continue;
+		}
 		fg_lists_get(&la, want.list, (uint32_t)seen[want.list]++, &got);
 		cr_assert(memcmp(&want, &got, sizeof(got)) == 0, "%s %s: got %s",
 			  sample[i][0], sample[i][1], printed(&got));
@@ -583,7 +657,7 @@ Test(lists, get_returns_what_was_added, .init = setup)
 
 Test(lists, enospc_at_list_max, .init = setup)
 {
-	for (int k = 0; k < FG_LIST_COUNT; k++) {
+	for (int k = FG_LIST_ALLOW_DOM; k < FG_LIST_COUNT; k++) {
 		struct fg_list_item over = nth((enum fg_list)k, FG_FED_LIST_MAX);
 		struct fg_list_item first = nth((enum fg_list)k, 0);
 
@@ -605,40 +679,58 @@ Test(lists, enospc_at_list_max, .init = setup)
 	cr_assert_eq(fg_lists_check(&la), 0);
 }
 
-Test(lists, del_enoent_and_order_kept, .init = setup)
+/* The prefix lists hold more than a domain list: up to the set's rules. */
+Test(lists, prefix_lists_hold_up_to_the_sets_rules, .init = setup)
+{
+	struct fg_list_item it;
+
+	for (unsigned int i = 0; i < TEST_PFX_RULES; i++) {
+		it = nth(i % 2 ? FG_LIST_BLOCK : FG_LIST_ALLOW, i);
+		cr_assert_eq(fg_lists_add(&la, &it), -EINVAL);
+		cr_assert_eq(fg_pfxset_add(sa, fg_list_pfx(it.list), &it.pfx, NULL), 0, "%u", i);
+	}
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_ALLOW), TEST_PFX_RULES / 2);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_BLOCK), TEST_PFX_RULES / 2);
+	cr_assert_gt(TEST_PFX_RULES / 2, FG_FED_LIST_MAX);
+	it = nth(FG_LIST_BLOCK, TEST_PFX_RULES);
+	cr_assert_eq(fg_pfxset_add(sa, FG_PFX_LIST_BLOCK, &it.pfx, NULL), -ENOSPC);
+	cr_assert_str_eq(fg_pfxset_nospc_name(sa), "[lists] max_prefixes reached");
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_BLOCK), TEST_PFX_RULES / 2);
+}
+
+Test(lists, del_prefixes_enoent, .init = setup)
 {
 	static const char *const pf[] = { "10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16",
 					  "10.3.0.0/16", "10.4.0.0/16" };
-	struct fg_list_item it, got;
-	uint8_t a[16];
+	struct fg_list_item it;
+	struct fg_pfx_meta m;
 
 	for (size_t i = 0; i < 5; i++) {
 		it = item("block", pf[i]);
-		cr_assert_eq(fg_lists_add(&la, &it), 0);
+		cr_assert_eq(fg_pfxset_add(sa, FG_PFX_LIST_BLOCK, &it.pfx, NULL), 0);
 	}
 	it = item("block", "10.9.0.0/16");
-	cr_assert_eq(fg_lists_del(&la, &it), -ENOENT);
+	cr_assert_eq(fg_pfxset_del(sa, FG_PFX_LIST_BLOCK, &it.pfx), -ENOENT);
+	cr_assert_eq(fg_lists_del(&la, &it), -EINVAL);          /* not a domain list */
 	it = item("block", "10.1.0.0/17");       /* same address, other length */
-	cr_assert_eq(fg_lists_del(&la, &it), -ENOENT);
+	cr_assert_eq(fg_pfxset_del(sa, FG_PFX_LIST_BLOCK, &it.pfx), -ENOENT);
 	it = item("allow", "10.1.0.0/16");       /* other list */
-	cr_assert_eq(fg_lists_del(&la, &it), -ENOENT);
-	cr_assert_eq(la.nblock, 5);
+	cr_assert_eq(fg_pfxset_del(sa, fg_list_pfx(it.list), &it.pfx), -ENOENT);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_BLOCK), 5);
 
 	it = item("block", "10.1.0.0/16");       /* the second */
-	cr_assert_eq(fg_lists_del(&la, &it), 0);
-	cr_assert_eq(fg_lists_del(&la, &it), -ENOENT);
+	cr_assert_eq(fg_pfxset_del(sa, FG_PFX_LIST_BLOCK, &it.pfx), 0);
+	cr_assert_eq(fg_pfxset_del(sa, FG_PFX_LIST_BLOCK, &it.pfx), -ENOENT);
 	it = item("block", "10.4.0.0/16");       /* the last */
-	cr_assert_eq(fg_lists_del(&la, &it), 0);
+	cr_assert_eq(fg_pfxset_del(sa, FG_PFX_LIST_BLOCK, &it.pfx), 0);
 	it = item("block", "10.0.0.0/8");        /* the first */
-	cr_assert_eq(fg_lists_del(&la, &it), 0);
-	cr_assert_eq(fg_lists_count(&la, FG_LIST_BLOCK), 2);
-	fg_lists_get(&la, FG_LIST_BLOCK, 0, &got);
-	v4m(a, 10, 2, 0, 0);
-	expect_prefix(&got.pfx, a, 112);
-	fg_lists_get(&la, FG_LIST_BLOCK, 1, &got);
-	v4m(a, 10, 3, 0, 0);
-	expect_prefix(&got.pfx, a, 112);
-	cr_assert_eq(got.list, FG_LIST_BLOCK);
+	cr_assert_eq(fg_pfxset_del(sa, FG_PFX_LIST_BLOCK, &it.pfx), 0);
+	cr_assert_eq(fg_lists_entries(&la, sa, FG_LIST_BLOCK), 2);
+	cr_assert(set_has(sa, FG_PFX_LIST_BLOCK, "10.2.0.0/16", &m));
+	cr_assert(set_has(sa, FG_PFX_LIST_BLOCK, "10.3.0.0/16", &m));
+	cr_assert_not(set_has(sa, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
+	cr_assert_not(set_has(sa, FG_PFX_LIST_BLOCK, "10.1.0.0/16", &m));
+	cr_assert_not(set_has(sa, FG_PFX_LIST_BLOCK, "10.4.0.0/16", &m));
 }
 
 Test(lists, del_domains_by_name_order_kept, .init = setup)
@@ -754,21 +846,20 @@ Test(lists, copy_equals_original_for_used_entries, .init = setup)
 
 	cr_assert_not_null(dst);
 	memset(dst, 0xa5, sizeof(*dst));
-	fill_sample(&la);
-	fg_lists_copy(dst, &la);
+	fill_sample(&la, sa);
+	cr_assert_eq(fg_lists_copy(dst, &la), 0);
 	expect_lists_eq(&la, dst);
-	cr_assert_eq(dst->nallow, 3);
-	cr_assert_eq(dst->nblock, 4);
+	cr_assert_eq(fg_lists_count(dst, FG_LIST_ALLOW), 0);
+	cr_assert_eq(fg_lists_count(dst, FG_LIST_BLOCK), 0);
 	cr_assert_eq(dst->nallow_dom, 2);
 	cr_assert_eq(dst->nblock_dom, 2);
 	cr_assert_eq(dst->nwatch_dom, 2);
-	cr_assert_arr_eq(dst->allow, la.allow, 3 * sizeof(la.allow[0]));
-	cr_assert_arr_eq(dst->block, la.block, 4 * sizeof(la.block[0]));
 	cr_assert_arr_eq(dst->allow_dom, la.allow_dom, 2 * sizeof(la.allow_dom[0]));
 	cr_assert_arr_eq(dst->block_dom, la.block_dom, 2 * sizeof(la.block_dom[0]));
 	cr_assert_arr_eq(dst->watch_dom, la.watch_dom, 2 * sizeof(la.watch_dom[0]));
 	/* only the used entries: the rest of dst is as it was */
-	cr_assert_eq(((uint8_t *)&dst->allow[3])[0], 0xa5);
+	cr_assert_eq(((uint8_t *)&dst->allow_dom[2])[0], 0xa5);
+	cr_assert_eq(((uint8_t *)&dst->block_dom[2])[0], 0xa5);
 	cr_assert_eq(((uint8_t *)&dst->watch_dom[2])[0], 0xa5);
 	cr_assert_eq(fg_lists_check(dst), 0);
 	/* and an empty source empties the counts */
@@ -784,21 +875,19 @@ Test(lists, copy_equals_original_for_used_entries, .init = setup)
 Test(check, good_lists_pass, .init = setup)
 {
 	cr_assert_eq(fg_lists_check(&la), 0);
-	fill_sample(&la);
+	fill_sample(&la, sa);
 	cr_assert_eq(fg_lists_check(&la), 0);
-	la.allow[0].len = 128;
-	la.block[0].len = 128;
+	la.allow_dom[0].bind[0].len = 128;
 	cr_assert_eq(fg_lists_check(&la), 0);
 }
 
 Test(check, counts_above_max, .init = setup)
 {
-	uint32_t *n[] = { &la.nallow, &la.nblock, &la.nallow_dom, &la.nblock_dom,
-			  &la.nwatch_dom };
+	uint32_t *n[] = { &la.nallow_dom, &la.nblock_dom, &la.nwatch_dom };
 
 	for (size_t j = 0; j < FG_FED_LIST_MAX; j++)
 		la.allow_dom[j].nbind = 1;                 /* an allowed domain binds */
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
 		*n[i] = FG_FED_LIST_MAX;
 		cr_assert_eq(fg_lists_check(&la), 0);      /* zeroed entries are fine */
 		*n[i] = FG_FED_LIST_MAX + 1;
@@ -811,7 +900,7 @@ Test(check, counts_above_max, .init = setup)
 
 Test(check, unterminated_domains, .init = setup)
 {
-	fill_sample(&la);
+	fill_sample(&la, sa);
 	memset(la.block_dom[1], 'a', FG_DOMAIN_MAX);
 	cr_assert_eq(fg_lists_check(&la), -EINVAL);
 	la.nblock_dom = 1;                         /* beyond the count: not read */
@@ -826,13 +915,13 @@ Test(check, unterminated_domains, .init = setup)
 
 Test(check, prefix_lengths_and_bindings, .init = setup)
 {
-	fill_sample(&la);
-	la.allow[2].len = 129;
+	fill_sample(&la, sa);
+	la.allow_dom[0].bind[0].len = 129;
 	cr_assert_eq(fg_lists_check(&la), -EINVAL);
-	la.allow[2].len = 128;
-	la.block[3].len = 255;
+	la.allow_dom[0].bind[0].len = 0;
+	cr_assert_eq(fg_lists_check(&la), 0);
+	la.allow_dom[1].bind[3].len = 255;
 	cr_assert_eq(fg_lists_check(&la), -EINVAL);
-	la.block[3].len = 0;
 	la.allow_dom[1].bind[3].len = 129;
 	cr_assert_eq(fg_lists_check(&la), -EINVAL);
 	la.allow_dom[1].bind[3].len = 48;
@@ -846,7 +935,8 @@ Test(check, prefix_lengths_and_bindings, .init = setup)
 
 /* ---- the state file ----------------------------------------------------- */
 
-#define HEAD "# floodguard lists v1: written by floodctl, loaded at start\n"
+#define HEAD "# floodguard lists v2: written by floodctl, loaded at start\n"
+#define HEAD1 "# floodguard lists v1: written by floodctl, loaded at start\n"
 
 Test(file, crc_is_crc32_ieee)
 {
@@ -856,32 +946,99 @@ Test(file, crc_is_crc32_ieee)
 
 Test(file, exact_text, .init = setup)
 {
+	/* one prefix in both lists: its allow line, then its block line */
 	static const char *const body =
 		HEAD
-		"allow 10.0.0.0/8\n"
-		"allow 2001:db8::/32\n"
-		"block 192.0.2.7/32\n"
+		"allow 192.0.2.7/32 tag=manual added=1700000000\n"
+		"block 192.0.2.7/32 tag=feed-1 added=1700000001 expires=1700003601\n"
 		"allow-domain x.example@10.1.0.0/16|2001:db8:1::/48\n"
 		"block-domain spam.example\n"
 		"watch-domain w.example\n";
-	char want[512];
+	struct fg_pfx_meta mm = { .tag = FG_TAG_MANUAL, .added_s = 1700000000u };
+	struct fg_pfx_meta mf = { .added_s = 1700000001u, .expires_s = 1700003601u };
+	struct fg_list_item p = item("block", "192.0.2.7");
+	char want[1024];
 	size_t len;
 	char *buf;
+	int feed = fg_tags_id(&ta, "feed-1", true);
 
 	/* added out of list order: written by list, each in its order */
 	struct fg_list_item it[] = {
-		item("watch", "w.example"), item("allow", "10.0.0.0/8"),
-		item("block", "spam.example"), item("block", "192.0.2.7"),
+		item("watch", "w.example"), item("block", "spam.example"),
 		item("allow", "x.example@10.1.0.0/16|2001:db8:1::/48"),
-		item("allow", "2001:db8::/32"),
 	};
+	cr_assert_eq(feed, 2);
+	mf.tag = (uint16_t)feed;
 	for (size_t i = 0; i < sizeof(it) / sizeof(it[0]); i++)
 		cr_assert_eq(fg_lists_add(&la, &it[i]), 0);
-	buf = save(&la, &len);
-	snprintf(want, sizeof(want), "%send 6 crc32=%08x\n", body,
+	cr_assert_eq(fg_pfxset_add(sa, FG_PFX_LIST_BLOCK, &p.pfx, &mf), 0);
+	cr_assert_eq(fg_pfxset_add(sa, FG_PFX_LIST_ALLOW, &p.pfx, &mm), 0);
+	buf = save_all(&la, sa, &ta, &len);
+	snprintf(want, sizeof(want), "%send 5 crc32=%08x\n", body,
 		 crc32_ieee(body, strlen(body)));
-	cr_assert_eq(len, strlen(want));
+	cr_assert_eq(len, strlen(want), "got:\n%.*s", (int)len, buf);
 	cr_assert_arr_eq(buf, want, len, "got:\n%.*s", (int)len, buf);
+	free(buf);
+}
+
+/* qsort() of lines */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Many prefixes: written in the set's order, one line per (list, prefix),
+ * before the domains. The lines as a set are exactly these. */
+Test(file, prefix_lines_are_every_entry, .init = setup)
+{
+	enum { N = 300 };
+	char *want[2 * N + 1], *got[2 * N + 1], *buf, *p, *end;
+	unsigned int nw = 0, ng = 0;
+	struct fg_list_item w = item("watch", "w.example");
+	size_t len;
+
+	for (unsigned int i = 0; i < N; i++) {
+		struct fg_list_item it = nth(FG_LIST_ALLOW, i);
+		struct fg_pfx_meta m = { .tag = (uint16_t)(i % 2), .added_s = 1700000000u + i,
+					 .expires_s = i % 3 == 0 ? 0 : 1800000000u + i };
+
+		for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++) {
+			if (i % 4 == 3 && k == FG_PFX_LIST_ALLOW)
+				continue;            /* some in the block list only */
+			cr_assert_eq(fg_pfxset_add(sa, k, &it.pfx, &m), 0);
+			int rc = asprintf(&want[nw++], "%s 10.%u.%u.0/24 tag=%s added=%u%s%.0u",
+					  k == FG_PFX_LIST_ALLOW ? "allow" : "block", i >> 8,
+					  i & 0xff, i % 2 ? "config" : "manual", m.added_s,
+					  m.expires_s != 0 ? " expires=" : "", m.expires_s);
+
+			cr_assert_neq(rc, -1);
+		}
+	}
+	cr_assert_eq(fg_lists_add(&la, &w), 0);
+	buf = save_all(&la, sa, &ta, &len);
+	cr_assert_eq(strncmp(buf, HEAD, strlen(HEAD)), 0);
+	p = buf + strlen(HEAD);
+	for (unsigned int i = 0; i < nw; i++) {      /* the prefixes come first */
+		end = strchr(p, '\n');
+		cr_assert_not_null(end);
+		*end = '\0';
+		got[ng++] = p;
+		p = end + 1;
+	}
+	cr_assert(strncmp(p, "watch-domain w.example\nend ", 27) == 0, "%s", p);
+	{
+		char e[64];
+
+		snprintf(e, sizeof(e), "end %u crc32=", nw + 1);
+		cr_assert(strstr(p, e) != NULL, "%s", p);
+	}
+	qsort(want, nw, sizeof(want[0]), cmp_str);
+	qsort(got, ng, sizeof(got[0]), cmp_str);
+	for (unsigned int i = 0; i < nw; i++)
+		cr_assert_str_eq(got[i], want[i]);
+	for (unsigned int i = 0; i < nw; i++)
+		free(want[i]);
 	free(buf);
 }
 
@@ -895,9 +1052,9 @@ Test(file, empty_lists, .init = setup)
 	cr_assert_eq(len, strlen(want));
 	cr_assert_arr_eq(buf, want, len);
 	memset(&lb, 0xff, sizeof(lb));
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
 	for (int k = 0; k < FG_LIST_COUNT; k++)
-		cr_assert_eq(fg_lists_count(&lb, (enum fg_list)k), 0);
+		cr_assert_eq(fg_lists_entries(&lb, sb, (enum fg_list)k), 0);
 	free(buf);
 }
 
@@ -906,16 +1063,18 @@ Test(file, save_load_round_trip, .init = setup)
 	size_t len;
 	char *buf = sample_file(&len);
 
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
 	expect_lists_eq(&la, &lb);
+	expect_sets_eq(sa, &ta, sb, &tb);
+	expect_sets_eq(sb, &tb, sa, &ta);
 	cr_assert_eq(fg_lists_check(&lb), 0);
 	/* saved again: the same bytes */
 	{
 		size_t len2;
-		char *buf2 = save(&lb, &len2);
+		char *buf2 = save_all(&lb, sb, &tb, &len2);
 
 		cr_assert_eq(len2, len);
-		cr_assert_arr_eq(buf2, buf, len);
+		cr_assert_arr_eq(buf2, buf, len, "was:\n%s\nnow:\n%s", buf, buf2);
 		free(buf2);
 	}
 	free(buf);
@@ -923,10 +1082,11 @@ Test(file, save_load_round_trip, .init = setup)
 
 Test(file, save_load_round_trip_full_lists, .init = setup)
 {
+	const unsigned int npfx = 1000;     /* more than a domain list holds */
 	size_t len;
-	char *buf;
+	char *buf, want[64];
 
-	for (int k = 0; k < FG_LIST_COUNT; k++)
+	for (int k = FG_LIST_ALLOW_DOM; k < FG_LIST_COUNT; k++)
 		for (unsigned int i = 0; i < FG_FED_LIST_MAX; i++) {
 			struct fg_list_item it = nth((enum fg_list)k, i);
 
@@ -941,10 +1101,22 @@ Test(file, save_load_round_trip_full_lists, .init = setup)
 			}
 			cr_assert_eq(fg_lists_add(&la, &it), 0);
 		}
-	buf = save(&la, &len);
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
+	for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++)
+		for (unsigned int i = 0; i < npfx; i++) {
+			struct fg_list_item it = nth(FG_LIST_ALLOW, i + k * 7);
+			struct fg_pfx_meta m = { .tag = (uint16_t)(i % 2), .added_s = i,
+						 .expires_s = i % 5 ? 0 : UINT32_MAX - i };
+
+			cr_assert_eq(fg_pfxset_add(sa, k, &it.pfx, &m), 0);
+		}
+	buf = save_all(&la, sa, &ta, &len);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
 	expect_lists_eq(&la, &lb);
-	cr_assert(strstr(buf, "\nend 1280 crc32=") != NULL);
+	expect_sets_eq(sa, &ta, sb, &tb);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), npfx);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), npfx);
+	snprintf(want, sizeof(want), "\nend %u crc32=", 3 * FG_FED_LIST_MAX + 2 * npfx);
+	cr_assert(strstr(buf, want) != NULL);
 	free(buf);
 }
 
@@ -953,13 +1125,189 @@ Test(file, comments_and_blank_lines_are_skipped, .init = setup)
 	size_t len;
 	char *buf = file_of(HEAD "\n# a note\nblock 10.0.0.0/8\n\n# another\n"
 			    "watch-domain w.example\n", 2, &len);
+	struct fg_pfx_meta m;
 
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(lb.nblock, 1);
-	cr_assert_eq(lb.block[0].len, 104);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 1);
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
 	cr_assert_eq(lb.nwatch_dom, 1);
 	cr_assert_str_eq(lb.watch_dom[0], "w.example");
 	free(buf);
+}
+
+/* ---- v2 prefix lines: tag, added, expires ------------------------------- */
+
+Test(file, v2_prefix_lines_round_trip, .init = setup)
+{
+	size_t len;
+	char *buf = file_of(HEAD
+			    "allow 10.0.0.0/8 tag=manual added=1700000000\n"
+			    "block 2001:db8::/32 tag=spamhaus-drop added=1700000100 "
+			    "expires=1900000000\n"
+			    "allow 192.0.2.1/32 tag=config added=5 expires=4294967295\n"
+			    "block 192.0.2.0/24 tag=firehol.level1 added=0\n"
+			    "block 198.51.100.0/24 added=7 tag=spamhaus-drop\n"
+			    "block-domain spam.example\n", 6, &len), *again;
+	struct fg_pfx_meta m;
+	int drop, firehol;
+	size_t len2;
+
+	cr_assert_eq(load(buf, len), 0, "%s", err);
+	drop = fg_tags_id(&tb, "spamhaus-drop", false);
+	firehol = fg_tags_id(&tb, "firehol.level1", false);
+	cr_assert_eq(drop, 2, "new tags take the next ids");
+	cr_assert_eq(firehol, 3);
+	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "10.0.0.0/8", &m));
+	cr_assert_eq(m.tag, FG_TAG_MANUAL);
+	cr_assert_eq(m.added_s, 1700000000u);
+	cr_assert_eq(m.expires_s, 0);
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "2001:db8::/32", &m));
+	cr_assert_eq(m.tag, drop);
+	cr_assert_eq(m.added_s, 1700000100u);
+	cr_assert_eq(m.expires_s, 1900000000u);
+	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "192.0.2.1", &m));
+	cr_assert_eq(m.tag, FG_TAG_CONFIG);
+	cr_assert_eq(m.added_s, 5);
+	cr_assert_eq(m.expires_s, UINT32_MAX);
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "192.0.2.0/24", &m));
+	cr_assert_eq(m.tag, firehol);
+	cr_assert_eq(m.added_s, 0);
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "198.51.100.0/24", &m));  /* any order */
+	cr_assert_eq(m.tag, drop);
+	cr_assert_eq(m.added_s, 7);
+	cr_assert_not(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), 2);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 3);
+	cr_assert_eq(lb.nblock_dom, 1);
+	/* written again and read back: the same entries, tags by name */
+	again = save_all(&lb, sb, &tb, &len2);
+	cr_assert(strstr(again, "block 2001:db8::/32 tag=spamhaus-drop added=1700000100 "
+			 "expires=1900000000\n") != NULL, "%s", again);
+	cr_assert(strstr(again, "block 198.51.100.0/24 tag=spamhaus-drop added=7\n") != NULL,
+		  "%s", again);
+	cr_assert(strstr(again, "allow 192.0.2.1/32 tag=config added=5 expires=4294967295\n") !=
+		  NULL, "%s", again);
+	memset(&la, 0, sizeof(la));
+	cr_assert_eq(fg_lists_load(&la, sa, &ta, again, len2, NOW, err, sizeof(err)), 0, "%s",
+		     err);
+	expect_sets_eq(sb, &tb, sa, &ta);
+	expect_sets_eq(sa, &ta, sb, &tb);
+	expect_lists_eq(&lb, &la);
+	free(again);
+	free(buf);
+}
+
+/* A v1 file (before tags): its prefixes are the operator's, added now. */
+Test(file, v1_lines_load_as_manual, .init = setup)
+{
+	size_t len;
+	char *buf = file_of(HEAD1 "allow 10.0.0.0/8\nblock 2001:db8::/32\n"
+			    "block 192.0.2.0/24 tag=config added=3\n"
+			    "watch-domain w.example\n", 4, &len);
+	struct fg_pfx_meta m;
+
+	cr_assert_eq(load(buf, len), 0, "%s", err);
+	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "10.0.0.0/8", &m));
+	cr_assert_eq(m.tag, FG_TAG_MANUAL);
+	cr_assert_eq(m.added_s, NOW);
+	cr_assert_eq(m.expires_s, 0);
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "2001:db8::/32", &m));
+	cr_assert_eq(m.tag, FG_TAG_MANUAL);
+	cr_assert_eq(m.added_s, NOW);
+	cr_assert_eq(m.expires_s, 0);
+	/* a line with attributes among them keeps its own */
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "192.0.2.0/24", &m));
+	cr_assert_eq(m.tag, FG_TAG_CONFIG);
+	cr_assert_eq(m.added_s, 3);
+	cr_assert_eq(lb.nwatch_dom, 1);
+	cr_assert_str_eq(fg_tag_name(&tb, 2), "?", "no tag created");
+	free(buf);
+}
+
+/* An entry whose time was up while floodguard was down is left out; the
+ * end line still counts its line. */
+Test(file, expired_entries_are_left_out, .init = setup)
+{
+	char body[512];
+	size_t len;
+	char *buf;
+	struct fg_pfx_meta m;
+
+	snprintf(body, sizeof(body), HEAD
+		 "block 10.0.0.0/8 tag=manual added=1 expires=%u\n"
+		 "block 10.1.0.0/16 tag=manual added=1 expires=%u\n"
+		 "allow 10.2.0.0/16 tag=manual added=1 expires=%u\n"
+		 "allow 10.3.0.0/16 tag=manual added=1 expires=1\n"
+		 "allow 10.4.0.0/16 tag=manual added=1 expires=0\n", NOW, NOW + 1, NOW - 1);
+	buf = file_of(body, 5, &len);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
+	cr_assert_not(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m), "expires now: gone");
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "10.1.0.0/16", &m), "a second to go");
+	cr_assert_eq(m.expires_s, NOW + 1);
+	cr_assert_not(set_has(sb, FG_PFX_LIST_ALLOW, "10.2.0.0/16", &m));
+	cr_assert_not(set_has(sb, FG_PFX_LIST_ALLOW, "10.3.0.0/16", &m));
+	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "10.4.0.0/16", &m), "expires=0: never");
+	cr_assert_eq(m.expires_s, 0);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 1);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), 1);
+	free(buf);
+	/* the same file a second earlier: all but the one of expires=1 */
+	reset_sb();
+	buf = file_of(body, 5, &len);
+	cr_assert_eq(fg_lists_load(&lb, sb, &tb, buf, len, NOW - 2, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 2);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), 2);
+	cr_assert_not(set_has(sb, FG_PFX_LIST_ALLOW, "10.3.0.0/16", &m));
+	free(buf);
+}
+
+Test(file, bad_attributes_name_the_line, .init = setup)
+{
+	static const char *const bad[][2] = {
+		{ "tag=", "tag=: not a tag name" },
+		{ "tag=bad/name", "tag=bad/name: not a tag name" },
+		{ "tag=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "tag=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: "
+		  "not a tag name" },                                     /* 32 bytes */
+		{ "added=x", "added=x: not a time in seconds" },
+		{ "added=", "added=: not a time in seconds" },
+		{ "added=12x", "added=12x: not a time in seconds" },
+		{ "added=4294967296", "added=4294967296: not a time in seconds" },
+		{ "tag=manual expires=-1", "expires=-1: not a time in seconds" },
+		{ "expires=99999999999999999999", "expires=99999999999999999999: not a time in "
+		  "seconds" },
+		{ "owner=5", "owner: unknown (tag, added, expires)" },
+		{ "tagmanual", "tagmanual: expected KEY=VALUE" },
+	};
+	char body[256], want[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), HEAD "block 10.0.0.0/8 tag=manual added=1\n"
+			 "# x\nallow 10.1.0.0/16 %s\n", bad[i][0]);
+		snprintf(want, sizeof(want), "line 4: %s", bad[i][1]);
+		body_fails(body, 2, want);
+	}
+	/* a domain line takes no attributes */
+	body_fails(HEAD "block-domain x.example tag=manual\n", 1, "line 2: x.example "
+		   "tag=manual: not a SIP domain (letters, digits, '-' and '.' only, no empty "
+		   "label)");
+}
+
+Test(file, more_tags_than_fit, .init = setup)
+{
+	size_t n = 0;
+	char *body = malloc(80 * (FG_TAGS + 2)), want[128];
+
+	cr_assert_not_null(body);
+	n += (size_t)sprintf(body, HEAD);
+	/* manual and config are there: FG_TAGS - 2 more fit */
+	for (unsigned int i = 0; i < FG_TAGS - 1; i++)
+		n += (size_t)sprintf(body + n, "block 10.%u.%u.0/24 tag=t%u added=1\n", i >> 8,
+				     i & 0xff, i);
+	snprintf(want, sizeof(want), "line %u: tag=t%u: more than 256 tags", FG_TAGS,
+		 FG_TAGS - 2);
+	body_fails(body, FG_TAGS - 1, want);
+	free(body);
 }
 
 Test(file, flipped_byte_fails_the_checksum, .init = setup)
@@ -968,11 +1316,17 @@ Test(file, flipped_byte_fails_the_checksum, .init = setup)
 	char *buf = sample_file(&len), *p;
 
 	/* an entry that still parses: 10.0.0.0/8 -> 11.0.0.0/8 */
-	p = strstr(buf, "allow 10.0.0.0/8\n");
+	p = strstr(buf, "allow 10.0.0.0/8 ");
 	cr_assert_not_null(p);
 	p[7] = '1';
 	load_fails(buf, len, "line 15: checksum mismatch (the file was changed or damaged)");
 	p[7] = '0';
+	/* an attribute of it */
+	p = strstr(buf, "added=1700000000\n");
+	cr_assert_not_null(p);
+	p[15] = '1';
+	load_fails(buf, len, "line 15: checksum mismatch (the file was changed or damaged)");
+	p[15] = '0';
 	/* the header comment is covered too */
 	buf[2]++;
 	load_fails(buf, len, "line 15: checksum mismatch (the file was changed or damaged)");
@@ -992,25 +1346,29 @@ Test(file, every_single_byte_flip_is_refused, .init = setup)
 
 	for (size_t i = 0; i < len; i++) {
 		buf[i] ^= 0x01;
-		cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), -1,
-			     "byte %zu flipped: loaded", i);
+		cr_assert_eq(load(buf, len), -1, "byte %zu flipped: loaded", i);
 		cr_assert_str_neq(err, "");
 		buf[i] ^= 0x01;
 	}
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
+	reset_sb();
+	cr_assert_eq(load(buf, len), 0, "%s", err);
+	expect_sets_eq(sa, &ta, sb, &tb);
+	expect_lists_eq(&la, &lb);
 	free(buf);
 }
 
 Test(file, truncated, .init = setup)
 {
 	size_t len, end;
-	char *buf = sample_file(&len);
+	char *buf = sample_file(&len), *at, want[64];
 
 	/* cut in the middle of the end line, and of an entry */
 	load_fails(buf, len - 3, "line 15: truncated (no end line)");
 	load_fails(buf, len - 1, "line 15: truncated (no end line)");
-	end = (size_t)(strstr(buf, "block 198.51.100.0/24\n") - buf);
-	load_fails(buf, end + 10, "line 5: truncated (no end line)");
+	at = strstr(buf, "block 198.51.100.0/24 ");
+	cr_assert_not_null(at);
+	snprintf(want, sizeof(want), "line %u: truncated (no end line)", line_of(buf, at));
+	load_fails(buf, (size_t)(at - buf) + 10, want);
 	/* cut at a line boundary: the end line is missing */
 	end = (size_t)(strstr(buf, "\nend ") - buf) + 1;
 	load_fails(buf, end, "no end line (the file is truncated)");
@@ -1102,7 +1460,7 @@ Test(file, line_too_long, .init = setup)
 	body[strlen(HEAD) + 511] = '\n';               /* 511 bytes: fine */
 	body[strlen(HEAD) + 512] = '\0';
 	buf = file_of(body, 0, &len);
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
 	free(buf);
 }
 
@@ -1114,21 +1472,52 @@ Test(file, more_entries_than_a_list_holds, .init = setup)
 	cr_assert_not_null(body);
 	n += (size_t)sprintf(body, HEAD);
 	for (unsigned int i = 0; i <= FG_FED_LIST_MAX; i++)
-		n += (size_t)sprintf(body + n, "block 10.%u.%u.0/24\n", i >> 8, i & 0xff);
-	body_fails(body, FG_FED_LIST_MAX + 1, "line 258: more than 256 block entries");
+		n += (size_t)sprintf(body + n, "block-domain d%u.example\n", i);
+	body_fails(body, FG_FED_LIST_MAX + 1, "line 258: more than 256 block-domain entries");
+	free(body);
+}
+
+/* The prefix lists take what the set holds: more than a domain list, up
+ * to its rules, and then the line that did not fit is named. */
+Test(file, more_prefixes_than_the_set_holds, .init = setup)
+{
+	size_t n = 0, len;
+	char *body = malloc(64 * (TEST_PFX_RULES + 8)), *buf, want[128];
+
+	cr_assert_not_null(body);
+	n += (size_t)sprintf(body, HEAD);
+	for (unsigned int i = 0; i < TEST_PFX_RULES; i++)
+		n += (size_t)sprintf(body + n, "%s 10.%u.%u.0/24 tag=manual added=1\n",
+				     i % 2 ? "allow" : "block", i >> 8, i & 0xff);
+	buf = file_of(body, TEST_PFX_RULES, &len);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), TEST_PFX_RULES / 2);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), TEST_PFX_RULES / 2);
+	free(buf);
+	reset_sb();
+	sprintf(body + n, "block 11.0.0.0/24\n");
+	snprintf(want, sizeof(want), "line %u: the prefix lists are full ([lists] max_prefixes "
+		 "reached)", TEST_PFX_RULES + 2);
+	body_fails(body, TEST_PFX_RULES + 1, want);
 	free(body);
 }
 
 Test(file, duplicate_lines, .init = setup)
 {
 	size_t len;
-	char *buf = file_of(HEAD "block 10.0.0.0/8\nblock 10.0.0.0/8\n"
+	char *buf = file_of(HEAD "block 10.0.0.0/8 tag=manual added=1\n"
+			    "block 10.0.0.0/8 tag=config added=2 expires=1900000000\n"
 			    "allow-domain x.example@10.1.0.0/16\n"
 			    "allow-domain x.example@10.2.0.0/16\n", 4, &len);
+	struct fg_pfx_meta m;
 
 	/* the end line counts lines; the lists hold each entry once */
-	cr_assert_eq(fg_lists_load(&lb, buf, len, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(lb.nblock, 1);
+	cr_assert_eq(load(buf, len), 0, "%s", err);
+	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 1);
+	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
+	cr_assert_eq(m.tag, FG_TAG_CONFIG, "the later line's attributes");
+	cr_assert_eq(m.added_s, 2);
+	cr_assert_eq(m.expires_s, 1900000000u);
 	cr_assert_eq(lb.nallow_dom, 1);
 	cr_assert_eq(lb.allow_dom[0].bind[0].addr[13], 2);   /* the later bindings */
 	free(buf);
@@ -1137,14 +1526,193 @@ Test(file, duplicate_lines, .init = setup)
 Test(file, more_than_the_file_max, .init = setup)
 {
 	size_t len = FG_LISTS_FILE_MAX + 1;
-	char *buf = malloc(len);
+	char *buf = malloc(len), want[128];
 
 	cr_assert_not_null(buf);
 	memset(buf, '#', len);
-	load_fails(buf, len, "4194305 bytes, more than a state file may have (4194304)");
+	snprintf(want, sizeof(want), "%zu bytes, more than a state file may have (%u)", len,
+		 FG_LISTS_FILE_MAX);
+	load_fails(buf, len, want);
 	/* exactly the most: read (and here refused for what it holds) */
 	for (size_t i = 99; i < FG_LISTS_FILE_MAX; i += 100)
 		buf[i] = '\n';
-	load_fails(buf, FG_LISTS_FILE_MAX, "line 41944: truncated (no end line)");
+	snprintf(want, sizeof(want), "line %u: truncated (no end line)",
+		 FG_LISTS_FILE_MAX / 100 + (FG_LISTS_FILE_MAX % 100 != 0));
+	load_fails(buf, FG_LISTS_FILE_MAX, want);
 	free(buf);
+}
+
+/* ---- tags ---------------------------------------------------------------- */
+
+Test(tags, init_id_name)
+{
+	struct fg_tags t;
+	char name[16];
+
+	memset(&t, 0x5a, sizeof(t));
+	fg_tags_init(&t);
+	cr_assert_str_eq(fg_tag_name(&t, FG_TAG_MANUAL), "manual");
+	cr_assert_str_eq(fg_tag_name(&t, FG_TAG_CONFIG), "config");
+	cr_assert_str_eq(fg_tag_name(&t, 2), "?", "no other tag");
+	cr_assert_str_eq(fg_tag_name(&t, FG_TAGS), "?");
+	cr_assert_str_eq(fg_tag_name(&t, UINT16_MAX), "?");
+	cr_assert_eq(fg_tags_id(&t, "manual", false), FG_TAG_MANUAL);
+	cr_assert_eq(fg_tags_id(&t, "config", true), FG_TAG_CONFIG);
+	cr_assert_eq(fg_tags_id(&t, "feed", false), -ENOENT);
+	cr_assert_eq(fg_tags_id(&t, "feed", true), 2);
+	cr_assert_eq(fg_tags_id(&t, "feed", true), 2, "once");
+	cr_assert_eq(fg_tags_id(&t, "feed", false), 2);
+	cr_assert_str_eq(fg_tag_name(&t, 2), "feed");
+	cr_assert_eq(fg_tags_id(&t, "Feed", false), -ENOENT, "names are exact");
+	/* names: 1 to 31 of letters, digits, '-', '_', '.' */
+	cr_assert_eq(fg_tags_id(&t, "", true), -EINVAL);
+	cr_assert_eq(fg_tags_id(&t, "a b", true), -EINVAL);
+	cr_assert_eq(fg_tags_id(&t, "a/b", true), -EINVAL);
+	cr_assert_eq(fg_tags_id(&t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", true), -EINVAL);  /* 32 */
+	cr_assert(fg_tag_ok("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));                          /* 31 */
+	cr_assert(fg_tag_ok("Firehol_level-1.v4"));
+	/* FG_TAGS of them at most */
+	for (int i = 3; i < FG_TAGS; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		cr_assert_eq(fg_tags_id(&t, name, true), i);
+	}
+	cr_assert_eq(fg_tags_id(&t, "one-more", true), -ENOSPC);
+	cr_assert_eq(fg_tags_id(&t, "one-more", false), -ENOENT);
+	cr_assert_eq(fg_tags_id(&t, "t255", true), 255);
+}
+
+/* ---- list files (fg_list_file_parse) ------------------------------------- */
+
+/* What the callback saw: per line with an item, "LINE: ITEM" or
+ * "LINE! WHY", joined by newlines. */
+struct seen {
+	char text[8192];
+	size_t n;
+	unsigned int calls, stop_at;   /* return 7 at call stop_at (0: never) */
+};
+
+static int
+seen_fn(const struct fg_list_item *it, unsigned int line, const char *why, void *arg)
+{
+	struct seen *sn = arg;
+
+	sn->calls++;
+	cr_assert((it == NULL) != (why == NULL), "an item or a reason");
+	if (it != NULL)
+		sn->n += (size_t)snprintf(sn->text + sn->n, sizeof(sn->text) - sn->n,
+					  "%u: %s %s\n", line, fg_list_name(it->list),
+					  printed(it));
+	else
+		sn->n += (size_t)snprintf(sn->text + sn->n, sizeof(sn->text) - sn->n,
+					  "%u! %s\n", line, why);
+	cr_assert_lt(sn->n, sizeof(sn->text));
+	return sn->calls == sn->stop_at ? 7 : 0;
+}
+
+static void
+parses_to(const char *verb, const char *buf, size_t len, const char *want)
+{
+	struct seen sn = { .n = 0 };
+
+	cr_assert_eq(fg_list_file_parse(verb, buf, len, seen_fn, &sn), 0);
+	cr_assert_str_eq(sn.text, want);
+}
+#define PARSES_TO(verb, lit, want) parses_to(verb, lit, sizeof(lit) - 1, want)
+
+Test(listfile, comments_blank_lines_and_spaces, .init = setup)
+{
+	PARSES_TO("block",
+		  "# FireHOL level 1\n"
+		  "; Spamhaus DROP List 2026/01/01\n"
+		  "\n"
+		  "10.0.0.0/8\n"
+		  "   \t \n"
+		  "  192.0.2.0/24   # a comment after it\n"
+		  "\t198.51.100.0/24 ; SBL123456\n"
+		  "2001:db8::/32#no space\n"
+		  "spam.example\n"
+		  "#10.9.9.9\n"
+		  ";10.9.9.9\n",
+		  "4: block 10.0.0.0/8\n"
+		  "6: block 192.0.2.0/24\n"
+		  "7: block 198.51.100.0/24\n"
+		  "8: block 2001:db8::/32\n"
+		  "9: block-domain spam.example\n");
+	PARSES_TO("allow", "192.0.2.1\nx.example@10.1.0.0/16\n",
+		  "1: allow 192.0.2.1/32\n2: allow-domain x.example@10.1.0.0/16\n");
+	PARSES_TO("block", "", "");
+	PARSES_TO("block", "\n\n# only comments\n", "");
+}
+
+Test(listfile, crlf_and_no_final_newline, .init = setup)
+{
+	PARSES_TO("block", "# dos\r\n10.0.0.0/8\r\n\r\n192.0.2.0/24 \r\n198.51.100.7",
+		  "2: block 10.0.0.0/8\n4: block 192.0.2.0/24\n5: block 198.51.100.7/32\n");
+	PARSES_TO("block", "10.0.0.0/8\r", "1: block 10.0.0.0/8\n");
+}
+
+Test(listfile, bad_items_are_named_by_line, .init = setup)
+{
+	PARSES_TO("block", "10.0.0.0/8\n# x\n10.0.0.0/33\n10.0.0.1/8 ; host bits\n"
+		  "bad_name.example\n192.0.2.0/24\n",
+		  "1: block 10.0.0.0/8\n"
+		  "3! 10.0.0.0/33: prefix length out of range (0-32)\n"
+		  "4! 10.0.0.1/8: host bits set after the prefix length\n"
+		  "5! bad_name.example: not a SIP domain (letters, digits, '-' and '.' only, "
+		  "no empty label)\n"
+		  "6: block 192.0.2.0/24\n");
+	PARSES_TO("allow", "x.example\n", "1! x.example: an allowed domain needs "
+		  "'@PREFIX[|PREFIX...]', the prefixes its requests may come from\n");
+	/* not a list at all: each line says so */
+	PARSES_TO("deny", "10.0.0.0/8\n", "1! deny: no such list (allow, block, watch)\n");
+	/* watch takes no address: no reason from the parser, the callback's own */
+	PARSES_TO("watch", "10.0.0.1\n", "1! not an item of this list\n");
+}
+
+Test(listfile, nul_byte, .init = setup)
+{
+	static const char buf[] = "10.0.0.0/8\n192.0.2.0/24\0junk\n198.51.100.0/24\n\0\n";
+
+	parses_to("block", buf, sizeof(buf) - 1,
+		  "1: block 10.0.0.0/8\n"
+		  "2! a NUL byte: not a text file\n"
+		  "3: block 198.51.100.0/24\n"
+		  "4! a NUL byte: not a text file\n");
+}
+
+Test(listfile, line_of_line_max_bytes, .init = setup)
+{
+	char buf[3 * FG_LIST_LINE_MAX], want[128];
+	size_t n = 0;
+
+	/* FG_LIST_LINE_MAX - 1 bytes: an item and a long comment */
+	n += (size_t)sprintf(buf, "10.0.0.0/8 #");
+	memset(buf + n, 'c', FG_LIST_LINE_MAX - 1 - n);
+	n = FG_LIST_LINE_MAX - 1;
+	buf[n++] = '\n';
+	/* FG_LIST_LINE_MAX bytes: a bad line, whatever it holds */
+	n += (size_t)sprintf(buf + n, "192.0.2.0/24 #");
+	memset(buf + n, 'c', 2 * FG_LIST_LINE_MAX - n);
+	n = 2 * FG_LIST_LINE_MAX;
+	buf[n++] = '\n';
+	n += (size_t)sprintf(buf + n, "198.51.100.0/24\n");
+	snprintf(want, sizeof(want), "1: block 10.0.0.0/8\n2! line too long\n"
+		 "3: block 198.51.100.0/24\n");
+	cr_assert_eq(FG_LIST_LINE_MAX, 512);
+	parses_to("block", buf, n, want);
+	/* a last line that long without a newline */
+	memset(buf, ' ', FG_LIST_LINE_MAX);
+	parses_to("block", buf, FG_LIST_LINE_MAX, "1! line too long\n");
+	parses_to("block", buf, FG_LIST_LINE_MAX - 1, "");
+}
+
+Test(listfile, callback_stops_the_parse, .init = setup)
+{
+	static const char buf[] = "10.0.0.0/8\n10.0.0.0/33\n192.0.2.0/24\n198.51.100.0/24\n";
+	struct seen sn = { .stop_at = 2 };
+
+	cr_assert_eq(fg_list_file_parse("block", buf, sizeof(buf) - 1, seen_fn, &sn), 7);
+	cr_assert_eq(sn.calls, 2);
+	cr_assert_str_eq(sn.text, "1: block 10.0.0.0/8\n"
+			 "2! 10.0.0.0/33: prefix length out of range (0-32)\n");
 }

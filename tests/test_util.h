@@ -2,8 +2,10 @@
 /*
  * What several tests need, written once. Plain C, here: the clocks, a
  * packet as the classifier leaves it (test_limit, stress-srctab,
- * bench-limit), and the lists a writer under test publishes update after
- * update (stress-shm, tests/control/kill9). The Criterion tests' helpers are in
+ * bench-limit), the small prefix-set configuration of the tests'
+ * segments, and the domain
+ * lists a writer under test publishes update after update (stress-shm,
+ * tests/control/kill9, tests/shm). The Criterion tests' helpers are in
  * test_util.c, linked into them only: an item that must parse, two lists
  * that must be equal, and the sample lists.
  */
@@ -13,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -59,58 +62,64 @@ pkt_classified(unsigned int cls, uint8_t l4, uint16_t pl_len)
 	return p;
 }
 
-/* Entry @p i of update @p k: 2001:db8:0:i::k/128 (k big-endian in the last
- * 8 bytes), so that a list mixing two updates is seen. */
+/* The prefix set a test's segment or scratch set holds: small (the set
+ * has a fixed 64 MiB IPv4 table whatever its rules). */
+#define TEST_PFX_RULES 4096
+#define TEST_PFX_GROUPS4 256
+
+static inline struct fg_pfxset_cfg
+test_pfx_cfg(void)
+{
+	return (struct fg_pfxset_cfg){ .rules = TEST_PFX_RULES, .groups4 = TEST_PFX_GROUPS4 };
+}
+
+/* Entry @p i of update @p k: the domain "kHHHHHHHHHHHHHHHH-i.upd.example"
+ * (k in 16 hex digits), so that a list mixing two updates is seen. */
 static inline void
-upd_encode(struct fg_prefix *p, unsigned int i, uint64_t k)
+upd_encode(char dom[FG_DOMAIN_MAX], unsigned int i, uint64_t k)
 {
-	memset(p, 0, sizeof(*p));
-	p->addr[0] = 0x20;
-	p->addr[1] = 0x01;
-	p->addr[2] = 0x0d;
-	p->addr[3] = 0xb8;
-	p->addr[6] = (uint8_t)(i >> 8);
-	p->addr[7] = (uint8_t)i;
-	for (int b = 0; b < 8; b++)
-		p->addr[8 + b] = (uint8_t)(k >> (56 - 8 * b));
-	p->len = 128;
+	snprintf(dom, FG_DOMAIN_MAX, "k%016llx-%u.upd.example", (unsigned long long)k, i);
 }
 
-/* The update @p p was written by (its last 8 bytes). */
+/* The update @p dom was written by; UINT64_MAX if it is no update's. */
 static inline uint64_t
-upd_decode(const struct fg_prefix *p)
+upd_decode(const char *dom)
 {
-	uint64_t k = 0;
+	unsigned long long k;
+	unsigned int i;
+	int n = 0;
 
-	for (int b = 0; b < 8; b++)
-		k = k << 8 | p->addr[8 + b];
-	return k;
+	if (memchr(dom, '\0', FG_DOMAIN_MAX) == NULL ||
+	    sscanf(dom, "k%16llx-%u.upd.example%n", &k, &i, &n) != 2 || dom[n] != '\0')
+		return UINT64_MAX;
+	return (uint64_t)k;
 }
 
-/* Whether @p p is entry @p i of update @p k. */
+/* Whether @p dom is entry @p i of update @p k. */
 static inline bool
-upd_is(const struct fg_prefix *p, unsigned int i, uint64_t k)
+upd_is(const char *dom, unsigned int i, uint64_t k)
 {
-	struct fg_prefix want;
+	char want[FG_DOMAIN_MAX];
 
-	upd_encode(&want, i, k);
-	return p->len == 128 && memcmp(p->addr, want.addr, 16) == 0;
+	upd_encode(want, i, k);
+	return memcmp(dom, want, strlen(want) + 1) == 0;
 }
 
-/* The update whose @p n entries the block list holds: 0 when it is empty,
- * UINT64_MAX when it is torn (another count, or entries of two updates). */
+/* The update whose @p n entries the block-domain list holds: 0 when it is
+ * empty, UINT64_MAX when it is torn (another count, or entries of two
+ * updates). */
 static inline uint64_t
 upd_block_k(const struct fg_fed_lists *l, unsigned int n)
 {
 	uint64_t k;
 
-	if (l->nblock == 0)
+	if (l->nblock_dom == 0)
 		return 0;
-	if (l->nblock != n)
+	if (l->nblock_dom != n)
 		return UINT64_MAX;
-	k = upd_decode(&l->block[0]);
+	k = upd_decode(l->block_dom[0]);
 	for (unsigned int i = 0; i < n; i++)
-		if (!upd_is(&l->block[i], i, k))
+		if (!upd_is(l->block_dom[i], i, k))
 			return UINT64_MAX;
 	return k;
 }
@@ -128,13 +137,28 @@ extern const size_t nsample;
 struct fg_list_item item(const char *verb, const char *text);
 /* fg_list_item_parse_in() that must succeed. */
 struct fg_list_item item_in(enum fg_list l, const char *text);
-/* Add every sample entry to @p l. */
-void fill_sample(struct fg_fed_lists *l);
+/* An empty prefix set of test_pfx_cfg() (free() it). */
+struct fg_pfxset *pfxset_new(void);
+/* The meta fill_sample() gives sample entry @p i (a prefix). */
+struct fg_pfx_meta sample_meta(size_t i);
+/* Add every sample entry: the domains to @p l, the prefixes to @p s
+ * (with sample_meta(); tags of fg_tags_init()). */
+void fill_sample(struct fg_fed_lists *l, struct fg_pfxset *s);
 /* How fg_list_item_print() writes @p it (a static buffer). */
 char *printed(const struct fg_list_item *it);
-/* fg_lists_save() of @p l into a malloc'ed buffer. */
+/* fg_lists_save() of @p l, @p s and @p t into a malloc'ed buffer. */
+char *save_all(const struct fg_fed_lists *l, const struct fg_pfxset *s,
+	       const struct fg_tags *t, size_t *len);
+/* fg_lists_save() of the domain lists @p l and no prefix (an empty set). */
 char *save(const struct fg_fed_lists *l, size_t *len);
-/* Fail unless @p a and @p b hold the same entries in the same order. */
+/* Fail unless @p a and @p b hold the same domain entries in the same order. */
 void expect_lists_eq(const struct fg_fed_lists *a, const struct fg_fed_lists *b);
+/* Fail unless @p a and @p b hold the same prefixes in the same lists with
+ * the same metas (tags compared by name: @p ta, @p tb). */
+void expect_sets_eq(const struct fg_pfxset *a, const struct fg_tags *ta,
+		    const struct fg_pfxset *b, const struct fg_tags *tb);
+/* Whether list @p list of @p s holds exactly the prefix @p text; its meta in @p m. */
+bool set_has(const struct fg_pfxset *s, unsigned int list, const char *text,
+	     struct fg_pfx_meta *m);
 
 #endif /* FG_TEST_UTIL_H */

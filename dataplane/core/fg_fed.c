@@ -398,13 +398,15 @@ sustained_count(const struct fg_fed *f, const struct fg_fed_cfg *c, struct fg_pa
  * (@p dom, NULL: none) blocked or allowed; FG_V_NONE: neither.
  */
 static inline __attribute__((always_inline)) enum fg_verdict
-lists_verdict(const struct fg_fed_lists *l, const struct fg_pkt *p, const uint8_t *dom,
-	      size_t dlen, struct fg_fed_stats *st)
+lists_verdict(const struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
+	      const uint8_t *dom, size_t dlen, struct fg_fed_stats *st)
 {
-	if (fg_prefixes_have(l->block, l->nblock, p->src) ||
+	uint32_t in = f->pfx != NULL ? fg_pfxset_lookup(f->pfx, p->src) : 0;
+
+	if ((in & FG_PFX_BLOCK) ||
 	    (dom != NULL && in_domains(l->block_dom, l->nblock_dom, dom, dlen)))
 		return FG_V_BLOCKED;
-	if (fg_prefixes_have(l->allow, l->nallow, p->src))
+	if (in & FG_PFX_ALLOW)
 		return FG_V_PASS_ALLOW;
 	for (uint32_t i = 0; dom != NULL && i < l->nallow_dom; i++) {
 		const struct fg_fed_domain_bind *b = &l->allow_dom[i];
@@ -515,7 +517,7 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 		}
 	}
 	if (l != NULL) {
-		v = lists_verdict(l, p, dom, dlen, st);
+		v = lists_verdict(f, l, p, dom, dlen, st);
 		if (v != FG_V_NONE)
 			return v;
 	}

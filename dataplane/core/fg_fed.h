@@ -24,6 +24,7 @@
 
 #include "fg_limit.h"
 #include "fg_parse.h"
+#include "fg_pfxset.h"
 #include "fg_prefix.h"
 #include "fg_verdict.h"
 
@@ -70,11 +71,13 @@ struct fg_fed_domain_bind {
 	struct fg_prefix bind[FG_FED_BIND_MAX];
 };
 
-/** The lists (the data plane reads them from shared memory, fg_shm.h). */
+/**
+ * The domain lists (the data plane reads them from shared memory,
+ * fg_shm.h). The allow and block lists of prefixes are a struct
+ * fg_pfxset (fg_fed_set_prefixes()).
+ */
 struct fg_fed_lists {
-	uint32_t nallow, nblock, nallow_dom, nblock_dom, nwatch_dom;
-	struct fg_prefix allow[FG_FED_LIST_MAX];
-	struct fg_prefix block[FG_FED_LIST_MAX];
+	uint32_t nallow_dom, nblock_dom, nwatch_dom;
 	struct fg_fed_domain_bind allow_dom[FG_FED_LIST_MAX];
 	char block_dom[FG_FED_LIST_MAX][FG_DOMAIN_MAX];
 	char watch_dom[FG_FED_LIST_MAX][FG_DOMAIN_MAX];
@@ -118,6 +121,7 @@ struct fg_fed {
 	 * (fg_fed_publish()); each call reads it once */
 	const struct fg_fed_cfg *live;
 	const struct fg_fed_lists *lists;
+	const struct fg_pfxset *pfx; /**< allow and block prefixes; NULL: none */
 	uint32_t mask;             /**< partner slots - 1 */
 	uint32_t uri_mask;         /**< URI set slots - 1 */
 	uint32_t lock;             /**< inserts */
@@ -175,6 +179,13 @@ fg_fed_inbound(struct fg_fed *f, const struct fg_pkt *p, const uint8_t *frame,
 	       uint64_t now_ns, struct fg_fed_stats *st)
 {
 	return fg_fed_inbound_lists(f, f->lists, p, frame, now_ns, st);
+}
+
+/** The allow and block prefixes @p f reads from now on (NULL: none). */
+static inline void
+fg_fed_set_prefixes(struct fg_fed *f, const struct fg_pfxset *s)
+{
+	f->pfx = s;
 }
 
 /** A message from the protected side: final responses feed the ratio. */

@@ -191,12 +191,12 @@ fg_list_item_print(const struct fg_list_item *it, FILE *f)
 	}
 }
 
-/* The count and the entries of list k. */
+/* The count and the entries of domain list k. */
 static uint32_t *
 count_of(struct fg_fed_lists *l, enum fg_list k)
 {
-	uint32_t *c[FG_LIST_COUNT] = { &l->nallow, &l->nblock, &l->nallow_dom,
-				       &l->nblock_dom, &l->nwatch_dom };
+	uint32_t *c[FG_LIST_COUNT] = { NULL, NULL, &l->nallow_dom, &l->nblock_dom,
+				       &l->nwatch_dom };
 	return c[k];
 }
 
@@ -204,10 +204,6 @@ static void *
 entry_of(struct fg_fed_lists *l, enum fg_list k, uint32_t i)
 {
 	switch (k) {
-	case FG_LIST_ALLOW:
-		return &l->allow[i];
-	case FG_LIST_BLOCK:
-		return &l->block[i];
 	case FG_LIST_ALLOW_DOM:
 		return &l->allow_dom[i];
 	case FG_LIST_BLOCK_DOM:
@@ -222,14 +218,24 @@ entry_size(enum fg_list k)
 {
 	struct fg_fed_lists *l = NULL;
 
-	return k <= FG_LIST_BLOCK ? sizeof(l->allow[0]) :
-	       k == FG_LIST_ALLOW_DOM ? sizeof(l->allow_dom[0]) : sizeof(l->block_dom[0]);
+	return k == FG_LIST_ALLOW_DOM ? sizeof(l->allow_dom[0]) : sizeof(l->block_dom[0]);
 }
 
 uint32_t
 fg_lists_count(const struct fg_fed_lists *l, enum fg_list k)
 {
-	return *count_of((struct fg_fed_lists *)(uintptr_t)l, k);
+	return fg_list_is_pfx(k) ? 0 : *count_of((struct fg_fed_lists *)(uintptr_t)l, k);
+}
+
+uint32_t
+fg_lists_entries(const struct fg_fed_lists *l, const struct fg_pfxset *s, enum fg_list k)
+{
+	struct fg_pfxset_stats st;
+
+	if (!fg_list_is_pfx(k))
+		return fg_lists_count(l, k);
+	fg_pfxset_stats(s, &st);
+	return st.rules4[fg_list_pfx(k)] + st.rules6[fg_list_pfx(k)];
 }
 
 void
@@ -240,9 +246,7 @@ fg_lists_get(const struct fg_fed_lists *l, enum fg_list k, uint32_t i,
 
 	memset(out, 0, sizeof(*out));
 	out->list = k;
-	if (k <= FG_LIST_BLOCK)
-		out->pfx = *(const struct fg_prefix *)e;
-	else if (k == FG_LIST_ALLOW_DOM)
+	if (k == FG_LIST_ALLOW_DOM)
 		out->dom = *(const struct fg_fed_domain_bind *)e;
 	else
 		memcpy(out->dom.domain, e, FG_DOMAIN_MAX);
@@ -257,16 +261,9 @@ find(struct fg_fed_lists *l, const struct fg_list_item *it)
 	for (uint32_t i = 0; i < n; i++) {
 		const void *e = entry_of(l, it->list, i);
 
-		if (it->list <= FG_LIST_BLOCK) {
-			const struct fg_prefix *p = e;
-
-			if (p->len == it->pfx.len && memcmp(p->addr, it->pfx.addr, 16) == 0)
-				return i;
-		} else if (strcmp(it->list == FG_LIST_ALLOW_DOM ?
-				  ((const struct fg_fed_domain_bind *)e)->domain : e,
-				  it->dom.domain) == 0) {
+		if (strcmp(it->list == FG_LIST_ALLOW_DOM ?
+			   ((const struct fg_fed_domain_bind *)e)->domain : e, it->dom.domain) == 0)
 			return i;
-		}
 	}
 	return -1;
 }
@@ -276,9 +273,7 @@ put(struct fg_fed_lists *l, const struct fg_list_item *it, uint32_t i)
 {
 	void *e = entry_of(l, it->list, i);
 
-	if (it->list <= FG_LIST_BLOCK)
-		*(struct fg_prefix *)e = it->pfx;
-	else if (it->list == FG_LIST_ALLOW_DOM)
+	if (it->list == FG_LIST_ALLOW_DOM)
 		*(struct fg_fed_domain_bind *)e = it->dom;
 	else
 		memcpy(e, it->dom.domain, FG_DOMAIN_MAX);
@@ -287,8 +282,13 @@ put(struct fg_fed_lists *l, const struct fg_list_item *it, uint32_t i)
 int
 fg_lists_add(struct fg_fed_lists *l, const struct fg_list_item *it)
 {
-	uint32_t *n = count_of(l, it->list);
-	int64_t i = find(l, it);
+	uint32_t *n;
+	int64_t i;
+
+	if (fg_list_is_pfx(it->list))
+		return -EINVAL;
+	n = count_of(l, it->list);
+	i = find(l, it);
 
 	if (i >= 0) {
 		if (it->list != FG_LIST_ALLOW_DOM ||
@@ -307,10 +307,14 @@ fg_lists_add(struct fg_fed_lists *l, const struct fg_list_item *it)
 int
 fg_lists_del(struct fg_fed_lists *l, const struct fg_list_item *it)
 {
-	uint32_t *n = count_of(l, it->list);
-	int64_t i = find(l, it);
+	uint32_t *n;
+	int64_t i;
 	size_t sz = entry_size(it->list);
 
+	if (fg_list_is_pfx(it->list))
+		return -EINVAL;
+	n = count_of(l, it->list);
+	i = find(l, it);
 	if (i < 0)
 		return -ENOENT;
 	/* keep the order: lists print as the operator built them */
@@ -339,7 +343,7 @@ fg_lists_copy(struct fg_fed_lists *dst, const struct fg_fed_lists *src)
 {
 	int rc = 0;
 
-	for (int k = 0; k < FG_LIST_COUNT; k++) {
+	for (int k = FG_LIST_ALLOW_DOM; k < FG_LIST_COUNT; k++) {
 		uint32_t n = fg_lists_count(src, (enum fg_list)k);
 
 		/* a damaged count must not write past dst */
@@ -365,14 +369,8 @@ terminated(const char *s)
 int
 fg_lists_check(const struct fg_fed_lists *l)
 {
-	for (int k = 0; k < FG_LIST_COUNT; k++)
+	for (int k = FG_LIST_ALLOW_DOM; k < FG_LIST_COUNT; k++)
 		if (fg_lists_count(l, (enum fg_list)k) > FG_FED_LIST_MAX)
-			return -EINVAL;
-	for (uint32_t i = 0; i < l->nallow; i++)
-		if (l->allow[i].len > 128)
-			return -EINVAL;
-	for (uint32_t i = 0; i < l->nblock; i++)
-		if (l->block[i].len > 128)
 			return -EINVAL;
 	for (uint32_t i = 0; i < l->nallow_dom; i++) {
 		if (!terminated(l->allow_dom[i].domain) || l->allow_dom[i].nbind == 0 ||
@@ -391,45 +389,155 @@ fg_lists_check(const struct fg_fed_lists *l)
 	return 0;
 }
 
-/* CRC-32 (IEEE, reflected), bitwise: state files are small. */
+/* CRC-32 (IEEE, reflected), a byte at a time: a state file of a million
+ * entries is ~60 MB. */
 static uint32_t
 crc32(uint32_t crc, const void *buf, size_t len)
 {
+	static uint32_t tab[256];
 	const uint8_t *p = buf;
 
+	if (tab[1] == 0)
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+
+			for (int b = 0; b < 8; b++)
+				c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+			tab[i] = c;
+		}
 	crc = ~crc;
-	while (len--) {
-		crc ^= *p++;
-		for (int b = 0; b < 8; b++)
-			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-	}
+	while (len--)
+		crc = tab[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
 
-#define FG_LISTS_HEAD "# floodguard lists v1: written by floodctl, loaded at start\n"
+void
+fg_tags_init(struct fg_tags *t)
+{
+	memset(t, 0, sizeof(*t));
+	strcpy(t->name[FG_TAG_MANUAL], "manual");
+	strcpy(t->name[FG_TAG_CONFIG], "config");
+}
+
+bool
+fg_tag_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= FG_TAG_MAX)
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789-_.") == n;
+}
 
 int
-fg_lists_save(const struct fg_fed_lists *l, FILE *f)
+fg_tags_id(struct fg_tags *t, const char *name, bool create)
 {
+	int free_id = -1;
+
+	if (!fg_tag_ok(name))
+		return -EINVAL;
+	for (int i = 0; i < FG_TAGS; i++) {
+		if (strncmp(t->name[i], name, FG_TAG_MAX) == 0)
+			return i;
+		if (free_id < 0 && t->name[i][0] == '\0')
+			free_id = i;
+	}
+	if (!create)
+		return -ENOENT;
+	if (free_id < 0)
+		return -ENOSPC;
+	memcpy(t->name[free_id], name, strlen(name) + 1);
+	return free_id;
+}
+
+const char *
+fg_tag_name(const struct fg_tags *t, uint16_t id)
+{
+	return id < FG_TAGS && memchr(t->name[id], '\0', FG_TAG_MAX) != NULL &&
+	       t->name[id][0] != '\0' ? t->name[id] : "?";
+}
+
+int64_t
+fg_pfx_entries(const struct fg_pfxset *s, unsigned int list, int tag,
+	       struct fg_pfx_entry **out)
+{
+	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
+	struct fg_pfx_entry *v = NULL;
+	uint64_t pos = 0, n = 0, cap = 0;
+	struct fg_prefix p;
+	uint32_t in;
+
+	while (fg_pfxset_next(s, &pos, &p, &in, m) == 1) {
+		if (!((in >> list) & 1) || (tag >= 0 && m[list].tag != tag))
+			continue;
+		if (n == cap) {
+			struct fg_pfx_entry *nv;
+
+			cap = cap != 0 ? cap * 2 : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = (struct fg_pfx_entry){ p, (uint8_t)list, m[list] };
+	}
+	*out = v;
+	return (int64_t)n;
+}
+
+const char *
+fg_pfxset_nospc_name(const struct fg_pfxset *s)
+{
+	struct fg_pfxset_stats st;
+
+	fg_pfxset_stats(s, &st);
+	return st.last_nospc == FG_PFX_NOSPC_GROUPS ? "no /24 group left: [lists] groups4" :
+	       "[lists] max_prefixes reached";
+}
+
+#define FG_LISTS_HEAD "# floodguard lists v2: written by floodctl, loaded at start\n"
+
+int
+fg_lists_save(const struct fg_fed_lists *l, const struct fg_pfxset *s,
+	      const struct fg_tags *t, FILE *f)
+{
+	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
+	struct fg_prefix p;
 	char *buf = NULL;
 	size_t len = 0;
-	uint32_t n = 0;
-	FILE *m = open_memstream(&buf, &len);
+	uint32_t n = 0, in;
+	uint64_t pos = 0;
+	FILE *ms = open_memstream(&buf, &len);
 	int rc = 0;
 
-	if (m == NULL)
+	if (ms == NULL)
 		return -ENOMEM;
-	fputs(FG_LISTS_HEAD, m);
-	for (int k = 0; k < FG_LIST_COUNT; k++)
+	fputs(FG_LISTS_HEAD, ms);
+	while (s != NULL && fg_pfxset_next(s, &pos, &p, &in, m) == 1)
+		for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++) {
+			if (!((in >> k) & 1))
+				continue;
+			n++;
+			fprintf(ms, "%s ", k == FG_PFX_LIST_ALLOW ? "allow" : "block");
+			fg_prefix_print(&p, ms);
+			fprintf(ms, " tag=%s added=%" PRIu32, fg_tag_name(t, m[k].tag), m[k].added_s);
+			if (m[k].expires_s != 0)
+				fprintf(ms, " expires=%" PRIu32, m[k].expires_s);
+			fputc('\n', ms);
+		}
+	for (int k = FG_LIST_ALLOW_DOM; k < FG_LIST_COUNT; k++)
 		for (uint32_t i = 0; i < fg_lists_count(l, (enum fg_list)k); i++, n++) {
 			struct fg_list_item it;
 
 			fg_lists_get(l, (enum fg_list)k, i, &it);
-			fprintf(m, "%s ", fg_list_name((enum fg_list)k));
-			fg_list_item_print(&it, m);
-			fputc('\n', m);
+			fprintf(ms, "%s ", fg_list_name((enum fg_list)k));
+			fg_list_item_print(&it, ms);
+			fputc('\n', ms);
 		}
-	if (fclose(m) != 0)
+	if (fclose(ms) != 0)
 		return -ENOMEM;
 	if (fwrite(buf, 1, len, f) != len ||
 	    fprintf(f, "end %" PRIu32 " crc32=%08x\n", n, crc32(0, buf, len)) < 0)
@@ -438,9 +546,43 @@ fg_lists_save(const struct fg_fed_lists *l, FILE *f)
 	return rc;
 }
 
+/* " tag=NAME added=N[ expires=N]" after a prefix of the state file. */
+static int
+parse_meta(char *a, struct fg_tags *t, struct fg_pfx_meta *m, char *err, size_t errlen)
+{
+	char *save = NULL;
+
+	memset(m, 0, sizeof(*m));
+	for (char *kv = strtok_r(a, " ", &save); kv != NULL; kv = strtok_r(NULL, " ", &save)) {
+		char *v = strchr(kv, '='), *end;
+		unsigned long n;
+		int id;
+
+		if (v == NULL)
+			return fg_errf(err, errlen, -1, "%s: expected KEY=VALUE", kv);
+		*v++ = '\0';
+		if (strcmp(kv, "tag") == 0) {
+			id = fg_tags_id(t, v, true);
+			if (id < 0)
+				return fg_errf(err, errlen, -1, "tag=%s: %s", v, id == -ENOSPC ?
+					       "more than 256 tags" : "not a tag name");
+			m->tag = (uint16_t)id;
+			continue;
+		}
+		if (strcmp(kv, "added") != 0 && strcmp(kv, "expires") != 0)
+			return fg_errf(err, errlen, -1, "%s: unknown (tag, added, expires)", kv);
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || n > UINT32_MAX)
+			return fg_errf(err, errlen, -1, "%s=%s: not a time in seconds", kv, v);
+		*(kv[0] == 'a' ? &m->added_s : &m->expires_s) = (uint32_t)n;
+	}
+	return 0;
+}
+
 int
-fg_lists_load(struct fg_fed_lists *l, const char *buf, size_t len, char *err,
-	      size_t errlen)
+fg_lists_load(struct fg_fed_lists *l, struct fg_pfxset *s, struct fg_tags *t,
+	      const char *buf, size_t len, uint32_t now_s, char *err, size_t errlen)
 {
 	const char *p = buf, *end = buf + len;
 	unsigned int line = 0;
@@ -452,10 +594,12 @@ fg_lists_load(struct fg_fed_lists *l, const char *buf, size_t len, char *err,
 	memset(l, 0, sizeof(*l));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		char text[512], *sp;
+		char text[512], *sp, *attr, why[256];
 		struct fg_list_item it;
+		struct fg_pfx_meta m;
 		enum fg_list k;
 		size_t ll;
+		int rc;
 
 		line++;
 		if (nl == NULL)
@@ -490,16 +634,29 @@ fg_lists_load(struct fg_fed_lists *l, const char *buf, size_t len, char *err,
 		k = fg_list_by_name(text);
 		if (k == FG_LIST_COUNT)
 			return fg_errf(err, errlen, -1, "line %u: %s: no such list", line, text);
-		if (fg_list_item_parse_in(k, sp + 1, &it, err, errlen) != 0) {
-			char why[256];
-
-			snprintf(why, sizeof(why), "%s", err);
+		attr = fg_list_is_pfx(k) ? strchr(sp + 1, ' ') : NULL;
+		if (attr != NULL)
+			*attr++ = '\0';
+		if (fg_list_item_parse_in(k, sp + 1, &it, why, sizeof(why)) != 0 ||
+		    (attr != NULL && parse_meta(attr, t, &m, why, sizeof(why)) != 0))
 			return fg_errf(err, errlen, -1, "line %u: %s", line, why);
-		}
-		if (fg_lists_add(l, &it) == -ENOSPC)
-			return fg_errf(err, errlen, -1, "line %u: more than %d %s entries", line,
-				       FG_FED_LIST_MAX, fg_list_name(k));
 		n++;
+		if (!fg_list_is_pfx(k)) {
+			if (fg_lists_add(l, &it) == -ENOSPC)
+				return fg_errf(err, errlen, -1, "line %u: more than %d %s entries", line,
+					       FG_FED_LIST_MAX, fg_list_name(k));
+			continue;
+		}
+		if (attr == NULL)     /* a v1 file: entries by hand, added now */
+			m = (struct fg_pfx_meta){ .tag = FG_TAG_MANUAL, .added_s = now_s };
+		if (m.expires_s != 0 && m.expires_s <= now_s)
+			continue;     /* expired while floodguard was down */
+		rc = fg_pfxset_add(s, fg_list_pfx(k), &it.pfx, &m);
+		if (rc == -ENOSPC)
+			return fg_errf(err, errlen, -1, "line %u: the prefix lists are full (%s)",
+				       line, fg_pfxset_nospc_name(s));
+		if (rc != 0 && rc != -EEXIST)
+			return fg_errf(err, errlen, -1, "line %u: %s", line, strerror(-rc));
 	}
 	return fg_errf(err, errlen, -1, "no end line (the file is truncated)");
 }

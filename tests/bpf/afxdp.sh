@@ -132,6 +132,73 @@ ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.2 198.18.9.10 >/dev/null 2>&1 &&
 	ok "floodctl block del: both addresses pass again (the [lists] entry too)" ||
 	nok "floodctl block del: both addresses pass again"
+# a feed of 3,000 prefixes: the XDP tries and the data plane's set agree
+# on every address of a random sample (half inside some prefix)
+/usr/bin/python3 - "$work" <<'PY'
+import ipaddress, random, sys
+r = random.Random(11)
+pf, sample = [], []
+for i in range(3000):
+    if i % 3:
+        ln = r.choice([16, 20, 24, 28, 31, 32])
+        n = ipaddress.ip_network((r.randrange(11, 200) << 24 | r.getrandbits(24), ln), strict=False)
+    else:
+        ln = r.choice([32, 48, 56, 64, 127, 128])
+        n = ipaddress.ip_network((0x2001 << 112 | r.getrandbits(112), ln), strict=False)
+    pf.append(n)
+open(f"{sys.argv[1]}/feed.txt", "w").write("".join(f"{n}\n" for n in pf))
+for i in range(400):
+    if i % 2:
+        n = r.choice(pf)
+        a = n.network_address + r.randrange(n.num_addresses)
+    elif i % 4:
+        a = ipaddress.ip_address(r.randrange(11, 200) << 24 | r.getrandbits(24))
+    else:
+        a = ipaddress.ip_address(0x2001 << 112 | r.getrandbits(112))
+    sample.append(str(a))
+open(f"{sys.argv[1]}/sample.txt", "w").write("\n".join(sample) + "\n")
+PY
+timeout 60 "$fc" block add --file "$work/feed.txt" -i "fgz-$$" >/dev/null
+trie6=$(timeout 10 bpftool -j prog show id "$(ip -n "$S" -j -d link show fgz-s0 |
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')" |
+	/usr/bin/python3 -c '
+import json, subprocess, sys
+for i in json.load(sys.stdin)["map_ids"]:
+    m = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(i)], capture_output=True, text=True, timeout=10).stdout)
+    if m["name"] == "fg_xdp_block6":
+        print(i)')
+timeout 20 bpftool -j map dump id "$trie4" >"$work/trie4.json"
+timeout 20 bpftool -j map dump id "$trie6" >"$work/trie6.json"
+while read -r a; do
+	timeout 10 "$fc" block list --contains "$a" -i "fgz-$$" >/dev/null 2>&1
+	echo "$a $?"
+done <"$work/sample.txt" >"$work/dp.txt"
+disagree=$(/usr/bin/python3 - "$work" <<'PY'
+import ipaddress, json, sys
+w = sys.argv[1]
+nets = []
+for f, alen in (("trie4.json", 4), ("trie6.json", 16)):
+    for e in json.load(open(f"{w}/{f}")):
+        k = [int(b, 16) for b in e["key"]]
+        plen = int.from_bytes(bytes(k[:4]), "little")
+        nets.append(ipaddress.ip_network((int.from_bytes(bytes(k[4:4 + alen]), "big"), plen), strict=False))
+bad, n, inside = [], 0, 0
+for line in open(f"{w}/dp.txt"):
+    a, rc = line.split()
+    ip = ipaddress.ip_address(a)
+    xdp = any(ip.version == net.version and ip in net for net in nets)
+    dp = rc == "0"
+    n += 1
+    inside += dp
+    if xdp != dp:
+        bad.append(f"{a}: xdp {xdp} data plane {dp}")
+print(f"{len(bad)} {n} {inside} {len(nets)} {'; '.join(bad[:5])}")
+PY
+)
+read -r nbad nsample ninside ntrie rest <<<"$disagree"
+[ "$nbad" = 0 ] && [ "$nsample" = 400 ] && [ "$ninside" -ge 150 ] && [ "$ntrie" -ge 2900 ]
+okif "XDP tries ($ntrie prefixes) and the data plane agree on all $nsample sampled addresses ($ninside blocked)" \
+	"$disagree"
 stop_pid INT 30 "$fgpid"; rc=$?; fgpid=
 read -r good bad flood < <(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("198.18.9.1",0), d.get("198.18.9.2",0), d.get("198.18.9.3",0))' "$work/udp.json")
 [ "$good" -eq 50 ] && ok "protected UDP 1270 went through floodguard: 50 of 200 (its burst) at the server" ||

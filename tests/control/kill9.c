@@ -2,8 +2,9 @@
 /*
  * SIGKILL a list writer at random points of its updates, many times,
  * while a data plane forwards traffic. Each child attaches to the running
- * data plane and replaces the block list, update after update, with 8
- * addresses that all encode one number k (k grows by one per update).
+ * data plane and replaces the block-domain list, update after update,
+ * with 8 domains that all encode one number k (k grows by one per update:
+ * upd_encode()); the prefix set is not theirs to change.
  * After each kill the parent checks that the lists are whole: 8 entries
  * with the same k (the list as before or as after an update, never a
  * mix), that k never goes back, that the state file loads, and that the
@@ -55,9 +56,9 @@ replace(struct fg_fed_lists *next, void *arg)
 	uint64_t k = whole(next) + 1;
 
 	(void)arg;
-	next->nblock = NADDR;
+	next->nblock_dom = NADDR;
 	for (unsigned int i = 0; i < NADDR; i++)
-		upd_encode(&next->block[i], i, k);
+		upd_encode(next->block_dom[i], i, k);
 	return 0;
 }
 
@@ -65,7 +66,7 @@ static int
 clear(struct fg_fed_lists *next, void *arg)
 {
 	(void)arg;
-	next->nblock = 0;
+	next->nblock_dom = 0;
 	return 0;
 }
 
@@ -105,6 +106,49 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
+
+/* A scratch prefix set for loading the state file: room for what the
+ * data plane's set holds (the writers here do not change it). */
+static struct fg_pfxset *
+scratch_set(struct fg_shm_handle *h)
+{
+	struct fg_pfxset_stats st;
+	struct fg_pfxset_cfg cfg;
+	struct fg_pfxset *s;
+	size_t sz;
+
+	fg_pfxset_stats(fg_shm_pfx(h), &st);
+	cfg.rules = st.rules + 1024;
+	cfg.groups4 = st.groups_used + st.groups_limbo + 256;
+	sz = fg_pfxset_size(&cfg);
+	if (sz == 0)
+		return NULL;
+	sz = (sz + 63) & ~(size_t)63;
+	s = aligned_alloc(64, sz);
+	if (s != NULL && fg_pfxset_init(s, sz, &cfg, 1) != 0) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* Empty @p s again (a few prefixes: cheaper than an init of 64 MiB). */
+static void
+empty_set(struct fg_pfxset *s)
+{
+	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
+	struct fg_prefix p;
+	uint64_t pos = 0;
+	uint32_t in;
+
+	/* deleting behind the iterator is safe: it only moves forward */
+	while (fg_pfxset_next(s, &pos, &p, &in, m) == 1)
+		for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++)
+			if ((in >> k) & 1)
+				fg_pfxset_del(s, k, &p);
+	/* no reader but us: the groups deleted are free at once */
+	fg_pfxset_reclaim(s, fg_pfxset_epoch(s));
 }
 
 /* How long after its fork a writer publishes its first update on this
@@ -176,6 +220,8 @@ main(int argc, char **argv)
 {
 	struct fg_fed_lists *l = malloc(sizeof(*l)), *f = malloc(sizeof(*f));
 	struct fg_shm *st = malloc(sizeof(*st));
+	struct fg_pfxset *fset = NULL;
+	struct fg_tags ftags;
 	unsigned long kills = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
 	unsigned long torn = 0, back = 0, bad_file = 0, dead = 0, moved = 0, errors = 0;
 	unsigned long batch = 0;
@@ -191,6 +237,11 @@ main(int argc, char **argv)
 	}
 	if (fg_shm_attach(&h, argv[1], err, sizeof(err)) != 0) {
 		printf("not ok 1 - attach: %s\n", err);
+		return 1;
+	}
+	fset = scratch_set(&h);
+	if (fset == NULL) {
+		printf("not ok 1 - a scratch prefix set for the state file\n");
 		return 1;
 	}
 	srand((unsigned int)getpid());
@@ -250,7 +301,10 @@ main(int argc, char **argv)
 
 			/* the file is the lists as published, or one update ahead
 			 * (killed between saving and publishing) */
-			if (fg_shm_state_load(h.s->h.state_path, f, err, sizeof(err)) != 0 ||
+			empty_set(fset);
+			fg_tags_init(&ftags);
+			if (fg_shm_state_load(h.s->h.state_path, f, fset, &ftags, err,
+					      sizeof(err)) != 0 ||
 			    ((fk = whole(f)) != k && fk != k + 1))
 				bad_file++;
 		}
@@ -284,5 +338,6 @@ main(int argc, char **argv)
 	free(l);
 	free(f);
 	free(st);
+	free(fset);
 	return 0;
 }

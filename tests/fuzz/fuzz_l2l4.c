@@ -136,6 +136,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	struct fg_fed_cfg fc;
+	struct fg_pfxset_cfg pc;
+	struct fg_pfxset *set;
+	struct fg_prefix p;
 	size_t len;
 	void *mem;
 
@@ -148,8 +151,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fc.sustained_rate = 1;
 	fc.nlocal = 1;
 	strcpy(fc.local[0], "example.com");
-	CHECK(fg_prefix_parse("10.0.0.0/8", &lists.allow[0]) == 0);
-	lists.nallow = 1;
+	/* the prefix lists: 10.0.0.0/8 allowed, 198.18.0.0/15 blocked */
+	pc = (struct fg_pfxset_cfg){ .rules = 64, .groups4 = 64 };
+	len = fg_pfxset_size(&pc);
+	set = aligned_alloc(64, (len + 63) & ~(size_t)63);
+	CHECK(set != NULL && fg_pfxset_init(set, len, &pc, 1) == 0);
+	CHECK(fg_prefix_parse("10.0.0.0/8", &p) == 0);
+	CHECK(fg_pfxset_add(set, FG_PFX_LIST_ALLOW, &p, NULL) == 0);
+	CHECK(fg_prefix_parse("198.18.0.0/15", &p) == 0);
+	CHECK(fg_pfxset_add(set, FG_PFX_LIST_BLOCK, &p, NULL) == 0);
 	CHECK(fg_domain_parse("evil.example.org", lists.block_dom[0]) == 0);
 	lists.nblock_dom = 1;
 	CHECK(fg_domain_parse("a.example.net", lists.allow_dom[0].domain) == 0);
@@ -161,6 +171,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	len = fg_fed_mem_size(&fc);
 	mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
 	CHECK(mem != NULL && fg_fed_init(&fed, &fc, &lists, mem, len, 1) == 0);
+	fg_fed_set_prefixes(&fed, set);
 	return 0;
 }
 

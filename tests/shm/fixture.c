@@ -62,12 +62,17 @@ tmp_path(void)
 	return paths[npaths++];
 }
 
-/* The data plane's side: create @p name and publish the magic. */
+/* The data plane's side: create @p name (a prefix set of test_pfx_cfg()),
+ * set up its empty prefix set and publish the magic. */
 void
 ready(struct fg_shm_handle *x, const char *name)
 {
+	struct fg_pfxset_cfg cfg = test_pfx_cfg();
+
 	err[0] = '\0';
-	cr_assert_eq(fg_shm_create(x, name, (gid_t)-1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(fg_shm_create(x, name, (gid_t)-1, &cfg, err, sizeof(err)), 0, "%s", err);
+	/* as the data plane: an empty prefix set, before the magic */
+	cr_assert_eq(fg_pfxset_init(fg_shm_pfx(x), x->s->h.pfx_size, &cfg, 0x5eed), 0);
 	x->s->h.magic = FG_SHM_MAGIC;
 }
 
@@ -84,7 +89,7 @@ edit_fn(struct fg_fed_lists *next, void *arg)
 			return rc;
 	}
 	if (e->overfill)
-		next->nallow = FG_FED_LIST_MAX + 1;
+		next->nallow_dom = FG_FED_LIST_MAX + 1;
 	return e->ret;
 }
 
@@ -111,4 +116,12 @@ lists_new(void)
 
 	cr_assert_not_null(l);
 	return l;
+}
+
+int
+create(struct fg_shm_handle *x, const char *name, gid_t gid)
+{
+	struct fg_pfxset_cfg cfg = test_pfx_cfg();
+
+	return fg_shm_create(x, name, gid, &cfg, err, sizeof(err));
 }

@@ -23,8 +23,12 @@ extern char err[1024];
 const char *inst(void);
 /* A temporary file name of this test (removed, with .prev and .tmp). */
 const char *tmp_path(void);
-/* The data plane's side: create @p name and publish the magic. */
+/* The data plane's side: create @p name (a prefix set of test_pfx_cfg()),
+ * set up its empty prefix set and publish the magic. */
 void ready(struct fg_shm_handle *x, const char *name);
+/* fg_shm_create() of @p name with a prefix set of test_pfx_cfg(), the
+ * reason in err. */
+int create(struct fg_shm_handle *x, const char *name, gid_t gid);
 
 /* An edit: add (or delete) items, or fail with ret. */
 struct edit {
