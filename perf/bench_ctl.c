@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * List updates against a running data plane (perf/bench-ctl drives it).
- *   bench_ctl INSTANCE latency N     N updates, one every 1 ms: per update
- *       the time from fg_shm_lists_update() returning (what floodctl
- *       waits for) to every worker lcore reading the new generation (the
- *       data plane applying it), and the update call itself. Prints
- *       "latency_ns p50 p99 max" and "update_ns p50 p99 max".
+ *   bench_ctl INSTANCE latency N     N updates (a block entry added, then
+ *       deleted), one every 1 ms: per update the time from handing it to
+ *       the list thread until the list thread has applied it (the
+ *       workers' next lookup sees it: the list thread's clock), and the
+ *       time fg_shm_pfx_txn() takes (what floodctl waits: that, and its
+ *       own wakeup). Prints "latency_ns p50 p99 max" (applied) and
+ *       "update_ns p50 p99 max" (the call).
+ *   bench_ctl INSTANCE fill N SEED   N random feed-like IPv4 prefixes (none
+ *       in 10.0.0.0/8, the benchmark traffic's sources) into each of the
+ *       allow and block lists, in transactions of at most the area's size.
+ *   bench_ctl INSTANCE replace N SEED TAG   one replace of tag TAG in the
+ *       block list by N random /32s of SEED; prints "replace_ns CALL APPLY
+ *       removed R added A".
  *   bench_ctl INSTANCE rate R SECONDS  R updates per second for SECONDS
  *       (add and delete one block entry in turn); prints "updates N late M".
  *   bench_ctl INSTANCE spin R SECONDS  the same loop without the updates
@@ -23,13 +31,90 @@
 #include "fg_shm.h"
 #include "test_util.h"
 
+/* One block entry in, then out: a transaction of one op. */
 static int
-toggle(struct fg_fed_lists *next, void *arg)
+toggle(struct fg_shm_handle *h, uint64_t *applied_ns, char *err, size_t errlen)
 {
-	struct fg_list_item *it = arg;
+	static bool in;
+	struct fg_pfx_op op = { .len = 128, .list = FG_PFX_LIST_BLOCK, .del = in };
+	struct fg_shm_txn t = { .kind = FG_PFX_TXN_EDIT, .nops = 1, .list = op.list };
+	struct fg_shm_txn_res res;
+	int rc;
 
-	if (fg_lists_del(next, it) == -ENOENT)
-		return fg_lists_add(next, it);
+	memcpy(op.addr, (const uint8_t[16]){ [10] = 0xff, [11] = 0xff, 198, 19, 255, 1 }, 16);
+	rc = fg_shm_pfx_txn(h, &t, &op, &res, 1000, err, errlen);
+	in = !in;
+	*applied_ns = res.applied_ns;
+	return rc;
+}
+
+/* A feed-like IPv4 prefix of @p x (random bits): mostly /32 and /24,
+ * some /16../23, a few /8; never inside 10.0.0.0/8. */
+static void
+feed_prefix(uint64_t x, struct fg_pfx_op *o)
+{
+	unsigned int r = (unsigned int)(x >> 56) % 100, len;
+	uint32_t a = (uint32_t)x;
+
+	len = r < 60 ? 32 : r < 90 ? 24 : r < 99 ? 16 + (unsigned int)(x >> 40) % 8 : 8;
+	if ((a >> 24) == 10 || (a >> 24) == 0 || (a >> 24) >= 224)
+		a = (a & 0x00ffffffu) | (uint32_t)(11 + (x >> 32) % 200) << 24;
+	a &= len == 32 ? ~0u : ~(~0u >> len);
+	memset(o->addr, 0, 10);
+	o->addr[10] = o->addr[11] = 0xff;
+	o->addr[12] = (uint8_t)(a >> 24);
+	o->addr[13] = (uint8_t)(a >> 16);
+	o->addr[14] = (uint8_t)(a >> 8);
+	o->addr[15] = (uint8_t)a;
+	o->len = (uint8_t)(96 + len);
+}
+
+static uint64_t
+splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* fill: N prefixes into each list; replace: one replace of tag @p tag. */
+static int
+bulk(struct fg_shm_handle *h, bool replace, unsigned long n, uint64_t seed, const char *tag)
+{
+	uint32_t cap = h->s->h.ops_cap;
+	struct fg_pfx_op *ops = calloc(cap, sizeof(*ops));
+	struct fg_shm_txn_res res;
+	char err[512];
+	int id = tag != NULL ? fg_shm_tag(h, tag) : FG_TAG_MANUAL;
+
+	if (ops == NULL || id < 0 || (replace && n > cap))
+		return -ENOMEM;
+	for (unsigned int list = replace ? FG_PFX_LIST_BLOCK : 0; list < FG_PFX_LIST_COUNT;
+	     list++) {
+		for (unsigned long done = 0; done < n;) {
+			struct fg_shm_txn t = { .kind = replace ? FG_PFX_TXN_REPLACE :
+						FG_PFX_TXN_EDIT, .list = list, .tag = (uint16_t)id };
+			uint64_t t0 = mono_ns();
+
+			while (t.nops < cap && done < n) {
+				uint64_t x = splitmix(&seed);
+
+				feed_prefix(replace ? (x & ~(0xffull << 56)) : x, &ops[t.nops]);
+				ops[t.nops++].list = (uint8_t)list;
+				done++;
+			}
+			if (fg_shm_pfx_txn(h, &t, ops, &res, 60000, err, sizeof(err)) != 0) {
+				fprintf(stderr, "bench_ctl: %s\n", err);
+				return -EIO;
+			}
+			if (replace)
+				printf("replace_ns %" PRIu64 " %" PRIu64 " removed %u added %u\n",
+				       mono_ns() - t0, res.apply_ns, res.removed, res.done);
+		}
+	}
+	free(ops);
 	return 0;
 }
 
@@ -41,49 +126,42 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Until every online reader reads generation @p g. */
-static void
-wait_applied(struct fg_shm *s, uint64_t g)
-{
-	for (unsigned int l = 0; l < FG_SHM_LCORES; l++)
-		while (__atomic_load_n(&s->rd[l].online, __ATOMIC_ACQUIRE) &&
-		       __atomic_load_n(&s->rd[l].seen, __ATOMIC_ACQUIRE) < g)
-			;
-}
-
 int
 main(int argc, char **argv)
 {
-	struct fg_list_item it;
 	struct fg_shm_handle h;
 	char err[512];
+	uint64_t apply;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: bench_ctl INSTANCE latency N | rate R SECONDS\n");
+		fprintf(stderr, "usage: bench_ctl INSTANCE latency N | rate R SECONDS | spin R "
+			"SECONDS | fill N [SEED] | replace N [SEED [TAG]]\n");
 		return 2;
 	}
 	if (fg_shm_attach(&h, argv[1], err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench_ctl: %s\n", err);
 		return 1;
 	}
-	fg_list_item_parse("block", "198.19.255.1", &it, err, sizeof(err));
-	if (strcmp(argv[2], "latency") == 0) {
+	if (strcmp(argv[2], "fill") == 0 || strcmp(argv[2], "replace") == 0) {
+		bool rep = argv[2][0] == 'r';
+
+		if (bulk(&h, rep, strtoul(argv[3], NULL, 10),
+			 argc > 4 ? strtoull(argv[4], NULL, 10) : 1, rep && argc > 5 ? argv[5] :
+			 rep ? "bench" : NULL) != 0)
+			return 1;
+	} else if (strcmp(argv[2], "latency") == 0) {
 		unsigned long n = strtoul(argv[3], NULL, 10);
 		uint64_t *lat = calloc(n, 8), *upd = calloc(n, 8);
 
 		for (unsigned long i = 0; i < n; i++) {
-			uint64_t t0 = mono_ns(), t1, t2, g;
+			uint64_t t0 = mono_ns();
 
-			if (fg_shm_lists_update(&h, toggle, &it, 1000, err, sizeof(err)) != 0) {
+			if (toggle(&h, &apply, err, sizeof(err)) != 0) {
 				fprintf(stderr, "bench_ctl: %s\n", err);
 				return 1;
 			}
-			t1 = mono_ns();
-			g = __atomic_load_n(&h.s->gen, __ATOMIC_ACQUIRE);
-			wait_applied(h.s, g);
-			t2 = mono_ns();
-			upd[i] = t1 - t0;
-			lat[i] = t2 - t1;
+			upd[i] = mono_ns() - t0;
+			lat[i] = apply;
 			while (mono_ns() < t0 + 1000000)
 				;
 		}
@@ -109,7 +187,7 @@ main(int argc, char **argv)
 				n++;
 				continue;
 			}
-			if (fg_shm_lists_update(&h, toggle, &it, 1000, err, sizeof(err)) != 0) {
+			if (toggle(&h, &apply, err, sizeof(err)) != 0) {
 				fprintf(stderr, "bench_ctl: %s\n", err);
 				return 1;
 			}
