@@ -40,34 +40,12 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "fg_decide.h"
 #include "test_util.h"
 
 #define BURST 32
 #define SEQ_LEN (1u << 22)   /* source indexes, cycled */
-
-static inline uint64_t
-now_tsc(void)
-{
-	return __builtin_ia32_rdtsc();
-}
-
-static uint64_t
-xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Source number i as an address: 10.0.0.0/8 and up, IPv4-mapped. */
 static inline void
@@ -81,21 +59,6 @@ addr_of(uint32_t i, uint8_t a[16])
 	a[13] = (uint8_t)(v >> 16);
 	a[14] = (uint8_t)(v >> 8);
 	a[15] = (uint8_t)v;
-}
-
-static double
-tsc_per_ns(void)
-{
-	struct timespec a, b, d = { 0, 100 * 1000 * 1000 };
-	uint64_t t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	t0 = now_tsc();
-	nanosleep(&d, NULL);
-	t1 = now_tsc();
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(t1 - t0) /
-	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec));
 }
 
 #define NBUF 4   /* bursts in flight: k, k + 1, k + 2, and one being filled */
@@ -168,23 +131,6 @@ round_run(struct bench *b, uint32_t bursts, int decide)
  * Table memory from reserved 2 MiB hugepages, as the data plane's DPDK
  * memory is; else transparent hugepages (the kernel may give fewer).
  */
-static void *
-table_mem(size_t len, const char **pages)
-{
-	size_t l = (len + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
-	void *m = mmap(NULL, l, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-
-	if (m != MAP_FAILED) {
-		*pages = "hugetlb";
-		return m;
-	}
-	m = aligned_alloc(2u << 20, l);
-	if (m != NULL)
-		madvise(m, l, MADV_HUGEPAGE);
-	*pages = "thp";
-	return m;
-}
 
 int
 main(int argc, char **argv)
@@ -252,7 +198,7 @@ main(int argc, char **argv)
 	tp.sources = sources;   /* the table adds its own headroom */
 	tp.seed = 0x243f6a8885a308d3ull;
 	mem_len = fg_srctab_mem_size(tp.sources);
-	mem = mem_len ? table_mem(mem_len, &pages) : NULL;
+	mem = mem_len ? bench_mem(mem_len, &pages) : NULL;
 	b.seq = malloc(SEQ_LEN * sizeof(*b.seq));
 	per_d = calloc(rounds, sizeof(double));
 	per_b = calloc(rounds, sizeof(double));

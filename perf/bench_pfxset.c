@@ -28,68 +28,14 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "fg_pfxset.h"
 
 #define SEQ_LEN (1u << 22)
 #define LAT_N 10000u
 #define BULK_N 100000u
 
-static inline uint64_t
-now_tsc(void)
-{
-	return __builtin_ia32_rdtsc();
-}
-
-static uint64_t
-xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-tsc_per_ns(void)
-{
-	struct timespec a, b, d = { 0, 100 * 1000 * 1000 };
-	uint64_t t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	t0 = now_tsc();
-	nanosleep(&d, NULL);
-	t1 = now_tsc();
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(t1 - t0) /
-	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec));
-}
-
 /* From reserved 2 MiB hugepages as the data plane's memory; else THP. */
-static void *
-block_mem(size_t len, const char **pages)
-{
-	size_t l = (len + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
-	void *m = mmap(NULL, l, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-
-	if (m != MAP_FAILED) {
-		*pages = "hugetlb";
-		return m;
-	}
-	m = aligned_alloc(2u << 20, l);
-	if (m != NULL)
-		madvise(m, l, MADV_HUGEPAGE);
-	*pages = "thp";
-	return m;
-}
 
 /* A random prefix of the feed mix. */
 static void
@@ -257,8 +203,8 @@ main(int argc, char **argv)
 	if (cfg.rules < 2 * per_list + BULK_N)
 		cfg.rules = 2 * per_list + BULK_N;
 	sz = fg_pfxset_size(&cfg);
-	s = block_mem(sz, &pages);
-	e = block_mem(fg_pfxset_size(&ecfg), &epages);
+	s = bench_mem(sz, &pages);
+	e = bench_mem(fg_pfxset_size(&ecfg), &epages);
 	src = malloc(nsrc_max * sizeof(*src));
 	lat = malloc(LAT_N * sizeof(*lat));
 	if (s == NULL || e == NULL || src == NULL || lat == NULL ||

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef BENCH_UTIL_H
+#define BENCH_UTIL_H
+
+/*
+ * What the micro-benchmarks share: the TSC, its rate, a PRNG, a sort
+ * order for medians, and memory the way the data plane gets it.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+
+static inline uint64_t
+now_tsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+static inline uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* qsort() order of doubles (medians). */
+static inline int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* TSC ticks per ns, over a 100 ms sleep. */
+static inline double
+tsc_per_ns(void)
+{
+	struct timespec a, b, d = { 0, 100 * 1000 * 1000 };
+	uint64_t t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	t0 = now_tsc();
+	nanosleep(&d, NULL);
+	t1 = now_tsc();
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(t1 - t0) /
+	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec));
+}
+
+/* @p len bytes from reserved 2 MiB hugepages as the data plane's memory;
+ * else transparent huge pages. *@p pages says which. */
+static inline void *
+bench_mem(size_t len, const char **pages)
+{
+	size_t l = (len + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+	void *m = mmap(NULL, l, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+
+	if (m != MAP_FAILED) {
+		*pages = "hugetlb";
+		return m;
+	}
+	m = aligned_alloc(2u << 20, l);
+	if (m != NULL)
+		madvise(m, l, MADV_HUGEPAGE);
+	*pages = "thp";
+	return m;
+}
+
+#endif /* BENCH_UTIL_H */
