@@ -241,7 +241,8 @@ group(bool json, const char *name, const char *(*nm)(unsigned int), const uint64
 			printf("  %-22s %" PRIu64 "\n", nm(i), v[i]);
 		first = false;
 	}
-	printf(json ? "}%s" : "", last ? "" : ",");
+	if (json)
+		printf("}%s", last ? "" : ",");
 }
 
 /* One line of named counters after @p ng gauges (slots, used): text

@@ -319,13 +319,6 @@ with_depth(uint32_t c, unsigned int l, unsigned int d)
 	       d << (l * FG_PFX_CELL_DBITS);
 }
 
-/* Lengths of list @p l's effective IPv4 prefixes (cnt4) */
-static inline uint32_t
-cnt4(const struct fg_pfxset *s, unsigned int l, unsigned int n)
-{
-	return __atomic_load_n(&s->cnt4[l][n], __ATOMIC_RELAXED);
-}
-
 static inline void
 cnt_add(uint32_t *c, int d)
 {
