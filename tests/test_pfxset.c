@@ -515,14 +515,14 @@ Test(pfxset, next_iterates_every_rule)
 }
 
 /* The block's bytes: header, 64 MiB of cells, 64 B a group, 2 x 32 B + 12 B
- * a rule, 80 B a group's bookkeeping. */
+ * a rule, 80 B a group's bookkeeping, a bit a slot (2,000 bits: 32 words). */
 Test(pfxset, size)
 {
 	struct fg_pfxset_cfg cfg = { .rules = 1000, .groups4 = 100 };
 	size_t hdr = (sizeof(struct fg_pfxset) + 63) & ~(size_t)63;
 
 	cr_assert_eq(fg_pfxset_size(&cfg),
-		     hdr + (64u << 20) + 100 * 64 + 1000 * 64 + 12032 + 100 * 80);
+		     hdr + (64u << 20) + 100 * 64 + 1000 * 64 + 12032 + 100 * 80 + 256);
 	cfg.groups4 = FG_PFXSET_MAX_GROUPS4 + 1;
 	cr_assert_eq(fg_pfxset_size(&cfg), 0);
 	cfg.groups4 = 0;

@@ -44,6 +44,21 @@ gmeta(struct fg_pfxset *s)
 	return (struct fg_pfx_gmeta *)(void *)((char *)s + s->off_gmeta);
 }
 
+/* The occupancy bitmap: bit i of word i / 64 set while slot i is FULL. */
+static inline uint64_t *
+occ(struct fg_pfxset *s)
+{
+	return (uint64_t *)(void *)((char *)s + s->off_occ);
+}
+
+static inline void
+occ_set(struct fg_pfxset *s, uint32_t i, bool full)
+{
+	uint64_t *w = &occ(s)[i / 64], b = 1ull << (i % 64);
+
+	__atomic_store_n(w, full ? *w | b : *w & ~b, __ATOMIC_RELEASE);
+}
+
 static inline size_t
 align64(size_t x)
 {
@@ -61,7 +76,7 @@ cfg_ok(const struct fg_pfxset_cfg *cfg)
 
 /* Offsets of the parts; returns the total. */
 static size_t
-layout(const struct fg_pfxset_cfg *cfg, uint64_t off[5])
+layout(const struct fg_pfxset_cfg *cfg, uint64_t off[6])
 {
 	size_t o = align64(sizeof(struct fg_pfxset));
 
@@ -75,13 +90,15 @@ layout(const struct fg_pfxset_cfg *cfg, uint64_t off[5])
 	o += align64((size_t)cfg->rules * sizeof(struct fg_pfx_meta));
 	off[4] = o;                                      /* group bookkeeping: 80 B */
 	o += (size_t)cfg->groups4 * sizeof(struct fg_pfx_gmeta);
+	off[5] = o;                                      /* occupancy: a bit a slot */
+	o += align64(((size_t)cfg->rules * 2 + 63) / 64 * sizeof(uint64_t));
 	return o;
 }
 
 size_t
 fg_pfxset_size(const struct fg_pfxset_cfg *cfg)
 {
-	uint64_t off[5];
+	uint64_t off[6];
 
 	return cfg_ok(cfg) ? layout(cfg, off) : 0;
 }
@@ -99,7 +116,7 @@ int
 fg_pfxset_init(void *mem, size_t size, const struct fg_pfxset_cfg *cfg, uint64_t seed)
 {
 	struct fg_pfxset *s = mem;
-	uint64_t off[5];
+	uint64_t off[6];
 	size_t need;
 
 	if (mem == NULL || !cfg_ok(cfg) || ((uintptr_t)mem & 63) != 0)
@@ -113,6 +130,7 @@ fg_pfxset_init(void *mem, size_t size, const struct fg_pfxset_cfg *cfg, uint64_t
 	s->off_slot = off[2];
 	s->off_meta = off[3];
 	s->off_gmeta = off[4];
+	s->off_occ = off[5];
 	s->seed0 = seed;
 	s->seed1 = seed * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull;
 	s->cap = cfg->rules * 2;
@@ -120,6 +138,7 @@ fg_pfxset_init(void *mem, size_t size, const struct fg_pfxset_cfg *cfg, uint64_t
 	s->cfg = *cfg;
 	memset(tbl24(s), 0, (size_t)FG_PFX_TBL24_CELLS * sizeof(uint32_t));
 	memset(slots(s), 0, (size_t)s->cap * sizeof(struct fg_pfx_slot));
+	memset(occ(s), 0, ((size_t)s->cap + 63) / 64 * sizeof(uint64_t));
 	/* free stacks, lowest index on top */
 	for (uint32_t i = 0; i < cfg->rules; i++)
 		metas(s)[i] = (struct fg_pfx_meta){ .added_s = i + 1 < cfg->rules ? i + 2 : 0 };
@@ -578,6 +597,7 @@ fg_pfxset_add(struct fg_pfxset *s, unsigned int list, const struct fg_prefix *p,
 			s->tombs--;
 		s->prefixes++;
 		info = FG_PFX_INFO(k.len, 0, FG_PFX_SLOT_FULL);
+		occ_set(s, (uint32_t)free_at, true);
 	}
 	slot_begin(e);
 	STORE(&e->meta[list], meta_alloc(s, m));
@@ -635,6 +655,7 @@ fg_pfxset_del(struct fg_pfxset *s, unsigned int list, const struct fg_prefix *p)
 	STORE(&e->info, info);
 	slot_end(e);
 	if (lists == 0) {
+		occ_set(s, (uint32_t)i, false);
 		s->prefixes--;
 		s->tombs++;
 		slot_unchain(s, (uint32_t)i);
@@ -799,20 +820,22 @@ int
 fg_pfxset_next(const struct fg_pfxset *s, uint64_t *pos, struct fg_prefix *p,
 	       uint32_t *lists, struct fg_pfx_meta m[FG_PFX_LIST_COUNT])
 {
-	const struct fg_pfx_slot *t = fg_pfxset_slots_(s);
+	const uint64_t *o = occ((struct fg_pfxset *)(uintptr_t)s);
 
-	/* an empty set is not walked: a control-plane save or list of the
-	 * default 4M slots would read 128 MiB for nothing */
-	if (*pos == 0 && __atomic_load_n(&s->prefixes, __ATOMIC_RELAXED) == 0)
-		return 0;
+	/* the occupancy bitmap leads to the full slots: a save or list of a
+	 * few entries reads 512 KiB of bits, not the 128 MiB of the default
+	 * 4M slots (the slot read decides: a bit may be a step behind) */
 	for (; *pos < s->cap; (*pos)++) {
+		uint64_t w = __atomic_load_n(&o[*pos / 64], __ATOMIC_ACQUIRE) >> (*pos % 64);
 		struct slot_copy c;
 
-		/* most slots are empty: one load tells, the seqlock read is
-		 * for the full ones (a slot filled meanwhile is a new key) */
-		if (FG_PFX_INFO_STATE(__atomic_load_n(&t[*pos].info, __ATOMIC_RELAXED)) !=
-		    FG_PFX_SLOT_FULL)
+		if (w == 0) {
+			*pos = (*pos | 63);
 			continue;
+		}
+		*pos += (uint64_t)__builtin_ctzll(w);
+		if (*pos >= s->cap)
+			break;
 		slot_read(s, (uint32_t)*pos, &c);
 		if (FG_PFX_INFO_STATE(c.info) != FG_PFX_SLOT_FULL)
 			continue;

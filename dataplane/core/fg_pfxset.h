@@ -181,6 +181,7 @@ struct fg_pfxset {
 	/* the writer's */
 	uint64_t size;          /**< bytes of the block */
 	uint64_t off_meta, off_gmeta;
+	uint64_t off_occ;       /**< a bit per slot: FULL (fg_pfxset_next() skips the rest) */
 	struct fg_pfxset_cfg cfg;
 	uint64_t epoch;         /**< fg_pfxset_epoch() */
 	uint32_t grp_free;      /**< free groups: a stack through gmeta.next, index + 1 */
