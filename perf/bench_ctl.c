@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "fg_lists.h"
 #include "fg_shm.h"
 #include "test_util.h"
@@ -118,14 +119,6 @@ bulk(struct fg_shm_handle *h, bool replace, unsigned long n, uint64_t seed, cons
 	return 0;
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -165,8 +158,8 @@ main(int argc, char **argv)
 			while (mono_ns() < t0 + 1000000)
 				;
 		}
-		qsort(lat, n, 8, cmp);
-		qsort(upd, n, 8, cmp);
+		qsort(lat, n, 8, cmp_u64);
+		qsort(upd, n, 8, cmp_u64);
 		printf("latency_ns %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", lat[n / 2],
 		       lat[n * 99 / 100], lat[n - 1]);
 		printf("update_ns %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", upd[n / 2],

@@ -153,14 +153,6 @@ lookups(const char *set, const struct fg_pfxset *s, int family, uint8_t (*src)[1
 	free(p);
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void
 pct_print(const char *what, int family, uint64_t *t, uint32_t n, double ghz)
 {

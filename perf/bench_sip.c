@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "fg_decide.h"
 #include "fg_fed.h"
 #include "fg_parse.h"
@@ -39,20 +40,6 @@
 static uint8_t frames[NFRAMES][FRAME_MAX];
 static uint32_t flen[NFRAMES];
 static uint16_t newat[NFRAMES];   /* offset of a new-URI frame's 8 digits; 0: old URI */
-
-static inline uint64_t
-now_tsc(void)
-{
-	return __builtin_ia32_rdtsc();
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static uint32_t
 build(uint8_t *f, unsigned int src, const char *msg)

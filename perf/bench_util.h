@@ -3,8 +3,8 @@
 #define BENCH_UTIL_H
 
 /*
- * What the micro-benchmarks share: the TSC, its rate, a PRNG, a sort
- * order for medians, and memory the way the data plane gets it.
+ * What the micro-benchmarks share: the TSC, its rate, a PRNG, sort
+ * orders for medians, and memory the way the data plane gets it.
  */
 
 #include <stdint.h>
@@ -32,6 +32,15 @@ static inline int
 cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* qsort() order of uint64_t. */
+static inline int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
 }
