@@ -63,15 +63,6 @@ struct undo {
 	struct fg_pfx_meta m;
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint32_t
 unix_s(void)
 {
@@ -241,7 +232,7 @@ done:
 	free(sorted);
 	free(stale);
 	res.apply_ns = (rte_rdtsc() - t0) * 1000000000ull / rte_get_tsc_hz();
-	res.applied_ns = mono_ns() - t->handed_ns;
+	res.applied_ns = fg_shm_mono_ns() - t->handed_ns;
 	fg_shm_pfx_done(dp->shm, &res);
 }
 

@@ -20,8 +20,8 @@
 #include "fg_lists.h"
 #include "fg_shm.h"
 
-static uint64_t
-mono_ns(void)
+uint64_t
+fg_shm_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -312,7 +312,7 @@ fg_shm_reader_online(struct fg_shm *s, unsigned int lcore, bool online)
 static int
 grace(struct fg_shm *s, uint64_t g, uint32_t timeout_ms, char *err, size_t errlen)
 {
-	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u;
+	uint64_t deadline = fg_shm_mono_ns() + (uint64_t)timeout_ms * 1000000u;
 
 	for (unsigned int l = 0; l < FG_SHM_LCORES; l++) {
 		unsigned int spins = 0;
@@ -323,7 +323,7 @@ grace(struct fg_shm *s, uint64_t g, uint32_t timeout_ms, char *err, size_t errle
 				continue;
 			if (!fg_shm_alive(s))
 				return 0;    /* nobody reads any more */
-			if (mono_ns() > deadline)
+			if (fg_shm_mono_ns() > deadline)
 				return fg_errf(err, errlen, -ETIMEDOUT, "lcore %u of the data plane "
 					       "still reads list generation %" PRIu64 " after %u ms "
 					       "(stalled?): nothing changed", l,
@@ -511,7 +511,7 @@ wait_done(struct fg_shm *s, uint64_t seq, uint64_t deadline)
 			return 0;
 		if (!fg_shm_alive(s))
 			return -ESRCH;
-		now = mono_ns();
+		now = fg_shm_mono_ns();
 		if (now > deadline)
 			return -ETIMEDOUT;
 		if (deadline - now < 10000000)
@@ -525,7 +525,7 @@ fg_shm_pfx_txn(struct fg_shm_handle *h, const struct fg_shm_txn *txn, struct fg_
 	       struct fg_shm_txn_res *res, uint32_t timeout_ms, char *err, size_t errlen)
 {
 	struct fg_shm *s = h->s;
-	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u, seq;
+	uint64_t deadline = fg_shm_mono_ns() + (uint64_t)timeout_ms * 1000000u, seq;
 	struct fg_pfx_op *area = fg_shm_ops(h);
 	int rc;
 
@@ -549,7 +549,7 @@ fg_shm_pfx_txn(struct fg_shm_handle *h, const struct fg_shm_txn *txn, struct fg_
 	}
 	memcpy(area, ops, (size_t)txn->nops * sizeof(*ops));
 	s->txn = *txn;
-	s->txn.handed_ns = mono_ns();
+	s->txn.handed_ns = fg_shm_mono_ns();
 	__atomic_store_n(&s->txn_seq, seq + 1, __ATOMIC_RELEASE);    /* handed over here */
 	__atomic_add_fetch(&s->txn_wake, 1, __ATOMIC_RELEASE);
 	futex_wake(&s->txn_wake);
@@ -615,7 +615,7 @@ wait_answer(const struct fg_shm *s, uint64_t seq, uint64_t deadline)
 	while (__atomic_load_n(&s->resp_seq, __ATOMIC_ACQUIRE) != seq) {
 		if (!fg_shm_alive(s))
 			return -ESRCH;
-		if (mono_ns() > deadline)
+		if (fg_shm_mono_ns() > deadline)
 			return -ETIMEDOUT;
 		usleep(50);
 	}
@@ -627,7 +627,7 @@ fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req, struct fg_shm
 	    uint32_t timeout_ms)
 {
 	struct fg_shm *s = h->s;
-	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000u, seq;
+	uint64_t deadline = fg_shm_mono_ns() + (uint64_t)timeout_ms * 1000000u, seq;
 	int rc;
 
 	if (flock(h->fd, LOCK_EX) != 0)

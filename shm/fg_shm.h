@@ -457,4 +457,7 @@ const char *fg_event_name(enum fg_event_kind k);
 /** CLOCK_REALTIME in ns (the times the segment holds). */
 uint64_t fg_shm_unix_ns(void);
 
+/** CLOCK_MONOTONIC in ns (deadlines; a transaction's handed_ns). */
+uint64_t fg_shm_mono_ns(void);
+
 #endif /* FG_SHM_H */
