@@ -32,13 +32,17 @@ int
 fg_control_config_prefixes(const struct fg_config *c, struct fg_pfxset *s)
 {
 	struct fg_pfx_meta m = { .tag = FG_TAG_CONFIG, .added_s = (uint32_t)time(NULL) };
-	int rc = 0;
+	const struct fg_prefix *p[FG_PFX_LIST_COUNT] = { c->allow, c->block };
+	uint32_t n[FG_PFX_LIST_COUNT] = { c->nallow, c->nblock };
 
-	for (uint32_t i = 0; i < c->nallow && rc == 0; i++)
-		rc = fg_pfxset_add(s, FG_PFX_LIST_ALLOW, &c->allow[i], &m);
-	for (uint32_t i = 0; i < c->nblock && (rc == 0 || rc == -EEXIST); i++)
-		rc = fg_pfxset_add(s, FG_PFX_LIST_BLOCK, &c->block[i], &m);
-	return rc == -EEXIST ? 0 : rc;
+	for (unsigned int l = 0; l < FG_PFX_LIST_COUNT; l++)
+		for (uint32_t i = 0; i < n[l]; i++) {
+			int rc = fg_pfxset_add(s, l, &p[l][i], &m);
+
+			if (rc != 0 && rc != -EEXIST)    /* a prefix written twice: once */
+				return rc;
+		}
+	return 0;
 }
 
 /* The lists to start with: the state file, else its previous version
@@ -50,34 +54,37 @@ initial_lists(struct fg_dp *dp, struct fg_fed_lists *out, struct fg_pfxset *s)
 	char err[512] = "", prev[300];
 	const char *file[] = { path, prev };
 	uint64_t seed = rte_rdtsc() ^ (uint64_t)rte_rand();
+	/* the set starts empty once; a load that failed left it half filled */
+	bool need_init = true;
 
 	snprintf(prev, sizeof(prev), "%s.prev", path);
 	for (unsigned int i = 0; i < RTE_DIM(file) && path[0] != '\0'; i++) {
 		uint64_t t0 = rte_rdtsc();
 		int rc;
 
+		if (need_init) {
+			fg_pfxset_init(s, ctl.s->h.pfx_size, &dp->cfg->pfx, seed);
+			fg_tags_init(&ctl.s->tags);
+		}
+		rc = fg_shm_state_load(file[i], out, s, &ctl.s->tags, err, sizeof(err));
+		if (rc == 0 && i == 0)
+			FG_LOG(INFO, "lists from %s (the [lists] keys give way to it): %u allow and "
+			       "%u block prefixes in %.2f s", path,
+			       fg_lists_entries(out, s, FG_LIST_ALLOW),
+			       fg_lists_entries(out, s, FG_LIST_BLOCK),
+			       (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz());
+		else if (rc == 0)
+			FG_LOG(WARNING, "lists from %s, the last good state", prev);
+		else if (rc != -ENOENT)
+			FG_LOG(ERR, "state file rejected: %s", err);
+		if (rc == 0)
+			return 0;
+		need_init = rc != -ENOENT;
+	}
+	if (need_init) {
 		fg_pfxset_init(s, ctl.s->h.pfx_size, &dp->cfg->pfx, seed);
 		fg_tags_init(&ctl.s->tags);
-		rc = fg_shm_state_load(file[i], out, s, &ctl.s->tags, err, sizeof(err));
-		if (rc == 0) {
-			struct fg_pfxset_stats st;
-
-			fg_pfxset_stats(s, &st);
-			if (i == 0)
-				FG_LOG(INFO, "lists from %s (the [lists] keys give way to it): %u "
-				       "allow and %u block prefixes in %.2f s", path,
-				       st.rules4[FG_PFX_LIST_ALLOW] + st.rules6[FG_PFX_LIST_ALLOW],
-				       st.rules4[FG_PFX_LIST_BLOCK] + st.rules6[FG_PFX_LIST_BLOCK],
-				       (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz());
-			else
-				FG_LOG(WARNING, "lists from %s, the last good state", prev);
-			return 0;
-		}
-		if (rc != -ENOENT)
-			FG_LOG(ERR, "state file rejected: %s", err);
 	}
-	fg_pfxset_init(s, ctl.s->h.pfx_size, &dp->cfg->pfx, seed);
-	fg_tags_init(&ctl.s->tags);
 	fg_lists_copy(out, &dp->cfg->lists);
 	FG_LOG(INFO, "lists from the configuration ([lists])");
 	return fg_control_config_prefixes(dp->cfg, s);

@@ -150,7 +150,8 @@ r = subprocess.run([fg, "--mode", "offline", "--pcap-in", cap, "--verdicts", out
                     "--report", out["r.json"],
                     "--set", "protect.prefixes=198.18.2.0/24",
                     "--set", "sip-rules.local_domains=example.com",
-                    "--set", "lists.allow=198.18.1.5",
+                    # a prefix written twice counts once, the entries after it too
+                    "--set", "lists.allow=203.0.113.9,203.0.113.9,198.18.1.5",
                     "--set", "lists.allow_domains=trusted.example.net@198.51.100.0/24",
                     "--set", "lists.block_domains=evil.example.org",
                     "--set", "lists.watch_domains=p3.example.net"],
