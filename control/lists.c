@@ -137,7 +137,6 @@ pfx_update(struct fc_ctx *c, struct edit *e, unsigned int npfx, char *err, size_
 		ops[k].list = (uint8_t)fg_list_pfx(it->list);
 		ops[k].del = !edit_adds(e, i);
 		ops[k].ttl_s = e->ttl_s;
-		t.list = ops[k].list;
 		k++;
 	}
 	rc = fg_shm_pfx_txn(&c->h, &t, ops, &e->res, c->timeout_ms, err, errlen);

@@ -131,8 +131,7 @@ stale_of_tag(struct fg_dp *dp, const struct fg_shm_txn *t, const struct fg_pfx_o
 static void
 apply(struct fg_dp *dp, const struct fg_shm_txn *t)
 {
-	struct fg_pfx_op *ops = (struct fg_pfx_op *)(void *)((uint8_t *)dp->shm +
-							      dp->shm->h.ops_off);
+	struct fg_pfx_op *ops = fg_shm_ops_of(dp->shm);
 	struct fg_shm_txn_res res = { 0 };
 	uint64_t t0 = rte_rdtsc();
 	uint32_t now = unix_s(), n = t->nops, nundo = 0;
@@ -236,17 +235,18 @@ done:
 	fg_shm_pfx_done(dp->shm, &res);
 }
 
-/* Entries whose time is up, out. */
-static void
-expire(struct fg_dp *dp, uint32_t now)
+/*
+ * The entries whose time is up by @p now out (0: none is), and the
+ * earliest expiry of those left, which is returned (0: none expires).
+ */
+static uint32_t
+sweep(struct fg_dp *dp, uint32_t now)
 {
 	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
 	struct fg_prefix p;
 	uint32_t in, next = 0, gone = 0;
 	uint64_t pos = 0;
 
-	if (next_expiry == 0 || now < next_expiry)
-		return;
 	/* deleting behind the iterator is safe: it only moves forward */
 	while (fg_pfxset_next(dp->pfx, &pos, &p, &in, m) == 1)
 		for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++) {
@@ -257,26 +257,9 @@ expire(struct fg_dp *dp, uint32_t now)
 			else if (next == 0 || m[k].expires_s < next)
 				next = m[k].expires_s;
 		}
-	next_expiry = next;
 	if (gone != 0)
 		FG_LOG(INFO, "lists: %u entries expired", gone);
-}
-
-/* The earliest expiry among the entries (after a load). */
-static void
-find_next_expiry(struct fg_dp *dp)
-{
-	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
-	struct fg_prefix p;
-	uint64_t pos = 0;
-	uint32_t in;
-
-	next_expiry = 0;
-	while (fg_pfxset_next(dp->pfx, &pos, &p, &in, m) == 1)
-		for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++)
-			if (((in >> k) & 1) && m[k].expires_s != 0 &&
-			    (next_expiry == 0 || m[k].expires_s < next_expiry))
-				next_expiry = m[k].expires_s;
+	return next;
 }
 
 static void *
@@ -297,12 +280,13 @@ listd_main(void *arg)
 		FG_LOG(WARNING, "list thread: no SCHED_FIFO (CAP_SYS_NICE): an update may wait "
 		       "milliseconds for the CPU");
 	sched_fast(false);
-	find_next_expiry(dp);
+	next_expiry = sweep(dp, 0);    /* after a load: when the first entry expires */
 	fg_xdp_block_all(dp);
 	__atomic_store_n(&dp->shm->h.pfx_ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_ACQUIRE)) {
 		const struct fg_shm_txn *t;
 		uint64_t now;
+		uint32_t now_s;
 
 		sched_fast(true);
 		t = fg_shm_pfx_pending(dp->shm, FG_LISTD_WAKE_MS);
@@ -329,7 +313,9 @@ listd_main(void *arg)
 		if (now < next_second)
 			continue;
 		next_second = now + hz;
-		expire(dp, unix_s());
+		now_s = unix_s();
+		if (next_expiry != 0 && now_s >= next_expiry)
+			next_expiry = sweep(dp, now_s);
 		fg_xdp_sync(dp, fg_clock_ns(dp));
 	}
 	__atomic_store_n(&dp->shm->h.pfx_ready, 0, __ATOMIC_RELEASE);

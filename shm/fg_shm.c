@@ -492,9 +492,19 @@ fg_shm_tag(struct fg_shm_handle *h, const char *name)
 	return id;
 }
 
+/* The futex words of the transactions: a waiter sleeps while the word
+ * still holds what it read (at most @p ts); a notifier moves it on and
+ * wakes the one waiter. */
 static void
-futex_wake(uint32_t *w)
+futex_wait(uint32_t *w, uint32_t seen, const struct timespec *ts)
 {
+	syscall(SYS_futex, w, FUTEX_WAIT, seen, ts, NULL, 0);
+}
+
+static void
+futex_notify(uint32_t *w)
+{
+	__atomic_add_fetch(w, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
@@ -516,7 +526,7 @@ wait_done(struct fg_shm *s, uint64_t seq, uint64_t deadline)
 			return -ETIMEDOUT;
 		if (deadline - now < 10000000)
 			ts.tv_nsec = (long)(deadline - now);
-		syscall(SYS_futex, &s->done_wake, FUTEX_WAIT, w, &ts, NULL, 0);
+		futex_wait(&s->done_wake, w, &ts);
 	}
 }
 
@@ -551,8 +561,7 @@ fg_shm_pfx_txn(struct fg_shm_handle *h, const struct fg_shm_txn *txn, struct fg_
 	s->txn = *txn;
 	s->txn.handed_ns = fg_shm_mono_ns();
 	__atomic_store_n(&s->txn_seq, seq + 1, __ATOMIC_RELEASE);    /* handed over here */
-	__atomic_add_fetch(&s->txn_wake, 1, __ATOMIC_RELEASE);
-	futex_wake(&s->txn_wake);
+	futex_notify(&s->txn_wake);
 	rc = wait_done(s, seq + 1, deadline);
 	if (rc != 0) {
 		rc = fg_errf(err, errlen, rc, rc == -ESRCH ? "the data plane exited" :
@@ -591,7 +600,7 @@ fg_shm_pfx_pending(struct fg_shm *s, uint32_t timeout_ms)
 
 	if (__atomic_load_n(&s->txn_seq, __ATOMIC_ACQUIRE) ==
 	    __atomic_load_n(&s->done_seq, __ATOMIC_RELAXED))
-		syscall(SYS_futex, &s->txn_wake, FUTEX_WAIT, w, &ts, NULL, 0);
+		futex_wait(&s->txn_wake, w, &ts);
 	if (__atomic_load_n(&s->txn_seq, __ATOMIC_ACQUIRE) ==
 	    __atomic_load_n(&s->done_seq, __ATOMIC_RELAXED))
 		return NULL;
@@ -604,8 +613,7 @@ fg_shm_pfx_done(struct fg_shm *s, const struct fg_shm_txn_res *res)
 	s->res = *res;
 	__atomic_store_n(&s->done_seq, __atomic_load_n(&s->txn_seq, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
-	__atomic_add_fetch(&s->done_wake, 1, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &s->done_wake, FUTEX_WAKE, 1, NULL, NULL, 0);
+	futex_notify(&s->done_wake);
 }
 
 /* Until the main lcore has answered request @p seq. */

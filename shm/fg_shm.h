@@ -337,11 +337,18 @@ fg_shm_pfx(const struct fg_shm_handle *h)
 	return (struct fg_pfxset *)(void *)((uint8_t *)h->s + h->s->h.pfx_off);
 }
 
+/** The ops of the transaction area of segment @p s. */
+static inline struct fg_pfx_op *
+fg_shm_ops_of(struct fg_shm *s)
+{
+	return (struct fg_pfx_op *)(void *)((uint8_t *)s + s->h.ops_off);
+}
+
 /** The ops of the transaction area. */
 static inline struct fg_pfx_op *
 fg_shm_ops(const struct fg_shm_handle *h)
 {
-	return (struct fg_pfx_op *)(void *)((uint8_t *)h->s + h->s->h.ops_off);
+	return fg_shm_ops_of(h->s);
 }
 
 /** floodctl: attach to @p instance's segment and check its ABI. */
