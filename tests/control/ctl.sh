@@ -265,6 +265,13 @@ check "--contains an address no entry holds: exit 3" [ "$rc" -eq 3 ]
 out=$(ctl block replace --file /dev/null --tag feedA -i "$inst"); rc=$?
 check "replace by an empty feed removes the tag's entries ($out)" \
 	[ "$rc" -eq 0 -a "$(ctl block list --tag feedA -i "$inst" | wc -l)" -eq 0 ]
+err=$(ctl block add 203.0.113.11 --ttl 0 -i "$inst" 2>&1); rc=$?
+check "--ttl 0: exit 2, names the option and its range" \
+	[ "$rc" -eq 2 -a "$err" = "floodctl block: --ttl 0: seconds, 1 to 315360000 (10 years)" ]
+err=$(ctl block add 203.0.113.11 --tag 'no/slash' -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q "^floodctl block: --tag no/slash: 1 to 31 letters" <<<"$err" &&
+	! ctl block list --contains 203.0.113.11 -i "$inst" >/dev/null 2>&1
+okif "--tag with a bad name: exit 2, names it, nothing added" "exit $rc" "$err"
 ctl block add 203.0.113.10 --ttl 1 -i "$inst" >/dev/null
 expired() { ! ctl block list --contains 203.0.113.10 -i "$inst" >/dev/null 2>&1; }
 t0=$(now_us)
