@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -266,7 +267,75 @@ struct top_walk {
 	uint64_t since;          /* blocks that started after this are news */
 	uint64_t unix_now;
 	struct fg_shm_top e[FG_SHM_TOP];
+	/* the blocked sources, a min-heap on pps: the heaviest FG_SHM_BANS */
+	uint32_t nban;
+	struct fg_shm_ban ban[FG_SHM_BANS];
+	uint32_t drops[FG_DROP_SKETCH];        /* the workers' sketches summed */
+	uint32_t prev[FG_DROP_SKETCH];         /* ... at the previous walk */
+	uint64_t dt_ms;
 };
+
+static void
+ban_sift(struct fg_shm_ban *h, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		struct fg_shm_ban t;
+
+		if (l < n && h[l].pps < h[m].pps)
+			m = l;
+		if (l + 1 < n && h[l + 1].pps < h[m].pps)
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i], h[i] = h[m], h[m] = t;
+		i = m;
+	}
+}
+
+/* Keep @p b if it is among the FG_SHM_BANS heaviest so far. */
+static void
+ban_keep(struct top_walk *w, const struct fg_shm_ban *b)
+{
+	if (w->nban < FG_SHM_BANS) {
+		uint32_t i = w->nban++;
+
+		w->ban[i] = *b;
+		for (; i > 0 && w->ban[(i - 1) / 2].pps > w->ban[i].pps; i = (i - 1) / 2) {
+			struct fg_shm_ban t = w->ban[i];
+
+			w->ban[i] = w->ban[(i - 1) / 2], w->ban[(i - 1) / 2] = t;
+		}
+	} else if (b->pps > w->ban[0].pps) {
+		w->ban[0] = *b;
+		ban_sift(w->ban, w->nban, 0);
+	}
+}
+
+static int
+ban_cmp(const void *a, const void *b)
+{
+	const struct fg_shm_ban *x = a, *y = b;
+
+	return x->pps != y->pps ? (x->pps < y->pps ? 1 : -1) : memcmp(x->addr, y->addr, 16);
+}
+
+/* The workers' drop sketches summed into w->drops (the last into prev). */
+static void
+sum_drops(struct fg_dp *dp, struct top_walk *w)
+{
+	unsigned int l;
+
+	memcpy(w->prev, w->drops, sizeof(w->drops));
+	memset(w->drops, 0, sizeof(w->drops));
+	RTE_LCORE_FOREACH(l) {
+		const uint32_t *d = dp->lc[l].drops;
+
+		if (d != NULL)
+			for (uint32_t i = 0; i < FG_DROP_SKETCH; i++)
+				w->drops[i] += __atomic_load_n(&d[i], __ATOMIC_RELAXED);
+	}
+}
 
 /* The heaviest sources; a flood block that started since the last walk
  * is an event. */
@@ -281,9 +350,16 @@ top_one(const struct fg_src *e, void *arg)
 	if (cls < FG_CLASS_COUNT && left != 0) {
 		uint32_t block_ms = w->top.lim->cls[cls].block_ms;
 		uint64_t until = w->top.now.ns + left;
+		uint32_t k = fg_drop_slot(addr);
+		struct fg_shm_ban b = { .cls = cls,
+			.pps = (uint32_t)((uint64_t)(w->drops[k] - w->prev[k]) * 1000 /
+					  (w->dt_ms != 0 ? w->dt_ms : 1000)),
+			.until_unix_ms = (w->unix_now + left) / FG_NS_PER_MS };
 
 		if (until - (uint64_t)block_ms * FG_NS_PER_MS > w->since)
 			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr, block_ms, w->unix_now);
+		memcpy(b.addr, addr, 16);
+		ban_keep(w, &b);
 	}
 	fg_dp_top_one(e, &w->top);
 }
@@ -347,8 +423,12 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		w.top = (struct fg_dp_top){ .now = fg_now(dp->tab.epoch, now_ns),
 			.lim = &dp->cfg->limits, .max = FG_SHM_TOP, .e = w.e };
 		w.since = last_walk_ns;
+		w.dt_ms = (w.top.now.ns - last_walk_ns) / FG_NS_PER_MS;
 		w.unix_now = unix_now;
+		w.nban = 0;
+		sum_drops(dp, &w);
 		fg_dp_walk(dp, top_one, &w);
+		qsort(w.ban, w.nban, sizeof(w.ban[0]), ban_cmp);
 		last_walk_ns = w.top.now.ns;
 		nw = collect_watch(dp, wl, now_ns, unix_now);
 		/* the lists' version: domain-list generations plus prefix
@@ -391,6 +471,8 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		memcpy(s->top, w.e, w.top.n * sizeof(w.e[0]));
 		s->nwatch = nw;
 		memcpy(s->watch, wl, nw * sizeof(wl[0]));
+		s->nban = w.nban;
+		memcpy(s->ban, w.ban, w.nban * sizeof(w.ban[0]));
 	}
 	fg_shm_stats_end(s);
 }

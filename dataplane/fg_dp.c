@@ -391,8 +391,15 @@ forward(const struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q,
 
 	for (uint16_t i = 0; i < b->n; i++) {
 		if (fg_verdict_drops(b->v[i])) {
-			if (unlikely(rst) && b->v[i] == FG_V_FLOOD_BLOCKED)
-				resets(lc, b->m[i], &b->pk[i], now, to_srv, &ns, to_cli, &nc);
+			if (b->v[i] == FG_V_FLOOD_BLOCKED && likely(lc->drops != NULL)) {
+				uint32_t *d = &lc->drops[fg_drop_slot(b->pk[i].src)];
+
+				/* only this lcore writes it; the main lcore reads */
+				__atomic_store_n(d, *d + 1, __ATOMIC_RELAXED);
+				if (unlikely(rst))
+					resets(lc, b->m[i], &b->pk[i], now, to_srv, &ns,
+					       to_cli, &nc);
+			}
 			drop[nd++] = b->m[i];
 		} else {
 			pass[np++] = b->m[i];

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_lcore.h>
@@ -72,8 +73,28 @@ struct fg_rxq {
 	struct fg_burst *p2;          /**< entries asked for: finished next */
 };
 
+/**
+ * Each worker counts the packets it drops as flood-blocked in a sketch
+ * indexed by a hash of the source; the main lcore sums the workers' and
+ * tells a blocked source's drop rate from its slot (too high when two
+ * blocked sources share one, never too low).
+ */
+#define FG_DROP_SKETCH 16384
+
+static inline uint32_t
+fg_drop_slot(const uint8_t a[16])
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	return (uint32_t)((((x * 0x9e3779b97f4a7c15ull) ^ y) * 0xc2b2ae3d27d4eb4full) >> 50);
+}
+_Static_assert(FG_DROP_SKETCH == 1u << (64 - 50), "fg_drop_slot() fits the sketch");
+
 struct fg_lcore {
 	uint16_t nb_rxq;
+	uint32_t *drops;                   /**< workers: FG_DROP_SKETCH counts */
 	struct fg_rxq rxq[FG_MAX_RXQ];
 	struct fg_burst bursts[2 * FG_MAX_RXQ + 1];  /**< two pending per queue + a free one */
 	struct fg_counters cnt;

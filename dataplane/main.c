@@ -376,6 +376,13 @@ setup_live(struct fg_dp *dp)
 				FG_LOG(ERR, "more than %u RX queues on one lcore", FG_MAX_RXQ);
 				return -EINVAL;
 			}
+			if (lc->drops == NULL)
+				lc->drops = rte_zmalloc("fg_drops", FG_DROP_SKETCH * sizeof(uint32_t),
+							RTE_CACHE_LINE_SIZE);
+			if (lc->drops == NULL) {
+				FG_LOG(ERR, "no memory for the drop sketch");
+				return -ENOMEM;
+			}
 			lc->rxq[lc->nb_rxq++] = (struct fg_rxq){
 				.port = rx, .queue = q, .tx_port = tx,
 				.tx_queue = (uint16_t)(w % nw),

@@ -41,12 +41,13 @@
 #include "fg_pfxset.h"
 
 #define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
-#define FG_SHM_ABI     3u
+#define FG_SHM_ABI     4u
 #define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
 #define FG_SHM_PORTS   8       /**< DPDK port ids */
 #define FG_SHM_TOP     32      /**< heaviest sources published */
 #define FG_SHM_WATCH   256     /**< watch entries published */
 #define FG_SHM_EVENTS  4096    /**< events kept (a power of two) */
+#define FG_SHM_BANS    4096    /**< flood-blocked sources published, heaviest first */
 #define FG_SHM_NAME_MAX 32
 #define FG_SHM_DEFAULT "floodguard"
 
@@ -177,6 +178,14 @@ struct fg_shm_top {
 	uint32_t pad;
 };
 
+/** A source the flood rule holds (floodctl bgp, the BGP feed). */
+struct fg_shm_ban {
+	uint8_t addr[16];
+	uint32_t cls;
+	uint32_t pps;              /**< its packets dropped a second (the last second) */
+	uint64_t until_unix_ms;    /**< when its penalty ends */
+};
+
 /** One change of a prefix transaction (fg_shm_pfx_txn()). */
 struct fg_pfx_op {
 	uint8_t addr[16];          /**< struct fg_prefix's */
@@ -297,11 +306,12 @@ struct fg_shm {
 	uint64_t lcore_mask[FG_SHM_LCORES / 64];   /**< lcores with counters */
 	uint32_t worker_mask[FG_SHM_LCORES / 32];  /**< of which workers */
 	uint64_t table_slots, table_used;
-	uint32_t ntop, nwatch;
+	uint32_t ntop, nwatch, nban, pad_;
 	struct fg_counters lc[FG_SHM_LCORES];
 	struct fg_shm_port port[FG_SHM_PORTS];
 	struct fg_shm_top top[FG_SHM_TOP];
 	struct fg_shm_watch watch[FG_SHM_WATCH];
+	struct fg_shm_ban ban[FG_SHM_BANS];   /**< heaviest first */
 	/* events: the main lcore writes, readers follow head */
 	uint64_t ev_head __attribute__((aligned(64)));
 	struct fg_event ev[FG_SHM_EVENTS];

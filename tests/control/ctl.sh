@@ -482,7 +482,7 @@ with open(f"/dev/shm/{sys.argv[1]}", "wb") as f:
 PY
 err=$(ctl status -i "$inst-abi" 2>&1); rc=$?
 rm -f "/dev/shm/$inst-abi"
-[ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI 3" <<<"$err"
+[ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI 4" <<<"$err"
 okif "segment of ABI 99: floodctl exits 2 naming both ABIs" "exit $rc"
 
 # SIGKILL writers mid-update, under traffic
