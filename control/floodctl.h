@@ -67,7 +67,8 @@ void fc_err(const char *cmd, const char *fmt, ...)
 	X(events, "block and watch decisions (--follow)") \
 	X(set, "change a threshold while running") \
 	X(get, "a configuration key's running value") \
-	X(metrics, "Prometheus text exposition (--listen)")
+	X(metrics, "Prometheus text exposition (--listen)") \
+	X(bgp, "BGP export of blocks and the cluster's routes")
 
 #define FC_DECLARE_(name, summary) \
 	int fc_##name(int argc, char **argv); \

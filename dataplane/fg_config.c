@@ -52,6 +52,8 @@ struct fg_key {
 #define LIST(sec, key, type, f, n, cap, unit, help) \
 	{ sec, key, type, OFF(f), OFF(n), 0, 0, 0, 0, cap, unit, help, false, NULL }
 #define K(...) { __VA_ARGS__, false, NULL }
+#define STR(sec, key, f, unit, help) \
+	K(sec, key, FG_K_STR, OFF(f), 0, SZ(f), 0, 0, 0, 0, unit, help)
 /* a limit of class c; check: the fg_class_limits_check() field it reports */
 #define LIMC(sec, c, key, f, hi, unit, check, help) \
 	U_(sec, key, limits.cls[c].f, 0, hi, unit, help, true, c, check)
@@ -174,6 +176,39 @@ static const struct fg_key fg_keys[] = {
 	K("control", "state_file", FG_K_STR, OFF(state_file), 0, SZ(state_file), 0, 0, 0, 0,
 	  "path", "where floodctl's list changes persist and the lists load from at "
 	  "start; empty: /var/lib/floodguard/INSTANCE.lists; none: nowhere"),
+	STR("bgp", "peers", bgp_text.peers, "addresses",
+	    "BGP peers (route reflector, router) that get the blocks; empty: no BGP"),
+	STR("bgp", "local_address", bgp_text.local_address, "address",
+	    "this appliance's address on the sessions"),
+	STR("bgp", "router_id", bgp_text.router_id, "a.b.c.d", "empty: local_address"),
+	U("bgp", "local_as", bgp.local_as, 0, UINT32_MAX, "AS", "this appliance's AS"),
+	U("bgp", "peer_as", bgp.peer_as, 0, UINT32_MAX, "AS", "the peers' AS; 0: local_as (iBGP)"),
+	STR("bgp", "announce", bgp_text.announce, "rtbh|flowspec|both",
+	    "rtbh: the source /32 or /128 with 65535:666 and no-export; flowspec: "
+	    "source, protected prefix, protocol and ports: discard"),
+	STR("bgp", "communities", bgp_text.communities, "ASN:VALUE...",
+	    "more communities on every route"),
+	STR("bgp", "cluster_community", bgp_text.cluster_community, "ASN:VALUE",
+	    "marks the blocks the appliances of a cluster share: routes with it are taken "
+	    "into the block list; empty: no cluster"),
+	STR("bgp", "next_hop", bgp_text.next_hop, "address", "RTBH next hop (IPv4)"),
+	STR("bgp", "next_hop6", bgp_text.next_hop6, "address", "RTBH next hop (IPv6)"),
+	U("bgp", "min_pps", bgp.min_pps, 0, UINT32_MAX, "packets/s",
+	  "an automatic flood block is announced while its source sends this much; "
+	  "list blocks always are"),
+	U("bgp", "max_routes", bgp.max_routes, 1, FG_BGP_ROUTES, "routes",
+	  "blocks announced at most: list blocks first, then the heaviest"),
+	U("bgp", "max_updates_s", bgp.max_updates_s, 1, 1000000, "updates/s",
+	  "announcements and withdrawals a second at most; the rest wait"),
+	U("bgp", "min_len4", bgp.min_len4, 0, 32, "bits",
+	  "shorter IPv4 prefixes are never announced or taken in"),
+	U("bgp", "min_len6", bgp.min_len6, 0, 128, "bits",
+	  "shorter IPv6 prefixes are never announced or taken in"),
+	U("bgp", "hold_s", bgp.hold_s, 0, 86400, "s",
+	  "the routes stay this long after floodguard stops, then are withdrawn"),
+	U("bgp", "import_hold_s", bgp.import_hold_s, 0, 86400, "s",
+	  "the cluster's routes stay this long after their session went down"),
+	STR("bgp", "speaker", bgp_text.speaker, "path", "the BGP speaker (exabgp) to run"),
 	CLASS_KEYS("sip-tls", FG_CLASS_SIP_TLS),
 	K("sip-tls", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP_TLS, FG_IPPROTO_TCP, 0, 0,
 	  "ports", "TCP ports of SIP over TLS (not inspected past L4)"),
@@ -210,6 +245,11 @@ fg_config_default(struct fg_config *c)
 	c->table_full_pass = c->limits.table_full_pass;
 	fg_classify_cfg_default(&c->classify);
 	fg_fed_cfg_default(&c->fed);
+	fg_bgp_cfg_default(&c->bgp);
+	snprintf(c->bgp_text.announce, sizeof(c->bgp_text.announce), "rtbh");
+	snprintf(c->bgp_text.next_hop, sizeof(c->bgp_text.next_hop), "%s", c->bgp.next_hop);
+	snprintf(c->bgp_text.next_hop6, sizeof(c->bgp_text.next_hop6), "%s", c->bgp.next_hop6);
+	snprintf(c->bgp_text.speaker, sizeof(c->bgp_text.speaker), "%s", c->bgp.speaker);
 }
 
 bool
@@ -514,6 +554,32 @@ close_file:
 	return rc;
 }
 
+/* [bgp] checked, with what a FlowSpec rule names: the protected
+ * prefixes and each class's ports. */
+static int
+bgp_finish(struct fg_config *c, char *err, size_t errlen)
+{
+	struct fg_bgp_cfg *b = &c->bgp;
+
+	if (fg_bgp_cfg_text(b, &c->bgp_text, err, errlen) != 0)
+		return -1;
+	b->nprotect = 0;
+	for (uint32_t i = 0; i < c->nprefix && b->nprotect < FG_BGP_PROTECT; i++)
+		b->protect[b->nprotect++] = c->prefix[i];
+	memset(b->ports, 0, sizeof(b->ports));
+	for (unsigned int cls = 0; cls < FG_CLASS_COUNT; cls++) {
+		unsigned int n = 0;
+
+		for (uint32_t port = 1; port < 65536 && n < FG_BGP_PORTS; port++) {
+			if (c->classify.tcp[port] == cls && cls != FG_CLASS_OTHER)
+				b->ports[cls][n++] = FG_IPPROTO_TCP << 16 | port;
+			if (c->classify.udp[port] == cls && cls != FG_CLASS_OTHER && n < FG_BGP_PORTS)
+				b->ports[cls][n++] = FG_IPPROTO_UDP << 16 | port;
+		}
+	}
+	return 0;
+}
+
 int
 fg_config_finish(struct fg_config *c, char *err, size_t errlen)
 {
@@ -546,7 +612,7 @@ fg_config_finish(struct fg_config *c, char *err, size_t errlen)
 	if (c->rst_on_block && c->mode != FG_MODE_INLINE)
 		return fg_errf(err, errlen, -1, "[dataplane] rst_on_block: only in inline mode (the "
 			       "resets leave by both ports), not %s", fg_mode_name(c->mode));
-	return 0;
+	return bgp_finish(c, err, errlen);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fg_bgp.h"
 #include "fg_decide.h"
 #include "fg_fed.h"
 #include "fg_parse.h"
@@ -63,6 +64,8 @@ struct fg_config {
 	/* [mom], [sip], [sip-tls]: the core's settings */
 	struct fg_limit_cfg limits;
 	struct fg_classify_cfg classify;   /**< 128 KiB: allocate fg_config */
+	struct fg_bgp_text bgp_text;       /**< [bgp] as written */
+	struct fg_bgp_cfg bgp;             /**< [bgp] checked (fg_config_finish()) */
 };
 
 /** Defaults: everything docs/config.md says. */

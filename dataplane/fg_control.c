@@ -20,6 +20,7 @@
 
 #include "fg_dp.h"
 #include "fg_lists.h"
+#include "fg_speaker.h"
 
 #define FG_STATE_DIR "/var/lib/floodguard"
 
@@ -140,8 +141,14 @@ fg_control_init(struct fg_dp *dp)
 	}
 	dp->shm = ctl.s;
 	dp->pfx = fg_shm_pfx(&ctl);
+	ctl.s->bgp.cfg = c->bgp;
 	/* ready: floodctl checks the magic last */
 	__atomic_store_n(&h->magic, FG_SHM_MAGIC, __ATOMIC_RELEASE);
+	rc = fg_speaker_start(ctl.s, &c->bgp, c->instance);
+	if (rc != 0) {
+		fg_shm_close(&ctl, true);
+		return rc;
+	}
 	FG_LOG(INFO, "control: /dev/shm/%s (mode %s, %" PRIu64 " MiB: prefix set of %u "
 	       "prefixes), lists %s", c->instance, gid == (gid_t)-1 ? "0600" : "0660",
 	       h->size >> 20, c->pfx.rules,
@@ -164,6 +171,7 @@ fg_control_fini(struct fg_dp *dp)
 	if (ctl.s == NULL)
 		return;
 	__atomic_store_n(&ctl.s->h.stopped, 1, __ATOMIC_RELEASE);
+	fg_speaker_stop(ctl.s);
 	dp->shm = NULL;
 	fg_shm_close(&ctl, true);
 }

@@ -184,7 +184,8 @@ apply(struct fg_dp *dp, const struct fg_shm_txn *t)
 			continue;
 		}
 		if (o->del) {
-			rc = fg_pfxset_get(dp->pfx, o->list, &p, &m) == 1 ?
+			rc = fg_pfxset_get(dp->pfx, o->list, &p, &m) == 1 &&
+			     (o->del != FG_PFX_DEL_TAGGED || m.tag == t->tag) ?
 			     set_del(dp, o->list, &p) : -ENOENT;
 			o->rc = rc == 0 ? FG_PFX_OP_DONE : FG_PFX_OP_ABSENT;
 			if (rc == 0)

@@ -575,7 +575,8 @@ fg_shm_pfx_txn(struct fg_shm_handle *h, const struct fg_shm_txn *txn, struct fg_
 		rc = fg_errf(err, errlen, res->rc, "%s: nothing changed", res->msg);
 		goto unlock;
 	}
-	if (s->h.state_path[0] != '\0') {
+	/* entries of the cluster's routes are not saved: nothing to write */
+	if (s->h.state_path[0] != '\0' && !fg_tag_bgp(fg_tag_name(&s->tags, txn->tag))) {
 		struct fg_fed_lists *l = malloc(sizeof(*l));
 		uint64_t g = __atomic_load_n(&s->gen, __ATOMIC_ACQUIRE);
 
@@ -688,24 +689,31 @@ fg_shm_stats_end(struct fg_shm *s)
 }
 
 int
-fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out)
+fg_shm_seq_read(const uint64_t *seq, void *dst, const void *src, size_t n)
 {
-	size_t from = offsetof(struct fg_shm, stats_seq), to = offsetof(struct fg_shm, ev_head);
-
 	for (int tries = 0; tries < 1000; tries++) {
-		uint64_t a = __atomic_load_n(&s->stats_seq, __ATOMIC_ACQUIRE), b;
+		uint64_t a = __atomic_load_n(seq, __ATOMIC_ACQUIRE), b;
 
 		if (a & 1) {
 			usleep(100);
 			continue;
 		}
-		memcpy((uint8_t *)out + from, (const uint8_t *)s + from, to - from);
+		memcpy(dst, src, n);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		b = __atomic_load_n(&s->stats_seq, __ATOMIC_RELAXED);
+		b = __atomic_load_n(seq, __ATOMIC_RELAXED);
 		if (a == b)
 			return 0;
 	}
 	return -EAGAIN;
+}
+
+int
+fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out)
+{
+	size_t from = offsetof(struct fg_shm, stats_seq), to = offsetof(struct fg_shm, ev_head);
+
+	return fg_shm_seq_read(&s->stats_seq, (uint8_t *)out + from, (const uint8_t *)s + from,
+			       to - from);
 }
 
 void

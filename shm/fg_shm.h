@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fg_bgp.h"
 #include "fg_decide.h"
 #include "fg_fed.h"
 #include "fg_lists.h"
@@ -186,16 +187,70 @@ struct fg_shm_ban {
 	uint64_t until_unix_ms;    /**< when its penalty ends */
 };
 
+/** Where a route of the BGP feed comes from. */
+enum fg_bgp_origin { FG_BGP_O_LIST = 0, FG_BGP_O_AUTO, FG_BGP_O_COUNT };
+
+/** What the feed did with it. */
+enum fg_bgp_state { FG_BGP_S_ANNOUNCED = 0, FG_BGP_S_PENDING, FG_BGP_S_REFUSED, FG_BGP_S_COUNT };
+
+/** A block the BGP feed announces, will announce, or refused. */
+struct fg_bgp_route {
+	uint8_t addr[16];          /**< struct fg_prefix's */
+	uint8_t len;
+	uint8_t origin;            /**< enum fg_bgp_origin */
+	uint8_t state;             /**< enum fg_bgp_state */
+	uint8_t reason;            /**< REFUSED: enum fg_bgp_refusal */
+	uint32_t cls;              /**< AUTO: the class; FG_CLASS_COUNT: a list block */
+	uint32_t pps;              /**< AUTO: its rate when last seen */
+	uint64_t since_unix_ms;    /**< in this state since */
+};
+
+/** A BGP session as the feed last heard of it. */
+struct fg_bgp_peer {
+	char addr[48];
+	uint32_t up;
+	uint32_t imported;         /**< its routes in the block list now */
+	uint64_t since_unix_ms;    /**< of the state */
+	uint64_t ups, downs;
+};
+
+/**
+ * BGP (fg_bgp.h): the data plane's [bgp] before the segment is ready;
+ * the rest the feed writes under seq (odd: writing).
+ */
+struct fg_shm_bgp {
+	struct fg_bgp_cfg cfg;
+	int32_t speaker_pid;       /**< the speaker the data plane started; 0: none */
+	int32_t feed_pid;
+	uint64_t seq __attribute__((aligned(64)));
+	uint64_t feed_unix_ms;     /**< the feed's last pass */
+	uint64_t stopped_unix_ms;  /**< the feed saw the data plane stop; 0: running */
+	struct fg_bgp_peer peer[FG_BGP_PEERS];
+	uint64_t now[FG_BGP_S_COUNT];             /**< routes by state, now */
+	uint64_t refused[FG_BGP_R_COUNT];         /**< of them refused, by why */
+	uint64_t announces, withdraws;            /**< commands sent */
+	uint64_t speaker_errors;                  /**< commands the speaker refused */
+	uint64_t deferred;                        /**< updates put off by max_updates_s */
+	uint64_t imported, import_withdrawn;      /**< the cluster's routes taken in, out */
+	uint64_t import_refused[FG_BGP_R_COUNT];  /**< the cluster's routes refused */
+	uint32_t nroutes;
+	uint32_t pad;
+	struct fg_bgp_route route[FG_BGP_ROUTES];
+};
+
 /** One change of a prefix transaction (fg_shm_pfx_txn()). */
 struct fg_pfx_op {
 	uint8_t addr[16];          /**< struct fg_prefix's */
 	uint8_t len;
 	uint8_t list;              /**< enum fg_pfx_list */
-	uint8_t del;               /**< 1: delete; 0: add */
+	uint8_t del;               /**< 0: add; FG_PFX_DEL: delete; FG_PFX_DEL_TAGGED:
+				    *   delete if its tag is the transaction's */
 	int8_t rc;                 /**< the list thread's: enum fg_pfx_op_rc */
 	uint32_t ttl_s;            /**< add: expires this long after it applies; 0: never */
 };
 _Static_assert(sizeof(struct fg_pfx_op) == 24, "an op is 24 bytes");
+#define FG_PFX_DEL 1
+#define FG_PFX_DEL_TAGGED 2
 
 /** The prefix op @p o changes. */
 static inline struct fg_prefix
@@ -315,6 +370,7 @@ struct fg_shm {
 	/* events: the main lcore writes, readers follow head */
 	uint64_t ev_head __attribute__((aligned(64)));
 	struct fg_event ev[FG_SHM_EVENTS];
+	struct fg_shm_bgp bgp __attribute__((aligned(64)));
 };
 
 _Static_assert((FG_SHM_EVENTS & (FG_SHM_EVENTS - 1)) == 0, "events: a power of two");
@@ -455,6 +511,12 @@ void fg_shm_answer(struct fg_shm *s, const struct fg_shm_resp *resp);
 /** Main lcore: publish the stats block (between begin and end). */
 void fg_shm_stats_begin(struct fg_shm *s);
 void fg_shm_stats_end(struct fg_shm *s);
+
+/**
+ * Reader: a copy of @p n bytes at @p src, written under sequence word
+ * @p seq (odd while written), into @p dst. @return 0 or -EAGAIN.
+ */
+int fg_shm_seq_read(const uint64_t *seq, void *dst, const void *src, size_t n);
 
 /** Reader: a consistent copy of the published stats (fields from stats_seq on). */
 int fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out);

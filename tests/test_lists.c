@@ -1716,3 +1716,29 @@ Test(listfile, callback_stops_the_parse, .init = setup)
 	cr_assert_str_eq(sn.text, "1: block 10.0.0.0/8\n"
 			 "2! 10.0.0.0/33: prefix length out of range (0-32)\n");
 }
+
+/* The cluster's entries (tag bgp:...) come again from BGP: never saved. */
+Test(file, bgp_entries_are_not_saved, .init = setup)
+{
+	struct fg_list_item a = nth(FG_LIST_ALLOW, 1), b = nth(FG_LIST_ALLOW, 2);
+	int bgp = fg_tags_id(&ta, FG_TAG_BGP "198.18.9.2", true);
+	struct fg_pfx_meta mine = { .tag = FG_TAG_MANUAL, .added_s = 5 };
+	size_t len;
+	char *buf;
+
+	cr_assert_geq(bgp, 2);
+	cr_assert_eq(fg_pfxset_add(sa, FG_PFX_LIST_BLOCK, &a.pfx, &mine), 0);
+	cr_assert_eq(fg_pfxset_add(sa, FG_PFX_LIST_BLOCK, &b.pfx,
+				   &(struct fg_pfx_meta){ .tag = (uint16_t)bgp, .added_s = 6 }), 0);
+	buf = save_all(&la, sa, &ta, &len);
+	cr_assert(strstr(buf, "block 10.0.1.0/24 tag=manual added=5\nend 1 crc32=") != NULL,
+		  "%s", buf);
+	cr_assert_null(strstr(buf, "bgp:"), "%s", buf);
+	free(buf);
+	/* an operator's tag cannot look like one */
+	cr_assert_not(fg_tag_ok("bgp:198.18.9.2"));
+	cr_assert(fg_tag_bgp("bgp:198.18.9.2"));
+	cr_assert_not(fg_tag_bgp("bgp:"));
+	cr_assert_not(fg_tag_bgp("bgp:a:b"));
+	cr_assert_not(fg_tag_bgp("manual"));
+}

@@ -430,12 +430,21 @@ fg_tag_ok(const char *name)
 		      "0123456789-_.") == n;
 }
 
+bool
+fg_tag_bgp(const char *name)
+{
+	size_t k = sizeof(FG_TAG_BGP) - 1;
+
+	return strncmp(name, FG_TAG_BGP, k) == 0 && fg_tag_ok(name + k) &&
+	       strlen(name) < FG_TAG_MAX;
+}
+
 int
 fg_tags_id(struct fg_tags *t, const char *name, bool create)
 {
 	int free_id = -1;
 
-	if (!fg_tag_ok(name))
+	if (!fg_tag_ok(name) && !fg_tag_bgp(name))
 		return -EINVAL;
 	for (int i = 0; i < FG_TAGS; i++) {
 		if (strncmp(t->name[i], name, FG_TAG_MAX) == 0)
@@ -518,7 +527,8 @@ fg_lists_save(const struct fg_fed_lists *l, const struct fg_pfxset *s,
 	fputs(FG_LISTS_HEAD, ms);
 	while (s != NULL && fg_pfxset_next(s, &pos, &p, &in, m) == 1)
 		for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++) {
-			if (!((in >> k) & 1))
+			/* the cluster's routes come again from BGP */
+			if (!((in >> k) & 1) || fg_tag_bgp(fg_tag_name(t, m[k].tag)))
 				continue;
 			n++;
 			fprintf(ms, "%s ", k == FG_PFX_LIST_ALLOW ? "allow" : "block");

@@ -56,6 +56,13 @@ void fg_tags_init(struct fg_tags *t);
 /** Whether @p name may name a tag: 1 to 31 letters, digits, '-', '_', '.'. */
 bool fg_tag_ok(const char *name);
 
+/** Tags of the entries the cluster's BGP routes gave ("bgp:" + the
+ * originating appliance): never saved, never named by an operator. */
+#define FG_TAG_BGP "bgp:"
+
+/** Whether @p name is a tag of the cluster's routes (FG_TAG_BGP ...). */
+bool fg_tag_bgp(const char *name);
+
 /**
  * The id of tag @p name; with @p create, a new one if there is none.
  * @return the id, -EINVAL (not a tag name), -ENOENT, -ENOSPC (FG_TAGS).
