@@ -12,6 +12,8 @@
 # and everything not protected goes through it untouched.
 #   TB      name prefix (default fgdm; at most 8 characters)
 #   TB_PMD  af_packet (default) or af_xdp: floodguard's ports on the veths
+#   TB_FG_NS  the namespace floodguard runs in (default: this one), for
+#           a test bed that moves its ports there (tests/bgp/lib.sh)
 # Suites that want two namespaces and one veth pair only: tb_pair.
 TB=${TB:-fgdm}
 TB_SERVER=198.18.2.10
@@ -87,7 +89,9 @@ tb_fg_start() { # BUILD LOG [APP ARGS...]
 	if [ "${TB_PMD:-af_packet}" = af_xdp ]; then
 		v0="net_af_xdp0,iface=$TB-o1" v1="net_af_xdp1,iface=$TB-s1"
 	fi
-	"$build/dataplane/floodguard" -l 0-1 --no-pci --file-prefix "$TB" --no-telemetry \
+	local pre=()
+	[ -n "${TB_FG_NS:-}" ] && pre=(ip netns exec "$TB_FG_NS")
+	"${pre[@]}" "$build/dataplane/floodguard" -l 0-1 --no-pci --file-prefix "$TB" --no-telemetry \
 		--vdev "$v0" --vdev "$v1" -- \
 		--set control.instance="$TB" --set control.state_file=none \
 		--set table.sources=65536 --set dataplane.stats_interval=0 "$@" >"$log" 2>&1 &
