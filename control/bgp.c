@@ -463,7 +463,8 @@ plan(struct feed *f, uint64_t now)
 			continue;
 		e->origin = w->origin;
 		e->cls = w->cls;
-		e->pps = w->pps;
+		/* announced: the heaviest it was (the router drops the rest) */
+		e->pps = e->sent && e->pps > w->pps ? e->pps : w->pps;
 		if (r == FG_BGP_R_NONE) {
 			e->wanted = true;
 			kept++;

@@ -345,7 +345,7 @@ list_args(const char *verb, int argc, char **argv, struct list_opts *o)
 			return fc_err(verb, "list: %s: expected --tag NAME, --contains ADDRESS, "
 				      "--offset K or --limit N", a), FC_EXIT_USAGE;
 		i++;
-		if (strcmp(a, "--tag") == 0 && fg_tag_ok(v)) {
+		if (strcmp(a, "--tag") == 0 && (fg_tag_ok(v) || fg_tag_bgp(v))) {
 			o->tag = v;
 		} else if (strcmp(a, "--contains") == 0) {
 			const char *why = fg_prefix_parse_why(v, &o->addr);

@@ -201,7 +201,7 @@ struct fg_bgp_route {
 	uint8_t state;             /**< enum fg_bgp_state */
 	uint8_t reason;            /**< REFUSED: enum fg_bgp_refusal */
 	uint32_t cls;              /**< AUTO: the class; FG_CLASS_COUNT: a list block */
-	uint32_t pps;              /**< AUTO: its rate when last seen */
+	uint32_t pps;              /**< AUTO: its rate (announced: the highest seen) */
 	uint64_t since_unix_ms;    /**< in this state since */
 };
 
