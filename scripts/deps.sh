@@ -9,7 +9,7 @@ PKGS="build-essential meson ninja-build pkg-config clang llvm lld
       libclang-rt-14-dev dpdk dpdk-dev libdpdk-dev libbpf-dev bpftool
       libcriterion-dev libpcap-dev libelf-dev zlib1g-dev jq
       python3-scapy sip-tester tshark tcpreplay iproute2 ethtool iputils-ping
-      nftables qemu-system-x86 busybox-static cpio"
+      nftables qemu-system-x86 busybox-static cpio exabgp bird2 frr"
 
 log() { echo "deps: $*"; }
 
@@ -29,8 +29,17 @@ if [ -n "$missing" ]; then
 	apt-get update -qq
 	echo "wireshark-common wireshark-common/install-setuid boolean false" |
 		debconf-set-selections
+	# the BGP daemons are run by the tests in their namespaces: their
+	# packages must not start them as services here
+	norc=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		norc=1
+	fi
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	[ -n "$norc" ] && rm -f /usr/sbin/policy-rc.d
 else
 	log "all packages present"
 fi
