@@ -180,11 +180,25 @@ rc=$? left=$(ip -n "$BG-rtr" route show type blackhole)
 okif "A stopped: the router withdraws every black hole of A" "$left"
 check "A stopped: B withdraws A's entries" \
 	wait_until 15 bash -c "[ \$($fc -i $BG-b block list | grep -c bgp:) -eq 0 ]"
-a_gone() { ! pgrep -f "[f]loodctl -i $BG bgp feed" && ! pgrep -f "[/]run/floodguard/$BG.exabgp.conf"; }
+a_gone() { ! pgrep -f "[f]loodctl -i $BG bgp feed" >/dev/null && ! pgrep -f "[/]run/floodguard/$BG.exabgp.conf" >/dev/null; }
 check "A stopped: its exabgp and feed are gone" wait_until 10 a_gone
+# hold_s: the routes outlive floodguard that long, then go with exabgp
+tb_fg_start "$build" "$logs/a2.log" "${COMMON[@]}" --set bgp.local_address="$BG_A" \
+	--set bgp.hold_s=4 --set lists.block=198.18.6.9
+okif "A again, with hold_s 4 and a block in [lists]" "see $logs/a2.log"
+check "its [lists] block reaches the router" wait_until 60 bg_kernel_blackhole 198.18.6.9
+t0=$(now_us)
+tb_fg_stop
+sleep 2
+check "A stopped with hold_s 4: the route is still there 2 s later" bg_kernel_blackhole 198.18.6.9
+check "... and gone within 10 s" wait_until 10 bg_no_kernel 198.18.6.9
+ms=$((($(now_us) - t0) / 1000))
+[ "$ms" -ge 4000 ]
+okif "... not before hold_s ($ms ms)"
+check "... with its exabgp and feed" wait_until 10 a_gone
 kill -INT "$bfgpid"; wait_pid 30 "$bfgpid"; bfgpid=
 bg_down >/dev/null 2>&1
-noleft() { [ -z "$(bg_leftovers)" ] && ! pgrep -f "[/]run/floodguard/$BG"; }
+noleft() { [ -z "$(bg_leftovers)" ] && ! pgrep -f "[/]run/floodguard/$BG" >/dev/null; }
 wait_until 20 noleft
 rc=$? left=$(bg_leftovers; pgrep -fa "[/]run/floodguard/$BG")
 (exit $rc)
