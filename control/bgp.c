@@ -477,35 +477,68 @@ plan(struct feed *f, uint64_t now)
 	}
 }
 
-/* Hand the speaker @p r's commands; @return how many. */
-static uint32_t
-send(struct feed *f, struct route *r, bool withdraw)
-{
-	char out[4096];
-	int n = fg_bgp_commands(f->b, &r->p, r->cls, withdraw, out, sizeof(out));
+/*
+ * The commands of one pass: each block's FlowSpec rules at once, the
+ * unicast routes of a family gathered into one command of up to BATCH
+ * (exabgp parses one command of 256 routes about as fast as one route).
+ */
+#define BATCH 256
 
-	if (n <= 0)
-		return 0;
-	fputs(out, stdout);
-	f->inflight += (uint32_t)n;
-	if (withdraw)
-		f->st->withdraws += (uint32_t)n;
-	else
-		f->st->announces += (uint32_t)n;
-	return (uint32_t)n;
+struct batch {
+	bool withdraw;
+	uint32_t n[2];                     /* IPv4, IPv6 */
+	struct fg_prefix p[2][BATCH];
+};
+
+static void
+flush(struct feed *f, struct batch *bt, int fam)
+{
+	static char out[BATCH * 48 + 512];
+
+	if (bt->n[fam] != 0 &&
+	    fg_bgp_unicast_batch(f->b, bt->p[fam], bt->n[fam], bt->withdraw, out, sizeof(out)) == 1) {
+		fputs(out, stdout);
+		f->inflight++;
+	}
+	bt->n[fam] = 0;
 }
 
-/* Withdraw what is no longer wanted, then announce, within the cap. */
+static void
+send(struct feed *f, struct batch *bt, const struct route *r)
+{
+	char out[4096];
+	int fam = fg_prefix_v4(&r->p) ? 0 : 1;
+	int n = fg_bgp_commands(f->b, &r->p, r->cls, bt->withdraw, FG_BGP_C_FLOW, out,
+				sizeof(out));
+
+	if (n > 0) {
+		fputs(out, stdout);
+		f->inflight += (uint32_t)n;
+	}
+	bt->p[fam][bt->n[fam]++] = r->p;
+	if (bt->n[fam] == BATCH)
+		flush(f, bt, fam);
+	if (bt->withdraw)
+		f->st->withdraws++;
+	else
+		f->st->announces++;
+}
+
+/* Withdraw what is no longer wanted, then announce, at most
+ * max_updates_s routes a second. A withdrawn route keeps its slot (the
+ * table is open-addressed) until compact(). */
 static void
 update(struct feed *f, uint64_t now)
 {
+	static struct batch bt;
 	double cap = f->b->max_updates_s;
 
 	f->tokens += cap * (double)(now - f->last_ms) / 1000.0;
 	if (f->tokens > cap)
 		f->tokens = cap;
 	f->last_ms = now;
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < 2; pass++) {
+		bt.withdraw = pass == 0;
 		for (uint32_t i = 0; i < HSLOTS; i++) {
 			struct route *r = &tab[i];
 			bool go = pass == 0 ? r->used && r->sent &&
@@ -519,24 +552,32 @@ update(struct feed *f, uint64_t now)
 				f->st->deferred++;
 				continue;
 			}
-			f->tokens -= send(f, r, pass == 0);
+			f->tokens -= 1;
+			send(f, &bt, r);
 			r->sent = pass != 0;
 			if (pass != 0)
 				set_state(r, FG_BGP_S_ANNOUNCED, 0, now);
 			else if (r->state != FG_BGP_S_REFUSED)
-				r->used = r->wanted = false, ntab--;
+				r->wanted = false;
 		}
+		flush(f, &bt, 0);
+		flush(f, &bt, 1);
+	}
 	fflush(stdout);
 }
 
 static void
 withdraw_all(struct feed *f)
 {
+	static struct batch bt = { .withdraw = true };
+
 	for (uint32_t i = 0; i < HSLOTS; i++)
 		if (tab[i].used && tab[i].sent) {
-			send(f, &tab[i], true);
+			send(f, &bt, &tab[i]);
 			tab[i].sent = false;
 		}
+	flush(f, &bt, 0);
+	flush(f, &bt, 1);
 	fflush(stdout);
 }
 
@@ -719,7 +760,7 @@ print_status(const struct fg_shm_bgp *g, bool json, uint32_t limit)
 		for (int r = 1; r < FG_BGP_R_COUNT; r++)
 			printf("%s\"%s\":%" PRIu64, r > 1 ? "," : "", fg_bgp_refusal_name(r),
 			       g->refused[r]);
-		printf("},\"commands\":{\"announce\":%" PRIu64 ",\"withdraw\":%" PRIu64
+		printf("},\"updates\":{\"announced\":%" PRIu64 ",\"withdrawn\":%" PRIu64
 		       ",\"speaker_errors\":%" PRIu64 ",\"deferred\":%" PRIu64 "},"
 		       "\"cluster\":{\"imported\":%" PRIu64 ",\"withdrawn\":%" PRIu64
 		       ",\"refused\":{", g->announces, g->withdraws, g->speaker_errors,
@@ -766,8 +807,8 @@ print_status(const struct fg_shm_bgp *g, bool json, uint32_t limit)
 	for (int r = 1; r < FG_BGP_R_COUNT; r++)
 		if (g->refused[r] != 0)
 			printf(" %s=%" PRIu64, fg_bgp_refusal_name(r), g->refused[r]);
-	printf("\ncommands: %" PRIu64 " announce, %" PRIu64 " withdraw, %" PRIu64
-	       " refused by the speaker, %" PRIu64 " deferred (max_updates_s)\n",
+	printf("\nupdates: %" PRIu64 " routes announced, %" PRIu64 " withdrawn, %" PRIu64
+	       " commands refused by the speaker, %" PRIu64 " deferred (max_updates_s)\n",
 	       g->announces, g->withdraws, g->speaker_errors, g->deferred);
 	printf("cluster: %" PRIu64 " taken in, %" PRIu64 " withdrawn, refused:", g->imported,
 	       g->import_withdrawn);

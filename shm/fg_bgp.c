@@ -166,19 +166,12 @@ fg_prefix_overlap(const struct fg_prefix *a, const struct fg_prefix *b)
 	return a->len <= b->len ? fg_prefix_has(a, b->addr) : fg_prefix_has(b, a->addr);
 }
 
-static bool
-is_v4(const struct fg_prefix *p)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	return p->len >= 96 && memcmp(p->addr, mapped, 12) == 0;
-}
 
 enum fg_bgp_refusal
 fg_bgp_rails(const struct fg_bgp_cfg *b, const struct fg_prefix *p,
 	     const struct fg_prefix *allow, uint32_t nallow)
 {
-	if (is_v4(p) ? p->len - 96 < b->min_len4 : p->len < b->min_len6)
+	if (fg_prefix_v4(p) ? p->len - 96 < b->min_len4 : p->len < b->min_len6)
 		return FG_BGP_R_TOO_SHORT;
 	for (uint32_t i = 0; i < b->nprotect; i++)
 		if (fg_prefix_overlap(p, &b->protect[i]))
@@ -194,7 +187,7 @@ fg_prefix_str(const struct fg_prefix *p, char *buf, size_t n)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	if (is_v4(p)) {
+	if (fg_prefix_v4(p)) {
 		inet_ntop(AF_INET, p->addr + 12, a, sizeof(a));
 		snprintf(buf, n, "%s/%u", a, p->len - 96u);
 	} else {
@@ -260,36 +253,63 @@ flow_ports(const uint32_t *ports, bool v4, char *out, size_t n)
 		snprintf(out + k, n - k, " ]");
 }
 
+/* " next-hop NH community [ ... ]" of the unicast route of a block of
+ * family @p v4; "": none is announced (FlowSpec only, no cluster). */
+static void
+unicast_attrs(const struct fg_bgp_cfg *b, bool v4, char *out, size_t n)
+{
+	/* RTBH: BLACKHOLE and NO_EXPORT; the cluster's alone: neither, so
+	 * the upstream router's policy does not take it */
+	static const uint32_t rtbh[] = { FG_BGP_BLACKHOLE, FG_BGP_NO_EXPORT };
+	bool black = b->announce & FG_BGP_RTBH;
+	char comm[256];
+
+	out[0] = '\0';
+	if (!black && b->cluster == 0)
+		return;
+	communities(b, rtbh, black ? 2 : 0, comm, sizeof(comm));
+	snprintf(out, n, " next-hop %s%s", v4 ? b->next_hop : b->next_hop6, comm);
+}
+
+int
+fg_bgp_unicast_batch(const struct fg_bgp_cfg *b, const struct fg_prefix *p, uint32_t np,
+		     bool withdraw, char *out, size_t n)
+{
+	char attrs[320], pfx[64];
+	size_t k;
+
+	if (np == 0)
+		return 0;
+	unicast_attrs(b, fg_prefix_v4(&p[0]), attrs, sizeof(attrs));
+	if (attrs[0] == '\0')
+		return 0;
+	k = (size_t)snprintf(out, n, "%s attributes%s nlri", withdraw ? "withdraw" : "announce",
+			     attrs);
+	for (uint32_t i = 0; i < np && k < n; i++)
+		k += (size_t)snprintf(out + k, n - k, " %s", fg_prefix_str(&p[i], pfx, sizeof(pfx)));
+	if (k < n)
+		k += (size_t)snprintf(out + k, n - k, "\n");
+	return k < n ? 1 : -ENOSPC;
+}
+
 int
 fg_bgp_commands(const struct fg_bgp_cfg *b, const struct fg_prefix *p, unsigned int cls,
-		bool withdraw, char *out, size_t n)
+		bool withdraw, unsigned int parts, char *out, size_t n)
 {
 	const char *verb = withdraw ? "withdraw" : "announce";
-	char pfx[64], comm[256], ports[256], dst[80];
-	bool v4 = is_v4(p);
+	char pfx[64], comm[256], ports[256], dst[80], attrs[320];
+	bool v4 = fg_prefix_v4(p);
 	size_t k = 0;
 	int nc = 0;
 
 	fg_prefix_str(p, pfx, sizeof(pfx));
 	out[0] = '\0';
-	if (b->announce & FG_BGP_RTBH) {
-		static const uint32_t rtbh[] = { FG_BGP_BLACKHOLE, FG_BGP_NO_EXPORT };
-
-		communities(b, rtbh, 2, comm, sizeof(comm));
-		k += (size_t)snprintf(out + k, n - k, "%s route %s next-hop %s%s\n", verb, pfx,
-				      v4 ? b->next_hop : b->next_hop6, comm);
-		nc++;
-	} else if (b->cluster != 0) {
-		/* the cluster shares unicast routes: no blackhole community,
-		 * so the upstream router's policy does not take them */
-		static const uint32_t none[1];
-
-		communities(b, none, 0, comm, sizeof(comm));
-		k += (size_t)snprintf(out + k, n - k, "%s route %s next-hop %s%s\n", verb, pfx,
-				      v4 ? b->next_hop : b->next_hop6, comm);
+	unicast_attrs(b, v4, attrs, sizeof(attrs));
+	if ((parts & FG_BGP_C_UNICAST) && attrs[0] != '\0') {
+		k += (size_t)snprintf(out + k, n - k, "%s route %s%s\n", verb, pfx, attrs);
 		nc++;
 	}
-	if (b->announce & FG_BGP_FLOWSPEC) {
+	if ((parts & FG_BGP_C_FLOW) && (b->announce & FG_BGP_FLOWSPEC)) {
 		uint32_t nd = 0;
 
 		flow_ports(cls < FG_CLASS_COUNT ? b->ports[cls] : (const uint32_t[1]){ 0 }, v4,
@@ -303,7 +323,7 @@ fg_bgp_commands(const struct fg_bgp_cfg *b, const struct fg_prefix *p, unsigned 
 				if (nd != 0)
 					break;
 				dst[0] = '\0';
-			} else if (is_v4(&b->protect[i]) != v4) {
+			} else if (fg_prefix_v4(&b->protect[i]) != v4) {
 				continue;
 			} else {
 				char d[64];

@@ -228,9 +228,9 @@ struct fg_shm_bgp {
 	struct fg_bgp_peer peer[FG_BGP_PEERS];
 	uint64_t now[FG_BGP_S_COUNT];             /**< routes by state, now */
 	uint64_t refused[FG_BGP_R_COUNT];         /**< of them refused, by why */
-	uint64_t announces, withdraws;            /**< commands sent */
+	uint64_t announces, withdraws;            /**< routes handed to the speaker */
 	uint64_t speaker_errors;                  /**< commands the speaker refused */
-	uint64_t deferred;                        /**< updates put off by max_updates_s */
+	uint64_t deferred;                        /**< routes put off by max_updates_s */
 	uint64_t imported, import_withdrawn;      /**< the cluster's routes taken in, out */
 	uint64_t import_refused[FG_BGP_R_COUNT];  /**< the cluster's routes refused */
 	uint32_t nroutes;

@@ -123,14 +123,14 @@ Test(bgp_commands, rtbh)
 
 	snprintf(t.communities, sizeof(t.communities), "65000:1");
 	cr_assert_eq(fg_bgp_cfg_text(&b, &t, err, sizeof(err)), 0);
-	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, false, out, sizeof(out)), 1);
+	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, false, FG_BGP_C_UNICAST | FG_BGP_C_FLOW, out, sizeof(out)), 1);
 	cr_assert_str_eq(out, "announce route 198.18.5.66/32 next-hop 192.0.2.1 community "
 			 "[ 65535:666 no-export 65000:1 ]\n");
-	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, true, out, sizeof(out)), 1);
+	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, true, FG_BGP_C_UNICAST | FG_BGP_C_FLOW, out, sizeof(out)), 1);
 	cr_assert_str_eq(out, "withdraw route 198.18.5.66/32 next-hop 192.0.2.1 community "
 			 "[ 65535:666 no-export 65000:1 ]\n");
 	p = pfx("2001:db8::66");
-	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, false, out, sizeof(out)), 1);
+	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, false, FG_BGP_C_UNICAST | FG_BGP_C_FLOW, out, sizeof(out)), 1);
 	cr_assert_str_eq(out, "announce route 2001:db8::66/128 next-hop 100::1 community "
 			 "[ 65535:666 no-export 65000:1 ]\n");
 }
@@ -149,7 +149,7 @@ Test(bgp_commands, flowspec_per_protected_prefix_and_class_ports)
 	b.ports[FG_CLASS_SIP][0] = FG_IPPROTO_TCP << 16 | 5060;
 	b.ports[FG_CLASS_SIP][1] = FG_IPPROTO_UDP << 16 | 5060;
 	/* flowspec only: the cluster still gets a unicast route, without 65535:666 */
-	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_SIP, false, out, sizeof(out)), 3);
+	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_SIP, false, FG_BGP_C_UNICAST | FG_BGP_C_FLOW, out, sizeof(out)), 3);
 	cr_assert_str_eq(out,
 		"announce route 198.18.5.66/32 next-hop 192.0.2.1 community [ 65000:100 ]\n"
 		"announce flow route source 198.18.5.66/32 destination 198.18.2.0/24 protocol "
@@ -157,11 +157,11 @@ Test(bgp_commands, flowspec_per_protected_prefix_and_class_ports)
 		"announce flow route source 198.18.5.66/32 destination 198.18.3.0/24 protocol "
 		"[ =tcp =udp ] destination-port [ =5060 ] discard community [ 65000:100 ]\n");
 	/* a list block: every port */
-	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_COUNT, true, out, sizeof(out)), 3);
+	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_COUNT, true, FG_BGP_C_UNICAST | FG_BGP_C_FLOW, out, sizeof(out)), 3);
 	cr_assert(strstr(out, "withdraw flow route source 198.18.5.66/32 destination "
 			 "198.18.3.0/24 discard community [ 65000:100 ]\n") != NULL, "%s", out);
 	p = pfx("2001:db8::66");
-	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_SIP, false, out, sizeof(out)), 2);
+	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_SIP, false, FG_BGP_C_UNICAST | FG_BGP_C_FLOW, out, sizeof(out)), 2);
 	cr_assert(strstr(out, "announce flow route source 2001:db8::66/128 destination "
 			 "2001:db8:2::/64 next-header [ =tcp =udp ] destination-port [ =5060 ] "
 			 "discard") != NULL, "%s", out);
@@ -173,7 +173,7 @@ Test(bgp_commands, too_small_a_buffer)
 	char out[40];
 
 	cr_assert_eq(fg_bgp_cfg_text(&b, &t, err, sizeof(err)), 0);
-	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, false, out, sizeof(out)), -ENOSPC);
+	cr_assert_eq(fg_bgp_commands(&b, &p, FG_CLASS_MOM, false, FG_BGP_C_UNICAST | FG_BGP_C_FLOW, out, sizeof(out)), -ENOSPC);
 }
 
 #define CLUSTER ((65000u << 16) | 100u)
@@ -264,4 +264,30 @@ Test(bgp_parse, garbage)
 		cr_assert(m.kind <= FG_BGP_M_ERROR);
 		cr_assert(strlen(m.peer) < sizeof(m.peer));
 	}
+}
+
+Test(bgp_commands, batch_of_unicast_routes)
+{
+	struct fg_prefix p[3] = { pfx("198.18.5.66"), pfx("198.18.5.67"), pfx("198.18.6.0/24") };
+	char out[512], small[80];
+
+	cr_assert_eq(fg_bgp_cfg_text(&b, &t, err, sizeof(err)), 0);
+	cr_assert_eq(fg_bgp_unicast_batch(&b, p, 3, false, out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "announce attributes next-hop 192.0.2.1 community "
+			 "[ 65535:666 no-export ] nlri 198.18.5.66/32 198.18.5.67/32 198.18.6.0/24\n");
+	cr_assert_eq(fg_bgp_unicast_batch(&b, p, 1, true, out, sizeof(out)), 1);
+	cr_assert_str_eq(out, "withdraw attributes next-hop 192.0.2.1 community "
+			 "[ 65535:666 no-export ] nlri 198.18.5.66/32\n");
+	cr_assert_eq(fg_bgp_unicast_batch(&b, p, 3, false, small, sizeof(small)), -ENOSPC);
+	cr_assert_eq(fg_bgp_unicast_batch(&b, p, 0, false, out, sizeof(out)), 0);
+	/* FlowSpec only and no cluster: no unicast route at all */
+	b.announce = FG_BGP_FLOWSPEC;
+	cr_assert_eq(fg_bgp_unicast_batch(&b, p, 3, false, out, sizeof(out)), 0);
+	cr_assert_eq(fg_bgp_commands(&b, &p[0], FG_CLASS_MOM, false, FG_BGP_C_UNICAST, out,
+				     sizeof(out)), 0);
+	/* the parts apart */
+	b.announce = FG_BGP_RTBH | FG_BGP_FLOWSPEC;
+	cr_assert_eq(fg_bgp_commands(&b, &p[0], FG_CLASS_COUNT, false, FG_BGP_C_FLOW, out,
+				     sizeof(out)), 1);
+	cr_assert_str_eq(out, "announce flow route source 198.18.5.66/32 discard\n");
 }
