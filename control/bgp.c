@@ -659,13 +659,41 @@ adopt(struct feed *f)
 	}
 }
 
+/* Read what the speaker says for at most @p ms (every whole line to
+ * on_line()); @return false when it went away. */
+static bool
+hear(struct feed *f, char *line, size_t size, size_t *have, int ms)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	char *nl, *start = line;
+	ssize_t k;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return true;
+	k = read(0, line + *have, size - 1 - *have);
+	if (k <= 0)
+		return false;
+	*have += (size_t)k;
+	line[*have] = '\0';
+	while ((nl = strchr(start, '\n')) != NULL) {
+		*nl = '\0';
+		on_line(f, start);
+		start = nl + 1;
+	}
+	*have -= (size_t)(start - line);
+	memmove(line, start, *have);
+	if (*have == size - 1)
+		*have = 0;                  /* a line too long: dropped */
+	return true;
+}
+
 static int
 feed(struct feed *f)
 {
 	static struct fg_shm_bgp st;
 	char line[8192];
 	size_t have = 0;
-	uint64_t stop_ms = 0;
+	uint64_t stop_ms = 0, t0;
 
 	f->st = &st;
 	f->b = &f->s->bgp.cfg;
@@ -674,29 +702,27 @@ feed(struct feed *f)
 	f->tokens = f->b->max_updates_s;
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	signal(SIGPIPE, SIG_IGN);
+	if (f->b->npeers == 0) {
+		fc_err("bgp", "feed: [bgp] peers of instance %s is empty: nothing to feed",
+		       f->s->h.instance);
+		return FC_EXIT_USAGE;
+	}
 	adopt(f);
+	/* a feed before this one (it died, the speaker ran it again) may
+	 * have announced what is no longer wanted: the speaker forgets all
+	 * it announced, then gets what is wanted now */
+	printf("clear adj-rib out\n");
+	fflush(stdout);
+	f->inflight = 1;
+	t0 = now_ms();
+	while (f->inflight != 0 && now_ms() - t0 < 5000)
+		if (!hear(f, line, sizeof(line), &have, PASS_MS))
+			return FC_EXIT_OK;
 	for (;;) {
-		struct pollfd pfd = { .fd = 0, .events = POLLIN };
 		uint64_t now;
 
-		if (poll(&pfd, 1, PASS_MS) > 0) {
-			ssize_t k = read(0, line + have, sizeof(line) - 1 - have);
-			char *nl, *start = line;
-
-			if (k <= 0)
-				return FC_EXIT_OK;        /* the speaker went away */
-			have += (size_t)k;
-			line[have] = '\0';
-			while ((nl = strchr(start, '\n')) != NULL) {
-				*nl = '\0';
-				on_line(f, start);
-				start = nl + 1;
-			}
-			have -= (size_t)(start - line);
-			memmove(line, start, have);
-			if (have == sizeof(line) - 1)
-				have = 0;                  /* a line too long: dropped */
-		}
+		if (!hear(f, line, sizeof(line), &have, PASS_MS))
+			return FC_EXIT_OK;         /* the speaker went away */
 		now = now_ms();
 		if (!dp_alive(f->s)) {
 			if (stop_ms == 0) {

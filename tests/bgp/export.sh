@@ -33,7 +33,7 @@ b() { ctl -i "$BG-b" "$@"; }
 # bgpj INSTANCE PYEXPR: evaluate PYEXPR on `floodctl bgp --json` as d
 bgpj() {
 	"$fc" -i "$1" bgp --json -n 100 2>/dev/null |
-		python3 -c "import json, sys; d = json.load(sys.stdin); sys.exit(0 if ($2) else 1)"
+		python3 -c "import json, sys; d = json.load(sys.stdin); sys.exit(0 if ($2) else 1)" 2>/dev/null
 }
 route_state() { # INSTANCE PREFIX STATE [WHY]
 	bgpj "$1" "any(r['prefix'] == '$2' and r['state'] == '$3' and r.get('why', '') == '${4:-}' for r in d['list'])"
@@ -152,6 +152,14 @@ check "B's state file holds no bgp: entry" bash -c "! grep -q 'bgp:' $logs/b.lis
 # the reflector killed: nothing changes on B at once; back, everything is back
 a block add 198.18.6.1 198.18.6.2 198.18.6.3 >/dev/null
 check "B holds A's list blocks" wait_until 5 in_b 198.18.6.3
+# the feed dies: exabgp runs it again, and what changed meanwhile is right
+feed=$(pgrep -f "[f]loodctl -i $BG bgp feed")
+kill -KILL $feed
+a block del 198.18.6.2 >/dev/null
+new_feed() { local p; p=$(pgrep -f "[f]loodctl -i $BG bgp feed") && [ "$p" != "$feed" ]; }
+check "A's feed killed: exabgp runs a new one" wait_until 20 new_feed
+check "the new feed withdraws what was deleted while none ran" wait_until 10 bg_no_kernel 198.18.6.2
+check "... and announces again what is still blocked" wait_until 10 bg_kernel_blackhole 198.18.6.3
 n_b=$(b block list | grep -c "bgp:")
 bg_rr_kill 2>/dev/null
 check "reflector killed: B sees its session down" wait_until 10 bgpj "$BG-b" "not d['sessions'][0]['up']"
