@@ -171,6 +171,18 @@ body_fails(const char *body, unsigned int count, const char *msg)
 	free(buf);
 }
 
+/* Load of @p body, ended by a good end line counting @p count, at @p now
+ * must succeed. */
+static void
+body_loads(const char *body, unsigned int count, uint32_t now)
+{
+	size_t len;
+	char *buf = file_of(body, count, &len);
+
+	cr_assert_eq(fg_lists_load(&lb, sb, &tb, buf, len, now, err, sizeof(err)), 0, "%s", err);
+	free(buf);
+}
+
 /* The sample lists, added to la and sa, saved into a malloc'ed buffer. */
 static char *
 sample_file(size_t *len)
@@ -640,11 +652,8 @@ Test(lists, get_returns_what_was_added, .init = setup)
 		if (fg_list_is_pfx(want.list)) {
 			struct fg_pfx_meta m, w = sample_meta(i);
 
-			cr_assert_eq(fg_pfxset_get(sa, fg_list_pfx(want.list), &want.pfx, &m), 1,
-				     "%s %s", sample[i][0], sample[i][1]);
-			cr_assert_eq(m.tag, w.tag);
-			cr_assert_eq(m.added_s, w.added_s);
-			cr_assert_eq(m.expires_s, w.expires_s);
+			expect_meta(sa, fg_list_pfx(want.list), sample[i][1], w.tag, w.added_s,
+				    w.expires_s);
 			cr_assert_eq(fg_pfxset_get(sa, 1 - fg_list_pfx(want.list), &want.pfx, &m),
 				     0, "%s %s: in the other list", sample[i][0], sample[i][1]);
 			continue;
@@ -1122,59 +1131,41 @@ Test(file, save_load_round_trip_full_lists, .init = setup)
 
 Test(file, comments_and_blank_lines_are_skipped, .init = setup)
 {
-	size_t len;
-	char *buf = file_of(HEAD "\n# a note\nblock 10.0.0.0/8\n\n# another\n"
-			    "watch-domain w.example\n", 2, &len);
 	struct fg_pfx_meta m;
 
-	cr_assert_eq(load(buf, len), 0, "%s", err);
+	body_loads(HEAD "\n# a note\nblock 10.0.0.0/8\n\n# another\nwatch-domain w.example\n",
+		   2, NOW);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 1);
 	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
 	cr_assert_eq(lb.nwatch_dom, 1);
 	cr_assert_str_eq(lb.watch_dom[0], "w.example");
-	free(buf);
 }
 
 /* ---- v2 prefix lines: tag, added, expires ------------------------------- */
 
 Test(file, v2_prefix_lines_round_trip, .init = setup)
 {
-	size_t len;
-	char *buf = file_of(HEAD
-			    "allow 10.0.0.0/8 tag=manual added=1700000000\n"
-			    "block 2001:db8::/32 tag=spamhaus-drop added=1700000100 "
-			    "expires=1900000000\n"
-			    "allow 192.0.2.1/32 tag=config added=5 expires=4294967295\n"
-			    "block 192.0.2.0/24 tag=firehol.level1 added=0\n"
-			    "block 198.51.100.0/24 added=7 tag=spamhaus-drop\n"
-			    "block-domain spam.example\n", 6, &len), *again;
 	struct fg_pfx_meta m;
 	int drop, firehol;
 	size_t len2;
+	char *again;
 
-	cr_assert_eq(load(buf, len), 0, "%s", err);
+	body_loads(HEAD
+		   "allow 10.0.0.0/8 tag=manual added=1700000000\n"
+		   "block 2001:db8::/32 tag=spamhaus-drop added=1700000100 expires=1900000000\n"
+		   "allow 192.0.2.1/32 tag=config added=5 expires=4294967295\n"
+		   "block 192.0.2.0/24 tag=firehol.level1 added=0\n"
+		   "block 198.51.100.0/24 added=7 tag=spamhaus-drop\n"
+		   "block-domain spam.example\n", 6, NOW);
 	drop = fg_tags_id(&tb, "spamhaus-drop", false);
 	firehol = fg_tags_id(&tb, "firehol.level1", false);
 	cr_assert_eq(drop, 2, "new tags take the next ids");
 	cr_assert_eq(firehol, 3);
-	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "10.0.0.0/8", &m));
-	cr_assert_eq(m.tag, FG_TAG_MANUAL);
-	cr_assert_eq(m.added_s, 1700000000u);
-	cr_assert_eq(m.expires_s, 0);
-	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "2001:db8::/32", &m));
-	cr_assert_eq(m.tag, drop);
-	cr_assert_eq(m.added_s, 1700000100u);
-	cr_assert_eq(m.expires_s, 1900000000u);
-	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "192.0.2.1", &m));
-	cr_assert_eq(m.tag, FG_TAG_CONFIG);
-	cr_assert_eq(m.added_s, 5);
-	cr_assert_eq(m.expires_s, UINT32_MAX);
-	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "192.0.2.0/24", &m));
-	cr_assert_eq(m.tag, firehol);
-	cr_assert_eq(m.added_s, 0);
-	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "198.51.100.0/24", &m));  /* any order */
-	cr_assert_eq(m.tag, drop);
-	cr_assert_eq(m.added_s, 7);
+	expect_meta(sb, FG_PFX_LIST_ALLOW, "10.0.0.0/8", FG_TAG_MANUAL, 1700000000u, 0);
+	expect_meta(sb, FG_PFX_LIST_BLOCK, "2001:db8::/32", drop, 1700000100u, 1900000000u);
+	expect_meta(sb, FG_PFX_LIST_ALLOW, "192.0.2.1", FG_TAG_CONFIG, 5, UINT32_MAX);
+	expect_meta(sb, FG_PFX_LIST_BLOCK, "192.0.2.0/24", firehol, 0, 0);
+	expect_meta(sb, FG_PFX_LIST_BLOCK, "198.51.100.0/24", drop, 7, 0);  /* any order */
 	cr_assert_not(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), 2);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 3);
@@ -1194,34 +1185,19 @@ Test(file, v2_prefix_lines_round_trip, .init = setup)
 	expect_sets_eq(sa, &ta, sb, &tb);
 	expect_lists_eq(&lb, &la);
 	free(again);
-	free(buf);
 }
 
 /* A v1 file (before tags): its prefixes are the operator's, added now. */
 Test(file, v1_lines_load_as_manual, .init = setup)
 {
-	size_t len;
-	char *buf = file_of(HEAD1 "allow 10.0.0.0/8\nblock 2001:db8::/32\n"
-			    "block 192.0.2.0/24 tag=config added=3\n"
-			    "watch-domain w.example\n", 4, &len);
-	struct fg_pfx_meta m;
-
-	cr_assert_eq(load(buf, len), 0, "%s", err);
-	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "10.0.0.0/8", &m));
-	cr_assert_eq(m.tag, FG_TAG_MANUAL);
-	cr_assert_eq(m.added_s, NOW);
-	cr_assert_eq(m.expires_s, 0);
-	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "2001:db8::/32", &m));
-	cr_assert_eq(m.tag, FG_TAG_MANUAL);
-	cr_assert_eq(m.added_s, NOW);
-	cr_assert_eq(m.expires_s, 0);
+	body_loads(HEAD1 "allow 10.0.0.0/8\nblock 2001:db8::/32\n"
+		   "block 192.0.2.0/24 tag=config added=3\nwatch-domain w.example\n", 4, NOW);
+	expect_meta(sb, FG_PFX_LIST_ALLOW, "10.0.0.0/8", FG_TAG_MANUAL, NOW, 0);
+	expect_meta(sb, FG_PFX_LIST_BLOCK, "2001:db8::/32", FG_TAG_MANUAL, NOW, 0);
 	/* a line with attributes among them keeps its own */
-	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "192.0.2.0/24", &m));
-	cr_assert_eq(m.tag, FG_TAG_CONFIG);
-	cr_assert_eq(m.added_s, 3);
+	expect_meta(sb, FG_PFX_LIST_BLOCK, "192.0.2.0/24", FG_TAG_CONFIG, 3, 0);
 	cr_assert_eq(lb.nwatch_dom, 1);
 	cr_assert_str_eq(fg_tag_name(&tb, 2), "?", "no tag created");
-	free(buf);
 }
 
 /* An entry whose time was up while floodguard was down is left out; the
@@ -1229,8 +1205,6 @@ Test(file, v1_lines_load_as_manual, .init = setup)
 Test(file, expired_entries_are_left_out, .init = setup)
 {
 	char body[512];
-	size_t len;
-	char *buf;
 	struct fg_pfx_meta m;
 
 	snprintf(body, sizeof(body), HEAD
@@ -1239,27 +1213,21 @@ Test(file, expired_entries_are_left_out, .init = setup)
 		 "allow 10.2.0.0/16 tag=manual added=1 expires=%u\n"
 		 "allow 10.3.0.0/16 tag=manual added=1 expires=1\n"
 		 "allow 10.4.0.0/16 tag=manual added=1 expires=0\n", NOW, NOW + 1, NOW - 1);
-	buf = file_of(body, 5, &len);
-	cr_assert_eq(load(buf, len), 0, "%s", err);
+	body_loads(body, 5, NOW);
 	cr_assert_not(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m), "expires now: gone");
-	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "10.1.0.0/16", &m), "a second to go");
-	cr_assert_eq(m.expires_s, NOW + 1);
+	/* a second to go */
+	expect_meta(sb, FG_PFX_LIST_BLOCK, "10.1.0.0/16", FG_TAG_MANUAL, 1, NOW + 1);
 	cr_assert_not(set_has(sb, FG_PFX_LIST_ALLOW, "10.2.0.0/16", &m));
 	cr_assert_not(set_has(sb, FG_PFX_LIST_ALLOW, "10.3.0.0/16", &m));
-	cr_assert(set_has(sb, FG_PFX_LIST_ALLOW, "10.4.0.0/16", &m), "expires=0: never");
-	cr_assert_eq(m.expires_s, 0);
+	expect_meta(sb, FG_PFX_LIST_ALLOW, "10.4.0.0/16", FG_TAG_MANUAL, 1, 0);  /* never */
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 1);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), 1);
-	free(buf);
 	/* the same file a second earlier: all but the one of expires=1 */
 	reset_sb();
-	buf = file_of(body, 5, &len);
-	cr_assert_eq(fg_lists_load(&lb, sb, &tb, buf, len, NOW - 2, err, sizeof(err)), 0, "%s",
-		     err);
+	body_loads(body, 5, NOW - 2);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 2);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), 2);
 	cr_assert_not(set_has(sb, FG_PFX_LIST_ALLOW, "10.3.0.0/16", &m));
-	free(buf);
 }
 
 Test(file, bad_attributes_name_the_line, .init = setup)
@@ -1450,8 +1418,6 @@ Test(file, data_after_the_end_line, .init = setup)
 Test(file, line_too_long, .init = setup)
 {
 	char body[1024];
-	size_t len;
-	char *buf;
 
 	memcpy(body, HEAD "# ", strlen(HEAD) + 2);
 	memset(body + strlen(HEAD) + 2, 'x', 510);     /* a 512-byte comment */
@@ -1459,9 +1425,7 @@ Test(file, line_too_long, .init = setup)
 	body_fails(body, 0, "line 2: too long");
 	body[strlen(HEAD) + 511] = '\n';               /* 511 bytes: fine */
 	body[strlen(HEAD) + 512] = '\0';
-	buf = file_of(body, 0, &len);
-	cr_assert_eq(load(buf, len), 0, "%s", err);
-	free(buf);
+	body_loads(body, 0, NOW);
 }
 
 Test(file, more_entries_than_a_list_holds, .init = setup)
@@ -1481,19 +1445,17 @@ Test(file, more_entries_than_a_list_holds, .init = setup)
  * to its rules, and then the line that did not fit is named. */
 Test(file, more_prefixes_than_the_set_holds, .init = setup)
 {
-	size_t n = 0, len;
-	char *body = malloc(64 * (TEST_PFX_RULES + 8)), *buf, want[128];
+	size_t n = 0;
+	char *body = malloc(64 * (TEST_PFX_RULES + 8)), want[128];
 
 	cr_assert_not_null(body);
 	n += (size_t)sprintf(body, HEAD);
 	for (unsigned int i = 0; i < TEST_PFX_RULES; i++)
 		n += (size_t)sprintf(body + n, "%s 10.%u.%u.0/24 tag=manual added=1\n",
 				     i % 2 ? "allow" : "block", i >> 8, i & 0xff);
-	buf = file_of(body, TEST_PFX_RULES, &len);
-	cr_assert_eq(load(buf, len), 0, "%s", err);
+	body_loads(body, TEST_PFX_RULES, NOW);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), TEST_PFX_RULES / 2);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_ALLOW), TEST_PFX_RULES / 2);
-	free(buf);
 	reset_sb();
 	sprintf(body + n, "block 11.0.0.0/24\n");
 	snprintf(want, sizeof(want), "line %u: the prefix lists are full ([lists] max_prefixes "
@@ -1504,23 +1466,16 @@ Test(file, more_prefixes_than_the_set_holds, .init = setup)
 
 Test(file, duplicate_lines, .init = setup)
 {
-	size_t len;
-	char *buf = file_of(HEAD "block 10.0.0.0/8 tag=manual added=1\n"
-			    "block 10.0.0.0/8 tag=config added=2 expires=1900000000\n"
-			    "allow-domain x.example@10.1.0.0/16\n"
-			    "allow-domain x.example@10.2.0.0/16\n", 4, &len);
-	struct fg_pfx_meta m;
-
 	/* the end line counts lines; the lists hold each entry once */
-	cr_assert_eq(load(buf, len), 0, "%s", err);
+	body_loads(HEAD "block 10.0.0.0/8 tag=manual added=1\n"
+		   "block 10.0.0.0/8 tag=config added=2 expires=1900000000\n"
+		   "allow-domain x.example@10.1.0.0/16\nallow-domain x.example@10.2.0.0/16\n",
+		   4, NOW);
 	cr_assert_eq(fg_lists_entries(&lb, sb, FG_LIST_BLOCK), 1);
-	cr_assert(set_has(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", &m));
-	cr_assert_eq(m.tag, FG_TAG_CONFIG, "the later line's attributes");
-	cr_assert_eq(m.added_s, 2);
-	cr_assert_eq(m.expires_s, 1900000000u);
+	/* the later line's attributes */
+	expect_meta(sb, FG_PFX_LIST_BLOCK, "10.0.0.0/8", FG_TAG_CONFIG, 2, 1900000000u);
 	cr_assert_eq(lb.nallow_dom, 1);
 	cr_assert_eq(lb.allow_dom[0].bind[0].addr[13], 2);   /* the later bindings */
-	free(buf);
 }
 
 Test(file, more_than_the_file_max, .init = setup)

@@ -198,3 +198,16 @@ set_has(const struct fg_pfxset *s, unsigned int list, const char *text, struct f
 	cr_assert_eq(fg_prefix_parse(text, &p), 0, "%s", text);
 	return fg_pfxset_get(s, list, &p, m) == 1;
 }
+
+void
+expect_meta(const struct fg_pfxset *s, unsigned int list, const char *text, int tag,
+	    uint32_t added_s, uint32_t expires_s)
+{
+	struct fg_pfx_meta m;
+
+	cr_assert(set_has(s, list, text, &m), "list %u: %s missing", list, text);
+	cr_assert_eq(m.tag, tag, "%s: tag %u, want %d", text, m.tag, tag);
+	cr_assert_eq(m.added_s, added_s, "%s: added %u, want %u", text, m.added_s, added_s);
+	cr_assert_eq(m.expires_s, expires_s, "%s: expires %u, want %u", text, m.expires_s,
+		     expires_s);
+}

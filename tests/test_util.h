@@ -160,5 +160,8 @@ void expect_sets_eq(const struct fg_pfxset *a, const struct fg_tags *ta,
 /* Whether list @p list of @p s holds exactly the prefix @p text; its meta in @p m. */
 bool set_has(const struct fg_pfxset *s, unsigned int list, const char *text,
 	     struct fg_pfx_meta *m);
+/* Fail unless list @p list of @p s holds the prefix @p text with this meta. */
+void expect_meta(const struct fg_pfxset *s, unsigned int list, const char *text, int tag,
+		 uint32_t added_s, uint32_t expires_s);
 
 #endif /* FG_TEST_UTIL_H */

@@ -179,10 +179,8 @@ Test(shm, txn_ops_applied_and_answered, .fini = stop_list_thread)
 	cr_assert_eq(ops[4].rc, FG_PFX_OP_ABSENT);
 	cr_assert_eq(ops[5].rc, FG_PFX_OP_DONE);
 	/* in the set, as floodctl's mapping sees it */
-	cr_assert(set_has(fg_shm_pfx(&h2), FG_PFX_LIST_BLOCK, "192.0.2.0/24", &m));
-	cr_assert_eq(m.tag, feed);
-	cr_assert_eq(m.added_s, 1700000000u);
-	cr_assert_eq(m.expires_s, 1700000000u + 3600);
+	expect_meta(fg_shm_pfx(&h2), FG_PFX_LIST_BLOCK, "192.0.2.0/24", feed, 1700000000u,
+		    1700000000u + 3600);
 	cr_assert(set_has(fg_shm_pfx(&h2), FG_PFX_LIST_ALLOW, "10.0.0.0/8", &m));
 	cr_assert_eq(m.expires_s, 0);
 	memcpy(a, ops[5].addr, 16);
