@@ -93,6 +93,13 @@ request(const char *src, const char *from_dom, const char *ruri, uint64_t t)
 	return fg_fed_inbound(&fed, &pk, frame, t, &st);
 }
 
+/* request() of sip:a@example.com at T0 */
+static enum fg_verdict
+req0(const char *src, const char *from_dom)
+{
+	return request(src, from_dom, "sip:a@example.com", T0);
+}
+
 static void
 response(const char *partner, int status, uint64_t t)
 {
@@ -373,19 +380,16 @@ Test(fed, allow_and_block_lists, .init = setup, .fini = teardown)
 	b->nbind = 1;
 	lists.nallow_dom = 1;
 
-	cr_assert_eq(request("198.18.1.20", "any.example.net", "sip:a@example.com", T0),
-		     FG_V_PASS_ALLOW, "allowed address");
-	cr_assert_eq(request("198.18.1.31", "any.example.net", "sip:a@example.com", T0),
-		     FG_V_BLOCKED, "blocked prefix");
-	cr_assert_eq(request("198.18.1.30", "any.example.net", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.18.1.20", "any.example.net"), FG_V_PASS_ALLOW, "allowed address");
+	cr_assert_eq(req0("198.18.1.31", "any.example.net"), FG_V_BLOCKED, "blocked prefix");
+	cr_assert_eq(req0("198.18.1.30", "any.example.net"),
 		     FG_V_BLOCKED, "blocked prefix, its first address");
-	cr_assert_eq(request("198.18.1.40", "evil.example.org", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.18.1.40", "evil.example.org"),
 		     FG_V_BLOCKED, "blocked domain, from anywhere");
-	cr_assert_eq(request("198.51.100.7", "trusted.example.net", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.51.100.7", "trusted.example.net"),
 		     FG_V_PASS_ALLOW, "allowed domain from its prefix");
 	/* the spoof: the allowed domain claimed from elsewhere gets no exemption */
-	cr_assert_eq(request("198.18.1.41", "TRUSTED.example.net", "sip:a@example.com", T0),
-		     FG_V_COUNT);
+	cr_assert_eq(req0("198.18.1.41", "TRUSTED.example.net"), FG_V_COUNT);
 	cr_assert_eq(st.allow_spoof, 1);
 	cr_assert_eq(partner("198.18.1.41").requests, 1, "tracked as any partner");
 	cr_assert_null(fg_fed_find(&fed, (uint8_t[16]){ [10] = 0xff, [11] = 0xff,
@@ -403,10 +407,9 @@ Test(fed, prefix_verdicts_through_a_pfxset, .init = setup, .fini = teardown)
 	struct fg_prefix p;
 
 	/* no set: no prefix verdicts */
-	cr_assert_eq(request("198.18.4.1", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_COUNT);
+	cr_assert_eq(req0("198.18.4.1", "p.example.net"), FG_V_COUNT);
 	fg_fed_set_prefixes(&fed, set);
-	cr_assert_eq(request("198.18.4.2", "p.example.net", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.18.4.2", "p.example.net"),
 		     FG_V_COUNT, "an empty set: nothing listed");
 	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.4.0/24");
 	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.4.128/25");
@@ -414,43 +417,35 @@ Test(fed, prefix_verdicts_through_a_pfxset, .init = setup, .fini = teardown)
 	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.5.0/24");
 	pfx_add(set, FG_PFX_LIST_BLOCK, "0.0.0.0/0");
 	pfx_add(set, FG_PFX_LIST_ALLOW, "198.19.0.0/16");
-	cr_assert_eq(request("198.18.4.3", "p.example.net", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.18.4.3", "p.example.net"),
 		     FG_V_BLOCKED, "0.0.0.0/0 blocked: block before allow");
 	cr_assert_eq(fg_prefix_parse("0.0.0.0/0", &p), 0);
 	cr_assert_eq(fg_pfxset_del(set, FG_PFX_LIST_BLOCK, &p), 0);
-	cr_assert_eq(request("198.18.4.3", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_PASS_ALLOW, "in the allowed /24");
-	cr_assert_eq(request("198.18.4.200", "p.example.net", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.18.4.3", "p.example.net"), FG_V_PASS_ALLOW, "in the allowed /24");
+	cr_assert_eq(req0("198.18.4.200", "p.example.net"),
 		     FG_V_BLOCKED, "in the blocked /25 of the allowed /24");
-	cr_assert_eq(request("198.18.5.9", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_BLOCKED, "in both lists: blocked");
-	cr_assert_eq(request("198.19.200.1", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_PASS_ALLOW, "allowed /16");
-	cr_assert_eq(request("198.18.6.1", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_COUNT, "in neither");
+	cr_assert_eq(req0("198.18.5.9", "p.example.net"), FG_V_BLOCKED, "in both lists: blocked");
+	cr_assert_eq(req0("198.19.200.1", "p.example.net"), FG_V_PASS_ALLOW, "allowed /16");
+	cr_assert_eq(req0("198.18.6.1", "p.example.net"), FG_V_COUNT, "in neither");
 	/* prefixes longer than /24 (a group of the /24) */
 	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.6.7/32");
 	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.6.8/30");
-	cr_assert_eq(request("198.18.6.7", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_PASS_ALLOW);
-	cr_assert_eq(request("198.18.6.11", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_BLOCKED);
-	cr_assert_eq(request("198.18.6.12", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_COUNT);
+	cr_assert_eq(req0("198.18.6.7", "p.example.net"), FG_V_PASS_ALLOW);
+	cr_assert_eq(req0("198.18.6.11", "p.example.net"), FG_V_BLOCKED);
+	cr_assert_eq(req0("198.18.6.12", "p.example.net"), FG_V_COUNT);
 	/* a deletion is seen by the next message */
 	cr_assert_eq(fg_prefix_parse("198.18.4.128/25", &p), 0);
 	cr_assert_eq(fg_pfxset_del(set, FG_PFX_LIST_BLOCK, &p), 0);
-	cr_assert_eq(request("198.18.4.200", "p.example.net", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.18.4.200", "p.example.net"),
 		     FG_V_PASS_ALLOW, "the /25 is gone: the allowed /24");
 	/* a domain list entry and a prefix: the blocked domain still blocks */
 	strcpy(lists.block_dom[0], "evil.example.org");
 	lists.nblock_dom = 1;
-	cr_assert_eq(request("198.18.4.4", "evil.example.org", "sip:a@example.com", T0),
+	cr_assert_eq(req0("198.18.4.4", "evil.example.org"),
 		     FG_V_BLOCKED, "an allowed prefix does not exempt a blocked domain");
 	cr_assert_eq(st.allow_spoof, 0);
 	fg_fed_set_prefixes(&fed, NULL);
-	cr_assert_eq(request("198.18.5.9", "p.example.net", "sip:a@example.com", T0),
-		     FG_V_COUNT, "the set taken away");
+	cr_assert_eq(req0("198.18.5.9", "p.example.net"), FG_V_COUNT, "the set taken away");
 	free(set);
 }
 
@@ -489,7 +484,7 @@ Test(fed, full_partner_table_untracks, .fini = teardown)
 	setup_cfg(&c);
 	for (int i = 0; i < 6; i++) {
 		snprintf(src, sizeof(src), "198.18.3.%d", i + 1);
-		cr_assert_eq(request(src, "p.example.net", "sip:a@example.com", T0), FG_V_COUNT);
+		cr_assert_eq(req0(src, "p.example.net"), FG_V_COUNT);
 	}
 	cr_assert_eq(st.untracked, 2);
 	cr_assert_eq(fed.npartners, 4);
