@@ -25,29 +25,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "fg_parse.h"
 
 #define BENCH_BUF_MAX 2048
 #define BENCH_CASES_MAX 8
-
-#if defined(__x86_64__) || defined(__i386__)
-#define BENCH_UNIT "cycles"
-static inline uint64_t
-bench_now(void)
-{
-	return __builtin_ia32_rdtsc();
-}
-#else
-#define BENCH_UNIT "ns"
-static inline uint64_t
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-#endif
 
 /* Keeps every call and its result: the compiler may not fold the loop. */
 #define BENCH_BARRIER(p) __asm__ volatile("" : : "r"(p) : "memory")
@@ -166,15 +148,6 @@ static const char sip_200ok[] =
 
 _Static_assert(sizeof(SDP_BODY) - 1 == 175, "Content-Length of sip_invite");
 
-static uint64_t
-xorshift64(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 static unsigned int
 build_cases(struct bench_case *c)
 {
@@ -196,7 +169,7 @@ build_cases(struct bench_case *c)
 	c[n] = (struct bench_case){ .name = "garbage-64", .target = 30,
 				    .cls = FG_CLASS_COUNT /* any */ };
 	for (c[n].len = 0; c[n].len < 64; c[n].len += 8) {
-		uint64_t r = xorshift64(&seed);
+		uint64_t r = xorshift(&seed);
 
 		memcpy(c[n].buf + c[n].len, &r, 8);
 	}
@@ -219,7 +192,7 @@ static uint64_t
 round_baseline(const struct bench_case *c, uint32_t iters)
 {
 	unsigned int acc = 0;
-	uint64_t t0 = bench_now();
+	uint64_t t0 = now_tsc();
 
 	for (uint32_t i = 0; i < iters; i++) {
 		const uint8_t *b = c->buf;
@@ -230,7 +203,7 @@ round_baseline(const struct bench_case *c, uint32_t iters)
 		acc += (unsigned int)(b[12] << 8 | b[13]) + w;
 	}
 	bench_sink = acc;
-	return bench_now() - t0;
+	return now_tsc() - t0;
 }
 
 static uint64_t
@@ -239,7 +212,7 @@ round_parse(const struct fg_classify_cfg *cfg, const struct bench_case *c,
 {
 	struct fg_pkt pkt;
 	unsigned int acc = 0;
-	uint64_t t0 = bench_now();
+	uint64_t t0 = now_tsc();
 
 	for (uint32_t i = 0; i < iters; i++) {
 		BENCH_BARRIER(c->buf);
@@ -247,35 +220,7 @@ round_parse(const struct fg_classify_cfg *cfg, const struct bench_case *c,
 		BENCH_BARRIER(&pkt);
 	}
 	bench_sink = acc;
-	return bench_now() - t0;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-tsc_per_ns(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	struct timespec a, b, d = { 0, 100 * 1000 * 1000 };
-	uint64_t t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	t0 = bench_now();
-	while (nanosleep(&d, &d) != 0 && errno == EINTR)
-		;
-	t1 = bench_now();
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(t1 - t0) /
-	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec));
-#else
-	return 1.0;
-#endif
+	return now_tsc() - t0;
 }
 
 static int
