@@ -523,9 +523,12 @@ const char fc_get_usage[] =
 "The value of any configuration key in the running data plane.\n"
 COMMON_USAGE;
 
-static int
-setget(const char *cmd, int argc, char **argv, bool set)
+/* set and get (argv[0]) */
+int
+fc_setget(int argc, char **argv)
 {
+	const char *cmd = argv[0];
+	bool set = strcmp(cmd, "set") == 0;
 	struct fg_shm_req q = { .op = set ? FG_SHM_OP_SET : FG_SHM_OP_GET };
 	struct fg_shm_resp r;
 	struct fc_ctx c;
@@ -559,18 +562,6 @@ setget(const char *cmd, int argc, char **argv, bool set)
 	else
 		printf(set ? "%s = %s\n" : "%s%s\n", set ? q.key : "", r.msg);
 	return FC_EXIT_OK;
-}
-
-int
-fc_set(int argc, char **argv)
-{
-	return setget("set", argc, argv, true);
-}
-
-int
-fc_get(int argc, char **argv)
-{
-	return setget("get", argc, argv, false);
 }
 
 const char fc_metrics_usage[] =

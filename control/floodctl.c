@@ -27,7 +27,7 @@ fc_xdp(int argc, char **argv)
 #endif
 
 static const struct fc_cmd fc_cmds[] = {
-#define FC_CMD_(name, summary) { #name, fc_##name, summary, fc_##name##_usage },
+#define FC_CMD_(name, handler, summary) { #name, fc_##handler, summary, fc_##name##_usage },
 	FC_COMMANDS(FC_CMD_)
 #undef FC_CMD_
 	{ "help", fc_help, "show help for a command", "floodctl help [COMMAND]\n" },

@@ -51,27 +51,28 @@ void fc_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /**
- * The commands, in `floodctl help` order: X(name, one-line help). Each is
- * a handler fc_NAME(argc, argv) (argv[0] is the command name) and its
- * usage text fc_NAME_usage, defined next to it.
+ * The commands, in `floodctl help` order: X(name, handler, one-line help).
+ * The handler fc_HANDLER(argc, argv) may serve several commands (argv[0]
+ * is the command name); each command's usage text fc_NAME_usage is
+ * defined next to its handler.
  */
 #define FC_COMMANDS(X) \
-	X(inspect, "print what the classifier sees in a capture") \
-	X(xdp, "run the XDP program over a capture (xdp test FILE)") \
-	X(allow, "the allow list: add, del, list") \
-	X(block, "the block list: add, del, list") \
-	X(watch, "the watch list: add, del, list, promote") \
-	X(status, "is the data plane running; list sizes") \
-	X(stats, "counters by reason, class, port, lcore") \
-	X(top, "the heaviest sources, refreshing") \
-	X(events, "block and watch decisions (--follow)") \
-	X(set, "change a threshold while running") \
-	X(get, "a configuration key's running value") \
-	X(metrics, "Prometheus text exposition (--listen)") \
-	X(bgp, "BGP export of blocks and the cluster's routes")
+	X(inspect, inspect, "print what the classifier sees in a capture") \
+	X(xdp, xdp, "run the XDP program over a capture (xdp test FILE)") \
+	X(allow, lists, "the allow list: add, del, list") \
+	X(block, lists, "the block list: add, del, list") \
+	X(watch, lists, "the watch list: add, del, list, promote") \
+	X(status, status, "is the data plane running; list sizes") \
+	X(stats, stats, "counters by reason, class, port, lcore") \
+	X(top, top, "the heaviest sources, refreshing") \
+	X(events, events, "block and watch decisions (--follow)") \
+	X(set, setget, "change a threshold while running") \
+	X(get, setget, "a configuration key's running value") \
+	X(metrics, metrics, "Prometheus text exposition (--listen)") \
+	X(bgp, bgp, "BGP export of blocks and the cluster's routes")
 
-#define FC_DECLARE_(name, summary) \
-	int fc_##name(int argc, char **argv); \
+#define FC_DECLARE_(name, handler, summary) \
+	int fc_##handler(int argc, char **argv); \
 	extern const char fc_##name##_usage[];
 FC_COMMANDS(FC_DECLARE_)
 #undef FC_DECLARE_

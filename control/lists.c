@@ -648,9 +648,11 @@ edit_args(const char *verb, int *argc, char **argv, struct edit *e, struct edit_
 	return FC_EXIT_OK;
 }
 
-static int
-lists_cmd(const char *verb, int argc, char **argv)
+/* allow, block and watch (argv[0]) */
+int
+fc_lists(int argc, char **argv)
 {
+	const char *verb = argv[0];
 	struct fc_ctx c;
 	struct fg_list_item *it;
 	int *rcs, rc, first;
@@ -747,22 +749,4 @@ lists_cmd(const char *verb, int argc, char **argv)
 out:
 	fc_ctx_fini(&c);
 	return rc;
-}
-
-int
-fc_allow(int argc, char **argv)
-{
-	return lists_cmd("allow", argc, argv);
-}
-
-int
-fc_block(int argc, char **argv)
-{
-	return lists_cmd("block", argc, argv);
-}
-
-int
-fc_watch(int argc, char **argv)
-{
-	return lists_cmd("watch", argc, argv);
 }
