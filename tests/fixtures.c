@@ -283,8 +283,8 @@ wr16(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)v;
 }
 
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t n)
+uint32_t
+fx_csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
@@ -293,8 +293,8 @@ csum_add(uint32_t sum, const uint8_t *p, size_t n)
 	return sum;
 }
 
-static uint16_t
-csum_fold(uint32_t sum)
+uint16_t
+fx_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -371,7 +371,7 @@ fx_build(const struct fg_fixture *fx, uint8_t *buf,
 		ip[9] = s->l4;
 		memcpy(ip + 12, src, 4);
 		memcpy(ip + 16, dst, 4);
-		wr16(ip + 10, csum_fold(csum_add(0, ip, 20 + s->ip4_opts_len)));
+		wr16(ip + 10, fx_csum_fold(fx_csum_add(0, ip, 20 + s->ip4_opts_len)));
 	} else if (s->ipv == 6) {
 		uint8_t *ip = buf + l3;
 
@@ -385,12 +385,12 @@ fx_build(const struct fg_fixture *fx, uint8_t *buf,
 	/* L4 checksum so tshark and kernels accept the frames as sent. */
 	if (s->ipv != 0 && (s->l4 == 6 || s->l4 == 17)) {
 		size_t alen = s->ipv == 4 ? 4 : 16;
-		uint32_t sum = csum_add(0, src, alen);
+		uint32_t sum = fx_csum_add(0, src, alen);
 		uint16_t c;
 
-		sum = csum_add(sum, dst, alen);
+		sum = fx_csum_add(sum, dst, alen);
 		sum += s->l4 + (uint32_t)l4len;
-		c = csum_fold(csum_add(sum, buf + l4, l4len));
+		c = fx_csum_fold(fx_csum_add(sum, buf + l4, l4len));
 		if (s->l4 == 17 && c == 0)
 			c = 0xffff;
 		wr16(buf + l4 + (s->l4 == 6 ? 16 : 6), c);

@@ -81,4 +81,9 @@ size_t fx_build(const struct fg_fixture *fx, uint8_t *buf,
 size_t fx_udp4(uint8_t *buf, const uint8_t src[4], const uint8_t dst[4],
 	       uint16_t sport, uint16_t dport, const void *payload, size_t len);
 
+/** The Internet checksum: @p n bytes of @p p added to @p sum (16-bit
+ * words), then folded and inverted (0: a region holding its checksum). */
+uint32_t fx_csum_add(uint32_t sum, const uint8_t *p, size_t n);
+uint16_t fx_csum_fold(uint32_t sum);
+
 #endif /* FG_FIXTURES_H */

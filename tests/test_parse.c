@@ -24,12 +24,16 @@ setup(void)
 
 static uint8_t frame[FX_BUF_MAX];
 
-/* Does span @p sp of the payload at @p pl hold exactly @p want? */
+/* Does span @p sp of the payload at @p pl hold exactly @p want (NULL:
+ * nothing)? */
 static void
 expect_span(const char *fx, const char *field, const uint8_t *pl,
 	    struct fg_span sp, const char *want)
 {
-	size_t n = strlen(want);
+	size_t n;
+
+	want = want != NULL ? want : "";
+	n = strlen(want);
 
 	cr_expect(sp.len == n && memcmp(pl + sp.off, want, n) == 0,
 		  "%s: %s is \"%.*s\", want \"%s\"", fx, field, (int)sp.len,
@@ -78,15 +82,11 @@ check_fixture(const struct fg_fixture *fx)
 		     pkt.sip.headers);
 	cr_expect_eq(pkt.sip.via, e->via, "%s: via %u", fx->name,
 		     pkt.sip.via);
-	expect_span(fx->name, "method", pl, pkt.sip.method_s,
-		    e->method ? e->method : "");
-	expect_span(fx->name, "ruri", pl, pkt.sip.ruri, e->ruri ? e->ruri : "");
-	expect_span(fx->name, "from host", pl, pkt.sip.from_host,
-		    e->from_host ? e->from_host : "");
-	expect_span(fx->name, "call-id", pl, pkt.sip.call_id,
-		    e->call_id ? e->call_id : "");
-	expect_span(fx->name, "cseq method", pl, pkt.sip.cseq_method_s,
-		    e->cseq_method ? e->cseq_method : "");
+	expect_span(fx->name, "method", pl, pkt.sip.method_s, e->method);
+	expect_span(fx->name, "ruri", pl, pkt.sip.ruri, e->ruri);
+	expect_span(fx->name, "from host", pl, pkt.sip.from_host, e->from_host);
+	expect_span(fx->name, "call-id", pl, pkt.sip.call_id, e->call_id);
+	expect_span(fx->name, "cseq method", pl, pkt.sip.cseq_method_s, e->cseq_method);
 }
 
 /* One test per fixture, so a failure names it and the count is honest. */
@@ -404,65 +404,25 @@ Test(json, addresses)
 
 #include "fg_rst.h"
 
-/* An Ethernet frame (VLAN 7 if @p vlan) with a TCP segment of @p pl bytes. */
+/* A fixture's TCP segment to port 1270 (in a VLAN if @p vlan) with @p seq,
+ * @p ack and @p pl (at most 16) bytes of payload; @p f holds FX_BUF_MAX
+ * bytes. */
 static size_t
 tcp_frame(uint8_t *f, int ipv, int vlan, uint8_t flags, uint32_t seq, uint32_t ack,
 	  size_t pl)
 {
-	static const uint8_t v6s[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 };
-	static const uint8_t v6d[16] = { 0x20, 0x01, 0x0d, 0xb8, [14] = 2, [15] = 10 };
-	size_t o = 12, il = ipv == 4 ? 20 : 40;
-	uint8_t *ip, *th;
+	char sa[8];
+	struct fg_fixture fx = {
+		.s = { .vlans = (uint8_t)vlan, .ipv = (uint8_t)ipv, .l4 = 6, .tcp_flags = flags,
+		       .payload = pl != 0 ? "xxxxxxxxxxxxxxxx" : NULL, .plen = (uint16_t)pl },
+		.patch = { { FX_L4, 4, 8, sa } },
+	};
 
-	memset(f, 0, 14 + 4 + il + 20 + pl);
-	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-	if (vlan) {
-		memcpy(f + 12, "\x81\x00\x00\x07", 4);
-		o += 4;
-	}
-	f[o] = ipv == 4 ? 0x08 : 0x86;
-	f[o + 1] = ipv == 4 ? 0x00 : 0xdd;
-	ip = f + o + 2;
-	if (ipv == 4) {
-		ip[0] = 0x45;
-		ip[2] = (uint8_t)((20 + 20 + pl) >> 8);
-		ip[3] = (uint8_t)(20 + 20 + pl);
-		ip[8] = 64;
-		ip[9] = 6;
-		memcpy(ip + 12, "\xc6\x12\x01\x05", 4);    /* 198.18.1.5 */
-		memcpy(ip + 16, "\xc6\x12\x02\x0a", 4);    /* 198.18.2.10 */
-	} else {
-		ip[0] = 0x60;
-		ip[5] = (uint8_t)(20 + pl);
-		ip[6] = 6;
-		ip[7] = 64;
-		memcpy(ip + 8, v6s, 16);
-		memcpy(ip + 24, v6d, 16);
-	}
-	th = ip + il;
-	th[0] = 40000 >> 8;
-	th[1] = 40000 & 0xff;
-	th[2] = 1270 >> 8;
-	th[3] = 1270 & 0xff;
 	for (int i = 0; i < 4; i++) {
-		th[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
-		th[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
+		sa[i] = (char)(seq >> (24 - 8 * i));
+		sa[4 + i] = (char)(ack >> (24 - 8 * i));
 	}
-	th[12] = 5 << 4;
-	th[13] = flags;
-	memset(th + 20, 'x', pl);
-	return (size_t)(th + 20 + pl - f);
-}
-
-/* One's-complement sum of a region, folded (0xffff: a valid checksum inside). */
-static uint16_t
-csum_ok(const uint8_t *b, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
+	return fx_build(&fx, f, NULL);
 }
 
 /* Checks a reset frame: it parses as TCP with @p flags, checksums hold. */
@@ -480,16 +440,16 @@ check_rst(const uint8_t *f, size_t n, uint8_t flags)
 	cr_assert_eq(q.l4_off + 20u, n, "no payload, no options");
 	al = q.ipv == 4 ? 4 : 16;
 	if (q.ipv == 4)
-		cr_assert_eq(csum_ok(f + q.l3_off, 20, 0), 0xffff, "IPv4 header checksum");
-	s = csum_ok(q.ipv == 4 ? q.src + 12 : q.src, al, 0);
-	s += csum_ok(q.ipv == 4 ? q.dst + 12 : q.dst, al, 0);
-	cr_assert_eq(csum_ok(f + q.l4_off, 20, s + 6 + 20), 0xffff, "TCP checksum");
+		cr_assert_eq(fx_csum_fold(fx_csum_add(0, f + q.l3_off, 20)), 0, "IPv4 checksum");
+	s = fx_csum_add(0, q.ipv == 4 ? q.src + 12 : q.src, al);
+	s = fx_csum_add(s, q.ipv == 4 ? q.dst + 12 : q.dst, al);
+	cr_assert_eq(fx_csum_fold(fx_csum_add(s + 6 + 20, f + q.l4_off, 20)), 0, "TCP checksum");
 	return q;
 }
 
 Test(rst, ack_segment_resets_both_ends, .init = setup)
 {
-	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	uint8_t f[FX_BUF_MAX], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
 	size_t n = tcp_frame(f, 4, 0, FG_TCP_PSH | FG_TCP_ACK, 1000, 5000, 10), sn, cn;
 	struct fg_pkt p, q;
 
@@ -517,7 +477,7 @@ Test(rst, ack_segment_resets_both_ends, .init = setup)
 
 Test(rst, syn_gets_rst_ack_to_the_source_only, .init = setup)
 {
-	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	uint8_t f[FX_BUF_MAX], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
 	size_t n = tcp_frame(f, 4, 0, FG_TCP_SYN, 7, 0, 0), sn = 99, cn;
 	struct fg_pkt p, q;
 
@@ -531,7 +491,7 @@ Test(rst, syn_gets_rst_ack_to_the_source_only, .init = setup)
 
 Test(rst, ipv6_in_a_vlan, .init = setup)
 {
-	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	uint8_t f[FX_BUF_MAX], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
 	size_t n = tcp_frame(f, 6, 1, FG_TCP_ACK | FG_TCP_FIN, 1, 2, 3), sn, cn;
 	struct fg_pkt p, q;
 
@@ -542,7 +502,7 @@ Test(rst, ipv6_in_a_vlan, .init = setup)
 	cr_assert_eq(sn, cn);
 	q = check_rst(cli, cn, FG_TCP_RST);
 	cr_assert_eq(q.vlans, 1);
-	cr_assert_eq(memcmp(cli + 12, "\x81\x00\x00\x07", 4), 0, "the tag kept");
+	cr_assert_eq(memcmp(cli + 12, "\x81\x00\x00\x64", 4), 0, "the tag kept");
 	cr_assert_eq(memcmp(q.src, p.dst, 16), 0);
 	q = check_rst(srv, sn, FG_TCP_RST);
 	cr_assert_eq(memcmp(q.dst, p.dst, 16), 0);
@@ -550,7 +510,7 @@ Test(rst, ipv6_in_a_vlan, .init = setup)
 
 Test(rst, none_for_resets_udp_or_short_frames, .init = setup)
 {
-	uint8_t f[256], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
+	uint8_t f[FX_BUF_MAX], srv[FG_RST_FRAME_MAX], cli[FG_RST_FRAME_MAX];
 	size_t n = tcp_frame(f, 4, 0, FG_TCP_RST | FG_TCP_ACK, 1, 2, 0), sn;
 	struct fg_pkt p;
 
