@@ -165,28 +165,28 @@ COMMON_USAGE;
 int
 fc_status(int argc, char **argv)
 {
-	struct fg_fed_lists *l = malloc(sizeof(*l));
+	struct fg_fed_lists *l;
 	struct fg_counters sum;
 	struct fg_shm *st;
 	struct fc_ctx c;
 	const struct fg_shm_hdr *h;
+	unsigned int na, nb;
 	double up;
 	int rc;
 
 	rc = fc_ctx_init(&c, "status", &argc, &argv);
-	if (rc != FC_EXIT_OK || l == NULL) {
-		free(l);
-		if (rc == FC_EXIT_OK)
-			fc_ctx_fini(&c);
-		return rc != FC_EXIT_OK ? rc : FC_EXIT_FAIL;
-	}
+	if (rc != FC_EXIT_OK)
+		return rc;
 	h = &c.h.s->h;
-	st = read_stats(&c, "status", &sum);
+	l = malloc(sizeof(*l));
+	st = l != NULL ? read_stats(&c, "status", &sum) : NULL;
 	if (st == NULL || fg_shm_lists_read(&c.h, l) != 0) {
 		rc = FC_EXIT_FAIL;
 		goto out;
 	}
 	up = (double)(fg_shm_unix_ns() - h->start_unix_ns) / 1e9;
+	na = fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_ALLOW);
+	nb = fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_BLOCK);
 	if (c.json)
 		printf("{\"instance\":\"%s\",\"running\":true,\"mode\":\"%s\",\"pid\":%d,"
 		       "\"version\":\"%s\",\"uptime_s\":%.1f,\"rx\":%" PRIu64 ",\"dropped\":%"
@@ -194,11 +194,9 @@ fc_status(int argc, char **argv)
 		       "\"allow_domains\":%u,\"block_domains\":%u,\"watch_domains\":%u,"
 		       "\"watched\":%u,\"state_file\":\"%s\",\"table_used\":%" PRIu64
 		       ",\"table_slots\":%" PRIu64 ",\"max_prefixes\":%u}\n", h->instance, h->mode, h->pid,
-		       h->version, up, sum.rx, fg_counters_dropped(&sum), c.h.s->gen,
-		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_ALLOW),
-		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_BLOCK), l->nallow_dom,
-		       l->nblock_dom, l->nwatch_dom, st->nwatch, h->state_path, st->table_used,
-		       st->table_slots, h->ops_cap);
+		       h->version, up, sum.rx, fg_counters_dropped(&sum), c.h.s->gen, na, nb,
+		       l->nallow_dom, l->nblock_dom, l->nwatch_dom, st->nwatch, h->state_path,
+		       st->table_used, st->table_slots, h->ops_cap);
 	else
 		printf("floodguard %s: running, %s mode, pid %d, up %.0f s\n"
 		       "packets: %" PRIu64 " received, %" PRIu64 " dropped\n"
@@ -207,11 +205,9 @@ fc_status(int argc, char **argv)
 		       "prefix lists hold at most %u ([lists] max_prefixes)\n"
 		       "source table: %" PRIu64 " of %" PRIu64 " slots\n"
 		       "state file: %s\n", h->instance, h->mode, h->pid, up, sum.rx,
-		       fg_counters_dropped(&sum), c.h.s->gen,
-		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_ALLOW),
-		       fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_BLOCK), l->nallow_dom,
-		       l->nblock_dom, l->nwatch_dom, st->nwatch, h->ops_cap, st->table_used,
-		       st->table_slots, h->state_path[0] != '\0' ? h->state_path : "(none)");
+		       fg_counters_dropped(&sum), c.h.s->gen, na, nb, l->nallow_dom, l->nblock_dom,
+		       l->nwatch_dom, st->nwatch, h->ops_cap, st->table_used, st->table_slots,
+		       h->state_path[0] != '\0' ? h->state_path : "(none)");
 out:
 	free(st);
 	free(l);
