@@ -43,9 +43,7 @@ Test(shm, update_publishes_next_generation)
 
 	/* the next update starts from the current lists */
 	e = adding("block", "spam.example");
-	cr_assert_eq(fg_shm_lists_update(&h2, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(h.s->gen, 2);
+	update_ok(&h2, &e, 1000, 2);
 	cr_assert_eq(fg_shm_lists_read(&h, got), 0);
 	cr_assert_eq(got->nallow_dom, 1);
 	cr_assert_eq(got->nblock_dom, 1);
@@ -55,9 +53,7 @@ Test(shm, update_publishes_next_generation)
 
 	e = adding("allow", "a.example@10.0.0.0/8");
 	e.del = true;
-	cr_assert_eq(fg_shm_lists_update(&h2, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(h.s->gen, 3);
+	update_ok(&h2, &e, 1000, 3);
 	cr_assert_eq(fg_shm_lists_read(&h2, got), 0);
 	cr_assert_eq(got->nallow_dom, 0);
 	cr_assert_eq(got->nblock_dom, 1);
@@ -107,8 +103,7 @@ Test(shm, failed_edit_changes_nothing)
 	expect_lists_eq(before, got);
 	/* and the next good one goes through */
 	e = adding("block", "spam1.example");
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 2);
+	update_ok(&h, &e, 1000, 2);
 	cr_assert_eq(fg_shm_lists_read(&h, got), 0);
 	cr_assert_eq(got->nblock_dom, 2);
 	free(before);
@@ -128,8 +123,7 @@ Test(shm, grace_waits_for_online_readers)
 	cr_assert_eq(h.s->rd[5].online, 1);
 	cr_assert_eq(h.s->rd[5].seen, 0);
 	/* the reader reads generation 0: the update writes copy 1 */
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 1000, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 1);
+	update_ok(&h, &e, 1000, 1);
 	/* it has not moved on: copy 0 may not be written */
 	e = adding("allow", "b.example@10.1.0.0/16");
 	t0 = mono_ns();
@@ -149,8 +143,7 @@ Test(shm, grace_waits_for_online_readers)
 	cr_assert_eq(rgen, 1);
 	cr_assert_eq(l, &h.s->lists[1]);
 	cr_assert_eq(h.s->rd[5].seen, 1);
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 50, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 2);
+	update_ok(&h, &e, 50, 2);
 	cr_assert_eq(fg_shm_lists_read(&h, got), 0);
 	cr_assert_eq(got->nallow_dom, 2);
 	/* lagging again, but offline: not waited for */
@@ -158,8 +151,7 @@ Test(shm, grace_waits_for_online_readers)
 	cr_assert_eq(h.s->rd[5].online, 0);
 	h.s->rd[5].seen = 0;
 	e = adding("allow", "c.example@10.2.0.0/16");
-	cr_assert_eq(fg_shm_lists_update(&h, edit_fn, &e, 50, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(h.s->gen, 3);
+	update_ok(&h, &e, 50, 3);
 	free(got);
 }
 
