@@ -3,8 +3,9 @@
 #define BENCH_UTIL_H
 
 /*
- * What the micro-benchmarks share: the TSC, its rate, a PRNG, sort
- * orders for medians, and memory the way the data plane gets it.
+ * What the micro-benchmarks share: the TSC, its rate, sort orders for
+ * medians, and memory the way the data plane gets it (the PRNG is the
+ * tests', test_util.h).
  */
 
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
+
+#include "test_util.h"   /* xorshift() */
 
 /* The TSC; without one (not x86) nanoseconds of CLOCK_MONOTONIC: then
  * BENCH_UNIT says "ns" and tsc_per_ns() is about 1. */
@@ -33,15 +36,6 @@ now_tsc(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 #endif
-
-static inline uint64_t
-xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 /* qsort() order of doubles (medians). */
 static inline int

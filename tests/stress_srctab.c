@@ -60,10 +60,7 @@ run(void *arg)
 						      &w->st) == FG_V_PASS;
 			w->own_passed += fg_decide(&tab, &cfg, &own, &n, false,
 						   &w->st) == FG_V_PASS;
-			seed ^= seed << 13;
-			seed ^= seed >> 7;
-			seed ^= seed << 17;
-			mk(&rnd, (uint32_t)seed | 0x80000000u);
+			mk(&rnd, (uint32_t)xorshift(&seed) | 0x80000000u);
 			fg_decide(&tab, &cfg, &rnd, &n, false, &w->st);
 			w->sent += 3;
 		}

@@ -20,15 +20,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static uint64_t
-xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * Every GCRA and decision test runs twice: with the limiters shared by
  * several writers (compare-and-swap, suites gcra and decide) and with one

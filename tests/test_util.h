@@ -40,6 +40,16 @@ mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+/* The next of a xorshift64 sequence (state @p s, not 0). */
+static inline uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 /* A packet of class @p cls (its port's class too) as the classifier
  * leaves it: IPv4, protocol @p l4 (TCP with ACK and PSH), @p pl_len bytes
  * of payload; its source is IPv4-mapped, the last 4 bytes left to the

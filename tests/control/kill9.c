@@ -99,13 +99,11 @@ rx_of(struct fg_shm *s, struct fg_shm *st)
 	return rx;
 }
 
+/* CLOCK_MONOTONIC in us */
 static uint64_t
 now_us(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+	return mono_ns() / 1000;
 }
 
 /* A scratch prefix set for loading the state file: room for what the
