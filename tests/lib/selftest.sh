@@ -65,16 +65,10 @@ grep -Eq '^fine +2 passed, 1 failed +[0-9]+ s \(limit 10 s\)$' <<<"$out"
 okif "run_suite: counts each ok and not ok once" "$out"
 
 # a capture between two namespaces: live before, fenced after, exact
+. "$here/../../scripts/testbed/lib.sh"
 A=fgl-a B=fgl-b
-cleanup() { ip netns del "$A" 2>/dev/null; ip netns del "$B" 2>/dev/null; }
-trap cleanup EXIT
-cleanup
-if ip netns add "$A" && ip netns add "$B"; then
-	ip link add fgl-a0 netns "$A" type veth peer name fgl-b0 netns "$B"
-	ip -n "$A" addr add 198.18.250.1/24 dev fgl-a0
-	ip -n "$B" addr add 198.18.250.2/24 dev fgl-b0
-	ip -n "$A" link set fgl-a0 up
-	ip -n "$B" link set fgl-b0 up
+trap 'tb_ns_del "$A" "$B"' EXIT
+if tb_pair "$A fgl-a0 198.18.250.1/24" "$B fgl-b0 198.18.250.2/24"; then
 	cap_start "$B" fgl-b0 "udp dst port 1270" "$work/cap.pcap" 60
 	cap_mark "$work/cap.pcap" 20 mark_raw "$A" fgl-a0
 	okif "cap_mark: the capture sees a raw marker frame (proven live)" "$(tail -2 "$work/cap.pcap.err")"
