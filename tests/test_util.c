@@ -158,21 +158,19 @@ expect_sets_eq(const struct fg_pfxset *a, const struct fg_tags *ta, const struct
 {
 	struct fg_pfx_meta m[FG_PFX_LIST_COUNT], mb;
 	struct fg_pfxset_stats sa, sb;
+	struct fg_list_item it = { .list = FG_LIST_ALLOW };
 	struct fg_prefix p;
 	uint64_t pos = 0;
 	uint32_t in;
-	char txt[64];
 
 	while (fg_pfxset_next(a, &pos, &p, &in, m) == 1)
 		for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++) {
-			FILE *f;
+			const char *txt;
 
 			if (!((in >> k) & 1))
 				continue;
-			f = fmemopen(txt, sizeof(txt), "w");
-			cr_assert_not_null(f);
-			fg_prefix_print(&p, f);
-			fclose(f);
+			it.pfx = p;
+			txt = printed(&it);
 			cr_assert_eq(fg_pfxset_get(b, k, &p, &mb), 1, "list %u: %s missing", k,
 				     txt);
 			cr_assert_str_eq(fg_tag_name(tb, mb.tag), fg_tag_name(ta, m[k].tag),
