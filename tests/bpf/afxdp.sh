@@ -58,21 +58,20 @@ grep -q 'XDP program [0-9]* steers the protected ports (to 1 protected prefixes;
 ip -n "$S" link set fgz-tap0 up
 ip netns exec "$S" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.fgz-tap0.rp_filter=0
 
-# the XDP program's block trie for IPv4, as floodguard fills it
-trie4=$(/usr/bin/python3 - "$S" <<'PY'
+# map_id NAME: the id of map NAME of the XDP program on fgz-s0 (the block
+# tries as floodguard fills them)
+map_id() {
+	/usr/bin/python3 - "$S" "$1" <<'PY'
 import json, subprocess, sys
-link = json.loads(subprocess.run(["ip", "-n", sys.argv[1], "-j", "-d", "link", "show", "fgz-s0"],
-                                 capture_output=True, text=True, timeout=10).stdout)[0]
-prog = link.get("xdp", {}).get("prog", {}).get("id")
-ids = json.loads(subprocess.run(["bpftool", "-j", "prog", "show", "id", str(prog)],
-                                capture_output=True, text=True, timeout=10).stdout)["map_ids"]
-for i in ids:
-    m = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(i)],
-                                  capture_output=True, text=True, timeout=10).stdout)
-    if m["name"] == "fg_xdp_block4":
+def j(*cmd):
+    return json.loads(subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout)
+link = j("ip", "-n", sys.argv[1], "-j", "-d", "link", "show", "fgz-s0")[0]
+for i in j("bpftool", "-j", "prog", "show", "id", str(link["xdp"]["prog"]["id"]))["map_ids"]:
+    if j("bpftool", "-j", "map", "show", "id", str(i))["name"] == sys.argv[2]:
         print(i)
 PY
-)
+}
+trie4=$(map_id fg_xdp_block4)
 in_trie() { # A.B.C.D: the /32 is in the trie
 	timeout 10 bpftool -j map dump id "$trie4" 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
@@ -159,14 +158,7 @@ for i in range(400):
 open(f"{sys.argv[1]}/sample.txt", "w").write("\n".join(sample) + "\n")
 PY
 timeout 60 "$fc" block add --file "$work/feed.txt" -i "fgz-$$" >/dev/null
-trie6=$(timeout 10 bpftool -j prog show id "$(ip -n "$S" -j -d link show fgz-s0 |
-	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["xdp"]["prog"]["id"])')" |
-	/usr/bin/python3 -c '
-import json, subprocess, sys
-for i in json.load(sys.stdin)["map_ids"]:
-    m = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(i)], capture_output=True, text=True, timeout=10).stdout)
-    if m["name"] == "fg_xdp_block6":
-        print(i)')
+trie6=$(map_id fg_xdp_block6)
 timeout 20 bpftool -j map dump id "$trie4" >"$work/trie4.json"
 timeout 20 bpftool -j map dump id "$trie6" >"$work/trie6.json"
 while read -r a; do
