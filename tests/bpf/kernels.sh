@@ -72,12 +72,7 @@ fetch_into() { # RELEASE DIR
 }
 
 # the captures and, for each packet, "ACTION REASON what it is"
-/usr/bin/python3 - "$work" <<'PY' || { nok "captures written"; tap_done; exit 1; }
-import sys
-from scapy.all import (ARP, IP, TCP, UDP, Dot1Q, Ether, IPv6, IPv6ExtHdrDestOpt,
-                       IPv6ExtHdrHopByHop, Raw, wrpcap)
-d = sys.argv[1]
-e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+frames "$work" <<'PY' || { nok "captures written"; tap_done; exit 1; }
 srv, srv6 = "198.18.2.10", "2001:db8:2::10"
 all_ = [  # run with the blocks and protected prefixes of the VM's /init
     (e() / IP(src="198.18.0.1", dst=srv) / UDP(sport=4000, dport=1270) / Raw(b"b" * 30),
@@ -106,9 +101,9 @@ fallback = [  # run with --repeat: the production path, no AF_XDP socket
      "pass redirect-mom protected UDP 1270, no AF_XDP socket: bpf_redirect_map falls back to pass"),
 ]
 for name, pkts in (("all", all_), ("fallback", fallback)):
-    wrpcap(f"{d}/{name}.pcap", [p for p, _ in pkts])
-    with open(f"{d}/{name}.expect", "w") as f:
-        f.writelines(w + "\n" for _, w in pkts)
+    wrpcap(f"{w}/{name}.pcap", [p for p, _ in pkts])
+    with open(f"{w}/{name}.expect", "w") as f:
+        f.writelines(x + "\n" for _, x in pkts)
 PY
 
 # floodctl for a CPU TCG emulates, with the build's XDP program

@@ -22,12 +22,9 @@ tb_pair "$A fgg-a0" "$B fgg-b0" || { echo "1..0 # SKIP no namespaces"; exit 0; }
 # redirected frames reach the peer only through its NAPI: GRO on
 ip netns exec "$B" ethtool -K fgg-b0 gro on >/dev/null
 
-/usr/bin/python3 - "$work/t.pcap" <<'EOF'
-import sys
-from scapy.all import IP, UDP, Ether, Raw, wrpcap
-wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
-                     IP(src="198.19.0.250", dst="198.18.2.11") / UDP(sport=40000, dport=1270) /
-                     Raw(b"xdpgen-template" * 4)])
+frames "$work/t.pcap" <<'EOF'
+wrpcap(w, [e() / IP(src="198.19.0.250", dst="198.18.2.11") / UDP(sport=40000, dport=1270) /
+           Raw(b"xdpgen-template" * 4)])
 EOF
 rx() { ip netns exec "$B" cat /sys/class/net/fgg-b0/statistics/rx_packets; }
 # The peer counts a frame when its NAPI takes it, which a busy machine

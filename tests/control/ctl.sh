@@ -25,11 +25,7 @@ mkdir -p "$work"
 inst=fgt-ctl-$$ state=$work/state.lists
 rm -f "$state" "$state.prev"
 
-timeout 120 /usr/bin/python3 - "$work" <<'PY'
-import sys
-from scapy.all import Ether, IP, UDP, Raw, wrpcap
-w = sys.argv[1]
-e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+frames "$work" <<'PY'
 pk = []
 for i in range(1200):
     # A and B flood the agent port in turns; C walks 1200 SIP URIs

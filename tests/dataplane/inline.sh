@@ -12,11 +12,7 @@ fg=$1 work=$2
 mkdir -p "$work"
 . "$(dirname "$0")/../lib/tap.sh"
 
-/usr/bin/python3 - "$work" <<'EOF'
-import sys
-from scapy.all import Ether, IP, UDP, TCP, ARP, Raw, wrpcap
-w = sys.argv[1]
-e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+frames "$work" <<'EOF'
 ext = []
 ext += [e() / IP(src="198.18.1.1", dst="198.18.2.10") / UDP(sport=40000, dport=1270) / Raw(b"A" * 20)] * 500
 ext += [e() / IP(src="198.18.1.2", dst="198.18.2.10") / UDP(sport=40001, dport=1270) / Raw(b"B" * 20)] * 50
@@ -85,11 +81,7 @@ else nok "telemetry /floodguard/ports: ext port received 583" "$(tr '\n' ' ' <"$
 # host mode: one wire port; what passes goes to the exception port (here a
 # net_pcap vdev so that the test can read what the host would get), what
 # the host sends goes out of the wire port
-/usr/bin/python3 - "$work" <<'EOF'
-import sys
-from scapy.all import Ether, IP, UDP, Raw, wrpcap
-w = sys.argv[1]
-e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+frames "$work" <<'EOF'
 wire = [e() / IP(src="198.18.1.1", dst="198.18.2.10") / UDP(sport=40000, dport=1270) / Raw(b"A" * 20)] * 300
 wire += [e() / IP(src="198.18.1.1", dst="198.18.3.3") / UDP(sport=40000, dport=1270) / Raw(b"N" * 20)] * 40
 wire += [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=40000) / Raw(b"R")] * 5
@@ -116,11 +108,7 @@ grep -q 'verdicts: pass 100 pass-other 40 pass-response 14 rate-pps 200' "$work/
 
 # two workers, one source's packets on both RX queues of the ext port: the
 # shared table holds it to its limit once, not once per worker
-/usr/bin/python3 - "$work" <<'EOF'
-import sys
-from scapy.all import Ether, IP, UDP, Raw, wrpcap
-w = sys.argv[1]
-e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+frames "$work" <<'EOF'
 for q in (0, 1):
     wrpcap(f"{w}/q{q}.pcap", [e() / IP(src="198.18.1.1", dst="198.18.2.10") / UDP(sport=40000 + q, dport=1270) / Raw(b"Q" * 20)] * 500)
 wrpcap(f"{w}/r.pcap", [e() / IP(src="198.18.2.10", dst="198.18.1.1") / UDP(sport=1270, dport=40000) / Raw(b"r")])
@@ -142,10 +130,8 @@ else nok "2 workers, one source on both queues: its burst once" "exit $rc, passe
 # memory at, and a secondary dying in its EAL init leaves the shared
 # memory lock held, so the primary hangs in rte_pdump_uninit at exit.
 dumpcap_test() {
-	/usr/bin/python3 - "$work" <<'EOF'
-import sys
-from scapy.all import Ether, IP, UDP, Raw, wrpcap
-wrpcap(f"{sys.argv[1]}/loop.pcap", [Ether() / IP(src="198.18.1.%d" % (i % 50 + 1), dst="198.18.2.10") /
+	frames "$work" <<'EOF'
+wrpcap(f"{w}/loop.pcap", [Ether() / IP(src="198.18.1.%d" % (i % 50 + 1), dst="198.18.2.10") /
        UDP(sport=40000, dport=1270) / Raw(b"L" * 20) for i in range(1000)])
 EOF
 	# a short path: dpdk-dumpcap's secondary process fails to probe a
@@ -188,11 +174,7 @@ fi
 # port, swapped, seq = the segment's ack). 30 segments: 10 pass, the 11th
 # blocks, 19 more while blocked: 20 pairs; a SYN from it then gets RST|ACK
 # towards itself only; a segment with RST gets nothing
-/usr/bin/python3 - "$work" <<'EOF'
-import sys
-from scapy.all import Ether, IP, TCP, Raw, wrpcap
-w = sys.argv[1]
-e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+frames "$work" <<'EOF'
 pk = [e() / IP(src="198.18.1.5", dst="198.18.2.10") /
       TCP(sport=40000, dport=1270, flags="PA", seq=1000 + 10 * i, ack=5000) / Raw(b"D" * 10) for i in range(30)]
 pk.append(e() / IP(src="198.18.1.5", dst="198.18.2.10") / TCP(sport=40001, dport=1270, flags="S", seq=77))

@@ -54,6 +54,18 @@ stop_pid() {
 # file_has FILE PATTERN: grep -q that does not fail on a missing file
 file_has() { grep -q -- "$2" "$1" 2>/dev/null; }
 
+# frames ARG...: run the Python script on stdin, at most 120 s, with
+# sys.argv[1:] = ARG..., w = the first ARG (where the captures go), scapy's
+# layers and wrpcap imported and e() an Ethernet header 02:..:01 -> :02
+frames() {
+	{
+		printf '%s\n' 'import sys' 'from scapy.all import (ARP, IP, TCP, UDP, Dot1Q, Ether, IPv6,' \
+			'    IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop, Raw, wrpcap)' 'w = sys.argv[1]' \
+			'e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")'
+		cat
+	} | timeout 120 /usr/bin/python3 - "$@"
+}
+
 # Captures are proven live before the measured traffic and fenced after
 # it with marker datagrams (UDP to port 9, the discard port): frames on
 # one interface are captured in order, so once a marker sent after the
