@@ -93,11 +93,11 @@ request(const char *src, const char *from_dom, const char *ruri, uint64_t t)
 	return fg_fed_inbound(&fed, &pk, frame, t, &st);
 }
 
-/* request() of sip:a@example.com at T0 */
+/* request() of sip:a@example.com */
 static enum fg_verdict
-req0(const char *src, const char *from_dom)
+req(const char *src, const char *from_dom, uint64_t t)
 {
-	return request(src, from_dom, "sip:a@example.com", T0);
+	return request(src, from_dom, "sip:a@example.com", t);
 }
 
 static void
@@ -245,12 +245,10 @@ Test(fed, failing_partner_goes_to_1_msg_per_second, .init = setup, .fini = teard
 	cr_assert_eq(p.resp_fail, 18);
 	cr_assert_eq(p.resp_ok, 2);
 	/* now 1 message per second */
-	cr_assert_eq(request("198.18.1.7", "p.example.net", "sip:a@example.com", T0 + 3 * SEC),
-		     FG_V_COUNT);
-	cr_assert_eq(request("198.18.1.7", "p.example.net", "sip:a@example.com",
-			     T0 + 3 * SEC + 500000000ull), FG_V_SIP_WATCH_RATE);
-	cr_assert_eq(request("198.18.1.7", "p.example.net", "sip:a@example.com", T0 + 4 * SEC),
-		     FG_V_COUNT);
+	cr_assert_eq(req("198.18.1.7", "p.example.net", T0 + 3 * SEC), FG_V_COUNT);
+	cr_assert_eq(req("198.18.1.7", "p.example.net", T0 + 3 * SEC + SEC / 2),
+		     FG_V_SIP_WATCH_RATE);
+	cr_assert_eq(req("198.18.1.7", "p.example.net", T0 + 4 * SEC), FG_V_COUNT);
 	cr_assert_eq(partner("198.18.1.7").drop_rate, 1);
 	cr_assert_eq(fg_fed_mode_of(partner("198.18.1.7").flags), FG_FED_MODE_HIGH);
 }
@@ -275,8 +273,7 @@ Test(fed, watch_rate_change_restarts_the_limiter, .init = setup, .fini = teardow
 		response("198.18.1.8", i % 10 == 0 ? 200 : 404, T0 + (uint64_t)i * 1000000);
 	cr_assert_eq(partner("198.18.1.8").flags, FG_FED_SUSPICIOUS);
 	for (int i = 0; i < 1000; i++)
-		pass += request("198.18.1.8", "p.example.net", "sip:a@example.com",
-				t + (uint64_t)i * 100000) == FG_V_COUNT;
+		pass += req("198.18.1.8", "p.example.net", t + (uint64_t)i * 100000) == FG_V_COUNT;
 	/* 100 at once, then 1000/s: 99 in the 99.9 ms that follow */
 	cr_assert_eq(pass, 199, "at 1000/s: %d", pass);
 	t += SEC / 10;
@@ -284,12 +281,10 @@ Test(fed, watch_rate_change_restarts_the_limiter, .init = setup, .fini = teardow
 	c2.watch_rate = (struct fg_rate){ 1, 1 };
 	c2.watch_gen++;
 	fg_fed_publish(&fed, &c2);
-	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t), FG_V_COUNT,
+	cr_assert_eq(req("198.18.1.8", "p.example.net", t), FG_V_COUNT,
 		     "the first message at the new rate");
-	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t + SEC / 2),
-		     FG_V_SIP_WATCH_RATE);
-	cr_assert_eq(request("198.18.1.8", "p.example.net", "sip:a@example.com", t + SEC),
-		     FG_V_COUNT, "1/s");
+	cr_assert_eq(req("198.18.1.8", "p.example.net", t + SEC / 2), FG_V_SIP_WATCH_RATE);
+	cr_assert_eq(req("198.18.1.8", "p.example.net", t + SEC), FG_V_COUNT, "1/s");
 }
 
 Test(fed, healthy_ratio_stays_off_the_list, .init = setup, .fini = teardown)
@@ -380,16 +375,16 @@ Test(fed, allow_and_block_lists, .init = setup, .fini = teardown)
 	b->nbind = 1;
 	lists.nallow_dom = 1;
 
-	cr_assert_eq(req0("198.18.1.20", "any.example.net"), FG_V_PASS_ALLOW, "allowed address");
-	cr_assert_eq(req0("198.18.1.31", "any.example.net"), FG_V_BLOCKED, "blocked prefix");
-	cr_assert_eq(req0("198.18.1.30", "any.example.net"),
+	cr_assert_eq(req("198.18.1.20", "any.example.net", T0), FG_V_PASS_ALLOW, "allowed address");
+	cr_assert_eq(req("198.18.1.31", "any.example.net", T0), FG_V_BLOCKED, "blocked prefix");
+	cr_assert_eq(req("198.18.1.30", "any.example.net", T0),
 		     FG_V_BLOCKED, "blocked prefix, its first address");
-	cr_assert_eq(req0("198.18.1.40", "evil.example.org"),
+	cr_assert_eq(req("198.18.1.40", "evil.example.org", T0),
 		     FG_V_BLOCKED, "blocked domain, from anywhere");
-	cr_assert_eq(req0("198.51.100.7", "trusted.example.net"),
+	cr_assert_eq(req("198.51.100.7", "trusted.example.net", T0),
 		     FG_V_PASS_ALLOW, "allowed domain from its prefix");
 	/* the spoof: the allowed domain claimed from elsewhere gets no exemption */
-	cr_assert_eq(req0("198.18.1.41", "TRUSTED.example.net"), FG_V_COUNT);
+	cr_assert_eq(req("198.18.1.41", "TRUSTED.example.net", T0), FG_V_COUNT);
 	cr_assert_eq(st.allow_spoof, 1);
 	cr_assert_eq(partner("198.18.1.41").requests, 1, "tracked as any partner");
 	cr_assert_null(fg_fed_find(&fed, (uint8_t[16]){ [10] = 0xff, [11] = 0xff,
@@ -407,9 +402,9 @@ Test(fed, prefix_verdicts_through_a_pfxset, .init = setup, .fini = teardown)
 	struct fg_prefix p;
 
 	/* no set: no prefix verdicts */
-	cr_assert_eq(req0("198.18.4.1", "p.example.net"), FG_V_COUNT);
+	cr_assert_eq(req("198.18.4.1", "p.example.net", T0), FG_V_COUNT);
 	fg_fed_set_prefixes(&fed, set);
-	cr_assert_eq(req0("198.18.4.2", "p.example.net"),
+	cr_assert_eq(req("198.18.4.2", "p.example.net", T0),
 		     FG_V_COUNT, "an empty set: nothing listed");
 	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.4.0/24");
 	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.4.128/25");
@@ -417,35 +412,35 @@ Test(fed, prefix_verdicts_through_a_pfxset, .init = setup, .fini = teardown)
 	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.5.0/24");
 	pfx_add(set, FG_PFX_LIST_BLOCK, "0.0.0.0/0");
 	pfx_add(set, FG_PFX_LIST_ALLOW, "198.19.0.0/16");
-	cr_assert_eq(req0("198.18.4.3", "p.example.net"),
+	cr_assert_eq(req("198.18.4.3", "p.example.net", T0),
 		     FG_V_BLOCKED, "0.0.0.0/0 blocked: block before allow");
 	cr_assert_eq(fg_prefix_parse("0.0.0.0/0", &p), 0);
 	cr_assert_eq(fg_pfxset_del(set, FG_PFX_LIST_BLOCK, &p), 0);
-	cr_assert_eq(req0("198.18.4.3", "p.example.net"), FG_V_PASS_ALLOW, "in the allowed /24");
-	cr_assert_eq(req0("198.18.4.200", "p.example.net"),
+	cr_assert_eq(req("198.18.4.3", "p.example.net", T0), FG_V_PASS_ALLOW, "in the allowed /24");
+	cr_assert_eq(req("198.18.4.200", "p.example.net", T0),
 		     FG_V_BLOCKED, "in the blocked /25 of the allowed /24");
-	cr_assert_eq(req0("198.18.5.9", "p.example.net"), FG_V_BLOCKED, "in both lists: blocked");
-	cr_assert_eq(req0("198.19.200.1", "p.example.net"), FG_V_PASS_ALLOW, "allowed /16");
-	cr_assert_eq(req0("198.18.6.1", "p.example.net"), FG_V_COUNT, "in neither");
+	cr_assert_eq(req("198.18.5.9", "p.example.net", T0), FG_V_BLOCKED, "in both: blocked");
+	cr_assert_eq(req("198.19.200.1", "p.example.net", T0), FG_V_PASS_ALLOW, "allowed /16");
+	cr_assert_eq(req("198.18.6.1", "p.example.net", T0), FG_V_COUNT, "in neither");
 	/* prefixes longer than /24 (a group of the /24) */
 	pfx_add(set, FG_PFX_LIST_ALLOW, "198.18.6.7/32");
 	pfx_add(set, FG_PFX_LIST_BLOCK, "198.18.6.8/30");
-	cr_assert_eq(req0("198.18.6.7", "p.example.net"), FG_V_PASS_ALLOW);
-	cr_assert_eq(req0("198.18.6.11", "p.example.net"), FG_V_BLOCKED);
-	cr_assert_eq(req0("198.18.6.12", "p.example.net"), FG_V_COUNT);
+	cr_assert_eq(req("198.18.6.7", "p.example.net", T0), FG_V_PASS_ALLOW);
+	cr_assert_eq(req("198.18.6.11", "p.example.net", T0), FG_V_BLOCKED);
+	cr_assert_eq(req("198.18.6.12", "p.example.net", T0), FG_V_COUNT);
 	/* a deletion is seen by the next message */
 	cr_assert_eq(fg_prefix_parse("198.18.4.128/25", &p), 0);
 	cr_assert_eq(fg_pfxset_del(set, FG_PFX_LIST_BLOCK, &p), 0);
-	cr_assert_eq(req0("198.18.4.200", "p.example.net"),
+	cr_assert_eq(req("198.18.4.200", "p.example.net", T0),
 		     FG_V_PASS_ALLOW, "the /25 is gone: the allowed /24");
 	/* a domain list entry and a prefix: the blocked domain still blocks */
 	strcpy(lists.block_dom[0], "evil.example.org");
 	lists.nblock_dom = 1;
-	cr_assert_eq(req0("198.18.4.4", "evil.example.org"),
+	cr_assert_eq(req("198.18.4.4", "evil.example.org", T0),
 		     FG_V_BLOCKED, "an allowed prefix does not exempt a blocked domain");
 	cr_assert_eq(st.allow_spoof, 0);
 	fg_fed_set_prefixes(&fed, NULL);
-	cr_assert_eq(req0("198.18.5.9", "p.example.net"), FG_V_COUNT, "the set taken away");
+	cr_assert_eq(req("198.18.5.9", "p.example.net", T0), FG_V_COUNT, "the set taken away");
 	free(set);
 }
 
@@ -484,7 +479,7 @@ Test(fed, full_partner_table_untracks, .fini = teardown)
 	setup_cfg(&c);
 	for (int i = 0; i < 6; i++) {
 		snprintf(src, sizeof(src), "198.18.3.%d", i + 1);
-		cr_assert_eq(req0(src, "p.example.net"), FG_V_COUNT);
+		cr_assert_eq(req(src, "p.example.net", T0), FG_V_COUNT);
 	}
 	cr_assert_eq(st.untracked, 2);
 	cr_assert_eq(fed.npartners, 4);
