@@ -92,13 +92,7 @@ ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	ok "ICMP passes to the server's kernel" || nok "ICMP passes to the server's kernel"
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.2 198.18.9.10 >/dev/null 2>&1 &&
 	nok "ICMP from the blocked source is dropped" || ok "ICMP from the blocked source is dropped"
-send() { # SRC COUNT
-	ip netns exec "$C" /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0))
-for i in range(int(sys.argv[2])):
-    s.sendto(b"event", ("198.18.9.10", 1270))' "$1" "$2"
-}
+send() { send_udp "$C" "$1" 198.18.9.10 1270 "$2" event; }   # SRC COUNT
 send 198.18.9.1 200
 send 198.18.9.2 20
 # 198.18.9.3 floods: its 251st event in the window blocks it in the data

@@ -77,10 +77,7 @@ except ConnectionRefusedError:
 except OSError:
     print("timeout")' "$1"
 }
-udp_from() { ip netns exec "$C" /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0))
-for i in range(20): s.sendto(b"event", ("198.18.9.10", 1270))' "$1"; }
+udp_from() { send_udp "$C" "$1" 198.18.9.10 1270 20 event; }
 
 drops0=$(stat "$R_BLOCKED")
 ping_from 198.18.9.1 && ok "ICMP from a source not blocked reaches the server's kernel" ||

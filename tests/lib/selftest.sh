@@ -72,11 +72,7 @@ if tb_pair "$A fgl-a0 198.18.250.1/24" "$B fgl-b0 198.18.250.2/24"; then
 	cap_start "$B" fgl-b0 "udp dst port 1270" "$work/cap.pcap" 60
 	cap_mark "$work/cap.pcap" 20 mark_raw "$A" fgl-a0
 	okif "cap_mark: the capture sees a raw marker frame (proven live)" "$(tail -2 "$work/cap.pcap.err")"
-	ip netns exec "$A" /usr/bin/python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(37):
-    s.sendto(b"x%d" % i, ("198.18.250.2", 1270))'
+	send_udp "$A" 198.18.250.1 198.18.250.2 1270 37 x
 	cap_mark "$work/cap.pcap" 20 mark_udp "$A" 198.18.250.1 198.18.250.2
 	okif "cap_mark: the fence marker arrives after the traffic"
 	cap_stop "$work/cap.pcap"

@@ -124,14 +124,20 @@ p.bind((sys.argv[1], 0))
 p.send(eth + bytes(ip) + udp)' "$2"
 }
 
-# mark_udp NS SRC DST: send one marker datagram from SRC to DST:9 through
-# namespace NS's stack (where the sender has addresses)
-mark_udp() {
+# send_udp NS SRC DST PORT [COUNT [PAYLOAD]]: COUNT datagrams (default 1)
+# of PAYLOAD (default fg-marker) from SRC to DST:PORT through namespace
+# NS's stack (where the sender has addresses)
+send_udp() {
 	ip netns exec "$1" /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0))
-s.sendto(b"fg-marker", (sys.argv[2], 9))' "$2" "$3"
+for i in range(int(sys.argv[4])):
+    s.sendto(sys.argv[5].encode(), (sys.argv[2], int(sys.argv[3])))' "$2" "$3" "$4" "${5:-1}" \
+		"${6:-fg-marker}"
 }
+
+# mark_udp NS SRC DST: send one marker datagram from SRC to DST:9
+mark_udp() { send_udp "$1" "$2" "$3" 9; }
 
 # fence_udp PID NS SRC DST: a listener that ends on a fence (udp_count.py,
 # the test bed's collector) is sent marker datagrams from SRC to DST:9
