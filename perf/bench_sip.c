@@ -60,7 +60,6 @@ main(int argc, char **argv)
 	struct fg_fed_cfg fc;
 	struct fg_fed_lists *lists = calloc(1, sizeof(*lists));
 	struct fg_limit_cfg lc;
-	struct fg_srctab_params tp;
 	struct fg_srctab tab;
 	struct fg_fed fed;
 	struct fg_fed_stats fst = { 0 };
@@ -69,8 +68,8 @@ main(int argc, char **argv)
 	uint64_t *cyc, t = 1000000000000ull, pass = 0;
 	unsigned long long fst_new_uri = 0;
 	unsigned int fresh_n = 50000000;   /* above every initial user number */
-	void *tmem, *fmem;
-	size_t tlen, flen_fed;
+	void *fmem;
+	size_t flen_fed;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--rounds") == 0)
@@ -100,17 +99,11 @@ main(int argc, char **argv)
 	lc.cls[FG_CLASS_SIP].pps = (struct fg_rate){ FG_RATE_MAX, FG_BURST_MAX };
 	lc.cls[FG_CLASS_SIP].bps = (struct fg_rate){ FG_RATE_MAX, FG_BURST_MAX };
 	lc.cls[FG_CLASS_SIP].win_events = 0;
-	fg_srctab_params_default(&tp);
-	tp.sources = 4096;
-	tp.seed = 42;
-	tlen = fg_srctab_mem_size(tp.sources);
 	flen_fed = fg_fed_mem_size(&fc);
-	tmem = aligned_alloc(64, (tlen + 63) & ~(size_t)63);
 	fmem = aligned_alloc(64, (flen_fed + 63) & ~(size_t)63);
 	next_uri = calloc(partners, sizeof(*next_uri));
 	cyc = calloc(rounds, sizeof(*cyc));
-	if (!cc || !lists || !tmem || !fmem || !next_uri || !cyc ||
-	    fg_srctab_init(&tab, &tp, tmem, tlen, t) != 0 ||
+	if (!cc || !lists || !fmem || !next_uri || !cyc || srctab_new(&tab, 4096, 42, t) != 0 ||
 	    fg_fed_init(&fed, &fc, lists, fmem, flen_fed, t) != 0) {
 		fprintf(stderr, "bench-sip: setup failed\n");
 		return 1;

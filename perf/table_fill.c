@@ -13,26 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fg_srctab.h"
+#include "test_util.h"   /* srctab_new() */
 
 int
 main(void)
 {
 	for (uint32_t sources = 4096; sources <= (1u << 24); sources *= 16) {
 		struct fg_srctab t;
-		struct fg_srctab_params p;
 		struct fg_srctab_stats st = { 0 };
 		struct fg_src init = { 0 };
 		struct fg_now n = fg_now(0, 1000000000ull);
-		size_t len = fg_srctab_mem_size(sources);
 		uint64_t slots;
-		void *mem = aligned_alloc(64, len);
 		uint32_t i, sec = 0;
 
-		fg_srctab_params_default(&p);
-		p.sources = sources;
-		p.seed = 0x1234567890abcdefull;
-		if (mem == NULL || fg_srctab_init(&t, &p, mem, len, 0) != 0) {
+		if (srctab_new(&t, sources, 0x1234567890abcdefull, 0) != 0) {
 			fprintf(stderr, "table-fill: no memory\n");
 			return 1;
 		}
@@ -56,7 +50,7 @@ main(void)
 		       "(%.1f%% of the sources) in_secondary=%.1f%%\n", sources,
 		       (unsigned long long)slots, 100.0 * i / (double)slots,
 		       100.0 * i / sources, i ? 100.0 * sec / i : 0.0);
-		free(mem);
+		free(t.bkt);
 	}
 	return 0;
 }

@@ -72,26 +72,18 @@ int
 main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
-	struct fg_srctab_params tp;
 	struct worker w[2];
 	struct fg_limit_stats st = { 0 };
 	struct fg_pkt p;
 	struct fg_now n;
 	uint64_t u0, want, sent = 0, decided = 0, shared = 0, evicted = 0;
-	size_t len;
-	void *mem;
 	int fails = 0;
 
 	if (secs <= 0 || secs > 3600) {
 		fprintf(stderr, "usage: stress-srctab [SECONDS]\n");
 		return 2;
 	}
-	fg_srctab_params_default(&tp);
-	tp.sources = 1024;
-	tp.seed = 77;
-	len = fg_srctab_mem_size(tp.sources);
-	mem = aligned_alloc(64, len);
-	if (mem == NULL || fg_srctab_init(&tab, &tp, mem, len, 0) != 0) {
+	if (srctab_new(&tab, 1024, 77, 0) != 0) {
 		fprintf(stderr, "stress-srctab: no table\n");
 		return 1;
 	}
@@ -177,6 +169,6 @@ main(int argc, char **argv)
 		       "with the lookups\n", (unsigned long long)sent,
 		       (unsigned long long)evicted);
 	}
-	free(mem);
+	free(tab.bkt);
 	return fails != 0;
 }

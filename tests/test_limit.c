@@ -44,18 +44,7 @@ one_writer(void)
 static void
 table_new(struct fg_srctab *t, uint32_t sources, uint64_t epoch)
 {
-	struct fg_srctab_params p;
-	size_t len;
-	void *mem;
-
-	fg_srctab_params_default(&p);
-	p.sources = sources;
-	p.seed = 0x1234567890abcdefull;
-	len = fg_srctab_mem_size(sources);
-	cr_assert_neq(len, 0);
-	mem = aligned_alloc(64, (len + 63) & ~(size_t)63);
-	cr_assert_not_null(mem);
-	cr_assert_eq(fg_srctab_init(t, &p, mem, len, epoch), 0);
+	cr_assert_eq(srctab_new(t, sources, 0x1234567890abcdefull, epoch), 0, "%u", sources);
 	t->single_writer = !mw;
 }
 

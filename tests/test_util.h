@@ -16,11 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fg_lists.h"
 #include "fg_parse.h"
+#include "fg_srctab.h"
 
 /* Clock @p c in ns. */
 static inline uint64_t
@@ -70,6 +72,25 @@ pkt_classified(unsigned int cls, uint8_t l4, uint16_t pl_len)
 	p.ip_len = (uint16_t)(pl_len + 20 + (l4 == 6 ? 20 : 8));
 	p.src[10] = p.src[11] = 0xff;
 	return p;
+}
+
+/* Source table @p t for @p sources, hash seed @p seed, in fresh memory
+ * (free(t->bkt)). @return 0, or -1 with no memory or a failed init. */
+static inline int
+srctab_new(struct fg_srctab *t, uint32_t sources, uint64_t seed, uint64_t epoch)
+{
+	struct fg_srctab_params p;
+	size_t len = fg_srctab_mem_size(sources);
+	void *mem = len != 0 ? aligned_alloc(64, (len + 63) & ~(size_t)63) : NULL;
+
+	fg_srctab_params_default(&p);
+	p.sources = sources;
+	p.seed = seed;
+	if (mem == NULL || fg_srctab_init(t, &p, mem, len, epoch) != 0) {
+		free(mem);
+		return -1;
+	}
+	return 0;
 }
 
 /* The prefix set a test's segment or scratch set holds: small (the set
