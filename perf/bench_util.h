@@ -4,8 +4,8 @@
 
 /*
  * What the micro-benchmarks share: the TSC, its rate, sort orders for
- * medians, and memory the way the data plane gets it (the PRNG is the
- * tests', test_util.h).
+ * medians, and memory the way the data plane gets it (the PRNG and the
+ * order of uint64_t are the tests', test_util.h).
  */
 
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "test_util.h"   /* xorshift() */
+#include "test_util.h"   /* xorshift(), cmp_u64() */
 
 /* The TSC; without one (not x86) nanoseconds of CLOCK_MONOTONIC: then
  * BENCH_UNIT says "ns" and tsc_per_ns() is about 1. */
@@ -42,15 +42,6 @@ static inline int
 cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* qsort() order of uint64_t. */
-static inline int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
 }

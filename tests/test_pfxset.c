@@ -61,10 +61,7 @@ addr(const char *text, uint8_t a[16])
 static uint32_t
 lk(const char *text)
 {
-	uint8_t a[16];
-
-	addr(text, a);
-	return fg_pfxset_lookup(s, a);
+	return fg_pfxset_lookup(s, pfx(text).addr);
 }
 
 static int

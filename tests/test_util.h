@@ -52,6 +52,15 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
+/* qsort() order of uint64_t. */
+static inline int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* A packet of class @p cls (its port's class too) as the classifier
  * leaves it: IPv4, protocol @p l4 (TCP with ACK and PSH), @p pl_len bytes
  * of payload; its source is IPv4-mapped, the last 4 bytes left to the

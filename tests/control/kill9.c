@@ -174,13 +174,7 @@ calibrate(struct fg_shm_handle *h, const char *inst, struct fg_fed_lists *l, uin
 		if (fg_shm_lists_read(h, l) == 0 && whole(l) != UINT64_MAX)
 			*last_k = whole(l);
 	}
-	for (int i = 1; i < 5; i++)     /* insertion sort for the median */
-		for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-			uint64_t x = t[j];
-
-			t[j] = t[j - 1];
-			t[j - 1] = x;
-		}
+	qsort(t, 5, sizeof(t[0]), cmp_u64);
 	return t[2];
 }
 
