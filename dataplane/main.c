@@ -218,6 +218,8 @@ default_eal_args(const struct fg_config *c, char *argv0, char **eal, char *lbuf,
 
 	eal[n++] = argv0;
 	if (c->mode == FG_MODE_OFFLINE) {
+		char *const off[] = { "-l", lbuf, "-m", mbuf, "--no-pci", "--no-huge", "--no-shconf",
+				      "--no-telemetry", "--log-level=lib.*:warning" };
 		cpu_set_t set;
 		int cpu = 0;
 
@@ -228,15 +230,8 @@ default_eal_args(const struct fg_config *c, char *argv0, char **eal, char *lbuf,
 		/* MB: the tables, the pool (data room + ~256 B a mbuf), 64 more */
 		snprintf(mbuf, sz, "%zu", (fg_dp_mem_size(c) >> 20) +
 			 (size_t)c->mbufs * (c->mbuf_size + 256u) / 1000000 + 64);
-		eal[n++] = (char *)"-l";
-		eal[n++] = lbuf;
-		eal[n++] = (char *)"-m";
-		eal[n++] = mbuf;
-		eal[n++] = (char *)"--no-pci";
-		eal[n++] = (char *)"--no-huge";
-		eal[n++] = (char *)"--no-shconf";
-		eal[n++] = (char *)"--no-telemetry";
-		eal[n++] = (char *)"--log-level=lib.*:warning";
+		for (size_t i = 0; i < RTE_DIM(off); i++)
+			eal[n++] = off[i];
 	}
 	eal[n] = NULL;
 	return n;
