@@ -144,6 +144,15 @@ Test(shm, attach_missing_instance)
 	cr_assert_null(h.s);
 }
 
+/* fg_shm_attach() of @p name refuses the segment (-EPROTO) while its
+ * header's field @p f is @p bad; then the field is as it was. */
+#define REFUSED_WITH(f, bad) do { \
+		__typeof__(h.s->h.f) was_ = h.s->h.f; \
+		h.s->h.f = (__typeof__(was_))(bad); \
+		cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO, #f " %s", #bad); \
+		h.s->h.f = was_; \
+	} while (0)
+
 Test(shm, attach_abi_mismatch)
 {
 	const char *name = inst();
@@ -168,35 +177,20 @@ Test(shm, attach_abi_mismatch)
 	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
 	cr_assert(strstr(err, "ABI") != NULL, "%s", err);
 	h.s->h.lists_size--;
-	h.s->h.counters_size = 0;
-	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
-	h.s->h.counters_size = sizeof(struct fg_counters);
-	h.s->h.event_size = 8;
-	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
-	h.s->h.event_size = sizeof(struct fg_event);
-	h.s->h.hdr_size = 8;
-	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
-	h.s->h.hdr_size = sizeof(struct fg_shm_hdr);
+	REFUSED_WITH(counters_size, 0);
+	REFUSED_WITH(event_size, 8);
+	REFUSED_WITH(hdr_size, 8);
 	h.s->h.size += 64;
 	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
 	snprintf(want, sizeof(want), "ABI %u (%zu bytes); this floodctl", FG_SHM_ABI,
 		 h.size + 64);
 	cr_assert(strstr(err, want) != NULL, "%s", err);
 	h.s->h.size -= 64;
-	h.s->h.size = sizeof(struct fg_shm) - 8;       /* less than the struct */
-	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
-	h.s->h.size = h.size;
+	REFUSED_WITH(size, sizeof(struct fg_shm) - 8);      /* less than the struct */
 	/* the layout: the ops after struct fg_shm, the set after them, to the end */
-	h.s->h.ops_off = 64;
-	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
-	h.s->h.ops_off = (sizeof(struct fg_shm) + 63) & ~(size_t)63;
-	h.s->h.ops_cap = (uint32_t)((h.s->h.pfx_off - h.s->h.ops_off) / sizeof(struct fg_pfx_op)) +
-			 1;
-	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
-	h.s->h.ops_cap = TEST_PFX_RULES;
-	h.s->h.pfx_size -= 4096;
-	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), -EPROTO);
-	h.s->h.pfx_size += 4096;
+	REFUSED_WITH(ops_off, 64);
+	REFUSED_WITH(ops_cap, (h.s->h.pfx_off - h.s->h.ops_off) / sizeof(struct fg_pfx_op) + 1);
+	REFUSED_WITH(pfx_size, h.s->h.pfx_size - 4096);
 	cr_assert_eq(fg_shm_attach(&h2, name, err, sizeof(err)), 0, "%s", err);
 	fg_shm_close(&h2, false);
 	/* the segment's own size too */
