@@ -222,9 +222,8 @@ BOTH(decide, window_n_pass_then_block_exactly_p, .fini = tab_fini)
 	uint64_t t;
 
 	decide_init(1024);
-	cfg.cls[FG_CLASS_MOM].win_events = 10;
-	cfg.cls[FG_CLASS_MOM].win_ms = 1000;
-	cfg.cls[FG_CLASS_MOM].block_ms = 5000;
+	cfg.cls[FG_CLASS_MOM] = (struct fg_class_limits){ .win_events = 10, .win_ms = 1000,
+							 .block_ms = 5000 };
 
 	/* 10 events in 1 s pass; the 11th (still inside the window) blocks */
 	for (int i = 0; i < 10; i++) {
@@ -256,9 +255,8 @@ BOTH(decide, window_restarts_after_t, .fini = tab_fini)
 	struct fg_now n;
 
 	decide_init(1024);
-	cfg.cls[FG_CLASS_MOM].win_events = 3;
-	cfg.cls[FG_CLASS_MOM].win_ms = 100;
-	cfg.cls[FG_CLASS_MOM].block_ms = 1;
+	cfg.cls[FG_CLASS_MOM] = (struct fg_class_limits){ .win_events = 3, .win_ms = 100,
+							 .block_ms = 1 };
 	for (int w = 0; w < 50; w++) {
 		n = fg_now(0, (uint64_t)w * 100 * MS);
 		for (int i = 0; i < 3; i++)
@@ -278,11 +276,8 @@ BOTH(decide, too_many_params_drops_and_counts_as_event, .fini = tab_fini)
 	struct fg_now n = fg_now(0, SEC);
 
 	decide_init(1024);
-	cfg.cls[FG_CLASS_SIP].max_msg = 2000;
-	cfg.cls[FG_CLASS_SIP].max_headers = 20;
-	cfg.cls[FG_CLASS_SIP].win_events = 4;
-	cfg.cls[FG_CLASS_SIP].win_ms = 1000;
-	cfg.cls[FG_CLASS_SIP].block_ms = 1000;
+	cfg.cls[FG_CLASS_SIP] = (struct fg_class_limits){ .max_msg = 2000, .max_headers = 20,
+		.win_events = 4, .win_ms = 1000, .block_ms = 1000 };
 	hdrs.flags |= FG_PF_SIP;
 	hdrs.sip.headers = 21;
 	cr_assert_eq(decide(&big, &n), FG_V_TOO_MANY_PARAMS);
@@ -303,9 +298,8 @@ BOTH(decide, parser_header_bounds_are_too_many_params, .fini = tab_fini)
 	struct fg_now n = fg_now(0, SEC);
 
 	decide_init(1024);
-	cfg.cls[FG_CLASS_SIP].win_events = 2;
-	cfg.cls[FG_CLASS_SIP].win_ms = 1000;
-	cfg.cls[FG_CLASS_SIP].block_ms = 1000;
+	cfg.cls[FG_CLASS_SIP] = (struct fg_class_limits){ .win_events = 2, .win_ms = 1000,
+							 .block_ms = 1000 };
 	many.cls = FG_CLASS_MALFORMED;
 	many.port_cls = FG_CLASS_SIP;
 	many.reason = FG_R_SIP_HDR_TOO_MANY;
@@ -359,9 +353,8 @@ BOTH(decide, limiters_full_after_any_idle_time, .fini = tab_fini)
 	struct fg_now n;
 
 	decide_init(1024);
-	cfg.cls[FG_CLASS_MOM].pps = (struct fg_rate){ 100, 10 };
-	cfg.cls[FG_CLASS_MOM].bps = (struct fg_rate){ 1000000000, 1280 };
-	cfg.cls[FG_CLASS_MOM].syn = (struct fg_rate){ 1000000, FG_BURST_MAX };
+	cfg.cls[FG_CLASS_MOM] = (struct fg_class_limits){ .pps = { 100, 10 },
+		.bps = { 1000000000, 1280 }, .syn = { 1000000, FG_BURST_MAX } };
 	syn.tcp_flags = FG_TCP_SYN;
 	for (unsigned int g = 0; g <= ng; g++) {
 		n = fg_now(0, t);
