@@ -79,23 +79,20 @@ line_of(const char *buf, const char *at)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* The 16 bytes of an IPv4 address mapped into IPv6. */
-static void
-v4m(uint8_t out[16], uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	memset(out, 0, 16);
-	out[10] = out[11] = 0xff;
-	out[12] = a;
-	out[13] = b;
-	out[14] = c;
-	out[15] = d;
-}
-
 static void
 expect_prefix(const struct fg_prefix *p, const uint8_t want[16], uint8_t len)
 {
 	cr_assert_eq(p->len, len, "len %u, want %u", p->len, len);
 	cr_assert_arr_eq(p->addr, want, 16);
+}
+
+/* @p p is a.b.c.d mapped into IPv6 (::ffff:a.b.c.d), length @p len. */
+static void
+expect_v4(const struct fg_prefix *p, uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t len)
+{
+	const uint8_t want[16] = { [10] = 0xff, [11] = 0xff, a, b, c, d };
+
+	expect_prefix(p, want, len);
 }
 
 /* Parse that must fail with exactly @p msg. */
@@ -238,22 +235,17 @@ refused(const char *const *bad, size_t n, const char *msg)
 Test(prefix, ipv4_prefixes_are_mapped)
 {
 	struct fg_prefix p;
-	uint8_t a[16];
 
 	cr_assert_null(fg_prefix_parse_why("10.0.0.0/8", &p));
-	v4m(a, 10, 0, 0, 0);
-	expect_prefix(&p, a, 96 + 8);
+	expect_v4(&p, 10, 0, 0, 0, 96 + 8);
 	cr_assert_null(fg_prefix_parse_why("192.0.2.1", &p));
-	v4m(a, 192, 0, 2, 1);
-	expect_prefix(&p, a, 128);
+	expect_v4(&p, 192, 0, 2, 1, 128);
 	cr_assert_null(fg_prefix_parse_why("192.0.2.1/32", &p));
-	expect_prefix(&p, a, 128);
+	expect_v4(&p, 192, 0, 2, 1, 128);
 	cr_assert_null(fg_prefix_parse_why("0.0.0.0/0", &p));
-	v4m(a, 0, 0, 0, 0);
-	expect_prefix(&p, a, 96);
+	expect_v4(&p, 0, 0, 0, 0, 96);
 	cr_assert_eq(fg_prefix_parse("172.16.0.0/12", &p), 0);
-	v4m(a, 172, 16, 0, 0);
-	expect_prefix(&p, a, 108);
+	expect_v4(&p, 172, 16, 0, 0, 108);
 }
 
 Test(prefix, ipv6_prefixes)
@@ -354,17 +346,14 @@ Test(parse, list_names)
 Test(parse, allow_addresses_and_prefixes, .init = setup)
 {
 	struct fg_list_item it = item("allow", "10.0.0.0/8");
-	uint8_t a[16];
 
 	cr_assert_eq(it.list, FG_LIST_ALLOW);
-	v4m(a, 10, 0, 0, 0);
-	expect_prefix(&it.pfx, a, 104);
+	expect_v4(&it.pfx, 10, 0, 0, 0, 104);
 	cr_assert_str_eq(printed(&it), "10.0.0.0/8");
 
 	it = item("allow", "192.0.2.7");
 	cr_assert_eq(it.list, FG_LIST_ALLOW);
-	v4m(a, 192, 0, 2, 7);
-	expect_prefix(&it.pfx, a, 128);
+	expect_v4(&it.pfx, 192, 0, 2, 7, 128);
 	cr_assert_str_eq(printed(&it), "192.0.2.7/32");
 
 	it = item("allow", "2001:DB8::/32");
@@ -373,8 +362,7 @@ Test(parse, allow_addresses_and_prefixes, .init = setup)
 
 	it = item("allow", "::ffff:10.0.0.0/104");   /* the mapped form is IPv4 */
 	cr_assert_eq(it.list, FG_LIST_ALLOW);
-	v4m(a, 10, 0, 0, 0);
-	expect_prefix(&it.pfx, a, 104);
+	expect_v4(&it.pfx, 10, 0, 0, 0, 104);
 	cr_assert_str_eq(printed(&it), "10.0.0.0/8");
 }
 
@@ -382,11 +370,9 @@ Test(parse, block_addresses_and_prefixes, .init = setup)
 {
 	struct fg_list_item it = item("block", "198.51.100.0/24");
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 5 };
-	uint8_t a[16];
 
 	cr_assert_eq(it.list, FG_LIST_BLOCK);
-	v4m(a, 198, 51, 100, 0);
-	expect_prefix(&it.pfx, a, 120);
+	expect_v4(&it.pfx, 198, 51, 100, 0, 120);
 	it = item("block", "2001:db8:1::5");
 	cr_assert_eq(it.list, FG_LIST_BLOCK);
 	expect_prefix(&it.pfx, v6, 128);
@@ -422,13 +408,11 @@ Test(parse, block_and_watch_domains, .init = setup)
 Test(parse, allow_bound_domains, .init = setup)
 {
 	struct fg_list_item it = item("allow", "SIP.Partner.example@10.1.0.0/16");
-	uint8_t a[16];
 
 	cr_assert_eq(it.list, FG_LIST_ALLOW_DOM);
 	cr_assert_str_eq(it.dom.domain, "sip.partner.example");
 	cr_assert_eq(it.dom.nbind, 1);
-	v4m(a, 10, 1, 0, 0);
-	expect_prefix(&it.dom.bind[0], a, 112);
+	expect_v4(&it.dom.bind[0], 10, 1, 0, 0, 112);
 	cr_assert_str_eq(printed(&it), "sip.partner.example@10.1.0.0/16");
 
 	it = item("allow", "x.example@10.1.0.0/16|2001:db8::/32|192.0.2.9|10.2.0.0/15");
