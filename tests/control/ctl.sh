@@ -45,7 +45,8 @@ start() { # extra --set args...
 		-- --set control.instance="$inst" --set control.state_file="$state" \
 		--set mom.pps=100 --set mom.pps_burst=100 --set mom.window_events=0 \
 		--set sip.pps=1000000 --set sip.bps=0 --set sip.window_events=0 \
-		--set sip-rules.uri_limit=100 --set lists.max_prefixes=65536 \
+		--set sip-rules.uri_limit=100 --set sip-rules.sustained_rate=0 \
+		--set lists.max_prefixes=65536 \
 		--set lists.v4_groups=65536 "$@" \
 		>>"$work/fg.out" 2>&1 &
 	fgpid=$!
