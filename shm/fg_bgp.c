@@ -9,32 +9,22 @@
 #include "fg_bgp.h"
 #include "fg_err.h"
 
-static const char *const refusal_names[FG_BGP_R_COUNT] = {
-#define FG_BGP_R_(e, s) s,
-	FG_BGP_REFUSALS(FG_BGP_R_)
-#undef FG_BGP_R_
-};
-
 const char *
 fg_bgp_refusal_name(unsigned int r)
 {
-	return r < FG_BGP_R_COUNT ? refusal_names[r] : "?";
+#define FG_BGP_R_NAME_(e, s) s,
+	static const char *const name[FG_BGP_R_COUNT] = { FG_BGP_REFUSALS(FG_BGP_R_NAME_) };
+#undef FG_BGP_R_NAME_
+
+	return r < FG_BGP_R_COUNT ? name[r] : "?";
 }
 
 void
 fg_bgp_cfg_default(struct fg_bgp_cfg *b)
 {
-	memset(b, 0, sizeof(*b));
-	b->announce = FG_BGP_RTBH;
-	b->min_pps = 10000;
-	b->max_routes = 1000;
-	b->max_updates_s = 1000;
-	b->import_hold_s = 90;
-	b->min_len4 = 24;
-	b->min_len6 = 48;
-	snprintf(b->next_hop, sizeof(b->next_hop), "192.0.2.1");
-	snprintf(b->next_hop6, sizeof(b->next_hop6), "100::1");
-	snprintf(b->speaker, sizeof(b->speaker), "/usr/sbin/exabgp");
+	*b = (struct fg_bgp_cfg){ .announce = FG_BGP_RTBH, .min_pps = 10000, .max_routes = 1000,
+		.max_updates_s = 1000, .import_hold_s = 90, .min_len4 = 24, .min_len6 = 48,
+		.next_hop = "192.0.2.1", .next_hop6 = "100::1", .speaker = "/usr/sbin/exabgp" };
 }
 
 /* "ASN:VALUE" (16-bit each) or a well-known name into *c. */
@@ -71,6 +61,21 @@ is_addr(const char *s, int *family)
 	return false;
 }
 
+/* A next hop of family @p want (4, 6) from @p text into @p out; "": the default. */
+static int
+next_hop(const char *key, const char *text, int want, char out[48], char *err, size_t errlen)
+{
+	int fam = 0;
+
+	if (text[0] == '\0')
+		return 0;
+	if (!is_addr(text, &fam) || fam != want)
+		return fg_errf(err, errlen, -EINVAL, "[bgp] %s: '%s' is not an IPv%d address", key,
+			       text, want);
+	snprintf(out, 48, "%s", text);
+	return 0;
+}
+
 int
 fg_bgp_cfg_text(struct fg_bgp_cfg *b, const struct fg_bgp_text *t, char *err, size_t errlen)
 {
@@ -90,18 +95,9 @@ fg_bgp_cfg_text(struct fg_bgp_cfg *b, const struct fg_bgp_text *t, char *err, si
 	}
 	if (t->speaker[0] != '\0')
 		snprintf(b->speaker, sizeof(b->speaker), "%s", t->speaker);
-	if (t->next_hop[0] != '\0') {
-		if (!is_addr(t->next_hop, &fam) || fam != 4)
-			return fg_errf(err, errlen, -EINVAL,
-				       "[bgp] next_hop: '%s' is not an IPv4 address", t->next_hop);
-		snprintf(b->next_hop, sizeof(b->next_hop), "%s", t->next_hop);
-	}
-	if (t->next_hop6[0] != '\0') {
-		if (!is_addr(t->next_hop6, &fam) || fam != 6)
-			return fg_errf(err, errlen, -EINVAL,
-				       "[bgp] next_hop6: '%s' is not an IPv6 address", t->next_hop6);
-		snprintf(b->next_hop6, sizeof(b->next_hop6), "%s", t->next_hop6);
-	}
+	if (next_hop("next_hop", t->next_hop, 4, b->next_hop, err, errlen) != 0 ||
+	    next_hop("next_hop6", t->next_hop6, 6, b->next_hop6, err, errlen) != 0)
+		return -EINVAL;
 	if (t->announce[0] != '\0') {
 		if (strcmp(t->announce, "rtbh") == 0)
 			b->announce = FG_BGP_RTBH;

@@ -5,19 +5,11 @@
 #include <string.h>
 
 #include "fg_bgp.h"
+#include "test_util.h"
 
 static struct fg_bgp_cfg b;
 static struct fg_bgp_text t;
 static char err[256];
-
-static struct fg_prefix
-pfx(const char *s)
-{
-	struct fg_prefix p;
-
-	cr_assert_eq(fg_prefix_parse(s, &p), 0, "%s", s);
-	return p;
-}
 
 static void
 setup(void)
@@ -88,30 +80,33 @@ TestSuite(bgp_rails, .init = setup);
 
 Test(bgp_rails, refusals)
 {
+	static const struct {
+		const char *prefix;
+		uint8_t min_len4;
+		enum fg_bgp_refusal want;
+		const char *why;
+	} cases[] = {
+		{ "198.18.5.66", 24, FG_BGP_R_NONE, "a source" },
+		{ "198.18.5.0/24", 24, FG_BGP_R_NONE, "/24 is long enough" },
+		{ "198.18.4.0/23", 24, FG_BGP_R_TOO_SHORT, "/23 is not" },
+		{ "198.18.8.8", 24, FG_BGP_R_ALLOWED, "inside an allowed /24" },
+		{ "198.18.2.10", 24, FG_BGP_R_PROTECTED, "inside the protected /24" },
+		{ "2001:db8:1::/48", 24, FG_BGP_R_ALLOWED, "holds an allowed /128" },
+		{ "2001:db8::/47", 24, FG_BGP_R_TOO_SHORT, "shorter than min_len6" },
+		{ "198.18.0.0/16", 16, FG_BGP_R_PROTECTED, "holds the protected /24" },
+		{ "198.19.0.0/16", 16, FG_BGP_R_NONE, "a /16 when min_len4 says so" },
+	};
 	struct fg_prefix allow[] = { pfx("198.18.8.0/24"), pfx("2001:db8:1::5") };
-	struct fg_prefix p;
 
 	cr_assert_eq(fg_bgp_cfg_text(&b, &t, err, sizeof(err)), 0);
 	b.protect[b.nprotect++] = pfx("198.18.2.0/24");
-	p = pfx("198.18.5.66");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_NONE);
-	p = pfx("198.18.5.0/24");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_NONE, "/24 is long enough");
-	p = pfx("198.18.4.0/23");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_TOO_SHORT);
-	p = pfx("198.18.8.8");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_ALLOWED, "inside an allowed /24");
-	p = pfx("198.18.2.10");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_PROTECTED);
-	p = pfx("2001:db8:1::/48");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_ALLOWED, "holds an allowed /128");
-	p = pfx("2001:db8::/47");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_TOO_SHORT);
-	b.min_len4 = 16;
-	p = pfx("198.18.0.0/16");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 0), FG_BGP_R_PROTECTED, "holds a protected /24");
-	p = pfx("198.19.0.0/16");
-	cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), FG_BGP_R_NONE, "allowed when configured");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fg_prefix p = pfx(cases[i].prefix);
+
+		b.min_len4 = cases[i].min_len4;
+		cr_assert_eq(fg_bgp_rails(&b, &p, allow, 2), cases[i].want, "%s: %s",
+			     cases[i].prefix, cases[i].why);
+	}
 }
 
 TestSuite(bgp_commands, .init = setup);

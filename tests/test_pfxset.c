@@ -14,6 +14,7 @@
 
 #include "fg_pfxset.h"
 #include "pfx_ref.h"
+#include "test_util.h"
 
 static struct fg_pfxset *s;
 static size_t sz;
@@ -39,15 +40,6 @@ teardown(void)
 {
 	free(s);
 	s = NULL;
-}
-
-static struct fg_prefix
-pfx(const char *text)
-{
-	struct fg_prefix p;
-
-	cr_assert_eq(fg_prefix_parse(text, &p), 0, "%s", text);
-	return p;
 }
 
 static void

@@ -47,6 +47,15 @@ item_in(enum fg_list l, const char *text)
 	return it;
 }
 
+struct fg_prefix
+pfx(const char *text)
+{
+	struct fg_prefix p;
+
+	cr_assert_eq(fg_prefix_parse(text, &p), 0, "%s", text);
+	return p;
+}
+
 struct fg_pfxset *
 pfxset_new(void)
 {

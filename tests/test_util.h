@@ -177,6 +177,8 @@ extern const size_t nsample;
 struct fg_list_item item(const char *verb, const char *text);
 /* fg_list_item_parse_in() that must succeed. */
 struct fg_list_item item_in(enum fg_list l, const char *text);
+/* fg_prefix_parse() that must succeed. */
+struct fg_prefix pfx(const char *text);
 /* An empty prefix set of test_pfx_cfg() (free() it). */
 struct fg_pfxset *pfxset_new(void);
 /* The meta fill_sample() gives sample entry @p i (a prefix). */
