@@ -103,6 +103,13 @@ check "rails: allowed, protected and too-short, each refused and named" \
 	wait_until 5 bgpj "d['refused']['allowed'] == 1 and d['refused']['protected'] == 1 and d['refused']['too-short'] == 1"
 check "rails: none of them announced" bash -c "! grep -qE '198.18.8.8|198.18.2.7|198.18.0.0' $logs/out"
 check "rails: every other route withdrawn (none left)" wait_until 5 routes_are 0
+# IPv6: its own next hop, /128 routes, min_len6
+ctl block add 2001:db8::66 2001:db8::/32 >/dev/null
+check "IPv6: the source /128 with next hop 100::1" wait_until 5 file_has "$logs/out" \
+	"^announce attributes next-hop 100::1 community \[ 65535:666 no-export 65000:100 \] nlri 2001:db8::66/128$"
+check "IPv6: a /32 is shorter than min_len6" wait_until 5 bgpj "d['refused']['too-short'] == 2"
+ctl block del 2001:db8::66 2001:db8::/32 >/dev/null
+check "IPv6: withdrawn" wait_until 5 file_has "$logs/out" "^withdraw attributes next-hop 100::1 .* nlri 2001:db8::66/128$"
 
 # the cluster's routes
 U="neighbor 198.19.0.1 receive update"
