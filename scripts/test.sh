@@ -17,7 +17,10 @@
 # writer (also TSan), floodctl against a running data plane (lists, watch,
 # thresholds, metrics, persistence, permissions, ABI, SIGKILL of writers);
 # the README's demo on the namespace test bed, judged at the server, and
-# interrupted with SIGINT. Needs root
+# interrupted with SIGINT; the BGP test bed: exabgp driven by hand
+# announces RTBH and FlowSpec through a BIRD route reflector to an
+# upstream router (BIRD 2, then FRR 8.4) whose loose uRPF drops the
+# flood, a second appliance receives the routes. Needs root
 # (packages, hugepages, namespaces).
 #
 # Each suite runs under a wall-clock limit of about 3x its usual time on
@@ -82,6 +85,7 @@ if setup build -Dwerror=true; then
 	run_suite e2e-demo 360 bash tests/e2e/demo.sh "$logs/e2e"
 	run_suite bgp-feed 90 bash tests/bgp/feed.sh build "$logs/bgp-feed"
 	run_suite bgp-export 300 bash tests/bgp/export.sh build "$logs/bgp-export"
+	run_suite bgp-routers 300 bash tests/bgp/bgp.sh build "$logs/bgp-routers"
 else
 	echo "build: FAILED"
 	failed=$((failed + 1))

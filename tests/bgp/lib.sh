@@ -126,6 +126,15 @@ bg_up() {
 	bg_rr_start
 }
 
+# bg_bridge: a kernel bridge in $BG-a between $BG-o1 and $BG-s1, where
+# floodguard A would sit (for a test bed without a build)
+bg_bridge() {
+	ip -n "$BG-a" link add fgbr type bridge &&
+		ip -n "$BG-a" link set "$BG-o1" master fgbr &&
+		ip -n "$BG-a" link set "$BG-s1" master fgbr &&
+		ip -n "$BG-a" link set fgbr up
+}
+
 # bg_counter NAME: packets counted by the router's nft counter NAME
 # (flood_in, flood_fwd: from $BG_FLOOD on arrival and forwarded;
 # good_in, good_fwd: the same for $BG_GOOD)
@@ -162,6 +171,7 @@ bg_birdc() { local s=$1; shift; birdc -r -s "$BG_RUN/$s.ctl" "$@"; }
 bg_rr_start() {
 	ip netns exec "$BG-rr" bird -f -c "$BG_CONF/bird-rr.conf" -s "$BG_RUN/rr.ctl" \
 		-P "$BG_RUN/rr.pid" >>"$BG_RUN/rr.log" 2>&1 &
+	disown    # no "Killed" from this shell when a test kills it
 	bg_wait 10 "reflector answers" bg_birdc rr show status >/dev/null 2>&1
 }
 bg_rr_stop() { bg_stop rr TERM; }    # BIRD closes its sessions (Cease)
@@ -187,6 +197,7 @@ bg_router_start() {
 	bird)
 		ip netns exec "$BG-rtr" bird -f -c "$BG_CONF/bird-router.conf" \
 			-s "$BG_RUN/rtr.ctl" -P "$BG_RUN/rtr.pid" >>"$BG_RUN/rtr.log" 2>&1 &
+		disown
 		bg_wait 10 "router answers" bg_birdc rtr show status >/dev/null 2>&1
 		;;
 	frr)
@@ -194,6 +205,7 @@ bg_router_start() {
 			ip netns exec "$BG-rtr" "/usr/lib/frr/$d" -f /dev/null -P 0 \
 				--vty_socket "$BG_RUN/frr" -i "$BG_RUN/frr/$d.pid" -z "$BG_RUN/frr/zserv.api" \
 				--log stdout >>"$BG_RUN/frr-$d.log" 2>&1 &
+			disown
 			bg_wait 10 "$d answers" test -S "$BG_RUN/frr/$d.vty" >/dev/null || return 1
 		done
 		bg_vtysh -f "$BG_CONF/frr-router.conf" >>"$BG_RUN/frr-vtysh.log" 2>&1
@@ -203,14 +215,22 @@ bg_router_start() {
 }
 
 # bg_router_stop / bg_router_kill: end the router's daemons (SIGTERM /
-# SIGKILL); FRR's zebra takes its kernel routes with it, BIRD's stay
-# after a SIGKILL until the namespace goes
+# SIGKILL); a SIGTERM takes their routes out of the kernel, after a
+# SIGKILL they stay (as a crashed router's would) until flushed here
 bg_router_stop() { bg_router_signal TERM; }
 bg_router_kill() { bg_router_signal KILL; }
 bg_router_signal() {
 	local d
 	bg_stop rtr "$1"
-	for d in bgpd staticd zebra; do bg_stop "frr/$d" "$1"; done
+	# zebra first: it takes its routes out of the kernel as it ends.
+	# FRR 8.4.4's zebra often aborts on an assertion as it ends
+	# (lib/memory.c mt_count_free), more often after bgpd and staticd
+	# have gone, and may leave some there
+	for d in zebra bgpd staticd; do bg_stop "frr/$d" "$1"; done
+	# what a router left in its kernel is not the next one's (protocol
+	# numbers: FRR's bgp 186 and static 196, BIRD's 12)
+	local p
+	for p in 186 196 12; do ip -n "$BG-rtr" route flush proto "$p" 2>/dev/null; done
 	rm -f "$BG_RUN/router"
 }
 # bg_router: which router runs (bird or frr), empty if none
@@ -248,10 +268,10 @@ import json, sys
 d = json.load(sys.stdin)
 p = d.get("paths") or sys.exit(1)
 names = {"blackhole": "65535:666", "noExport": "65535:65281", "noAdvertise": "65535:65282",
-         "localAs": "65535:65283", "noPeer": "65535:65284"}
+         "localAs": "65535:65283", "noPeer": "65535:65284", "gracefulShutdown": "65535:0"}
 best = [x for x in p if x.get("bestpath", {}).get("overall")] or p
-c = best[0].get("community", {}).get("string", "").split()
-c = sorted((names.get(x, x) for x in c), key=lambda x: tuple(int(v) for v in x.split(":")))
+c = [names.get(x, x) for x in best[0].get("community", {}).get("list", [])]
+c.sort(key=lambda x: tuple(int(v) for v in x.split(":")))
 print(sys.argv[1], "communities", " ".join(c))' "$1"
 		;;
 	*) return 1 ;;
@@ -273,7 +293,7 @@ bg_not_in_rib() { ! bg_rib "$1" >/dev/null; }
 # bg_rib_count: BGP ipv4 unicast prefixes in the router's RIB
 bg_rib_count() {
 	case $(bg_router) in
-	bird) bg_birdc rtr show route protocol reflector count 2>/dev/null |
+	bird) bg_birdc rtr show route table master4 protocol reflector count 2>/dev/null |
 		sed -n 's/^\([0-9]*\) of .*/\1/p' ;;
 	frr) bg_vtysh -c "show bgp ipv4 unicast summary json" 2>/dev/null |
 		python3 -c 'import json, sys; d = json.load(sys.stdin); print(sum(p.get("pfxRcd", 0) for p in d.get("peers", {}).values()))' ;;
@@ -293,12 +313,55 @@ bg_flow() {
 	frr) bg_vtysh -c "show bgp ipv4 flowspec detail" ;;
 	esac
 }
-# bg_flow_has STRING...: every STRING is in the FlowSpec RIB's text
+# bg_flow_has STRING...: every STRING is in the FlowSpec RIB's text,
+# as bg_flow prints it (each router in its own words)
 bg_flow_has() {
 	local t s
 	t=$(bg_flow 2>/dev/null) || return 1
 	for s; do grep -qF -- "$s" <<<"$t" || return 1; done
 }
+# bg_flows: the router's FlowSpec rules, one line each, the same for
+# BIRD and FRR: "dst PREFIX src PREFIX proto N dport P[,P...] ACTION",
+# the components the rule has, in that order; ACTION is "discard" for
+# traffic-rate 0, else the router's own words
+bg_flows() {
+	case $(bg_router) in
+	bird) bg_birdc rtr show route table flowtab4 all 2>/dev/null | python3 -c '
+import re, sys
+rules, cur = [], None
+for line in sys.stdin:
+    m = re.match(r"flow4 \{ (.*?) \}", line)
+    if m:
+        cur = dict(x.strip().split(" ", 1) for x in m.group(1).split(";") if x.strip())
+        cur["action"] = "?"
+        rules.append(cur)
+    elif cur is not None and "BGP.ext_community:" in line:
+        e = line.split(":", 1)[1].strip()
+        cur["action"] = "discard" if "(generic, 0x80060000, 0x0)" in e else e
+for r in rules:
+    print(" ".join("%s %s" % (k, r[k]) for k in ("dst", "src", "proto", "dport") if k in r), r["action"])' ;;
+	frr) bg_vtysh -c "show bgp ipv4 flowspec detail json" 2>/dev/null | python3 -c '
+import json, re, sys
+t, i, dec = sys.stdin.read(), 0, json.JSONDecoder()
+while True:
+    m = re.compile(r"\S").search(t, i)
+    if not m:
+        break
+    parts, i = dec.raw_decode(t, m.start())
+    r = {}
+    for x in parts:
+        r.update(x)
+    ports = ",".join(p.strip().lstrip("=").strip() for p in r.get("dstp", "").split(",") if p.strip())
+    out = [("dst", r.get("to")), ("src", r.get("from")),
+           ("proto", r.get("proto", "").strip().lstrip("=").strip()), ("dport", ports)]
+    act = r.get("ecomlist", "?")
+    act = "discard" if re.fullmatch(r"FS:rate 0(\.0*)?", act.strip()) else act
+    print(" ".join("%s %s" % (k, v) for k, v in out if v), act)' ;;
+	esac
+}
+# bg_has_flow RULE: bg_flows has this line
+bg_has_flow() { bg_flows | grep -qxF -- "$1"; }
+bg_no_flow() { ! bg_flows | grep -qxF -- "$1"; }
 bg_flow_count() {
 	case $(bg_router) in
 	bird) bg_birdc rtr show route table flowtab4 count | sed -n 's/^\([0-9]*\) of .*/\1/p' ;;
@@ -363,6 +426,7 @@ bg_exabgp_start() {
 	ip netns exec "$BG-$name" env $(bg_exabgp_env) exabgp "$BG_RUN/$name.conf" \
 		>>"$BG_RUN/$name.log" 2>&1 &
 	echo $! >"$BG_RUN/exabgp-$name.pid"
+	disown
 }
 bg_exabgp_stop() { bg_stop "exabgp-$1" TERM; }
 bg_exabgp_kill() { bg_stop "exabgp-$1" KILL; }
