@@ -375,11 +375,11 @@ bg_flow_count() {
 # before /etc/exabgp/exabgp.env): as root (its API process too), logs on
 # stdout, no listening socket, no CLI pipe (two speakers would share
 # /run/exabgp/exabgp.{in,out}); BG_ACK=false turns the API's "done"
-# acknowledgements off
+# acknowledgements off; BG_EXABGP_ENV adds more (name=value ...)
 bg_exabgp_env() {
 	echo exabgp.daemon.user=root exabgp.daemon.drop=false exabgp.daemon.daemonize=false \
 		exabgp.log.destination=stdout exabgp.tcp.bind= exabgp.api.cli=false \
-		exabgp.api.ack="${BG_ACK:-true}"
+		exabgp.api.ack="${BG_ACK:-true}" ${BG_EXABGP_ENV:-}
 }
 
 # bg_exabgp_conf NAME ADDR: the exabgp configuration of appliance NAME
