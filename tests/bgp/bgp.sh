@@ -26,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 BG=fgbg
 . "$here/lib.sh"
 routes=${BG_ROUTES:-10000}
-flood_pid= count_pid=
+flood_pid='' count_pid=''
 
 finish() {
 	[ -n "$flood_pid" ] && stop_pid TERM 5 "$flood_pid" >/dev/null
@@ -35,6 +35,8 @@ finish() {
 	bg_down
 }
 trap finish EXIT
+# run_suite's SIGTERM at its limit (and Ctrl-C): exit, so finish runs
+trap 'exit 143' TERM INT
 
 # res RC WHAT [DETAIL...]: ok WHAT if RC is 0 (pass $? first: it is
 # expanded before any command substitution in WHAT or DETAIL runs)
@@ -189,22 +191,22 @@ router_checks() {
 
 	# many routes
 	if [ "$routes" -gt 0 ] && [[ " ${BG_BULK:-bird} " == *" $r "* ]]; then
-		local base kb
+		local base kb rib_ms='?' wd_ms='?'
 		base=$(bg_rib_count) kb=$(bg_kernel_blackholes)
 		t0=$(bg_now_us)
 		bg_cmd_file a "$BG_RUN/many.ann"
 		all_rib() { [ "$(bg_rib_count)" -ge $((base + routes)) ]; }
 		all_kern() { [ "$(bg_kernel_blackholes)" -ge $((kb + routes)) ]; }
-		waited 90 all_rib && local rib_ms=$(bg_ms_since "$t0") &&
+		waited 90 all_rib && rib_ms=$(bg_ms_since "$t0") &&
 			waited 30 all_kern
-		res $? "$r: $routes routes announced at once: all in the RIB after ${rib_ms:-?} ms, in the kernel after $(bg_ms_since "$t0") ms" \
+		res $? "$r: $routes routes announced at once: all in the RIB after $rib_ms ms, in the kernel after $(bg_ms_since "$t0") ms" \
 			"RIB $(bg_rib_count), kernel $(bg_kernel_blackholes)"
 		t0=$(bg_now_us)
 		bg_cmd_file a "$BG_RUN/many.wd"
 		none_rib() { [ "$(bg_rib_count)" -le "$base" ]; }
 		none_kern() { [ "$(bg_kernel_blackholes)" -le "$kb" ]; }
-		waited 90 none_rib && local wd_ms=$(bg_ms_since "$t0") && waited 30 none_kern
-		res $? "$r: and withdrawn: none left in the RIB after ${wd_ms:-?} ms, in the kernel after $(bg_ms_since "$t0") ms" \
+		waited 90 none_rib && wd_ms=$(bg_ms_since "$t0") && waited 30 none_kern
+		res $? "$r: and withdrawn: none left in the RIB after $wd_ms ms, in the kernel after $(bg_ms_since "$t0") ms" \
 			"RIB $(bg_rib_count), kernel $(bg_kernel_blackholes)"
 	fi
 	bg_router_stop

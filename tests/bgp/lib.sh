@@ -377,6 +377,7 @@ bg_flow_count() {
 # /run/exabgp/exabgp.{in,out}); BG_ACK=false turns the API's "done"
 # acknowledgements off; BG_EXABGP_ENV adds more (name=value ...)
 bg_exabgp_env() {
+	# shellcheck disable=SC2086 # BG_EXABGP_ENV: words
 	echo exabgp.daemon.user=root exabgp.daemon.drop=false exabgp.daemon.daemonize=false \
 		exabgp.log.destination=stdout exabgp.tcp.bind= exabgp.api.cli=false \
 		exabgp.api.ack="${BG_ACK:-true}" ${BG_EXABGP_ENV:-}

@@ -15,6 +15,7 @@ out=${1:-$here/samples}
 BG=${BG:-fgbs}
 . "$here/lib.sh"
 trap bg_down EXIT
+trap 'exit 143' TERM INT
 mkdir -p "$out"
 
 die() { echo "samples: $*" >&2; exit 1; }
