@@ -52,6 +52,15 @@ waited() {
 	ms=${out#x: }
 	return $rc
 }
+# stamp_ms NAME PATTERN T0: "N ms" from T0 (µs) to the last line
+# matching PATTERN that speaker NAME's API process got (api.py stamps
+# each line it gets in NAME.api.t)
+stamp_ms() {
+	local t
+	t=$(grep -- "$2" "$BG_RUN/$1.api.t" | tail -n 1 | cut -d' ' -f1)
+	[ -n "$t" ] && echo "$(((t - $3) / 1000)) ms" || echo "? ms"
+}
+
 # delta NAME SECONDS: how much the router's counter NAME rose in SECONDS
 declare -A before
 snap() { local c; for c; do before[$c]=$(bg_counter "$c"); done; }
@@ -106,7 +115,7 @@ ip netns exec "$BG-src" /usr/bin/python3 "$here/flood.py" "$BG_SERVER" 1270 600 
 flood_pid=$!
 
 router_checks() {
-	local r=$1 out a cnt
+	local r=$1 out a cnt t0
 	bg_router_start "$r"
 	res $? "$r: the upstream router starts" "$(tail -n 5 "$BG_RUN"/rtr.log "$BG_RUN"/frr-*.log 2>/dev/null)"
 	waited 30 bg_router_established
@@ -119,11 +128,19 @@ router_checks() {
 
 	# RTBH
 	a=$(grep -c "\"nlri\": \"$BG_FLOOD/32\"" "$BG_RUN/b.api")
-	bg_cmd a "$RTBH"
 	t0=$(bg_now_us)
+	bg_cmd a "$RTBH"
+	# the flood stopped at the router: its forward counter still for 0.1 s
+	stopped() {
+		local c; c=$(bg_counter flood_fwd)
+		sleep 0.1
+		[ "$(bg_counter flood_fwd)" = "$c" ]
+	}
 	waited 5 bg_kernel_blackhole "$BG_FLOOD"
 	res $? "$r: A's RTBH route is installed in the router's kernel as a blackhole ($ms after A's command)" \
 		"$(bg_kernel "$BG_FLOOD")"
+	waited 5 stopped
+	res $? "$r: the flood stops at the router within $(bg_ms_since "$t0") ms of A's command"
 	waited 5 bg_in_rib "$BG_FLOOD/32"
 	out=$(bg_rib "$BG_FLOOD/32")
 	[ "$out" = "$COMMS" ]
@@ -138,7 +155,8 @@ router_checks() {
 		"uRPF drops so far: $(bg_rpf_drops)"
 	heard_b() { [ "$(grep -c "\"nlri\": \"$BG_FLOOD/32\"" "$BG_RUN/b.api")" -gt "$a" ]; }
 	waited 5 heard_b && grep "\"nlri\": \"$BG_FLOOD/32\"" "$BG_RUN/b.api" | tail -1 | grep -q '\[ 65535, 666 \]'
-	res $? "$r: appliance B's API process got A's route from the reflector, with BLACKHOLE"
+	# when it came: api.py stamps each line (.api.t)
+	res $? "$r: appliance B's API process got A's route from the reflector, with BLACKHOLE ($(stamp_ms b "\"nlri\": \"$BG_FLOOD/32\"" "$t0") after A's command)"
 
 	# FlowSpec
 	bg_cmd a "announce flow route $FLOW discard community [65000:666]" \

@@ -188,8 +188,10 @@ bg_vtysh() { vtysh --vty_socket "$BG_RUN/frr" "$@"; }
 
 # bg_router_start bird|frr: the upstream router's BGP with the config
 # from tests/bgp/conf/ (FRR: zebra, staticd and bgpd, each started by
-# hand with its own sockets and pid file, then the integrated config
-# applied with vtysh -f)
+# hand with its own sockets and pid file and the integrated config: each
+# takes its own part of it. Applied afterwards with vtysh -f instead,
+# the session came up 4 s later: the reflector's first attempts met a
+# bgpd without the neighbor)
 bg_router_start() {
 	local d
 	echo "$1" >"$BG_RUN/router"
@@ -202,13 +204,12 @@ bg_router_start() {
 		;;
 	frr)
 		for d in $bg_frr_daemons; do
-			ip netns exec "$BG-rtr" "/usr/lib/frr/$d" -f /dev/null -P 0 \
+			ip netns exec "$BG-rtr" "/usr/lib/frr/$d" -f "$BG_CONF/frr-router.conf" -P 0 \
 				--vty_socket "$BG_RUN/frr" -i "$BG_RUN/frr/$d.pid" -z "$BG_RUN/frr/zserv.api" \
 				--log stdout >>"$BG_RUN/frr-$d.log" 2>&1 &
 			disown
 			bg_wait 10 "$d answers" test -S "$BG_RUN/frr/$d.vty" >/dev/null || return 1
 		done
-		bg_vtysh -f "$BG_CONF/frr-router.conf" >>"$BG_RUN/frr-vtysh.log" 2>&1
 		;;
 	*) return 1 ;;
 	esac
