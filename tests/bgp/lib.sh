@@ -180,7 +180,7 @@ bg_rr_kill() { bg_stop rr KILL; }    # sessions drop without a word
 # (upstream, appliance_a, appliance_b) down or up again
 bg_session() { birdc -s "$BG_RUN/rr.ctl" "$1" "$2" >/dev/null; }
 # bg_rr_established PEER: the reflector's session to PEER is up
-bg_rr_established() { bg_birdc rr show protocols "$1" | grep -q Established; }
+bg_rr_established() { bg_birdc rr show protocols "$1" | grep Established >/dev/null; }
 
 # --- the upstream router: BIRD 2 or FRR 8.4 ---
 bg_frr_daemons="zebra staticd bgpd"
@@ -240,9 +240,9 @@ bg_router() { cat "$BG_RUN/router" 2>/dev/null; }
 # bg_router_established: the router's session to the reflector is up
 bg_router_established() {
 	case $(bg_router) in
-	bird) bg_birdc rtr show protocols reflector | grep -q Established ;;
+	bird) bg_birdc rtr show protocols reflector | grep Established >/dev/null ;;
 	frr) bg_vtysh -c "show bgp neighbors $BG_RR json" 2>/dev/null |
-		grep -q '"bgpState":"Established"' ;;
+		grep '"bgpState":"Established"' >/dev/null ;;
 	*) return 1 ;;
 	esac
 }
@@ -286,7 +286,7 @@ bg_kernel() {
 	r=$(ip -n "$BG-rtr" route show exact "$1" 2>/dev/null)
 	[ -n "$r" ] && echo "$r"
 }
-bg_kernel_blackhole() { bg_kernel "$1" | grep -q '^blackhole'; }
+bg_kernel_blackhole() { bg_kernel "$1" | grep '^blackhole' >/dev/null; }
 bg_no_kernel() { ! bg_kernel "$1" >/dev/null; }
 bg_in_rib() { bg_rib "$1" >/dev/null; }
 bg_not_in_rib() { ! bg_rib "$1" >/dev/null; }
@@ -360,9 +360,11 @@ while True:
     print(" ".join("%s %s" % (k, v) for k, v in out if v), act)' ;;
 	esac
 }
-# bg_has_flow RULE: bg_flows has this line
-bg_has_flow() { bg_flows | grep -qxF -- "$1"; }
-bg_no_flow() { ! bg_flows | grep -qxF -- "$1"; }
+# bg_has_flow RULE: bg_flows has this line. (No grep -q after a pipe
+# in this file: it leaves at the first match, the writer may die of
+# SIGPIPE, and under pipefail the test fails with the line there.)
+bg_has_flow() { bg_flows | grep -xF -- "$1" >/dev/null; }
+bg_no_flow() { ! bg_flows | grep -xF -- "$1" >/dev/null; }
 bg_flow_count() {
 	case $(bg_router) in
 	bird) bg_birdc rtr show route table flowtab4 count | sed -n 's/^\([0-9]*\) of .*/\1/p' ;;
