@@ -11,8 +11,10 @@
 # their match and action; appliance B's API process receives A's routes;
 # withdrawal restores the flood; the routes come back after the
 # reflector is killed and restarted (BIRD) or the router's session is
-# taken down and up (FRR); 10,000 routes announced and withdrawn, none
-# left behind. Floodguard A forwards inline between the router and the
+# taken down and up (FRR); A's exabgp killed takes its routes with it
+# and a new one announces nothing until told; the router refuses a
+# BLACKHOLE route shorter than /24 and a host route without BLACKHOLE;
+# 10,000 routes announced and withdrawn, none left behind. Floodguard A forwards inline between the router and the
 # server, whose counts match what the router forwarded. Prints TAP.
 #   usage: bgp.sh BUILD WORKDIR    (BUILD "": a kernel bridge for floodguard)
 #   BG_ROUTES  routes in the bulk test (default 10000; 0: skip it)
@@ -204,8 +206,32 @@ router_checks() {
 		waited 30 bg_kernel_blackhole "$BG_FLOOD"
 		res $? "$r: the session up again: the blackhole is back ($(bg_ms_since "$t0") ms)"
 	fi
+	# the speaker itself killed: its routes go with its session; a new
+	# exabgp starts empty (what was announced must be announced again)
+	bg_exabgp_kill a
+	waited 10 bg_no_kernel "$BG_FLOOD"
+	res $? "$r: A's exabgp killed: the router drops A's route ($ms)"
+	bg_exabgp_start a
+	waited 20 bg_rr_established appliance_a && sleep 1 && bg_no_kernel "$BG_FLOOD"
+	res $? "$r: A's exabgp restarted: up again ($ms) and nothing announced until told"
+	bg_cmd a "$RTBH"
+	waited 5 bg_kernel_blackhole "$BG_FLOOD"
+	res $? "$r: announced again: the blackhole is back ($ms)"
 	bg_cmd a "withdraw route $BG_FLOOD/32"
 	waited 5 bg_no_kernel "$BG_FLOOD"
+
+	# the router's own rails: a BLACKHOLE route shorter than /24, and a
+	# host route without BLACKHOLE, reach the router (B hears both
+	# through the reflector) and are refused there
+	a=$(grep -c '"198.18.0.0/16"\|"198.18.5.67/32"' "$BG_RUN/b.api")
+	bg_cmd a "announce route 198.18.0.0/16 next-hop $BG_NEXTHOP community [65535:666 no-export]" \
+		"announce route 198.18.5.67/32 next-hop $BG_NEXTHOP community [65000:666]"
+	both_b() { [ "$(grep -c '"198.18.0.0/16"\|"198.18.5.67/32"' "$BG_RUN/b.api")" -ge $((a + 2)) ]; }
+	waited 5 both_b && sleep 0.5 && bg_not_in_rib 198.18.0.0/16 && bg_not_in_rib 198.18.5.67/32 &&
+		bg_no_kernel 198.18.0.0/16 && bg_no_kernel 198.18.5.67
+	res $? "$r: refuses a BLACKHOLE /16 and a /32 without BLACKHOLE (B got both)" \
+		"$(bg_kernel 198.18.0.0/16; bg_kernel 198.18.5.67)"
+	bg_cmd a "withdraw route 198.18.0.0/16" "withdraw route 198.18.5.67/32"
 
 	# many routes
 	if [ "$routes" -gt 0 ] && [[ " ${BG_BULK:-bird} " == *" $r "* ]]; then
