@@ -90,7 +90,7 @@ bg_up || { nok "the test bed comes up" "$(tail -5 "$BG_RUN"/*.log)"; tap_done; e
 if [ -n "$build" ]; then
 	# floodguard forwards everything here (no rate limits): the filter
 	# under test is the router's
-	tb_fg_start "$build" "$work/fg.out" --set mom.pps=0 --set mom.bps=0 \
+	bg_fg_start a "$build" "$work/fg.out" --set mom.pps=0 --set mom.bps=0 \
 		--set mom.window_events=0
 	res $? "floodguard A forwards inline between the router and the server" "$(tail -5 "$work/fg.out")"
 else
@@ -288,7 +288,7 @@ print(d.get(sys.argv[2], 0), d.get(sys.argv[3], 0))' "$work/server.json" "$BG_GO
 	[ $((sflood * 100)) -ge $((rflood * 98)) ] && [ "$sflood" -le "$rflood" ]
 res $? "the server received what the router forwarded: neighbour $sgood of $rgood, flood $sflood of $rflood"
 if [ -n "$build" ]; then
-	tb_fg_stop
+	bg_fg_stop a
 	res $? "floodguard A stops cleanly (exit $?)"
 fi
 

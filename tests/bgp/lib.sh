@@ -98,6 +98,10 @@ bg_up() {
 	bg_link "$BG-rtr" r-bgp "$BG-rr" rr-rtr || return 1
 	bg_link "$BG-a" bgp0 "$BG-rr" rr-a || return 1
 	bg_link "$BG-b" bgp0 "$BG-rr" rr-b || return 1
+	# appliance B's ports: two veth pairs inside $BG-b, for a floodguard
+	# B (bg_fg_start b) that carries no traffic but applies A's blocks
+	bg_link "$BG-b" "${BG}b-o0" "$BG-b" "${BG}b-o1" || return 1
+	bg_link "$BG-b" "${BG}b-s0" "$BG-b" "${BG}b-s1" || return 1
 	for ns in rr-rtr rr-a rr-b; do ip -n "$BG-rr" link set "$ns" master br0; done
 	ip -n "$BG-rtr" addr add "$BG_RTR/24" dev r-bgp
 	ip -n "$BG-a" addr add "$BG_A/24" dev bgp0
@@ -133,6 +137,49 @@ bg_bridge() {
 		ip -n "$BG-a" link set "$BG-o1" master fgbr &&
 		ip -n "$BG-a" link set "$BG-s1" master fgbr &&
 		ip -n "$BG-a" link set fgbr up
+}
+
+# bg_fg_start a|b BUILD LOG [APP ARGS...]: floodguard inline in the
+# appliance's namespace (tb_fg_start of scripts/testbed/lib.sh):
+# A on $BG-o1/$BG-s1, instance and file prefix $BG, between the router
+# and the server; B on ${BG}b-o1/${BG}b-s1, instance ${BG}b, no traffic.
+# A floodguard that spawns exabgp spawns it there, where the speaker's
+# address is (198.19.0.11, .12). Its pid goes to $BG_RUN/fg-NAME.pid.
+bg_fg_start() {
+	local name=$1 rc
+	shift
+	case $name in
+	a)
+		tb_fg_start "$@"
+		rc=$?
+		# shellcheck disable=SC2154 # set by tb_fg_start
+		echo "$tb_fgpid" >"$BG_RUN/fg-a.pid"
+		return "$rc"
+		;;
+	b) (
+		# shellcheck disable=SC2030 # tb_fg_start's, for B only
+		TB=${BG}b TB_FG_NS=$BG-b
+		tb_fg_start "$@"
+		rc=$?
+		echo "$tb_fgpid" >"$BG_RUN/fg-b.pid"
+		exit "$rc"
+	) ;;
+	*) return 1 ;;
+	esac
+}
+# bg_fg_stop a|b: SIGINT, at most 30 s to exit, then SIGKILL; returns
+# its exit status for A (tb_fg_stop), 0 for B (not a child of this shell)
+bg_fg_stop() {
+	local p
+	if [ "$1" = a ]; then
+		tb_fg_stop
+		return
+	fi
+	p=$(bg_pid fg-b) || return 0
+	kill -INT "$p"
+	bg_wait 30 "floodguard B ends" bash -c "! kill -0 $p 2>/dev/null" >/dev/null ||
+		kill -KILL "$p" 2>/dev/null
+	rm -f "$BG_RUN/fg-b.pid"
 }
 
 # bg_counter NAME: packets counted by the router's nft counter NAME
@@ -456,6 +503,7 @@ bg_leftovers() {
 	for ns in $(bg_namespaces); do ip netns pids "$ns" 2>/dev/null; done | sort -u
 	pgrep -f -- "$BG_RUN/" 2>/dev/null
 	pgrep -f -- "--file-prefix $BG --no-telemetry" 2>/dev/null
+	pgrep -f -- "--file-prefix ${BG}b --no-telemetry" 2>/dev/null
 }
 
 # Stop everything the test bed started and remove what it created.
@@ -464,7 +512,10 @@ bg_down() {
 	for n in a b; do bg_exabgp_stop "$n"; done
 	bg_router_stop
 	bg_rr_stop
+	bg_fg_stop b
 	tb_down
+	# a floodguard B that an aborted run left behind (as tb_down does for A)
+	pkill -KILL -f -- "--file-prefix ${BG}b --no-telemetry" 2>/dev/null
 	# shellcheck disable=SC2046
 	tb_ns_del $(bg_namespaces)
 	# what ran from the run directory outside the namespaces (none should)
