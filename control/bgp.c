@@ -442,7 +442,8 @@ plan(struct feed *f, uint64_t now)
 	}
 	nwant = f->nlist;
 	scan_bans(f);
-	qsort(wants + f->nlist, nwant - f->nlist, sizeof(*wants), want_cmp);
+	if (nwant > f->nlist)
+		qsort(wants + f->nlist, nwant - f->nlist, sizeof(*wants), want_cmp);
 	memset(f->refused, 0, sizeof(f->refused));
 	for (uint32_t i = 0; i < HSLOTS; i++)
 		tab[i].wanted = false;

@@ -111,6 +111,8 @@ if setup build-asan -Dwerror=true -Dbuildtype=debugoptimized \
 	run_suite pfxset-asan 240 ./build-asan/tests/test_pfxset --tap=-
 	run_suite shm-asan 90 ./build-asan/tests/test_shm --tap=-
 	run_suite ctl-asan 300 bash tests/control/ctl.sh build-asan "$logs/ctl-asan" 200
+	run_suite bgp-asan 60 ./build-asan/tests/test_bgp --tap=-
+	run_suite bgp-feed-asan 180 bash tests/bgp/feed.sh build-asan "$logs/bgp-feed-asan"
 else
 	echo "build-asan: FAILED"
 	failed=$((failed + 1))
