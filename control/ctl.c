@@ -560,6 +560,51 @@ fc_setget(int argc, char **argv)
 	return FC_EXIT_OK;
 }
 
+const char fc_reload_usage[] =
+"usage: floodctl reload [-i NAME] [--timeout MS]\n"
+"The data plane re-reads its configuration (--config FILE, then its --set\n"
+"options), as SIGHUP makes it do: the keys floodctl set can change take\n"
+"the file's values, all in one publish; keys that size memory or choose\n"
+"ports and lists are named as needing a restart and left as they run. A\n"
+"file with any error changes nothing (exit 1, the error on stderr).\n"
+COMMON_USAGE;
+
+int
+fc_reload(int argc, char **argv)
+{
+	struct fg_shm_req q = { .op = FG_SHM_OP_RELOAD };
+	struct fg_shm_resp r;
+	struct fc_ctx c;
+	int rc;
+
+	rc = fc_ctx_init(&c, "reload", &argc, &argv);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	if (argc != 0) {
+		fc_err("reload", "unexpected argument '%s'", argv[0]);
+		fc_ctx_fini(&c);
+		return FC_EXIT_USAGE;
+	}
+	rc = fg_shm_call(&c.h, &q, &r, c.timeout_ms);
+	fc_ctx_fini(&c);
+	if (rc != 0) {
+		fc_err("reload", "the data plane did not answer (%s)", strerror(-rc));
+		return FC_EXIT_FAIL;
+	}
+	if (r.rc != 0) {
+		fc_err("reload", "%s", r.msg);
+		return FC_EXIT_FAIL;
+	}
+	if (c.json) {
+		fputs("{\"reloaded\":true,\"message\":", stdout);
+		fg_json_str(stdout, r.msg, strlen(r.msg));
+		fputs("}\n", stdout);
+	} else {
+		printf("%s\n", r.msg);
+	}
+	return FC_EXIT_OK;
+}
+
 const char fc_metrics_usage[] =
 "usage: floodctl metrics [--listen ADDR:PORT] [-i NAME]\n"
 "The counters and list sizes in Prometheus text exposition format, to\n"

@@ -68,6 +68,7 @@ void fc_err(const char *cmd, const char *fmt, ...)
 	X(events, events, "block and watch decisions (--follow)") \
 	X(set, setget, "change a threshold while running") \
 	X(get, setget, "a configuration key's running value") \
+	X(reload, reload, "re-read the configuration file (thresholds)") \
 	X(metrics, metrics, "Prometheus text exposition (--listen)") \
 	X(bgp, bgp, "BGP export of blocks and the cluster's routes")
 

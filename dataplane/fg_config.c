@@ -752,3 +752,56 @@ fg_config_print_keys(FILE *f)
 	}
 	free(def);
 }
+
+/* Append "[sec] key" to the list in @p buf (", " between). */
+static void
+key_list_add(char *buf, size_t len, const struct fg_key *k)
+{
+	size_t n = strlen(buf);
+
+	if (n < len)
+		snprintf(buf + n, len - n, "%s[%s] %s", n != 0 ? ", " : "", k->section,
+			 k->name);
+}
+
+int
+fg_config_merge_live(const struct fg_config *run, const struct fg_config *next,
+		     struct fg_config *out, char *changed, size_t clen, char *restart,
+		     size_t rlen, char *err, size_t errlen)
+{
+	/* the longest value: 256 bound domains of 8 prefixes */
+	const size_t vlen = 256 * 1024;
+	char *a = malloc(vlen), *b = malloc(vlen);
+	int n = 0;
+
+	changed[0] = restart[0] = '\0';
+	if (a == NULL || b == NULL) {
+		n = fg_errf(err, errlen, -1, "no memory");
+		goto free_bufs;
+	}
+	*out = *run;
+	for (size_t i = 0; i < FG_NKEYS && n >= 0; i++) {
+		const struct fg_key *k = &fg_keys[i];
+
+		fg_config_get(run, k->section, k->name, a, vlen, err, errlen);
+		fg_config_get(next, k->section, k->name, b, vlen, err, errlen);
+		if (strcmp(a, b) == 0)
+			continue;
+		if (!k->live) {
+			key_list_add(restart, rlen, k);
+			continue;
+		}
+		/* live keys are numbers: their text loads back */
+		if (fg_config_set(out, k->section, k->name, b, err, errlen) != 0)
+			n = -1;
+		else
+			n++;
+		key_list_add(changed, clen, k);
+	}
+	if (n >= 0 && fg_config_finish(out, err, errlen) != 0)
+		n = -1;
+free_bufs:
+	free(a);
+	free(b);
+	return n;
+}

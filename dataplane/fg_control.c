@@ -176,6 +176,19 @@ fg_control_fini(struct fg_dp *dp)
 	fg_shm_close(&ctl, true);
 }
 
+void
+fg_control_apply(struct fg_dp *dp, struct fg_config *c2)
+{
+	for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
+		fg_class_limits_gen(&dp->cfg->limits.cls[c], &c2->limits.cls[c]);
+	if (!fg_rate_eq(&c2->fed.watch_rate, &dp->cfg->fed.watch_rate))
+		c2->fed.watch_gen++;
+	fg_dp_publish(dp, c2);
+	dp->cfg->limits = c2->limits;
+	memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
+	dp->cfg->fed = c2->fed;
+}
+
 /* SET: a copy of the configuration takes the key and its checks; the
  * workers then read its thresholds, all at once (fg_dp_publish()). */
 static void
@@ -198,14 +211,7 @@ do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
 	    fg_config_finish(c2, r->msg, sizeof(r->msg)) != 0) {
 		r->rc = -EINVAL;
 	} else {
-		for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
-			fg_class_limits_gen(&dp->cfg->limits.cls[c], &c2->limits.cls[c]);
-		if (!fg_rate_eq(&c2->fed.watch_rate, &dp->cfg->fed.watch_rate))
-			c2->fed.watch_gen++;
-		fg_dp_publish(dp, c2);
-		dp->cfg->limits = c2->limits;
-		memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
-		dp->cfg->fed = c2->fed;
+		fg_control_apply(dp, c2);
 		fg_config_get(dp->cfg, sec, key, r->msg, sizeof(r->msg), r->msg, sizeof(r->msg));
 		FG_LOG(INFO, "floodctl set [%s] %s = %s", sec, key, r->msg);
 	}
@@ -246,6 +252,9 @@ serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
 		else if (fg_config_get(dp->cfg, sec, dot, r.msg, sizeof(r.msg), r.msg,
 				       sizeof(r.msg)) != 0)
 			r.rc = -ENOENT;
+		break;
+	case FG_SHM_OP_RELOAD:
+		r.rc = fg_reload(dp, r.msg, sizeof(r.msg));
 		break;
 	default:
 		r.rc = -EOPNOTSUPP;

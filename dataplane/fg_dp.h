@@ -306,6 +306,28 @@ int fg_control_init(struct fg_dp *dp);
 int fg_control_config_prefixes(const struct fg_config *c, struct fg_pfxset *s);
 /** Serve a floodctl request if one waits; read the lists' generation. */
 void fg_control_poll(struct fg_dp *dp, uint64_t now_ns);
+/**
+ * Main lcore: make @p c2's thresholds (limits, SIP rules, classifier
+ * bounds) the running ones in one publish (floodctl set, reload); the
+ * limiters of a class whose rates changed restart.
+ */
+void fg_control_apply(struct fg_dp *dp, struct fg_config *c2);
+/**
+ * Main lcore: re-read the configuration as at start (file, --set, --mode)
+ * and apply what may change while running (fg_config_merge_live()); a
+ * file with any error changes nothing. @p msg says what happened.
+ * @return 0, -EINVAL (bad file: nothing changed) or -ENOENT (no --config).
+ */
+int fg_reload(struct fg_dp *dp, char *msg, size_t len);
+/**
+ * Before the EAL: when stderr is systemd's journal stream (JOURNAL_STREAM),
+ * every log line goes there with its syslog priority ("<3>...").
+ */
+void fg_log_service_init(void);
+/** "<N>" for a message of rte_log level @p level under journald, else "". */
+const char *fg_log_prefix(uint32_t level);
+/** Tell systemd (NOTIFY_SOCKET, sd_notify(3)'s datagram) @p state, if it asked. */
+void fg_notify(const char *state);
 /** Publish the counters; with @p second also top, watch list, events. */
 void fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second);
 /** A copy of the current lists (main lcore, reports: not a list reader). */

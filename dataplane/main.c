@@ -24,8 +24,10 @@
 #include <rte_version.h>
 
 #include "fg_dp.h"
+#include "fg_err.h"
 
 static struct fg_dp fg_dp;
+static volatile sig_atomic_t fg_hup;   /* SIGHUP: reload at the next tick */
 
 static const char usage_text[] =
 "usage: floodguard [EAL args --] [options]\n"
@@ -58,6 +60,9 @@ static const char usage_text[] =
 "inline needs 2 ports (ext_port, int_port) and 2 lcores or more: the\n"
 "first lcore does housekeeping, the others poll.\n"
 "\n"
+"signals: SIGINT, SIGTERM stop; SIGHUP re-reads the configuration (as\n"
+"'floodctl reload' does: thresholds apply, a bad file changes nothing).\n"
+"\n"
 "exit status: 0 done, 1 failed, 2 bad usage or configuration.\n";
 
 struct fg_args {
@@ -70,11 +75,20 @@ struct fg_args {
 	bool print_config, print_keys;
 };
 
+static struct fg_args fg_args;
+
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	fg_dp.quit = true;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	fg_hup = 1;
 }
 
 /* Shutdown takes milliseconds; if it has not ended in 10 s, something
@@ -166,15 +180,16 @@ parse_args(int argc, char **argv, struct fg_args *a)
 	return 0;
 }
 
-/* Configuration: defaults, --config, --set, --mode; then cross checks. */
+/* Configuration: defaults, --config, --set, --mode; then cross checks
+ * (at start and at each reload). @return 0 or -1 with @p err. */
 static int
-build_config(const struct fg_args *a, struct fg_config *c)
+load_config(const struct fg_args *a, struct fg_config *c, char *err, size_t len)
 {
-	char err[600];
+	char msg[512];
 
 	fg_config_default(c);
-	if (a->config != NULL && fg_config_load(c, a->config, err, sizeof(err)) != 0)
-		goto bad;
+	if (a->config != NULL && fg_config_load(c, a->config, err, len) != 0)
+		return -1;
 	for (unsigned int i = 0; i < a->nsets; i++) {
 		char buf[512], *dot, *eq;
 
@@ -182,20 +197,25 @@ build_config(const struct fg_args *a, struct fg_config *c)
 		eq = strchr(buf, '=');
 		dot = eq != NULL ? memchr(buf, '.', (size_t)(eq - buf)) : NULL;
 		if (dot == NULL)
-			return usage_error("--set '%s': expected SECTION.KEY=VALUE", a->sets[i]);
+			return fg_errf(err, len, -1, "--set '%s': expected SECTION.KEY=VALUE "
+				       "(floodguard --help for usage)", a->sets[i]);
 		*dot = *eq = '\0';
-		if (fg_config_set(c, buf, dot + 1, eq + 1, err, sizeof(err)) != 0) {
-			fprintf(stderr, "floodguard: --set: %s\n", err);
-			return 2;
-		}
+		if (fg_config_set(c, buf, dot + 1, eq + 1, msg, sizeof(msg)) != 0)
+			return fg_errf(err, len, -1, "--set: %s", msg);
 	}
-	if (a->mode != NULL && fg_config_set(c, "dataplane", "mode", a->mode, err,
-					     sizeof(err)) != 0) {
-		fprintf(stderr, "floodguard: --mode: '%s' is not inline, host or offline\n",
-			a->mode);
-		return 2;
-	}
-	if (fg_config_finish(c, err, sizeof(err)) != 0)
+	if (a->mode != NULL && fg_config_set(c, "dataplane", "mode", a->mode, msg,
+					     sizeof(msg)) != 0)
+		return fg_errf(err, len, -1, "--mode: '%s' is not inline, host or offline",
+			       a->mode);
+	return fg_config_finish(c, err, len);
+}
+
+static int
+build_config(const struct fg_args *a, struct fg_config *c)
+{
+	char err[600];
+
+	if (load_config(a, c, err, sizeof(err)) != 0)
 		goto bad;
 	if (c->mode == FG_MODE_OFFLINE && a->off.pcap_in == NULL)
 		return usage_error("%s: offline mode needs --pcap-in", "--mode offline");
@@ -205,8 +225,50 @@ build_config(const struct fg_args *a, struct fg_config *c)
 				   "%s only", "--mode offline");
 	return 0;
 bad:
-	fprintf(stderr, "floodguard: %s\n", err);
+	fprintf(stderr, "%sfloodguard: %s\n", fg_log_prefix(RTE_LOG_ERR), err);
 	return 2;
+}
+
+int
+fg_reload(struct fg_dp *dp, char *msg, size_t len)
+{
+	char err[600], changed[400], restart[400];
+	struct fg_config *next, *out;
+	int n, rc = 0;
+
+	if (fg_args.config == NULL) {
+		snprintf(msg, len, "started without --config: no file to re-read");
+		return -ENOENT;
+	}
+	next = malloc(sizeof(*next));
+	out = malloc(sizeof(*out));
+	if (next == NULL || out == NULL) {
+		snprintf(msg, len, "no memory: nothing changed");
+		rc = -ENOMEM;
+		goto free_cfgs;
+	}
+	fg_notify("RELOADING=1");
+	if (load_config(&fg_args, next, err, sizeof(err)) != 0 ||
+	    (n = fg_config_merge_live(dp->cfg, next, out, changed, sizeof(changed), restart,
+				      sizeof(restart), err, sizeof(err))) < 0) {
+		/* keep the last good configuration: the one running */
+		snprintf(msg, len, "%s: nothing changed", err);
+		FG_LOG(ERR, "reload: %s", msg);
+		rc = -EINVAL;
+		goto ready;
+	}
+	if (n > 0)
+		fg_control_apply(dp, out);
+	snprintf(msg, len, "reloaded %s: %s%s%s%s", fg_args.config,
+		 n > 0 ? "changed " : "no threshold changed", changed,
+		 restart[0] != '\0' ? "; needs a restart, left as it runs: " : "", restart);
+	FG_LOG(INFO, "%s", msg);
+ready:
+	fg_notify("READY=1");
+free_cfgs:
+	free(next);
+	free(out);
+	return rc;
 }
 
 /* EAL arguments when none were given: the mode's defaults. */
@@ -280,6 +342,12 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		bool second;
 
 		rte_delay_us_sleep(1000);
+		if (fg_hup) {
+			char msg[600];
+
+			fg_hup = 0;
+			fg_reload(dp, msg, sizeof(msg));
+		}
 		fg_control_poll(dp, fg_clock_ns(dp));
 		t = rte_rdtsc();
 		if (t < next_tick)
@@ -448,7 +516,10 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	RTE_LCORE_FOREACH_WORKER(l)
 		if (dp->lc[l].nb_rxq != 0)
 			rte_eal_remote_launch(fg_worker, dp, l);
+	/* the ports forward and the segment is up: floodctl can attach */
+	fg_notify("READY=1\nSTATUS=forwarding");
 	housekeeping(dp, duration);
+	fg_notify("STOPPING=1");
 	signal(SIGALRM, on_stuck);
 	alarm(10);
 	fg_listd_stop(dp);
@@ -461,7 +532,7 @@ run_live(struct fg_dp *dp, uint64_t duration)
 int
 main(int argc, char **argv)
 {
-	struct fg_args a = { 0 };
+	struct fg_args *ap = &fg_args;
 	struct fg_config *cfg;
 	char *eal_argv[16], lbuf[16], mbuf[16];
 	int dd = -1, app_argc, eal_argc, rc;
@@ -475,17 +546,18 @@ main(int argc, char **argv)
 	/* app args: after "--", or all of them; getopt sees argv[0] first */
 	app_argv = dd >= 0 ? argv + dd : argv;
 	app_argc = dd >= 0 ? argc - dd : argc;
-	rc = parse_args(app_argc, app_argv, &a);
+	fg_log_service_init();
+	rc = parse_args(app_argc, app_argv, ap);
 	if (rc != 0)
 		return rc;
 	cfg = malloc(sizeof(*cfg));
 	if (cfg == NULL)
 		return 1;
-	rc = build_config(&a, cfg);
+	rc = build_config(ap, cfg);
 	if (rc != 0)
 		goto free_cfg;
-	if (a.print_config || a.print_keys) {
-		if (a.print_config)
+	if (ap->print_config || ap->print_keys) {
+		if (ap->print_config)
 			fg_config_print(cfg, stdout);
 		else
 			fg_config_print_keys(stdout);
@@ -512,6 +584,7 @@ main(int argc, char **argv)
 		fg_logtype = RTE_LOGTYPE_USER1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 
 	fg_dp.cfg = cfg;
 	fg_dp_clock_init(&fg_dp);
@@ -526,9 +599,9 @@ main(int argc, char **argv)
 		goto cleanup_eal;
 	}
 	if (cfg->mode == FG_MODE_OFFLINE)
-		rc = fg_offline_run(&fg_dp, &a.off);
+		rc = fg_offline_run(&fg_dp, &ap->off);
 	else
-		rc = run_live(&fg_dp, a.duration);
+		rc = run_live(&fg_dp, ap->duration);
 	fg_dp_print_summary(&fg_dp, stdout);
 	if (fg_dp.shm_private)
 		rte_free(fg_dp.shm);

@@ -82,6 +82,7 @@ if setup build -Dwerror=true; then
 	run_suite stress-pfxset 60 ./build/tests/stress-pfxset 2
 	run_suite ctl-options 60 bash tests/control/options.sh build
 	run_suite ctl 300 bash tests/control/ctl.sh build "$logs/ctl" "${FG_KILLS:-1000}"
+	run_suite ctl-reload 150 bash tests/control/reload.sh build "$logs/ctl-reload"
 	run_suite e2e-demo 360 bash tests/e2e/demo.sh "$logs/e2e"
 	run_suite bgp-feed 90 bash tests/bgp/feed.sh build "$logs/bgp-feed"
 	run_suite bgp-export 300 bash tests/bgp/export.sh build "$logs/bgp-export"

@@ -136,6 +136,7 @@ enum fg_shm_op {
 	FG_SHM_OP_UNWATCH,     /**< take addr off it */
 	FG_SHM_OP_SET,         /**< set key (section.key) to value */
 	FG_SHM_OP_GET,         /**< value of key */
+	FG_SHM_OP_RELOAD,      /**< re-read the configuration file (fg_reload()) */
 	FG_SHM_OP_COUNT
 };
 

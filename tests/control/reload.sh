@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Reload under traffic: floodguard inline on vdevs (net_pcap replaying two
+# agents flooding 1270 forever into net_null) started as systemd starts a
+# Type=notify service (NOTIFY_SOCKET, JOURNAL_STREAM), its --config file
+# rewritten and re-read by `floodctl reload` and by SIGHUP. Judged on the
+# published counters as tests/control/ctl.sh judges `floodctl set`: a
+# window starts once a snapshot published after the command is followed
+# by 1,000 more packets received. Checks: thresholds apply whole (0 packets
+# misjudged while 50 reloads swap the rate), a bad file changes nothing,
+# sizes are reported as needing a restart and left as they run, readiness
+# and reload are told to the notify socket, log lines carry their syslog
+# priority. Prints TAP.   usage: reload.sh BUILD WORKDIR
+set -uo pipefail
+build=$1 work=$2
+fg=$build/dataplane/floodguard fc=$build/control/floodctl
+mkdir -p "$work"
+. "$(dirname "$0")/../lib/tap.sh"
+inst=fgt-reload-$$ ini=$work/fg.ini
+rm -f "$work/notify" "$work/notify.log" "$work/fg.out"
+
+timeout 120 /usr/bin/python3 - "$work" <<'PY'
+import sys
+from scapy.all import Ether, IP, UDP, Raw, wrpcap
+e = lambda: Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+pk = []
+for i in range(1000):
+    for s in ("198.18.1.1", "198.18.1.2"):
+        pk.append(e() / IP(src=s, dst="198.18.2.10") / UDP(sport=40000, dport=1270) / Raw(b"A" * 20))
+wrpcap(f"{sys.argv[1]}/flood.pcap", pk)
+PY
+
+# conf PPS [EXTRA LINES]: the configuration file, written whole
+conf() {
+	printf '[control]\ninstance = %s\nstate_file = none\n[mom]\npps = %s\npps_burst = 100\nwindow_events = 0\n%s\n' \
+		"$inst" "$1" "${2:-}" >"$ini.new" && mv "$ini.new" "$ini"
+}
+
+# the notify socket systemd would listen on: every datagram a line
+timeout 300 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " ") + "\n")' "$work/notify" "$work/notify.log" &
+npid=$!
+wait_until 10 test -S "$work/notify" || nok "notify socket listening"
+
+conf 100
+touch "$work/fg.out"
+NOTIFY_SOCKET=$work/notify JOURNAL_STREAM=$(stat -c %d:%i "$work/fg.out") \
+	"$fg" -l 0-1 --no-pci --file-prefix "$inst" --no-telemetry \
+	--vdev "net_pcap0,rx_pcap=$work/flood.pcap,infinite_rx=1" --vdev "net_null0,no-rx=1" \
+	-- --config "$ini" >>"$work/fg.out" 2>&1 &
+fgpid=$!
+trap 'kill $fgpid $npid 2>/dev/null' EXIT
+TMO="--timeout 10000"
+ctl() { "$fc" "$@" $TMO; }
+up_or_gone() { ctl status -i "$inst" >/dev/null 2>&1 || gone "$fgpid"; }
+if ! wait_until 60 up_or_gone || ! ctl status -i "$inst" >/dev/null 2>&1; then
+	nok "floodguard starts with floodctl reachable" "$(tail -5 "$work/fg.out")"
+	tap_done
+	exit 1
+fi
+ok "floodguard inline up under its --config; floodctl status answers"
+wait_until 10 file_has "$work/notify.log" '^READY=1'
+okif "READY=1 on NOTIFY_SOCKET once floodctl can attach" "$(cat "$work/notify.log")"
+grep -q '^<6>floodguard: inline mode: .*forwarding' "$work/fg.out" &&
+	! grep -q '^floodguard: ' "$work/fg.out"
+okif "under JOURNAL_STREAM every log line has its priority (<6> info)" \
+	"$(grep -m3 'floodguard:' "$work/fg.out")"
+
+# snap REASON: publish time (ms), packets received, REASON's verdict counter
+snap() {
+	"$fc" stats --json -i "$inst" 2>/dev/null |
+		jq -r '[(.unix_ns / 1000000 | floor), .rx, .verdicts[$r]] | map(tostring) | join(" ")' \
+			--arg r "$1"
+}
+# settle T_US: a snapshot published after T_US, then 1,000 more packets
+settle() {
+	local t=$(($1 / 1000)) s rx0=
+	_settled() {
+		read -ra s < <(snap pass)
+		[ "${#s[@]}" -eq 3 ] && [ "${s[0]}" -gt "$t" ] || return 1
+		[ -n "$rx0" ] || rx0=${s[1]}
+		[ "${s[1]}" -ge $((rx0 + 1000)) ]
+	}
+	wait_until 20 _settled
+}
+# window rx|ms AMOUNT REASON: sets dr (REASON's growth), dms, drx; at most 30 s
+window() {
+	local by=$1 want=$2 r=$3 a b
+	dr='' dms=0 drx=0
+	read -ra a < <(snap "$r")
+	[ "${#a[@]}" -eq 3 ] || return 1
+	_grown() {
+		read -ra b < <(snap "$r")
+		[ "${#b[@]}" -eq 3 ] || return 1
+		if [ "$by" = rx ]; then [ "${b[1]}" -ge $((a[1] + want)) ]
+		else [ "${b[0]}" -ge $((a[0] + want)) ]; fi
+	}
+	wait_until 30 _grown || return 1
+	dms=$((b[0] - a[0])) drx=$((b[1] - a[1])) dr=$((b[2] - a[2]))
+}
+get() { ctl get "$1" -i "$inst" 2>/dev/null; }
+WIN=100000
+
+settle "$(now_us)" && window rx $WIN rate-pps
+check "before: 2 agents over 100/s drop as rate-pps (+$dr of $drx)" [ "${dr:-0}" -gt 1000 ]
+
+conf 1000000000
+out=$(ctl reload -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 0 ] && grep -q "reloaded $ini: changed \[mom\] pps" <<<"$out" &&
+	[ "$(get mom.pps)" = 1000000000 ]
+okif "reload: [mom] pps from the file is the running value" "exit $rc: $out"
+settle "$(now_us)" && window rx $WIN rate-pps
+check "the raised rate lets the flooders through (rate-pps +$dr of $drx)" [ "${dr:-1}" -eq 0 ]
+
+# 50 reloads swapping the rate between 10^9/s and 3x10^9/s while they
+# flood: every burst decides with one whole set, 0 packets misjudged
+a=$(snap rate-pps | cut -d' ' -f3) fails=0
+for i in $(seq 50); do
+	conf $((1000000000 + i % 2 * 2000000000))
+	ctl reload -i "$inst" >/dev/null 2>&1 || fails=$((fails + 1))
+done
+settle "$(now_us)"
+r=$(( $(snap rate-pps | cut -d' ' -f3) - a ))
+check "50 reloads under the flood: all done ($fails failed), no rate-pps (+$r)" \
+	[ "$fails" -eq 0 -a "$r" -eq 0 ]
+
+# a bad file: nothing changes, the error names the key
+conf 1000000000 $'[sip]\npps = 7'
+ctl reload -i "$inst" >/dev/null 2>&1
+conf 50 $'[sip]\npps = lots'
+err=$(ctl reload -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "\[sip\] pps: 'lots' is not a number: nothing changed" <<<"$err" &&
+	[ "$(get mom.pps)" = 1000000000 ] && [ "$(get sip.pps)" = 7 ]
+okif "a bad file: exit 1, names [sip] pps, [mom] pps and [sip] pps keep running values" \
+	"exit $rc: $err" "mom.pps $(get mom.pps) sip.pps $(get sip.pps)"
+settle "$(now_us)" && window rx $WIN rate-pps
+check "after the refused file the flooders still pass (rate-pps +$dr of $drx)" [ "${dr:-1}" -eq 0 ]
+conf 50 $'[sip-rules]\nsustained_pct = 101'
+err=$(ctl reload -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "\[sip-rules\] sustained_pct: 101 is out of range" <<<"$err" &&
+	[ "$(get mom.pps)" = 1000000000 ]
+okif "a file whose only bad key is another: nothing else applies" "exit $rc: $err"
+
+# sizes and ports: named, left as they run; the thresholds beside them apply
+src=$(get table.sources)
+conf 2000000000 $'[table]\nsources = 5000\n[dataplane]\nqueues = 2'
+out=$(ctl -i "$inst" reload 2>&1); rc=$?
+[ "$rc" -eq 0 ] && grep -q "changed \[mom\] pps.*; needs a restart, left as it runs: \[dataplane\] queues, \[table\] sources" <<<"$out" &&
+	[ "$(get table.sources)" = "$src" ] && [ "$(get mom.pps)" = 2000000000 ]
+okif "-i before the verb; sizes need a restart and stay ($src sources), pps applies" "exit $rc: $out"
+out=$(ctl reload -i "$inst" --json 2>&1); rc=$?
+[ "$rc" -eq 0 ] && jq -e '.reloaded == true and (.message | test("no threshold changed"))' <<<"$out" >/dev/null
+okif "reload --json after the verb: nothing new to change" "exit $rc: $out"
+
+# SIGHUP: the same reload; systemd is told RELOADING=1, then READY=1
+conf 50
+n0=$(grep -c . "$work/notify.log")
+kill -HUP "$fgpid"
+hup() { [ "$(get mom.pps)" = 50 ]; }
+wait_until 20 hup && tail -n +"$((n0 + 1))" "$work/notify.log" | tr '\n' ' ' | grep -q '^RELOADING=1 READY=1 $' &&
+	grep -q "^<6>floodguard: reloaded $ini: changed \[mom\] pps" "$work/fg.out"
+okif "SIGHUP: [mom] pps 50 runs; RELOADING=1 then READY=1; logged at <6>" \
+	"mom.pps $(get mom.pps)" "$(tail -n +"$((n0 + 1))" "$work/notify.log")"
+# the limiters restart full (100 each): settled, 1,000 packets drain that;
+# then 2 s by the data plane's clock: 2 agents x 50/s pass
+settle "$(now_us)" && window ms 2000 pass
+p2=$(( dms > 0 ? ${dr:-0} * 2000 / dms : 0 ))
+check "after SIGHUP the flooders pass 2 x 50/s (pass +$dr in $dms ms: $p2 per 2 s)" \
+	[ "$p2" -ge 170 -a "$p2" -le 250 ]
+conf 50 $'[mom]\nbogus = 1'
+kill -HUP "$fgpid"
+wait_until 20 grep -q "^<3>floodguard: reload: $ini: \[mom\] bogus: unknown key: nothing changed" "$work/fg.out" &&
+	! gone "$fgpid" && [ "$(get mom.pps)" = 50 ]
+okif "SIGHUP with a bad file: logged at <3>, still running, nothing changed" \
+	"$(grep -m2 'reload:' "$work/fg.out")"
+
+stop_pid TERM 30 "$fgpid"; rc=$?
+wait_until 10 file_has "$work/notify.log" '^STOPPING=1'
+[ "$rc" -eq 0 ] && file_has "$work/notify.log" '^STOPPING=1'
+okif "SIGTERM: STOPPING=1, exit 0" "exit $rc"
+kill "$npid" 2>/dev/null
+tap_done
