@@ -24,6 +24,7 @@ enum fg_ktype {
 	FG_K_PREFIXES,   /**< comma-separated prefixes: array at off, count at cnt */
 	FG_K_DOMAINS,    /**< comma-separated SIP domains: array at off, count at cnt */
 	FG_K_BOUND,      /**< comma-separated domain@prefix|prefix... (allowed domains) */
+	FG_K_LOGLEVEL,   /**< a syslog level name, stored as its rte_log level (1-8) */
 	FG_K_COUNT
 };
 
@@ -97,6 +98,9 @@ static const struct fg_key fg_keys[] = {
 	  "chained"),
 	U("dataplane", "stats_interval", stats_interval, 0, 86400, "s",
 	  "log a counters line this often; 0: off"),
+	{ "dataplane", "log_level", FG_K_LOGLEVEL, OFF(log_level), 0, SZ(log_level), 0, 0, 0, 0,
+	  "", "what floodguard logs: emerg, alert, crit, error, warning, notice, info or debug",
+	  true, NULL },
 	U("dataplane", "rst_on_block", rst_on_block, 0, 1, "0/1",
 	  "inline: TCP resets to both ends of each connection a flood-blocked source "
 	  "sends on (at most 1000 pairs/s per worker); 0: off"),
@@ -217,6 +221,9 @@ static const struct fg_key fg_keys[] = {
 #define FG_NKEYS (sizeof(fg_keys) / sizeof(fg_keys[0]))
 
 static const char *const mode_names[FG_MODE_COUNT] = { "inline", "host", "offline" };
+/* rte_log's levels, RTE_LOG_EMERG (1) to RTE_LOG_DEBUG (8) */
+static const char *const log_names[] = { "", "emerg", "alert", "crit", "error", "warning",
+					  "notice", "info", "debug" };
 
 const char *
 fg_mode_name(enum fg_mode m)
@@ -237,6 +244,7 @@ fg_config_default(struct fg_config *c)
 	c->mbufs = 16383;
 	c->mbuf_size = 2176;   /* RTE_MBUF_DEFAULT_BUF_SIZE */
 	c->stats_interval = 10;
+	c->log_level = 7;      /* RTE_LOG_INFO */
 	snprintf(c->exception, sizeof(c->exception), "net_tap0,iface=fg0");
 	snprintf(c->instance, sizeof(c->instance), "floodguard");
 	fg_srctab_params_default(&c->table);
@@ -466,6 +474,14 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 			}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not inline, host or offline",
 			       section, key, value);
+	case FG_K_LOGLEVEL:
+		for (uint8_t l = 1; l < sizeof(log_names) / sizeof(log_names[0]); l++)
+			if (strcmp(value, log_names[l]) == 0) {
+				c->log_level = l;
+				return 0;
+			}
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not emerg, alert, crit, error, "
+			       "warning, notice, info or debug", section, key, value);
 	case FG_K_WHEN_FULL:
 		if (strcmp(value, "drop") == 0 || strcmp(value, "pass") == 0) {
 			c->table_full_pass = value[0] == 'p';
@@ -637,6 +653,9 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 		break;
 	case FG_K_MODE:
 		fputs(fg_mode_name(c->mode), f);
+		break;
+	case FG_K_LOGLEVEL:
+		fputs(log_names[c->log_level < 9 ? c->log_level : 0], f);
 		break;
 	case FG_K_WHEN_FULL:
 		fputs(c->table_full_pass ? "pass" : "drop", f);

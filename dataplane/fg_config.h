@@ -44,6 +44,7 @@ struct fg_config {
 	uint32_t stats_interval;    /**< s between log lines of counters; 0: off */
 	char exception[256];        /**< host: vdev of the exception port */
 	uint8_t rst_on_block;       /**< inline: TCP resets on a flood block (fg_rst.h) */
+	uint8_t log_level;          /**< rte_log level of floodguard's lines (RTE_LOG_*) */
 	/* [table] */
 	struct fg_srctab_params table;
 	bool table_full_pass;

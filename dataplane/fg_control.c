@@ -187,6 +187,10 @@ fg_control_apply(struct fg_dp *dp, struct fg_config *c2)
 	dp->cfg->limits = c2->limits;
 	memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
 	dp->cfg->fed = c2->fed;
+	if (c2->log_level != dp->cfg->log_level) {
+		rte_log_set_level(fg_logtype, c2->log_level);
+		dp->cfg->log_level = c2->log_level;
+	}
 }
 
 /* SET: a copy of the configuration takes the key and its checks; the

@@ -582,6 +582,7 @@ main(int argc, char **argv)
 	fg_logtype = rte_log_register_type_and_pick_level("floodguard", RTE_LOG_INFO);
 	if (fg_logtype < 0)
 		fg_logtype = RTE_LOGTYPE_USER1;
+	rte_log_set_level(fg_logtype, cfg->log_level);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);
