@@ -562,8 +562,8 @@ fc_setget(int argc, char **argv)
 
 const char fc_reload_usage[] =
 "usage: floodctl reload [-i NAME] [--timeout MS]\n"
-"The data plane re-reads its configuration (--config FILE, then its --set\n"
-"options), as SIGHUP makes it do: the keys floodctl set can change take\n"
+"The data plane re-reads its configuration file and the settings of its\n"
+"command line, as SIGHUP makes it do: the keys floodctl set can change take\n"
 "the file's values, all in one publish; keys that size memory or choose\n"
 "ports and lists are named as needing a restart and left as they run. A\n"
 "file with any error changes nothing (exit 1, the error on stderr).\n"
