@@ -540,12 +540,14 @@ fg_config_load(struct fg_config *c, const char *path, char *err, size_t errlen)
 	}
 	rte_cfgfile_sections(f, secs, nsec);
 	for (int i = 0; i < nsec; i++) {
-		int n = rte_cfgfile_section_num_entries(f, secs[i]);
+		/* by index: a section written twice ([mom] at the top and again
+		 * at the end) is read twice, not only its first time */
+		int n = rte_cfgfile_section_num_entries_by_index(f, secs[i], i);
 		struct rte_cfgfile_entry *e = calloc((size_t)n + 1, sizeof(*e));
 
 		if (e == NULL)
 			goto free_secs;
-		rte_cfgfile_section_entries(f, secs[i], e, n);
+		rte_cfgfile_section_entries_by_index(f, i, secs[i], e, n);
 		for (int j = 0; j < n; j++) {
 			char msg[512];
 
