@@ -65,10 +65,10 @@ if ! wait_until 60 up_or_gone || ! ctl status -i "$inst" >/dev/null 2>&1; then
 fi
 ok "floodguard inline up under its --config; floodctl status answers"
 wait_until 10 file_has "$work/notify.log" '^READY=1'
-okif "READY=1 on NOTIFY_SOCKET once floodctl can attach" "$(cat "$work/notify.log")"
+okst $? "READY=1 on NOTIFY_SOCKET once floodctl can attach" "$(cat "$work/notify.log")"
 grep -q '^<6>floodguard: inline mode: .*forwarding' "$work/fg.out" &&
 	! grep -q '^floodguard: ' "$work/fg.out"
-okif "under JOURNAL_STREAM every log line has its priority (<6> info)" \
+okst $? "under JOURNAL_STREAM every log line has its priority (<6> info)" \
 	"$(grep -m3 'floodguard:' "$work/fg.out")"
 
 # snap REASON: publish time (ms), packets received, REASON's verdict counter
@@ -113,7 +113,7 @@ conf 1000000000
 out=$(ctl reload -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 0 ] && grep -q "reloaded $ini: changed \[mom\] pps" <<<"$out" &&
 	[ "$(get mom.pps)" = 1000000000 ]
-okif "reload: [mom] pps from the file is the running value" "exit $rc: $out"
+okst $? "reload: [mom] pps from the file is the running value" "exit $rc: $out"
 settle "$(now_us)" && window rx $WIN rate-pps
 check "the raised rate lets the flooders through (rate-pps +$dr of $drx)" [ "${dr:-1}" -eq 0 ]
 
@@ -136,7 +136,7 @@ conf 50 $'[sip]\npps = lots'
 err=$(ctl reload -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 1 ] && grep -q "\[sip\] pps: 'lots' is not a number: nothing changed" <<<"$err" &&
 	[ "$(get mom.pps)" = 1000000000 ] && [ "$(get sip.pps)" = 7 ]
-okif "a bad file: exit 1, names [sip] pps, [mom] pps and [sip] pps keep running values" \
+okst $? "a bad file: exit 1, names [sip] pps, [mom] pps and [sip] pps keep running values" \
 	"exit $rc: $err" "mom.pps $(get mom.pps) sip.pps $(get sip.pps)"
 settle "$(now_us)" && window rx $WIN rate-pps
 check "after the refused file the flooders still pass (rate-pps +$dr of $drx)" [ "${dr:-1}" -eq 0 ]
@@ -144,7 +144,7 @@ conf 50 $'[sip-rules]\nsustained_pct = 101'
 err=$(ctl reload -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 1 ] && grep -q "\[sip-rules\] sustained_pct: 101 is out of range" <<<"$err" &&
 	[ "$(get mom.pps)" = 1000000000 ]
-okif "a file whose only bad key is another: nothing else applies" "exit $rc: $err"
+okst $? "a file whose only bad key is another: nothing else applies" "exit $rc: $err"
 
 # sizes and ports: named, left as they run; the thresholds beside them apply
 src=$(get table.sources)
@@ -152,10 +152,10 @@ conf 2000000000 $'[table]\nsources = 5000\n[dataplane]\nqueues = 2'
 out=$(ctl -i "$inst" reload 2>&1); rc=$?
 [ "$rc" -eq 0 ] && grep -q "changed \[mom\] pps.*; needs a restart, left as it runs: \[dataplane\] queues, \[table\] sources" <<<"$out" &&
 	[ "$(get table.sources)" = "$src" ] && [ "$(get mom.pps)" = 2000000000 ]
-okif "-i before the verb; sizes need a restart and stay ($src sources), pps applies" "exit $rc: $out"
+okst $? "-i before the verb; sizes need a restart and stay ($src sources), pps applies" "exit $rc: $out"
 out=$(ctl reload -i "$inst" --json 2>&1); rc=$?
 [ "$rc" -eq 0 ] && jq -e '.reloaded == true and (.message | test("no threshold changed"))' <<<"$out" >/dev/null
-okif "reload --json after the verb: nothing new to change" "exit $rc: $out"
+okst $? "reload --json after the verb: nothing new to change" "exit $rc: $out"
 
 # SIGHUP: the same reload; systemd is told RELOADING=1, then READY=1
 conf 50
@@ -164,7 +164,7 @@ kill -HUP "$fgpid"
 hup() { [ "$(get mom.pps)" = 50 ]; }
 wait_until 20 hup && tail -n +"$((n0 + 1))" "$work/notify.log" | tr '\n' ' ' | grep -q '^RELOADING=1 READY=1 $' &&
 	grep -q "^<6>floodguard: reloaded $ini: changed \[mom\] pps" "$work/fg.out"
-okif "SIGHUP: [mom] pps 50 runs; RELOADING=1 then READY=1; logged at <6>" \
+okst $? "SIGHUP: [mom] pps 50 runs; RELOADING=1 then READY=1; logged at <6>" \
 	"mom.pps $(get mom.pps)" "$(tail -n +"$((n0 + 1))" "$work/notify.log")"
 # the limiters restart full (100 each): settled, 1,000 packets drain that;
 # then 2 s by the data plane's clock: 2 agents x 50/s pass
@@ -176,12 +176,12 @@ conf 50 $'[mom]\nbogus = 1'
 kill -HUP "$fgpid"
 wait_until 20 grep -q "^<3>floodguard: reload: $ini: \[mom\] bogus: unknown key: nothing changed" "$work/fg.out" &&
 	! gone "$fgpid" && [ "$(get mom.pps)" = 50 ]
-okif "SIGHUP with a bad file: logged at <3>, still running, nothing changed" \
+okst $? "SIGHUP with a bad file: logged at <3>, still running, nothing changed" \
 	"$(grep -m2 'reload:' "$work/fg.out")"
 
 stop_pid TERM 30 "$fgpid"; rc=$?
 wait_until 10 file_has "$work/notify.log" '^STOPPING=1'
 [ "$rc" -eq 0 ] && file_has "$work/notify.log" '^STOPPING=1'
-okif "SIGTERM: STOPPING=1, exit 0" "exit $rc"
+okst $? "SIGTERM: STOPPING=1, exit 0" "exit $rc"
 kill "$npid" 2>/dev/null
 tap_done

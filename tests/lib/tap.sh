@@ -11,6 +11,9 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what" "fail
 # okif WHAT [DETAIL...]: ok if the command just before succeeded (a
 # compound condition, e.g. [ "$rc" -eq 1 ] && grep -q ... <<<"$err")
 okif() { if [ $? -eq 0 ]; then ok "$1"; else nok "$@"; fi; }
+# okst STATUS WHAT [DETAIL...]: okif for details made by command
+# substitution, which would change $? before okif reads it: pass $? first
+okst() { local rc=$1; shift; if [ "$rc" -eq 0 ]; then ok "$1"; else nok "$@"; fi; }
 tap_done() { echo "1..$n"; [ "$fails" -eq 0 ]; }
 
 # now_us: microseconds of the wall clock
