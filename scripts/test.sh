@@ -16,11 +16,14 @@
 # control plane: list and shared-memory unit tests, readers racing a list
 # writer (also TSan), floodctl against a running data plane (lists, watch,
 # thresholds, metrics, persistence, permissions, ABI, SIGKILL of writers);
-# the README's demo on the namespace test bed, judged at the server, and
-# interrupted with SIGINT; the BGP test bed: exabgp driven by hand
-# announces RTBH and FlowSpec through a BIRD route reflector to an
-# upstream router (BIRD 2, then FRR 8.4) whose loose uRPF drops the
-# flood, a second appliance receives the routes. Needs root
+# reload of the configuration under traffic (SIGHUP, floodctl reload,
+# sd_notify); the README's demo on the namespace test bed, judged at the
+# server, and interrupted with SIGINT; the man pages, default
+# configuration and completion in step with the programs; the Debian
+# package built, linted, installed, run, removed and purged; the BGP test
+# bed: exabgp driven by hand announces RTBH and FlowSpec through a BIRD
+# route reflector to an upstream router (BIRD 2, then FRR 8.4) whose loose
+# uRPF drops the flood, a second appliance receives the routes. Needs root
 # (packages, hugepages, namespaces).
 #
 # Each suite runs under a wall-clock limit of about 3x its usual time on
@@ -81,6 +84,7 @@ if setup build -Dwerror=true; then
 	run_suite stress-shm 60 ./build/tests/stress-shm
 	run_suite stress-pfxset 60 ./build/tests/stress-pfxset 2
 	run_suite ctl-options 60 bash tests/control/options.sh build
+	run_suite dist-docs 60 bash tests/dist/docs.sh build
 	run_suite ctl 300 bash tests/control/ctl.sh build "$logs/ctl" "${FG_KILLS:-1000}"
 	run_suite ctl-reload 150 bash tests/control/reload.sh build "$logs/ctl-reload"
 	run_suite e2e-demo 360 bash tests/e2e/demo.sh "$logs/e2e"
