@@ -167,7 +167,7 @@ parse_args(int argc, char **argv, struct fg_args *a)
 			fputs(usage_text, stdout);
 			exit(0);
 		case 'V':
-			printf("floodguard %s (DPDK %s)\n", FG_VERSION, rte_version());
+			printf("floodguard %s (%s)\n", FG_VERSION, rte_version());
 			exit(0);
 		case ':':
 			return usage_error("%s needs a value", argv[optind - 1]);

@@ -9,7 +9,8 @@ PKGS="build-essential meson ninja-build pkg-config clang llvm lld
       libclang-rt-14-dev dpdk dpdk-dev libdpdk-dev libbpf-dev bpftool
       libcriterion-dev libpcap-dev libelf-dev zlib1g-dev jq
       python3-scapy sip-tester tshark tcpreplay iproute2 ethtool iputils-ping
-      nftables qemu-system-x86 busybox-static cpio exabgp bird2 frr"
+      nftables qemu-system-x86 busybox-static cpio exabgp bird2 frr
+      debhelper dpkg-dev lintian man-db bsdextrautils systemd"
 
 log() { echo "deps: $*"; }
 

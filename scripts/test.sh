@@ -91,6 +91,7 @@ if setup build -Dwerror=true; then
 	run_suite bgp-feed 90 bash tests/bgp/feed.sh build "$logs/bgp-feed"
 	run_suite bgp-export 300 bash tests/bgp/export.sh build "$logs/bgp-export"
 	run_suite bgp-routers 300 bash tests/bgp/bgp.sh build "$logs/bgp-routers"
+	run_suite package 300 bash tests/dist/package.sh "$logs/package"
 else
 	echo "build: FAILED"
 	failed=$((failed + 1))
