@@ -109,7 +109,7 @@ on_stuck(int sig)
 static int
 usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "floodguard: ");
+	fprintf(stderr, "%sfloodguard: ", fg_log_prefix(RTE_LOG_ERR));
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n(floodguard --help for usage)\n");
 	return 2;
@@ -574,7 +574,8 @@ main(int argc, char **argv)
 		rc = rte_eal_init(eal_argc, eal_argv);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "floodguard: EAL init failed (errno=%i): %s\n", rte_errno,
+		fprintf(stderr, "%sfloodguard: EAL init failed (errno=%i): %s\n",
+			fg_log_prefix(RTE_LOG_ERR), rte_errno,
 			rte_strerror(rte_errno));
 		rc = 1;
 		goto free_cfg;
