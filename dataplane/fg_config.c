@@ -788,14 +788,14 @@ key_list_add(char *buf, size_t len, const struct fg_key *k)
 int
 fg_config_merge_live(const struct fg_config *run, const struct fg_config *next,
 		     struct fg_config *out, char *changed, size_t clen, char *restart,
-		     size_t rlen, char *err, size_t errlen)
+		     size_t rlen, char *lists, size_t llen, char *err, size_t errlen)
 {
 	/* the longest value: 256 bound domains of 8 prefixes */
 	const size_t vlen = 256 * 1024;
 	char *a = malloc(vlen), *b = malloc(vlen);
 	int n = 0;
 
-	changed[0] = restart[0] = '\0';
+	changed[0] = restart[0] = lists[0] = '\0';
 	if (a == NULL || b == NULL) {
 		n = fg_errf(err, errlen, -1, "no memory");
 		goto free_bufs;
@@ -809,7 +809,12 @@ fg_config_merge_live(const struct fg_config *run, const struct fg_config *next,
 		if (strcmp(a, b) == 0)
 			continue;
 		if (!k->live) {
-			key_list_add(restart, rlen, k);
+			/* the running lists are floodctl's and the state file's:
+			 * a restart would not load [lists] either */
+			if (strcmp(k->section, "lists") == 0 && k->type != FG_K_UINT)
+				key_list_add(lists, llen, k);
+			else
+				key_list_add(restart, rlen, k);
 			continue;
 		}
 		/* live keys are numbers: their text loads back */

@@ -96,13 +96,14 @@ int fg_config_runtime(const char *section, const char *key, char *err, size_t er
 /**
  * Reload: @p out becomes @p run with the keys that may change while
  * running (floodctl set) taken from @p next (both finished). The live keys
- * that differ are listed in @p changed, the others that differ (sizes,
- * ports, lists: left as they run) in @p restart, as "[section] key, ...".
+ * that differ are listed in @p changed, the [lists] entries that differ in
+ * @p lists (not merged: the running lists are floodctl's), the others
+ * (sizes, ports: left as they run) in @p restart, as "[section] key, ...".
  * @return the number of keys changed, or -1 with @p err.
  */
 int fg_config_merge_live(const struct fg_config *run, const struct fg_config *next,
 			 struct fg_config *out, char *changed, size_t clen, char *restart,
-			 size_t rlen, char *err, size_t errlen);
+			 size_t rlen, char *lists, size_t llen, char *err, size_t errlen);
 
 /** The value of one key as fg_config_print() writes it, into @p buf. */
 int fg_config_get(const struct fg_config *c, const char *section, const char *key, char *buf,

@@ -232,7 +232,7 @@ bad:
 int
 fg_reload(struct fg_dp *dp, char *msg, size_t len)
 {
-	char err[600], changed[400], restart[400];
+	char err[600], changed[400], restart[400], lists[200];
 	struct fg_config *next, *out;
 	int n, rc = 0;
 
@@ -250,7 +250,7 @@ fg_reload(struct fg_dp *dp, char *msg, size_t len)
 	fg_notify("RELOADING=1");
 	if (load_config(&fg_args, next, err, sizeof(err)) != 0 ||
 	    (n = fg_config_merge_live(dp->cfg, next, out, changed, sizeof(changed), restart,
-				      sizeof(restart), err, sizeof(err))) < 0) {
+				      sizeof(restart), lists, sizeof(lists), err, sizeof(err))) < 0) {
 		/* keep the last good configuration: the one running */
 		snprintf(msg, len, "%s: nothing changed", err);
 		FG_LOG(ERR, "reload: %s", msg);
@@ -259,9 +259,11 @@ fg_reload(struct fg_dp *dp, char *msg, size_t len)
 	}
 	if (n > 0)
 		fg_control_apply(dp, out);
-	snprintf(msg, len, "reloaded %s: %s%s%s%s", fg_args.config,
+	snprintf(msg, len, "reloaded %s: %s%s%s%s%s%s", fg_args.config,
 		 n > 0 ? "changed " : "no threshold changed", changed,
-		 restart[0] != '\0' ? "; needs a restart, left as it runs: " : "", restart);
+		 restart[0] != '\0' ? "; needs a restart, left as it runs: " : "", restart,
+		 lists[0] != '\0' ? "; not merged into the running lists (floodctl allow|block "
+		 "replace --tag config): " : "", lists);
 	FG_LOG(INFO, "%s", msg);
 ready:
 	fg_notify("READY=1");

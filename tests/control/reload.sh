@@ -148,11 +148,12 @@ okst $? "a file whose only bad key is another: nothing else applies" "exit $rc: 
 
 # sizes and ports: named, left as they run; the thresholds beside them apply
 src=$(get table.sources)
-conf 2000000000 $'[table]\nsources = 5000\n[dataplane]\nqueues = 2'
+conf 2000000000 $'[table]\nsources = 5000\n[dataplane]\nqueues = 2\n[lists]\nblock = 198.18.1.1'
 out=$(ctl -i "$inst" reload 2>&1); rc=$?
-[ "$rc" -eq 0 ] && grep -q "changed \[mom\] pps.*; needs a restart, left as it runs: \[dataplane\] queues, \[table\] sources" <<<"$out" &&
+[ "$rc" -eq 0 ] && grep -q "changed \[mom\] pps.*; needs a restart, left as it runs: \[dataplane\] queues, \[table\] sources; not merged into the running lists (.*): \[lists\] block$" <<<"$out" &&
+	[ "$(ctl block list -i "$inst" 2>&1)" = "" ] &&
 	[ "$(get table.sources)" = "$src" ] && [ "$(get mom.pps)" = 2000000000 ]
-okst $? "-i before the verb; sizes need a restart and stay ($src sources), pps applies" "exit $rc: $out"
+okst $? "-i before the verb; sizes need a restart and stay ($src sources), [lists] not merged, pps applies" "exit $rc: $out"
 out=$(ctl reload -i "$inst" --json 2>&1); rc=$?
 [ "$rc" -eq 0 ] && jq -e '.reloaded == true and (.message | test("no threshold changed"))' <<<"$out" >/dev/null
 okst $? "reload --json after the verb: nothing new to change" "exit $rc: $out"
