@@ -332,7 +332,7 @@ promoted() {
 }
 wait_until 20 promoted
 [ "$was" -eq 0 ] && [ "$rc" -eq 0 ] && grep -q "198.18.1.4/32" <<<"$bl" && ! grep -q '"198.18.1.4"' <<<"$wl"
-okif "watch promote ADDR block: on the block list, off the watch list" "exit $rc" \
+okst $? "watch promote ADDR block: on the block list, off the watch list" "exit $rc" \
 	"on the watch list before: $([ "$was" -eq 0 ] && echo yes || echo no)"
 # events are found by the main lcore's walk once a second: polled
 evs() {

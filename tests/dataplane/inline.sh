@@ -205,10 +205,10 @@ okif "rst_on_block: 10 segments passed, 20 resets to the server carrying the dro
 	"exit $rc, data $data, seq: $got_srv"
 [ "$(grep -c $'^5000\t0$' <<<"$cli")" -eq 20 ] && [ "$(grep -c $'^0\t78$' <<<"$cli")" -eq 1 ] &&
 	[ "$(wc -l <<<"$cli")" -eq 21 ]
-okif "rst_on_block: 20 resets back to the source (seq = its ack, 5000), RST|ACK for its SYN (ack 78), none for its RST" \
+okst $? "rst_on_block: 20 resets back to the source (seq = its ack, 5000), RST|ACK for its SYN (ack 78), none for its RST" \
 	"$(tr '\t\n' ', ' <<<"$cli" | cut -c1-300)"
 grep -q '^tcp resets (rst_on_block): sent 41, over the cap 0, failed (no mbuf, TX full) 0$' "$work/rst.out"
-okif "rst_on_block: the summary counts the 41 resets" "$(grep -E 'resets|verdicts' "$work/rst.out")"
+okst $? "rst_on_block: the summary counts the 41 resets" "$(grep -E 'resets|verdicts' "$work/rst.out")"
 
 # a TX queue that never takes anything (a memif server whose client never
 # comes): every passed packet is counted as TX queue full and freed, the

@@ -71,7 +71,7 @@ trap 'tb_ns_del "$A" "$B"' EXIT
 if tb_pair "$A fgl-a0 198.18.250.1/24" "$B fgl-b0 198.18.250.2/24"; then
 	cap_start "$B" fgl-b0 "udp dst port 1270" "$work/cap.pcap" 60
 	cap_mark "$work/cap.pcap" 20 mark_raw "$A" fgl-a0
-	okif "cap_mark: the capture sees a raw marker frame (proven live)" "$(tail -2 "$work/cap.pcap.err")"
+	okst $? "cap_mark: the capture sees a raw marker frame (proven live)" "$(tail -2 "$work/cap.pcap.err")"
 	send_udp "$A" 198.18.250.1 198.18.250.2 1270 37 x
 	cap_mark "$work/cap.pcap" 20 mark_udp "$A" 198.18.250.1 198.18.250.2
 	okif "cap_mark: the fence marker arrives after the traffic"
@@ -84,4 +84,27 @@ else
 	echo "ok $((n + 1)) - captures # SKIP no namespaces"
 	n=$((n + 1))
 fi
+
+# okif reads $?, which a command substitution among its arguments has
+# already replaced by its own status: such a check passes whatever the
+# condition. Every script must pass the status first (okst $? ...).
+bad=$(python3 - "$here/../.." <<'PY'
+import glob, os, re, sys
+root = sys.argv[1]
+for f in sorted(glob.glob(f"{root}/tests/**/*.sh", recursive=True) +
+                glob.glob(f"{root}/scripts/**/*.sh", recursive=True)):
+    lines = open(f).read().split("\n")
+    i = 0
+    while i < len(lines):
+        s, j = lines[i], i
+        while s.rstrip().endswith("\\") and j + 1 < len(lines):
+            j += 1
+            s = s.rstrip()[:-1] + " " + lines[j].strip()
+        if re.match(r"\s*okif\s", s) and "$(" in s:
+            print(f"{os.path.relpath(f, root)}:{i + 1}")
+        i = j + 1
+PY
+)
+[ -z "$bad" ]
+okst $? "no okif takes a command substitution (it would read that status)" $bad
 tap_done
