@@ -22,6 +22,7 @@ build=$1 work=$2 kills=${3:-1000}
 fg=$build/dataplane/floodguard fc=$build/control/floodctl
 mkdir -p "$work"
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/snap.sh"
 inst=fgt-ctl-$$ state=$work/state.lists
 rm -f "$state" "$state.prev"
 
@@ -72,14 +73,6 @@ rd() {
 	printf '%s\n' "$out"
 }
 
-# snap REASON...: the counters as last published, one line: the publish
-# time in ms (CLOCK_REALTIME, the clock of now_us), packets received, then
-# per REASON its verdict counter (a+b: the sum of a and b)
-snap() {
-	"$fc" stats --json -i "$inst" 2>/dev/null | jq -r '[(.unix_ns / 1000000 | floor), .rx] +
-		[$ARGS.positional[] as $r | [.verdicts[($r / "+")[]]] | add] |
-		map(tostring) | join(" ")' --args "$@"
-}
 # v REASON...: the sum of those verdict counters as last published (snap
 # asked again while it fails, at most 10 s)
 v() {
@@ -89,21 +82,6 @@ v() {
 	wait_until 10 _v && echo "${s[2]}"
 }
 
-# settle T_US: wait (at most 20 s) for a snapshot published after T_US
-# (now_us) and then for 1,000 more packets received: what is decided from
-# then on was decided after T_US. Returns 1 if that did not happen (and
-# clears what window sets, so that no test reads an earlier window's).
-settle() {
-	local t=$(($1 / 1000)) s rx0=
-	d=() dms=0 drx=0
-	_settled() {
-		read -ra s < <(snap pass)
-		[ "${#s[@]}" -eq 3 ] && [ "${s[0]}" -gt "$t" ] || return 1
-		[ -n "$rx0" ] || rx0=${s[1]}
-		[ "${s[1]}" -ge $((rx0 + 1000)) ]
-	}
-	wait_until 20 _settled
-}
 
 # window rx|ms AMOUNT REASON...: from the snapshot now to the first one
 # with AMOUNT more packets received (rx) or AMOUNT ms later by the data

@@ -16,6 +16,7 @@ build=$1 work=$2
 fg=$build/dataplane/floodguard fc=$build/control/floodctl
 mkdir -p "$work"
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/snap.sh"
 inst=fgt-reload-$$ ini=$work/fg.ini
 rm -f "$work/notify" "$work/notify.log" "$work/fg.out"
 
@@ -71,23 +72,6 @@ grep -q '^<6>floodguard: inline mode: .*forwarding' "$work/fg.out" &&
 okst $? "under JOURNAL_STREAM every log line has its priority (<6> info)" \
 	"$(grep -m3 'floodguard:' "$work/fg.out")"
 
-# snap REASON: publish time (ms), packets received, REASON's verdict counter
-snap() {
-	"$fc" stats --json -i "$inst" 2>/dev/null |
-		jq -r '[(.unix_ns / 1000000 | floor), .rx, .verdicts[$r]] | map(tostring) | join(" ")' \
-			--arg r "$1"
-}
-# settle T_US: a snapshot published after T_US, then 1,000 more packets
-settle() {
-	local t=$(($1 / 1000)) s rx0=
-	_settled() {
-		read -ra s < <(snap pass)
-		[ "${#s[@]}" -eq 3 ] && [ "${s[0]}" -gt "$t" ] || return 1
-		[ -n "$rx0" ] || rx0=${s[1]}
-		[ "${s[1]}" -ge $((rx0 + 1000)) ]
-	}
-	wait_until 20 _settled
-}
 # window rx|ms AMOUNT REASON: sets dr (REASON's growth), dms, drx; at most 30 s
 window() {
 	local by=$1 want=$2 r=$3 a b
