@@ -875,9 +875,14 @@ fc_bgp(int argc, char **argv)
 
 		if (strcmp(argv[i], "feed") == 0 && i == 0) {
 			is_feed = true;
-		} else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+		} else if (strcmp(argv[i], "-n") == 0) {
+			if (i + 1 == argc) {
+				fc_err("bgp", "-n: needs a count of routes");
+				rc = FC_EXIT_USAGE;
+				break;
+			}
 			limit = strtoul(argv[++i], &end, 10);
-			if (*end != '\0' || argv[i][0] == '-') {
+			if (*end != '\0' || end == argv[i] || argv[i][0] == '-') {
 				fc_err("bgp", "-n %s: a count of routes", argv[i]);
 				rc = FC_EXIT_USAGE;
 			}

@@ -55,6 +55,12 @@ tell() { printf '%s\n' "$@" >&7; }   # lines from "exabgp"
 fgpid=$!
 up() { ctl status >/dev/null 2>&1; }
 check "floodguard with [bgp] (speaker /bin/true) answers" wait_until 60 up
+# bad arguments are named, exit 2
+for args in "-n" "-n abc" "-n -3" "feed extra" "routes"; do
+	err=$("$fc" -i "$inst" bgp $args 2>&1 >/dev/null); rc=$?
+	[ "$rc" -eq 2 ] && grep -qE "floodctl bgp: (-n|unknown argument)" <<<"$err"
+	okst $? "floodctl bgp $args: exit 2, the argument named" "exit $rc: $err"
+done
 rm -f "$logs/in"; mkfifo "$logs/in"
 "$fc" -i "$inst" bgp feed <"$logs/in" >"$logs/out" 2>"$logs/err" &
 feedpid=$!
