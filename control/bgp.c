@@ -386,24 +386,12 @@ scan_lists(struct feed *f)
 static void
 scan_bans(struct feed *f)
 {
-	static struct fg_shm_ban ban[FG_SHM_BANS];
-	const struct fg_shm *s = f->s;
+	static struct fg_shm_bans bans;
+	const struct fg_shm_ban *ban = bans.b;
 	uint32_t n = 0;
 
-	for (int tries = 0; tries < 100; tries++) {
-		uint64_t a = __atomic_load_n(&s->stats_seq, __ATOMIC_ACQUIRE);
-
-		if (a & 1) {
-			usleep(100);
-			continue;
-		}
-		n = s->nban < FG_SHM_BANS ? s->nban : FG_SHM_BANS;
-		memcpy(ban, s->ban, n * sizeof(ban[0]));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&s->stats_seq, __ATOMIC_RELAXED) == a)
-			break;
-		n = 0;
-	}
+	if (fg_shm_seq_read(&f->s->stats_seq, &bans, &f->s->bans, sizeof(bans)) == 0)
+		n = bans.n < FG_SHM_BANS ? bans.n : FG_SHM_BANS;
 	for (uint32_t i = 0; i < n; i++) {
 		struct fg_prefix p = { .len = 128 };
 		struct route *r;
@@ -620,14 +608,13 @@ publish(struct feed *f, uint64_t now)
 	st->nroutes = n;
 	st->feed_unix_ms = now;
 	st->feed_pid = (int32_t)getpid();
-	__atomic_store_n(&o->seq, o->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	fg_shm_seq_begin(&o->seq);
 	memcpy((uint8_t *)o + offsetof(struct fg_shm_bgp, feed_unix_ms),
 	       (uint8_t *)st + offsetof(struct fg_shm_bgp, feed_unix_ms),
 	       offsetof(struct fg_shm_bgp, route) - offsetof(struct fg_shm_bgp, feed_unix_ms) +
 	       n * sizeof(st->route[0]));
 	o->feed_pid = st->feed_pid;
-	__atomic_store_n(&o->seq, o->seq + 1, __ATOMIC_RELEASE);
+	fg_shm_seq_end(&o->seq);
 }
 
 static bool

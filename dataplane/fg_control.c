@@ -492,8 +492,8 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		memcpy(s->top, w.e, w.top.n * sizeof(w.e[0]));
 		s->nwatch = nw;
 		memcpy(s->watch, wl, nw * sizeof(wl[0]));
-		s->nban = w.nban;
-		memcpy(s->ban, w.ban, w.nban * sizeof(w.ban[0]));
+		s->bans.n = w.nban;
+		memcpy(s->bans.b, w.ban, w.nban * sizeof(w.ban[0]));
 	}
 	fg_shm_stats_end(s);
 }

@@ -676,16 +676,28 @@ fg_shm_answer(struct fg_shm *s, const struct fg_shm_resp *resp)
 }
 
 void
+fg_shm_seq_begin(uint64_t *seq)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+void
+fg_shm_seq_end(uint64_t *seq)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELEASE);
+}
+
+void
 fg_shm_stats_begin(struct fg_shm *s)
 {
-	__atomic_store_n(&s->stats_seq, s->stats_seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	fg_shm_seq_begin(&s->stats_seq);
 }
 
 void
 fg_shm_stats_end(struct fg_shm *s)
 {
-	__atomic_store_n(&s->stats_seq, s->stats_seq + 1, __ATOMIC_RELEASE);
+	fg_shm_seq_end(&s->stats_seq);
 }
 
 int

@@ -188,6 +188,13 @@ struct fg_shm_ban {
 	uint64_t until_unix_ms;    /**< when its penalty ends */
 };
 
+/** The heaviest flood-blocked sources, one region for fg_shm_seq_read(). */
+struct fg_shm_bans {
+	uint32_t n;
+	uint32_t pad;
+	struct fg_shm_ban b[FG_SHM_BANS];   /**< heaviest first */
+};
+
 /** Where a route of the BGP feed comes from. */
 enum fg_bgp_origin { FG_BGP_O_LIST = 0, FG_BGP_O_AUTO, FG_BGP_O_COUNT };
 
@@ -362,12 +369,12 @@ struct fg_shm {
 	uint64_t lcore_mask[FG_SHM_LCORES / 64];   /**< lcores with counters */
 	uint32_t worker_mask[FG_SHM_LCORES / 32];  /**< of which workers */
 	uint64_t table_slots, table_used;
-	uint32_t ntop, nwatch, nban, pad_;
+	uint32_t ntop, nwatch;
 	struct fg_counters lc[FG_SHM_LCORES];
 	struct fg_shm_port port[FG_SHM_PORTS];
 	struct fg_shm_top top[FG_SHM_TOP];
 	struct fg_shm_watch watch[FG_SHM_WATCH];
-	struct fg_shm_ban ban[FG_SHM_BANS];   /**< heaviest first */
+	struct fg_shm_bans bans;
 	/* events: the main lcore writes, readers follow head */
 	uint64_t ev_head __attribute__((aligned(64)));
 	struct fg_event ev[FG_SHM_EVENTS];
@@ -512,6 +519,10 @@ void fg_shm_answer(struct fg_shm *s, const struct fg_shm_resp *resp);
 /** Main lcore: publish the stats block (between begin and end). */
 void fg_shm_stats_begin(struct fg_shm *s);
 void fg_shm_stats_end(struct fg_shm *s);
+
+/** Writer: @p seq odd (writing), then even again (published). */
+void fg_shm_seq_begin(uint64_t *seq);
+void fg_shm_seq_end(uint64_t *seq);
 
 /**
  * Reader: a copy of @p n bytes at @p src, written under sequence word
