@@ -439,16 +439,18 @@ plan(struct feed *f, uint64_t now)
 		compact();
 	for (uint32_t i = 0; i < nwant; i++) {
 		const struct want *w = &wants[i];
-		enum fg_bgp_refusal r = fg_bgp_rails(f->b, &w->p, f->allow, f->nallow);
-		struct route *e;
+		struct route *e = find(&w->p, false);
+		enum fg_bgp_refusal r;
 
+		if (e != NULL && e->wanted)  /* a list block that is also flood-blocked */
+			continue;
+		r = fg_bgp_rails(f->b, &w->p, f->allow, f->nallow);
 		if (r == FG_BGP_R_NONE && kept == f->b->max_routes)
 			r = FG_BGP_R_MAX_ROUTES;
 		f->refused[r]++;
-		e = find(&w->p, r == FG_BGP_R_NONE || i < FG_BGP_ROUTES);
 		if (e == NULL)
-			continue;
-		if (e->wanted)   /* a list block that is also flood-blocked */
+			e = find(&w->p, r == FG_BGP_R_NONE || i < FG_BGP_ROUTES);
+		if (e == NULL)
 			continue;
 		e->origin = w->origin;
 		e->cls = w->cls;
