@@ -73,12 +73,14 @@ write_conf(const char *path, const struct fg_bgp_cfg *b, const char *instance)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
-/* A speaker a previous floodguard of this instance left running. */
+/* A speaker a previous floodguard of this instance left running: the pid
+ * in @p pidfile, if its command line still names @p conf (the pid may be
+ * anyone's now). */
 static void
-end_leftover(const char *pidfile)
+end_leftover(const char *pidfile, const char *conf)
 {
 	FILE *f = fopen(pidfile, "r");
-	char comm[64] = "", path[64];
+	char cmd[512] = "", path[64];
 	int pid = 0;
 
 	if (f == NULL)
@@ -89,13 +91,15 @@ end_leftover(const char *pidfile)
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	f = pid > 1 ? fopen(path, "r") : NULL;
 	if (f != NULL) {
-		size_t k = fread(comm, 1, sizeof(comm) - 1, f);
+		size_t k = fread(cmd, 1, sizeof(cmd) - 1, f);
 
-		comm[k] = '\0';
+		cmd[k] = '\0';
+		for (size_t i = 0; i < k; i++)       /* its arguments, NUL-separated */
+			if (cmd[i] == '\0')
+				cmd[i] = ' ';
 		fclose(f);
 	}
-	/* only if it still is a speaker (the pid may be anyone's now) */
-	if (strstr(comm, "exabgp") != NULL || strstr(comm, "python") != NULL) {
+	if (strstr(cmd, conf) != NULL) {
 		FG_LOG(NOTICE, "bgp: ending the speaker a previous run left (pid %d)", pid);
 		kill(pid, SIGTERM);
 	}
@@ -125,7 +129,7 @@ fg_speaker_start(struct fg_shm *s, const struct fg_bgp_cfg *b, const char *insta
 	snprintf(log, sizeof(log), FG_RUN_DIR "/%s.exabgp.log", instance);
 	snprintf(pidfile, sizeof(pidfile), FG_RUN_DIR "/%s.exabgp.pid", instance);
 	snprintf(logenv, sizeof(logenv), "exabgp.log.destination=%s", log);
-	end_leftover(pidfile);
+	end_leftover(pidfile, conf);
 	rc = write_conf(conf, b, instance);
 	if (rc != 0) {
 		FG_LOG(ERR, "bgp: %s (errno=%i): %s", conf, -rc, strerror(-rc));
