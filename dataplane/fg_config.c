@@ -728,6 +728,7 @@ fg_config_get(const struct fg_config *c, const char *section, const char *key, c
 
 	if (k == NULL)
 		return -1;
+	buf[0] = '\0';    /* fmemopen() leaves it as it was when nothing is written */
 	f = fmemopen(buf, len, "w");
 	if (f == NULL)
 		return fg_errf(err, errlen, -1, "no memory");
