@@ -565,14 +565,39 @@ const char fc_reload_usage[] =
 "The data plane re-reads its configuration file and the settings of its\n"
 "command line, as SIGHUP makes it do: the keys floodctl set can change take\n"
 "the file's values, all in one publish; keys that size memory or choose\n"
-"ports and lists are named as needing a restart and left as they run. A\n"
-"file with any error changes nothing (exit 1, the error on stderr).\n"
+"ports are named as needing a restart and left as they run. If the file's\n"
+"[lists] changed they are merged into the running lists (entries of tag\n"
+"config become the file's prefixes; domains the file added are added, those\n"
+"it dropped removed), and reload waits for that. A file with any error\n"
+"changes nothing (exit 1, the error on stderr).\n"
 COMMON_USAGE;
+
+/* Until the data plane has merged the [lists] of reload @p ticket: its
+ * message into @p msg. @return its rc, -ETIMEDOUT or -ESRCH. */
+static int
+merge_wait(const struct fg_shm *s, uint32_t ticket, uint32_t timeout_ms, char *msg, size_t len)
+{
+	uint64_t deadline = fg_shm_mono_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	while (__atomic_load_n(&s->merge_done, __ATOMIC_ACQUIRE) < ticket) {
+		if (!fg_shm_alive(s)) {
+			snprintf(msg, len, "the data plane exited");
+			return -ESRCH;
+		}
+		if (fg_shm_mono_ns() > deadline)
+			return -ETIMEDOUT;
+		usleep(1000);
+	}
+	/* a later reload's merge may have answered: it holds this one's too */
+	snprintf(msg, len, "%.*s", (int)sizeof(s->merge_msg), s->merge_msg);
+	return s->merge_rc;
+}
 
 int
 fc_reload(int argc, char **argv)
 {
 	struct fg_shm_req q = { .op = FG_SHM_OP_RELOAD };
+	char lists[sizeof(((struct fg_shm *)0)->merge_msg) + 1] = "";
 	struct fg_shm_resp r;
 	struct fc_ctx c;
 	int rc;
@@ -586,23 +611,42 @@ fc_reload(int argc, char **argv)
 		return FC_EXIT_USAGE;
 	}
 	rc = fg_shm_call(&c.h, &q, &r, c.timeout_ms);
-	fc_ctx_fini(&c);
 	if (rc != 0) {
 		fc_err("reload", "the data plane did not answer (%s)", strerror(-rc));
-		return FC_EXIT_FAIL;
+		goto fail;
 	}
 	if (r.rc != 0) {
 		fc_err("reload", "%s", r.msg);
-		return FC_EXIT_FAIL;
+		goto fail;
+	}
+	if (r.arg != 0) {
+		rc = merge_wait(c.h.s, (uint32_t)r.arg, c.timeout_ms, lists, sizeof(lists));
+		if (rc == -ETIMEDOUT) {
+			fc_err("reload", "%s; the [lists] merge was not done after %u ms (it goes "
+			       "on: see the log)", r.msg, c.timeout_ms);
+			goto fail;
+		}
+		if (rc != 0) {
+			fc_err("reload", "%s; %s", r.msg, lists);
+			goto fail;
+		}
 	}
 	if (c.json) {
 		fputs("{\"reloaded\":true,\"message\":", stdout);
 		fg_json_str(stdout, r.msg, strlen(r.msg));
+		if (lists[0] != '\0') {
+			fputs(",\"lists\":", stdout);
+			fg_json_str(stdout, lists, strlen(lists));
+		}
 		fputs("}\n", stdout);
 	} else {
-		printf("%s\n", r.msg);
+		printf("%s%s%s\n", r.msg, lists[0] != '\0' ? "; " : "", lists);
 	}
+	fc_ctx_fini(&c);
 	return FC_EXIT_OK;
+fail:
+	fc_ctx_fini(&c);
+	return FC_EXIT_FAIL;
 }
 
 const char fc_metrics_usage[] =

@@ -810,8 +810,8 @@ fg_config_merge_live(const struct fg_config *run, const struct fg_config *next,
 		if (strcmp(a, b) == 0)
 			continue;
 		if (!k->live) {
-			/* the running lists are floodctl's and the state file's:
-			 * a restart would not load [lists] either */
+			/* the lists' entries are merged (fg_control_lists_merge());
+			 * their sizes need a restart */
 			if (strcmp(k->section, "lists") == 0 && k->type != FG_K_UINT)
 				key_list_add(lists, llen, k);
 			else

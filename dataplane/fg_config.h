@@ -97,7 +97,7 @@ int fg_config_runtime(const char *section, const char *key, char *err, size_t er
  * Reload: @p out becomes @p run with the keys that may change while
  * running (floodctl set) taken from @p next (both finished). The live keys
  * that differ are listed in @p changed, the [lists] entries that differ in
- * @p lists (not merged: the running lists are floodctl's), the others
+ * @p lists (merged by the caller: fg_control_lists_merge()), the others
  * (sizes, ports: left as they run) in @p restart, as "[section] key, ...".
  * @return the number of keys changed, or -1 with @p err.
  */

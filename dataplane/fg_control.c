@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,21 +30,71 @@ static uint64_t last_walk_ns;     /* tab clock of the previous second's walk */
 static struct fg_shm_watch prev_watch[FG_SHM_WATCH];
 static uint32_t nprev_watch;
 
-/* The configuration's [lists] prefixes into the empty set @p s (tag config). */
+/* The configuration's [lists] prefixes into the set @p s (tag config); a
+ * prefix already there (written twice, or listed under another tag) stays
+ * as it is. @return how many were added, or -errno. */
 int
 fg_control_config_prefixes(const struct fg_config *c, struct fg_pfxset *s)
 {
 	struct fg_pfx_meta m = { .tag = FG_TAG_CONFIG, .added_s = (uint32_t)time(NULL) };
 	const struct fg_prefix *p[FG_PFX_LIST_COUNT] = { c->allow, c->block };
 	uint32_t n[FG_PFX_LIST_COUNT] = { c->nallow, c->nblock };
+	int added = 0;
 
 	for (unsigned int l = 0; l < FG_PFX_LIST_COUNT; l++)
 		for (uint32_t i = 0; i < n[l]; i++) {
 			int rc = fg_pfxset_add(s, l, &p[l][i], &m);
 
-			if (rc != 0 && rc != -EEXIST)    /* a prefix written twice: once */
+			if (rc != 0 && rc != -EEXIST)
 				return rc;
+			added += rc == 0;
 		}
+	return added;
+}
+
+static bool
+pfx_in(const struct fg_prefix *a, uint32_t n, const struct fg_prefix *p)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].len == p->len && memcmp(a[i].addr, p->addr, 16) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Lists loaded from the state file meet the configuration's [lists] as a
+ * reload merges them: the entries of tag config become the file's
+ * prefixes, the file's domains are added (docs/operations.md). The set is
+ * not live yet.
+ */
+static int
+merge_config_at_start(const struct fg_config *c, struct fg_fed_lists *l, struct fg_pfxset *s)
+{
+	const struct fg_prefix *p[FG_PFX_LIST_COUNT] = { c->allow, c->block };
+	uint32_t n[FG_PFX_LIST_COUNT] = { c->nallow, c->nblock }, gone = 0, dadd, ddel;
+	int added, rc;
+
+	for (unsigned int k = 0; k < FG_PFX_LIST_COUNT; k++) {
+		struct fg_pfx_entry *e = NULL;
+		int64_t ne = fg_pfx_entries(s, k, FG_TAG_CONFIG, &e);
+
+		if (ne < 0)
+			return (int)ne;
+		for (int64_t i = 0; i < ne; i++)
+			if (!pfx_in(p[k], n[k], &e[i].p) && fg_pfxset_del(s, k, &e[i].p) == 0)
+				gone++;
+		free(e);
+	}
+	added = fg_control_config_prefixes(c, s);
+	if (added < 0)
+		return added;
+	rc = fg_lists_merge_domains(l, NULL, &c->lists, &dadd, &ddel);
+	if (rc != 0)
+		FG_LOG(WARNING, "[lists] domains: a domain list is full; not every domain of the "
+		       "configuration is listed");
+	if (added + gone + dadd != 0)
+		FG_LOG(INFO, "lists: the configuration's [lists] merged: prefixes +%d -%u, "
+		       "domains +%u", added, gone, dadd);
 	return 0;
 }
 
@@ -70,7 +121,7 @@ initial_lists(struct fg_dp *dp, struct fg_fed_lists *out, struct fg_pfxset *s)
 		}
 		rc = fg_shm_state_load(file[i], out, s, &ctl.s->tags, err, sizeof(err));
 		if (rc == 0 && i == 0)
-			FG_LOG(INFO, "lists from %s (the [lists] keys give way to it): %u allow and "
+			FG_LOG(INFO, "lists from %s: %u allow and "
 			       "%u block prefixes in %.2f s", path,
 			       fg_lists_entries(out, s, FG_LIST_ALLOW),
 			       fg_lists_entries(out, s, FG_LIST_BLOCK),
@@ -80,7 +131,7 @@ initial_lists(struct fg_dp *dp, struct fg_fed_lists *out, struct fg_pfxset *s)
 		else if (rc != -ENOENT)
 			FG_LOG(ERR, "state file rejected: %s", err);
 		if (rc == 0)
-			return 0;
+			return merge_config_at_start(dp->cfg, out, s);
 		need_init = rc != -ENOENT;
 	}
 	if (need_init) {
@@ -89,7 +140,7 @@ initial_lists(struct fg_dp *dp, struct fg_fed_lists *out, struct fg_pfxset *s)
 	}
 	fg_lists_copy(out, &dp->cfg->lists);
 	FG_LOG(INFO, "lists from the configuration ([lists])");
-	return fg_control_config_prefixes(dp->cfg, s);
+	return RTE_MIN(fg_control_config_prefixes(dp->cfg, s), 0);
 }
 
 int
@@ -165,12 +216,195 @@ fg_control_lists(struct fg_dp *dp, struct fg_fed_lists *out)
 	return fg_shm_lists_read(&ctl, out);
 }
 
+/*
+ * The [lists] of a reload are merged by a thread of their own, through the
+ * writers' path floodctl takes (fg_shm_pfx_txn(), fg_shm_lists_update()),
+ * so the state file, the XDP tries and the BGP feed follow as for any
+ * edit. Not on the main lcore: `floodctl reload` holds the writers' lock
+ * while it waits for the main lcore's answer. Reloads that come while a
+ * merge waits are folded into it (the latest file wins; domains are
+ * diffed against the file before the first).
+ */
+#define FG_MERGE_TIMEOUT_MS 30000
+
+struct merge_job {
+	uint64_t ticket;
+	struct fg_fed_lists prev, next;    /* domains: the file before and now */
+	uint32_t npfx[FG_PFX_LIST_COUNT];
+	struct fg_prefix pfx[FG_PFX_LIST_COUNT][FG_FED_LIST_MAX];
+	uint32_t dadd, ddel;               /* what the domain edit changed */
+	int drc;
+};
+
+static pthread_mutex_t merge_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct merge_job *merge_pending;
+static bool merge_running, merge_joinable;
+static pthread_t merge_thread;
+static uint64_t merge_tickets;
+
+static void
+merge_publish(uint64_t ticket, int rc, const char *msg)
+{
+	snprintf(ctl.s->merge_msg, sizeof(ctl.s->merge_msg), "%s", msg);
+	ctl.s->merge_rc = rc;
+	__atomic_store_n(&ctl.s->merge_done, ticket, __ATOMIC_RELEASE);
+	if (rc != 0)
+		FG_LOG(ERR, "reload: %s", msg);
+	else
+		FG_LOG(INFO, "reload: %s", msg);
+}
+
+static int
+merge_domains(struct fg_fed_lists *l, void *arg)
+{
+	struct merge_job *j = arg;
+
+	j->drc = fg_lists_merge_domains(l, &j->prev, &j->next, &j->dadd, &j->ddel);
+	return j->dadd + j->ddel == 0 ? -EALREADY : 0;    /* nothing to publish */
+}
+
+static void
+merge_run(struct fg_shm_handle *h, struct merge_job *j)
+{
+	static const char *const name[FG_PFX_LIST_COUNT] = { "allow", "block" };
+	struct fg_pfx_op *ops = calloc(FG_FED_LIST_MAX, sizeof(*ops));
+	uint32_t added[FG_PFX_LIST_COUNT] = { 0 }, gone[FG_PFX_LIST_COUNT] = { 0 };
+	char err[200] = "", msg[256];
+	int rc = ops == NULL ? -ENOMEM : 0;
+
+	for (unsigned int k = 0; k < FG_PFX_LIST_COUNT && rc == 0; k++) {
+		struct fg_shm_txn t = { .kind = FG_PFX_TXN_REPLACE, .nops = j->npfx[k],
+					.list = k, .tag = FG_TAG_CONFIG };
+		struct fg_shm_txn_res res;
+
+		for (uint32_t i = 0; i < j->npfx[k]; i++) {
+			ops[i] = (struct fg_pfx_op){ .len = j->pfx[k][i].len, .list = (uint8_t)k };
+			memcpy(ops[i].addr, j->pfx[k][i].addr, 16);
+		}
+		rc = fg_shm_pfx_txn(h, &t, ops, &res, FG_MERGE_TIMEOUT_MS, err, sizeof(err));
+		if (rc == -EIO)
+			FG_LOG(ERR, "reload: [lists] %s merged, the state file not written: %s",
+			       name[k], err);
+		else if (rc != 0)
+			break;
+		rc = 0;
+		added[k] = res.done;
+		gone[k] = res.removed;
+	}
+	if (rc == 0) {
+		rc = fg_shm_lists_update(h, merge_domains, j, FG_MERGE_TIMEOUT_MS, err,
+					 sizeof(err));
+		if (rc == -EALREADY || rc == -EIO)
+			rc = 0;
+		if (rc == 0 && j->drc != 0)
+			snprintf(err, sizeof(err), "a domain list is full, not every domain merged");
+	}
+	if (rc != 0 && ops == NULL)
+		snprintf(err, sizeof(err), "no memory");
+	if (rc != 0)
+		snprintf(msg, sizeof(msg), "[lists] not merged: %s", err);
+	else
+		snprintf(msg, sizeof(msg), "[lists] merged: allow +%u -%u, block +%u -%u, domains "
+			 "+%u -%u%s%s", added[0], gone[0], added[1], gone[1], j->dadd, j->ddel,
+			 err[0] != '\0' ? "; " : "", err);
+	merge_publish(j->ticket, rc != 0 ? rc : j->drc, msg);
+	free(ops);
+}
+
+static void *
+merge_main(void *arg)
+{
+	struct fg_dp *dp = arg;
+	struct fg_shm_handle h;
+	char err[200];
+	int rc = fg_shm_attach(&h, dp->cfg->instance, err, sizeof(err));
+
+	for (;;) {
+		struct merge_job *j;
+
+		pthread_mutex_lock(&merge_lock);
+		j = merge_pending;
+		merge_pending = NULL;
+		merge_running = j != NULL;
+		pthread_mutex_unlock(&merge_lock);
+		if (j == NULL)
+			break;
+		if (rc == 0) {
+			merge_run(&h, j);
+		} else {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg), "[lists] not merged: %s", err);
+			merge_publish(j->ticket, rc, msg);
+		}
+		free(j);
+	}
+	if (rc == 0)
+		fg_shm_close(&h, false);
+	return NULL;
+}
+
+uint32_t
+fg_control_lists_merge(struct fg_dp *dp, const struct fg_config *next)
+{
+	struct merge_job *j = malloc(sizeof(*j));
+	uint32_t ticket = 0;
+
+	if (ctl.s == NULL)
+		goto out;
+	if (j == NULL) {
+		FG_LOG(ERR, "reload: [lists] not merged: no memory");
+		goto out;
+	}
+	pthread_mutex_lock(&merge_lock);
+	if (merge_pending != NULL) {
+		j->prev = merge_pending->prev;
+		free(merge_pending);
+	} else {
+		fg_lists_copy(&j->prev, &dp->cfg->lists);
+	}
+	fg_lists_copy(&j->next, &next->lists);
+	j->npfx[FG_PFX_LIST_ALLOW] = next->nallow;
+	j->npfx[FG_PFX_LIST_BLOCK] = next->nblock;
+	memcpy(j->pfx[FG_PFX_LIST_ALLOW], next->allow, next->nallow * sizeof(next->allow[0]));
+	memcpy(j->pfx[FG_PFX_LIST_BLOCK], next->block, next->nblock * sizeof(next->block[0]));
+	j->ticket = ticket = (uint32_t)++merge_tickets;
+	merge_pending = j;
+	j = NULL;
+	if (!merge_running) {
+		if (merge_joinable)     /* it found nothing pending and returned */
+			pthread_join(merge_thread, NULL);
+		merge_joinable = pthread_create(&merge_thread, NULL, merge_main, dp) == 0;
+		merge_running = merge_joinable;
+		if (!merge_running) {
+			free(merge_pending);
+			merge_pending = NULL;
+			ticket = 0;
+			FG_LOG(ERR, "reload: [lists] not merged: no thread for the merge");
+		}
+	}
+	pthread_mutex_unlock(&merge_lock);
+	if (ticket != 0) {
+		/* the file the next reload is diffed against */
+		fg_lists_copy(&dp->cfg->lists, &next->lists);
+		dp->cfg->nallow = next->nallow;
+		dp->cfg->nblock = next->nblock;
+		memcpy(dp->cfg->allow, next->allow, next->nallow * sizeof(next->allow[0]));
+		memcpy(dp->cfg->block, next->block, next->nblock * sizeof(next->block[0]));
+	}
+out:
+	free(j);
+	return ticket;
+}
+
 void
 fg_control_fini(struct fg_dp *dp)
 {
 	if (ctl.s == NULL)
 		return;
 	__atomic_store_n(&ctl.s->h.stopped, 1, __ATOMIC_RELEASE);
+	if (merge_joinable)    /* a merge still waiting gives up: stopped */
+		pthread_join(merge_thread, NULL);
 	fg_speaker_stop(ctl.s);
 	dp->shm = NULL;
 	fg_shm_close(&ctl, true);
@@ -227,6 +461,7 @@ serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
 {
 	struct fg_shm_resp r = { 0 };
 	char sec[64], *dot;
+	uint32_t ticket;
 	int rc;
 
 	switch (q->op) {
@@ -258,7 +493,8 @@ serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
 			r.rc = -ENOENT;
 		break;
 	case FG_SHM_OP_RELOAD:
-		r.rc = fg_reload(dp, r.msg, sizeof(r.msg));
+		r.rc = fg_reload(dp, r.msg, sizeof(r.msg), &ticket);
+		r.arg = (int32_t)ticket;
 		break;
 	default:
 		r.rc = -EOPNOTSUPP;

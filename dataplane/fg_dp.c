@@ -131,7 +131,7 @@ fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 		dp->pfx = aligned_alloc(64, (len + 63) & ~(size_t)63);
 		if (dp->pfx == NULL ||
 		    fg_pfxset_init(dp->pfx, len, &pc, rte_rdtsc()) != 0 ||
-		    fg_control_config_prefixes(cfg, dp->pfx) != 0) {
+		    fg_control_config_prefixes(cfg, dp->pfx) < 0) {
 			FG_LOG(ERR, "%s(): no memory for the prefix lists (%zu MiB)", __func__,
 			       len >> 20);
 			return -ENOMEM;

@@ -302,8 +302,16 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 
 /** Control plane (fg_control.c), main lcore: create the segment, load the lists. */
 int fg_control_init(struct fg_dp *dp);
-/** The configuration's [lists] allow and block prefixes into @p s (tag config). */
+/** The configuration's [lists] allow and block prefixes into @p s (tag
+ * config). @return how many were added, or -errno. */
 int fg_control_config_prefixes(const struct fg_config *c, struct fg_pfxset *s);
+/**
+ * Reload, main lcore: merge the [lists] of @p next into the running lists
+ * in the background (docs/operations.md) and make them the running
+ * configuration's. @return the merge's ticket (struct fg_shm merge_done),
+ * 0 if it could not start (logged).
+ */
+uint32_t fg_control_lists_merge(struct fg_dp *dp, const struct fg_config *next);
 /** Serve a floodctl request if one waits; read the lists' generation. */
 void fg_control_poll(struct fg_dp *dp, uint64_t now_ns);
 /**
@@ -315,10 +323,11 @@ void fg_control_apply(struct fg_dp *dp, struct fg_config *c2);
 /**
  * Main lcore: re-read the configuration as at start (file, --set, --mode)
  * and apply what may change while running (fg_config_merge_live()); a
- * file with any error changes nothing. @p msg says what happened.
+ * file with any error changes nothing. @p msg says what happened; the
+ * [lists] merge it started, if any, has @p ticket (else 0).
  * @return 0, -EINVAL (bad file: nothing changed) or -ENOENT (no --config).
  */
-int fg_reload(struct fg_dp *dp, char *msg, size_t len);
+int fg_reload(struct fg_dp *dp, char *msg, size_t len, uint32_t *ticket);
 /**
  * Before the EAL: when stderr is systemd's journal stream (JOURNAL_STREAM),
  * every log line goes there with its syslog priority ("<3>...").

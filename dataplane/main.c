@@ -230,12 +230,13 @@ bad:
 }
 
 int
-fg_reload(struct fg_dp *dp, char *msg, size_t len)
+fg_reload(struct fg_dp *dp, char *msg, size_t len, uint32_t *ticket)
 {
 	char err[600], changed[400], restart[400], lists[200];
 	struct fg_config *next, *out;
 	int n, rc = 0;
 
+	*ticket = 0;
 	if (fg_args.config == NULL) {
 		snprintf(msg, len, "started without --config: no file to re-read");
 		return -ENOENT;
@@ -259,11 +260,11 @@ fg_reload(struct fg_dp *dp, char *msg, size_t len)
 	}
 	if (n > 0)
 		fg_control_apply(dp, out);
+	*ticket = lists[0] != '\0' ? fg_control_lists_merge(dp, next) : 0;
 	snprintf(msg, len, "reloaded %s: %s%s%s%s%s%s", fg_args.config,
 		 n > 0 ? "changed " : "no threshold changed", changed,
 		 restart[0] != '\0' ? "; needs a restart, left as it runs: " : "", restart,
-		 lists[0] != '\0' ? "; not merged into the running lists (floodctl allow|block "
-		 "replace --tag config): " : "", lists);
+		 *ticket != 0 ? "; merging into the running lists: " : "", *ticket != 0 ? lists : "");
 	FG_LOG(INFO, "%s", msg);
 ready:
 	fg_notify("READY=1");
@@ -346,9 +347,10 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		rte_delay_us_sleep(1000);
 		if (fg_hup) {
 			char msg[600];
+			uint32_t ticket;
 
 			fg_hup = 0;
-			fg_reload(dp, msg, sizeof(msg));
+			fg_reload(dp, msg, sizeof(msg), &ticket);
 		}
 		fg_control_poll(dp, fg_clock_ns(dp));
 		t = rte_rdtsc();

@@ -42,7 +42,7 @@
 #include "fg_pfxset.h"
 
 #define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
-#define FG_SHM_ABI     4u
+#define FG_SHM_ABI     5u
 #define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
 #define FG_SHM_PORTS   8       /**< DPDK port ids */
 #define FG_SHM_TOP     32      /**< heaviest sources published */
@@ -149,7 +149,8 @@ struct fg_shm_req {
 
 struct fg_shm_resp {
 	int32_t rc;            /**< 0 or -errno */
-	int32_t arg;           /**< UNWATCH: reasons still holding (FG_FED_*) */
+	int32_t arg;           /**< UNWATCH: reasons still holding (FG_FED_*);
+				*   RELOAD: the [lists] merge's ticket, 0: none */
 	char msg[504];         /**< GET: the value; errors: why */
 };
 
@@ -379,6 +380,12 @@ struct fg_shm {
 	uint64_t ev_head __attribute__((aligned(64)));
 	struct fg_event ev[FG_SHM_EVENTS];
 	struct fg_shm_bgp bgp __attribute__((aligned(64)));
+	/* the [lists] merge of a reload (fg_control.c): the reload's answer
+	 * carries its ticket (resp.arg); the merge thread writes merge_rc and
+	 * merge_msg, then stores the ticket in merge_done */
+	uint64_t merge_done __attribute__((aligned(64)));
+	int32_t merge_rc;                  /**< 0 or -errno */
+	char merge_msg[256];
 };
 
 _Static_assert((FG_SHM_EVENTS & (FG_SHM_EVENTS - 1)) == 0, "events: a power of two");

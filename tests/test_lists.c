@@ -833,6 +833,80 @@ Test(lists, allow_domain_rebinding_when_full, .init = setup)
 	cr_assert_eq(la.allow_dom[7].bind[0].addr[0], 0x20);
 }
 
+/* The configuration's domains meet the running lists (a reload, a start
+ * over a state file): what the file added comes in, what it dropped goes,
+ * what floodctl added stays, an allowed domain takes the file's bindings. */
+Test(lists, merge_config_domains, .init = setup)
+{
+	static struct fg_fed_lists prev, next;
+	struct fg_list_item it;
+	const char *const run[][2] = {
+		{ "block", "old.example" }, { "block", "mine.example" },
+		{ "allow", "p.example@10.1.0.0/16" }, { "watch", "w.example" },
+	};
+	const char *const file_prev[][2] = {
+		{ "block", "old.example" }, { "allow", "p.example@10.1.0.0/16" },
+		{ "watch", "w.example" },
+	};
+	const char *const file_next[][2] = {
+		{ "block", "new.example" }, { "allow", "p.example@10.2.0.0/16" },
+		{ "watch", "w.example" },
+	};
+	uint32_t add, del;
+
+	memset(&prev, 0, sizeof(prev));
+	memset(&next, 0, sizeof(next));
+	for (size_t i = 0; i < sizeof(run) / sizeof(run[0]); i++) {
+		it = item(run[i][0], run[i][1]);
+		cr_assert_eq(fg_lists_add(&la, &it), 0);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		it = item(file_prev[i][0], file_prev[i][1]);
+		cr_assert_eq(fg_lists_add(&prev, &it), 0);
+		it = item(file_next[i][0], file_next[i][1]);
+		cr_assert_eq(fg_lists_add(&next, &it), 0);
+	}
+	cr_assert_eq(fg_lists_merge_domains(&la, &prev, &next, &add, &del), 0);
+	cr_assert_eq(add, 2, "new.example and p.example's bindings: %u", add);
+	cr_assert_eq(del, 1, "old.example: %u", del);
+	cr_assert_eq(la.nblock_dom, 2);
+	cr_assert_str_eq(la.block_dom[0], "mine.example");
+	cr_assert_str_eq(la.block_dom[1], "new.example");
+	fg_lists_get(&la, FG_LIST_ALLOW_DOM, 0, &it);
+	cr_assert_str_eq(printed(&it), "p.example@10.2.0.0/16");
+	cr_assert_eq(la.nwatch_dom, 1);
+	/* the same again: nothing to do */
+	cr_assert_eq(fg_lists_merge_domains(&la, &next, &next, &add, &del), 0);
+	cr_assert_eq(add + del, 0);
+	/* at start there is no file before: only additions */
+	cr_assert_eq(fg_lists_merge_domains(&la, NULL, &prev, &add, &del), 0);
+	cr_assert_eq(add, 2, "old.example back, p.example rebound: %u", add);
+	cr_assert_eq(del, 0);
+	cr_assert_eq(la.nblock_dom, 3);
+}
+
+/* A full list: every domain that fits is merged, -ENOSPC says one did not. */
+Test(lists, merge_config_domains_full, .init = setup)
+{
+	static struct fg_fed_lists next;
+	struct fg_list_item it;
+	uint32_t add, del;
+
+	memset(&next, 0, sizeof(next));
+	for (unsigned int i = 0; i < FG_FED_LIST_MAX; i++) {
+		it = nth(FG_LIST_BLOCK_DOM, i);
+		cr_assert_eq(fg_lists_add(&la, &it), 0);
+	}
+	it = item("block", "extra.example");
+	cr_assert_eq(fg_lists_add(&next, &it), 0);
+	it = item("watch", "w.example");
+	cr_assert_eq(fg_lists_add(&next, &it), 0);
+	cr_assert_eq(fg_lists_merge_domains(&la, NULL, &next, &add, &del), -ENOSPC);
+	cr_assert_eq(add, 1, "w.example merged: %u", add);
+	cr_assert_eq(la.nwatch_dom, 1);
+	cr_assert_eq(la.nblock_dom, FG_FED_LIST_MAX);
+}
+
 Test(lists, copy_equals_original_for_used_entries, .init = setup)
 {
 	struct fg_fed_lists *dst = malloc(sizeof(*dst));

@@ -324,6 +324,35 @@ fg_lists_del(struct fg_fed_lists *l, const struct fg_list_item *it)
 	return 0;
 }
 
+int
+fg_lists_merge_domains(struct fg_fed_lists *l, const struct fg_fed_lists *prev,
+		       const struct fg_fed_lists *next, uint32_t *added, uint32_t *removed)
+{
+	struct fg_list_item it;
+	int rc = 0;
+
+	*added = *removed = 0;
+	for (enum fg_list k = FG_LIST_ALLOW_DOM; k < FG_LIST_COUNT; k++) {
+		for (uint32_t i = 0; prev != NULL && i < fg_lists_count(prev, k); i++) {
+			fg_lists_get(prev, k, i, &it);
+			if (find((struct fg_fed_lists *)(uintptr_t)next, &it) < 0 &&
+			    fg_lists_del(l, &it) == 0)
+				(*removed)++;
+		}
+		for (uint32_t i = 0; i < fg_lists_count(next, k); i++) {
+			int r;
+
+			fg_lists_get(next, k, i, &it);
+			r = fg_lists_add(l, &it);
+			if (r == 0)
+				(*added)++;
+			else if (r == -ENOSPC)
+				rc = r;
+		}
+	}
+	return rc;
+}
+
 /* Write only the 64-byte pieces that differ: the copy an update starts
  * from is mostly the same already, and every line written is a cache
  * miss for the lcores that read it next. */

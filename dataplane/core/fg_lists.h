@@ -160,6 +160,17 @@ int fg_lists_add(struct fg_fed_lists *l, const struct fg_list_item *it);
 int fg_lists_del(struct fg_fed_lists *l, const struct fg_list_item *it);
 
 /**
+ * The configuration's domains (@p next, its [lists]) into the running
+ * lists @p l: each entry of @p next is added (an allowed domain takes its
+ * bindings); each entry of @p prev (the configuration before, NULL: none)
+ * that @p next no longer has is taken out. Entries of @p l that neither
+ * names stay. @p added, @p removed: entries that changed.
+ * @return 0, or -ENOSPC: a list was full (every other entry merged).
+ */
+int fg_lists_merge_domains(struct fg_fed_lists *l, const struct fg_fed_lists *prev,
+			   const struct fg_fed_lists *next, uint32_t *added, uint32_t *removed);
+
+/**
  * Copy the used entries of @p src (what an update starts from).
  * @return 0, or -EINVAL: a count of @p src was out of range (the copy
  * holds the first FG_FED_LIST_MAX entries of that list).

@@ -457,7 +457,8 @@ with open(f"/dev/shm/{sys.argv[1]}", "wb") as f:
 PY
 err=$(ctl status -i "$inst-abi" 2>&1); rc=$?
 rm -f "/dev/shm/$inst-abi"
-[ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI 4" <<<"$err"
+abi=$(sed -n 's/^#define FG_SHM_ABI *\([0-9]*\)u.*/\1/p' "$(dirname "$0")/../../shm/fg_shm.h")
+[ "$rc" -eq 2 ] && grep -q "ABI 99 .*this floodctl speaks ABI $abi" <<<"$err"
 okif "segment of ABI 99: floodctl exits 2 naming both ABIs" "exit $rc"
 
 # SIGKILL writers mid-update, under traffic

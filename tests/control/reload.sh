@@ -8,7 +8,9 @@
 # window starts once a snapshot published after the command is followed
 # by 1,000 more packets received. Checks: thresholds apply whole (0 packets
 # misjudged while 50 reloads swap the rate), a bad file changes nothing,
-# sizes are reported as needing a restart and left as they run, readiness
+# sizes are reported as needing a restart and left as they run, [lists]
+# merge (tag config, domains; floodctl's entries stay; also at a start
+# over a state file), readiness
 # and reload are told to the notify socket, log lines carry their syslog
 # priority. Prints TAP.   usage: reload.sh BUILD WORKDIR
 set -uo pipefail
@@ -130,17 +132,42 @@ err=$(ctl reload -i "$inst" 2>&1); rc=$?
 	[ "$(get mom.pps)" = 1000000000 ]
 okst $? "a file whose only bad key is another: nothing else applies" "exit $rc: $err"
 
-# sizes and ports: named, left as they run; the thresholds beside them apply
+# sizes and ports: named, left as they run; the thresholds beside them
+# apply; the file's [lists] are merged (tag config) and reload waits for it
 src=$(get table.sources)
-conf 2000000000 $'[table]\nsources = 5000\n[dataplane]\nqueues = 2\n[lists]\nblock = 198.18.1.1'
+SIZES=$'[table]\nsources = 5000\n[dataplane]\nqueues = 2'
+conf 2000000000 "$SIZES"$'\n[lists]\nblock = 198.18.1.1\nblock_domains = evil.example'
 out=$(ctl -i "$inst" reload 2>&1); rc=$?
-[ "$rc" -eq 0 ] && grep -q "changed \[mom\] pps.*; needs a restart, left as it runs: \[dataplane\] queues, \[table\] sources; not merged into the running lists (.*): \[lists\] block$" <<<"$out" &&
-	[ "$(ctl block list -i "$inst" 2>&1)" = "" ] &&
+bl=$(ctl block list -i "$inst" 2>&1)
+[ "$rc" -eq 0 ] && grep -q "changed \[mom\] pps.*; needs a restart, left as it runs: \[dataplane\] queues, \[table\] sources; merging into the running lists: \[lists\] block, \[lists\] block_domains; \[lists\] merged: allow +0 -0, block +1 -0, domains +1 -0$" <<<"$out" &&
+	[ "$bl" = "$(printf 'block         198.18.1.1/32  tag config  expires never\nblock-domain  evil.example')" ] &&
 	[ "$(get table.sources)" = "$src" ] && [ "$(get mom.pps)" = 2000000000 ]
-okst $? "-i before the verb; sizes need a restart and stay ($src sources), [lists] not merged, pps applies" "exit $rc: $out"
+okst $? "-i before the verb; sizes need a restart and stay ($src sources), [lists] merged, pps applies" "exit $rc: $out" "$bl"
+settle "$(now_us)" && window rx $WIN block-list
+check "the merged block applies: 198.18.1.1 drops as block-list (+$dr of $drx)" \
+	[ "${dr:-0}" -ge $((WIN / 2 - 100)) ]
+# floodctl's own entries stay; a prefix the file names under another tag
+# keeps it; what the file dropped goes
+ctl block add 198.18.1.7 -i "$inst" >/dev/null 2>&1
+conf 2000000000 "$SIZES"$'\n[lists]\nblock = 198.18.1.7'
+out=$(ctl reload -i "$inst" 2>&1); rc=$?
+bl=$(ctl block list -i "$inst" 2>&1)
+[ "$rc" -eq 0 ] && grep -q "; \[lists\] merged: allow +0 -0, block +0 -1, domains +0 -1$" <<<"$out" &&
+	[ "$bl" = "block         198.18.1.7/32  tag manual  expires never" ]
+okst $? "a second file: 198.18.1.1 and evil.example go, floodctl's 198.18.1.7 stays manual" "exit $rc: $out" "$bl"
+ctl block del 198.18.1.7 -i "$inst" >/dev/null 2>&1
+conf 2000000000 "$SIZES"$'\n[lists]\nblock = 198.18.1.7/33'
+err=$(ctl reload -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "\[lists\] block: '198.18.1.7/33' is not an address" <<<"$err" &&
+	[ -z "$(ctl block list -i "$inst" 2>&1)" ]
+okst $? "a bad [lists] prefix: exit 1 naming it, the lists untouched" "exit $rc: $err"
+conf 2000000000 "$SIZES"
 out=$(ctl reload -i "$inst" --json 2>&1); rc=$?
-[ "$rc" -eq 0 ] && jq -e '.reloaded == true and (.message | test("no threshold changed"))' <<<"$out" >/dev/null
-okst $? "reload --json after the verb: nothing new to change" "exit $rc: $out"
+[ "$rc" -eq 0 ] && jq -e '.reloaded == true and (.message | test("no threshold changed")) and (.lists | test("block \\+0 -0"))' <<<"$out" >/dev/null
+okst $? "reload --json after the verb: nothing to change, the [lists] merge reported" "exit $rc: $out"
+out=$(ctl reload -i "$inst" --json 2>&1); rc=$?
+[ "$rc" -eq 0 ] && jq -e '.reloaded == true and (.message | test("no threshold changed")) and (has("lists")|not)' <<<"$out" >/dev/null
+okst $? "reload --json of the same file: no threshold changed, no merge" "exit $rc: $out"
 
 # SIGHUP: the same reload; systemd is told RELOADING=1, then READY=1
 conf 50
@@ -169,4 +196,29 @@ wait_until 10 file_has "$work/notify.log" '^STOPPING=1'
 [ "$rc" -eq 0 ] && file_has "$work/notify.log" '^STOPPING=1'
 okst $? "SIGTERM: STOPPING=1, exit 0" "exit $rc"
 kill "$npid" 2>/dev/null
+
+# a start over a state file: the file's [lists] merge as a reload merges
+# them (tag config: the file's prefixes; floodctl's entries stay)
+start_plain() {
+	"$fg" -l 0-1 --no-pci --file-prefix "$inst" --no-telemetry \
+		--vdev "net_pcap0,rx_pcap=$work/flood.pcap,infinite_rx=1" --vdev "net_null0,no-rx=1" \
+		-- --config "$ini" >"$work/fg2.out" 2>&1 &
+	fgpid=$!
+	wait_until 60 up_or_gone && ctl status -i "$inst" >/dev/null 2>&1
+}
+state=$work/state.lists
+rm -f "$state" "$state.prev"
+conf 50 $'[lists]\nblock = 198.18.1.3'
+sed -i "s|^state_file = none|state_file = $state|" "$ini"
+start_plain && ctl block add 198.18.1.4 -i "$inst" >/dev/null &&
+	stop_pid TERM 30 "$fgpid"
+okst $? "started with a state file, floodctl added 198.18.1.4, stopped" "$(tail -3 "$work/fg2.out")"
+sed -i 's|^block = 198.18.1.3|block = 198.18.1.5|' "$ini"
+start_plain
+bl=$(ctl block list -i "$inst" 2>&1)
+[ "$bl" = "$(printf 'block         %s  tag %s  expires never\n' 198.18.1.4/32 manual 198.18.1.5/32 config)" ] &&
+	grep -q "lists: the configuration's \[lists\] merged: prefixes +1 -1, domains +0" "$work/fg2.out"
+okst $? "restart with [lists] changed: 198.18.1.3 gone, 198.18.1.5 (config) added, 198.18.1.4 (manual) kept" \
+	"$bl" "$(grep -m2 'lists' "$work/fg2.out")"
+stop_pid TERM 30 "$fgpid"
 tap_done
