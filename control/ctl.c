@@ -275,12 +275,15 @@ fc_stats(int argc, char **argv)
 		return FC_EXIT_FAIL;
 	}
 	if (c.json)
-		printf("{\"rx\":%" PRIu64 ",\"tx\":%" PRIu64 ",\"dropped\":%" PRIu64 ",",
-		       s.rx, s.tx, fg_counters_dropped(&s));
+		printf("{\"rx\":%" PRIu64 ",\"tx\":%" PRIu64 ",\"dropped\":%" PRIu64
+		       ",\"would_drop\":%" PRIu64 ",", s.rx, s.tx, fg_counters_dropped(&s),
+		       fg_counters_would(&s));
 	else
-		printf("packets: rx %" PRIu64 ", tx %" PRIu64 ", dropped %" PRIu64 "\n", s.rx,
-		       s.tx, fg_counters_dropped(&s));
+		printf("packets: rx %" PRIu64 ", tx %" PRIu64 ", dropped %" PRIu64 ", would-drop %"
+		       PRIu64 " (passed: monitor mode)\n", s.rx, s.tx, fg_counters_dropped(&s),
+		       fg_counters_would(&s));
 	group(c.json, "verdicts", fg_verdict_name, s.lim.verdict, FG_V_COUNT, false);
+	group(c.json, "would_drop", fg_verdict_name, s.lim.would, FG_V_COUNT, false);
 	group(c.json, "classes", fg_class_name, s.parse.cls, FG_CLASS_COUNT, false);
 	group(c.json, "parser", fg_reason_name, s.parse.reason, FG_R_COUNT, false);
 	line(c.json, "sip", "sip rules", 0, NULL, fg_ctr_sip, FG_CTR_SIP_N, &s);
@@ -428,7 +431,9 @@ const char fc_events_usage[] =
 "The data plane's decisions, oldest first (the last 4096 are kept): block\n"
 "(a source flood-blocked, arg = penalty ms), watch and unwatch (a partner on\n"
 "or off the watch list, arg = reasons), lists (floodctl changed the lists,\n"
-"arg = generation). Found by the main lcore's once-a-second walk.\n"
+"arg = generation), monitor (monitor mode switched on or off, class = the\n"
+"section, arg = 1 on). Found by the main lcore's once-a-second walk; each is\n"
+"also one key=value log line (docs/operations.md).\n"
 "  --follow     keep printing new events (JSON lines with --json)\n"
 COMMON_USAGE;
 
@@ -436,19 +441,23 @@ static void
 print_event(const struct fg_event *e, bool json)
 {
 	char addr[64], why[64] = "";
+	const char *cls;
+	bool noaddr = e->kind == FG_EV_LISTS || e->kind == FG_EV_MONITOR;
 
 	fg_addr_str(e->addr, addr, sizeof(addr));
 	if (e->kind == FG_EV_WATCH || e->kind == FG_EV_UNWATCH)
 		fg_fed_reasons_str((uint32_t)e->arg, why, sizeof(why));
+	if (e->kind == FG_EV_MONITOR)   /* cls: the scope; arg: on (1) or off */
+		snprintf(why, sizeof(why), "%s", e->arg ? "on" : "off");
+	cls = e->kind == FG_EV_MONITOR ? fg_mon_scope_name(e->cls) : fg_class_name(e->cls);
 	if (json)
 		printf("{\"unix_ns\":%" PRIu64 ",\"event\":\"%s\",\"src\":\"%s\",\"class\":\"%s\","
 		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"}\n", e->unix_ns,
-		       fg_event_name(e->kind), e->kind == FG_EV_LISTS ? "" : addr,
-		       fg_class_name(e->cls), e->arg, why);
+		       fg_event_name(e->kind), noaddr ? "" : addr, cls, e->arg, why);
 	else
 		printf("%" PRIu64 ".%03u %-8s %-40s %s %" PRIu64 " %s\n", e->unix_ns / 1000000000u,
 		       (unsigned int)(e->unix_ns / 1000000u % 1000u), fg_event_name(e->kind),
-		       e->kind == FG_EV_LISTS ? "-" : addr, fg_class_name(e->cls), e->arg, why);
+		       noaddr ? "-" : addr, cls, e->arg, why);
 }
 
 int
@@ -676,6 +685,12 @@ metrics(struct fc_ctx *c, FILE *f)
 		fprintf(f, "floodguard_packets_total{reason=\"%s\",verdict=\"%s\"} %" PRIu64 "\n",
 			fg_verdict_name(v), fg_verdict_drops(v) ? "drop" : "pass",
 			s.lim.verdict[v]);
+	fprintf(f, "# HELP floodguard_would_drop_total Packets passed in monitor mode that a "
+		"rule would have dropped, by reason.\n# TYPE floodguard_would_drop_total counter\n");
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (fg_verdict_drops(v))
+			fprintf(f, "floodguard_would_drop_total{reason=\"%s\"} %" PRIu64 "\n",
+				fg_verdict_name(v), s.lim.would[v]);
 	fprintf(f, "# HELP floodguard_class_packets_total Packets by traffic class.\n"
 		"# TYPE floodguard_class_packets_total counter\n");
 	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)

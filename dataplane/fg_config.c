@@ -59,6 +59,10 @@ struct fg_key {
 #define LIMC(sec, c, key, f, hi, unit, check, help) \
 	U_(sec, key, limits.cls[c].f, 0, hi, unit, help, true, c, check)
 #define LIM(sec, c, key, f, hi, unit, help) LIMC(sec, c, key, f, hi, unit, NULL, help)
+/* FG_MON_<class> of FG_CLASS_<class> (CLASS_KEYS) */
+#define FG_MON_FG_CLASS_MOM FG_MON_MOM
+#define FG_MON_FG_CLASS_SIP FG_MON_SIP
+#define FG_MON_FG_CLASS_SIP_TLS FG_MON_SIP_TLS
 #define CLASS_KEYS(sec, c) \
 	LIM(sec, c, "pps", pps.rate, FG_RATE_MAX, "packets/s", \
 	    "per-source packet rate; 0: off"), \
@@ -79,7 +83,13 @@ struct fg_key {
 	LIMC(sec, c, "block_ms", block_ms, UINT32_MAX, "ms", "block", \
 	     "how long a flooding source stays blocked"), \
 	LIM(sec, c, "max_msg", max_msg, UINT32_MAX, "bytes", \
-	    "largest L4 payload; larger: too-many-params; 0: off")
+	    "largest L4 payload; larger: too-many-params; 0: off"), \
+	MON(sec, FG_MON_ ## c, "the class's rules (limits, flood rule, bounds, malformed)")
+/* a scope's monitor switch (fg_verdict.h) */
+#define MON(sec, s, what) \
+	LIVE(sec, "monitor", monitor[s], 0, 1, "0/1", \
+	     "monitor mode for " what ": a packet they would drop passes, counted " \
+	     "as a would-drop under its reason; 0: enforce")
 
 static const struct fg_key fg_keys[] = {
 	K("dataplane", "mode", FG_K_MODE, OFF(mode), 0, SZ(mode), 0, 0, 0, 0, "",
@@ -101,6 +111,7 @@ static const struct fg_key fg_keys[] = {
 	{ "dataplane", "log_level", FG_K_LOGLEVEL, OFF(log_level), 0, SZ(log_level), 0, 0, 0, 0,
 	  "", "what floodguard logs: emerg, alert, crit, error, warning, notice, info or debug",
 	  true, NULL },
+	MON("dataplane", FG_MON_ALL, "every rule but the lists"),
 	U("dataplane", "rst_on_block", rst_on_block, 0, 1, "0/1",
 	  "inline: TCP resets to both ends of each connection a flood-blocked source "
 	  "sends on (at most 1000 pairs/s per worker); 0: off"),
@@ -144,6 +155,7 @@ static const struct fg_key fg_keys[] = {
 	     "a suspicious partner's message rate"),
 	LIVE("sip-rules", "watch_burst", fed.watch_rate.burst, 1, FG_BURST_MAX, "messages",
 	     "its burst"),
+	MON("sip-rules", FG_MON_SIP_RULES, "the partner rules (sip-watch-rate, sip-new-uri)"),
 	U("sip-rules", "uri_limit", fed.uri_limit, 1, 1u << 20, "URIs",
 	  "distinct Request-URIs in the local domains before the directory rule"),
 	LIVE("sip-rules", "sustained_rate", fed.sustained_rate, 0, UINT32_MAX, "messages/s",
@@ -160,6 +172,8 @@ static const struct fg_key fg_keys[] = {
 	     "prefixes", "sources exempt from every rule and limit (tag config)"),
 	LIST("lists", "block", FG_K_PREFIXES, block, nblock, FG_FED_LIST_MAX,
 	     "prefixes", "sources whose packets are all dropped (tag config)"),
+	MON("lists", FG_MON_LISTS, "the block list and blocked domains (not "
+	    "[dataplane] monitor: an operator's block applies at once unless this is 1)"),
 	U("lists", "max_prefixes", pfx.rules, 1024, FG_PFXSET_MAX_RULES, "prefixes",
 	  "allow and block prefixes held, both lists together (sized at start: 64 MiB, "
 	  "plus ~100 bytes a prefix)"),

@@ -45,6 +45,7 @@ struct fg_config {
 	char exception[256];        /**< host: vdev of the exception port */
 	uint8_t rst_on_block;       /**< inline: TCP resets on a flood block (fg_rst.h) */
 	uint8_t log_level;          /**< rte_log level of floodguard's lines (RTE_LOG_*) */
+	uint8_t monitor[FG_MON_COUNT];  /**< scopes in monitor mode (fg_verdict.h) */
 	/* [table] */
 	struct fg_srctab_params table;
 	bool table_full_pass;

@@ -143,6 +143,16 @@ initial_lists(struct fg_dp *dp, struct fg_fed_lists *out, struct fg_pfxset *s)
 	return RTE_MIN(fg_control_config_prefixes(dp->cfg, s), 0);
 }
 
+/* Every event is also one key=value log line (docs/operations.md). */
+static void
+event_log(const struct fg_event *ev)
+{
+	char line[256];
+
+	fg_event_line(ev, line, sizeof(line));
+	FG_LOG(NOTICE, "%s", line);
+}
+
 int
 fg_control_init(struct fg_dp *dp)
 {
@@ -167,6 +177,7 @@ fg_control_init(struct fg_dp *dp)
 		return rc;
 	}
 	h = &ctl.s->h;
+	fg_shm_event_hook(event_log);
 	snprintf(h->mode, sizeof(h->mode), "%s", fg_mode_name(c->mode));
 	snprintf(h->version, sizeof(h->version), "%s", FG_VERSION);
 	h->tsc_hz = rte_get_tsc_hz();
@@ -418,6 +429,16 @@ fg_control_apply(struct fg_dp *dp, struct fg_config *c2)
 	if (!fg_rate_eq(&c2->fed.watch_rate, &dp->cfg->fed.watch_rate))
 		c2->fed.watch_gen++;
 	fg_dp_publish(dp, c2);
+	for (unsigned int m = 0; m < FG_MON_COUNT; m++) {
+		static const uint8_t none[16];
+
+		if (c2->monitor[m] == dp->cfg->monitor[m])
+			continue;
+		dp->cfg->monitor[m] = c2->monitor[m];
+		if (ctl.s != NULL)
+			fg_shm_event(ctl.s, FG_EV_MONITOR, m, none, c2->monitor[m],
+				     fg_shm_unix_ns());
+	}
 	dp->cfg->limits = c2->limits;
 	memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
 	dp->cfg->fed = c2->fed;

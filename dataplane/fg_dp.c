@@ -49,6 +49,11 @@ live_set(struct fg_live *lv, const struct fg_config *c)
 {
 	lv->limits = c->limits;
 	lv->fed = c->fed;
+	lv->mon_any = false;
+	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++) {
+		lv->mon[k] = fg_mon_mask(c->monitor, k);
+		lv->mon_any |= lv->mon[k] != 0;
+	}
 	memcpy(&lv->classify, &c->classify, sizeof(lv->classify));
 }
 
@@ -301,14 +306,32 @@ void
 fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 	     const struct fg_now *now)
 {
+	const struct fg_live *lv = fg_dp_live(dp);
+	struct fg_limit_stats *st = &lc->cnt.lim;
 	uint8_t dv[FG_BURST];
+	uint32_t mon = 0;
 
-	if (b->nd == 0)
-		return;
-	fg_decide_finish(&dp->tab, &fg_dp_live(dp)->limits, b->dec, &b->prep, now, dv,
-			 &lc->cnt.lim);
-	for (uint16_t j = 0; j < b->nd; j++)
-		b->v[b->idx[j]] = dv[j];
+	if (b->nd != 0) {
+		fg_decide_finish(&dp->tab, &lv->limits, b->dec, &b->prep, now, dv, st);
+		for (uint16_t j = 0; j < b->nd; j++)
+			b->v[b->idx[j]] = dv[j];
+	}
+	/*
+	 * Monitor mode, after every rule has had its say (the limiters moved
+	 * as for a drop): the verdict stays, the packet passes. Enforcing
+	 * costs this one test a burst.
+	 */
+	if (unlikely(lv->mon_any))
+		for (uint16_t i = 0; i < b->n; i++) {
+			unsigned int v = b->v[i];
+
+			if ((lv->mon[fg_dp_mon_cls(&b->pk[i])] >> v) & 1) {
+				mon |= 1u << i;
+				st->verdict[v]--;
+				st->would[v]++;
+			}
+		}
+	b->mon = mon;
 }
 
 /* A copy of @p len bytes of @p data in a new mbuf of @p pool, or NULL. */
@@ -390,7 +413,7 @@ forward(const struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q,
 	bool rst = dp->cfg->rst_on_block && q->dir == FG_DIR_DECIDE;
 
 	for (uint16_t i = 0; i < b->n; i++) {
-		if (fg_verdict_drops(b->v[i])) {
+		if (fg_verdict_drops(b->v[i]) && !((b->mon >> i) & 1)) {
 			if (b->v[i] == FG_V_FLOOD_BLOCKED && likely(lc->drops != NULL)) {
 				uint32_t *d = &lc->drops[fg_drop_slot(b->pk[i].src)];
 

@@ -59,11 +59,15 @@ struct fg_burst {
 	uint16_t nd;                       /**< of which meet the rules */
 	struct rte_mbuf *m[FG_BURST];
 	uint8_t v[FG_BURST];               /**< verdicts */
+	uint32_t mon;                      /**< bit i: packet i's drop verdict is a
+					    *   would-drop (monitor mode): it passes */
 	uint8_t idx[FG_BURST];             /**< packet of each decided one */
 	const struct fg_pkt *dec[FG_BURST];
 	struct fg_decide_prep prep;
 	struct fg_pkt pk[FG_BURST];
 };
+
+_Static_assert(FG_BURST <= 32, "struct fg_burst's mon has a bit a packet");
 
 struct fg_rxq {
 	uint16_t port, queue;
@@ -117,8 +121,19 @@ struct fg_lcore {
 struct fg_live {
 	struct fg_limit_cfg limits;
 	struct fg_fed_cfg fed;
+	/** monitor mode: verdicts that pass as would-drops, by the class
+	 * index of fg_dp_mon_cls() (fg_mon_mask()); mon_any: one is set */
+	uint32_t mon[FG_CLASS_COUNT];
+	bool mon_any;
 	struct fg_classify_cfg classify;
 };
+
+/** The class whose monitor switch applies to @p p (malformed: its port's). */
+static inline unsigned int
+fg_dp_mon_cls(const struct fg_pkt *p)
+{
+	return p->cls == FG_CLASS_MALFORMED ? p->port_cls : p->cls;
+}
 
 struct fg_dp {
 	struct fg_config *cfg;          /**< main lcore's; workers read live */
@@ -187,7 +202,11 @@ void fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 /** Stage 2: prefetch the entries (their bucket headers are cached by now). */
 void fg_dp_prefetch(struct fg_dp *dp, const struct fg_burst *b);
 
-/** Stage 3: lookups and verdicts at @p now; every packet counted once. */
+/**
+ * Stage 3: lookups and verdicts at @p now; every packet counted once.
+ * Then monitor mode: a drop verdict of a monitored rule sets its bit in
+ * b->mon and is counted as a would-drop (lim.would) instead of a drop.
+ */
 void fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 		  const struct fg_now *now);
 

@@ -52,16 +52,18 @@ capture_link(const char *path, int *dlt, enum fg_link *link)
 }
 
 static void
-emit(struct fg_dp *dp, struct offline_out *o, struct rte_mbuf *m, uint8_t v)
+emit(struct fg_dp *dp, struct offline_out *o, struct rte_mbuf *m, uint8_t v, bool mon)
 {
+	bool drop = fg_verdict_drops(v) && !mon;
 	uint64_t us = *RTE_MBUF_DYNFIELD(m, o->ts_off, rte_mbuf_timestamp_t *);
 	struct fg_lcore *lc = &dp->lc[rte_lcore_id()];
 
 	o->n++;
 	if (o->verdicts != NULL)
-		fprintf(o->verdicts, "{\"n\":%" PRIu64 ",\"verdict\":\"%s\",\"reason\":\"%s\"}\n",
-			o->n, fg_verdict_drops(v) ? "drop" : "pass", fg_verdict_name(v));
-	if (o->dump != NULL && !fg_verdict_drops(v)) {
+		fprintf(o->verdicts, "{\"n\":%" PRIu64 ",\"verdict\":\"%s\",\"reason\":\"%s\"%s}\n",
+			o->n, drop ? "drop" : "pass", fg_verdict_name(v),
+			mon ? ",\"monitor\":true" : "");
+	if (o->dump != NULL && !drop) {
 		struct pcap_pkthdr h = {
 			.ts = { .tv_sec = (time_t)(us / 1000000), .tv_usec = (suseconds_t)(us % 1000000) },
 			.caplen = rte_pktmbuf_pkt_len(m), .len = rte_pktmbuf_pkt_len(m),
@@ -114,7 +116,7 @@ run(struct fg_dp *dp, uint16_t port, struct offline_out *o)
 			fg_dp_prefetch(dp, b);
 			fg_dp_finish(dp, lc, b, &now);
 			for (uint16_t k = i; k < j; k++)
-				emit(dp, o, m[k], b->v[k - i]);
+				emit(dp, o, m[k], b->v[k - i], (b->mon >> (k - i)) & 1);
 			o->last_ns = ns;
 		}
 		rte_pktmbuf_free_bulk(m, n);

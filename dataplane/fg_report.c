@@ -25,6 +25,12 @@ fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
 	for (unsigned int v = 0; v < FG_V_COUNT; v++)
 		if (c.lim.verdict[v] != 0)
 			fprintf(f, " %s %" PRIu64, fg_verdict_name(v), c.lim.verdict[v]);
+	if (fg_counters_would(&c) != 0) {
+		fprintf(f, "\nwould-drops (passed, monitor mode):");
+		for (unsigned int v = 0; v < FG_V_COUNT; v++)
+			if (c.lim.would[v] != 0)
+				fprintf(f, " %s %" PRIu64, fg_verdict_name(v), c.lim.would[v]);
+	}
 	fprintf(f, "\nclasses:");
 	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
 		fprintf(f, " %s %" PRIu64, fg_class_name(k), c.parse.cls[k]);
@@ -141,6 +147,14 @@ fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 	for (unsigned int v = 0; v < FG_V_COUNT; v++)
 		fprintf(f, "%s\"%s\": %" PRIu64, v ? ", " : "", fg_verdict_name(v),
 			c.lim.verdict[v]);
+	fprintf(f, "},\n  \"would_drop\": {");
+	first = true;
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (fg_verdict_drops(v)) {
+			fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", fg_verdict_name(v),
+				c.lim.would[v]);
+			first = false;
+		}
 	fprintf(f, "},\n  \"classes\": {");
 	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
 		fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", fg_class_name(k),

@@ -39,6 +39,7 @@ tel_stats(struct rte_tel_data *d, const struct fg_counters *c)
 	rte_tel_data_add_dict_u64(d, "rx", c->rx);
 	rte_tel_data_add_dict_u64(d, "passed", fg_counters_passed(c));
 	rte_tel_data_add_dict_u64(d, "dropped", fg_counters_dropped(c));
+	rte_tel_data_add_dict_u64(d, "would_drop", fg_counters_would(c));
 	rte_tel_data_add_dict_u64(d, "tx", c->tx);
 	rte_tel_data_add_dict_u64(d, "tx_full", tx_full);
 	for (unsigned int k = 0; k < FG_CTR_RST_N; k++) {
@@ -49,6 +50,14 @@ tel_stats(struct rte_tel_data *d, const struct fg_counters *c)
 	}
 	for (unsigned int v = 0; v < FG_V_COUNT; v++)
 		add_u64(d, fg_verdict_name(v), c->lim.verdict[v]);
+	/* monitor mode: passed, by the reason that would have dropped them */
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		if (fg_verdict_drops(v)) {
+			char key[48];
+
+			snprintf(key, sizeof(key), "would_%s", fg_verdict_name(v));
+			add_u64(d, key, c->lim.would[v]);
+		}
 	return 0;
 }
 
@@ -171,7 +180,8 @@ static const struct {
 	const char *help;
 } tel_cmds[] = {
 	{ "/floodguard/stats", tel_stats,
-	  "Packets received, passed, dropped, and per verdict reason" },
+	  "Packets received, passed, dropped, would-dropped (monitor mode), and per "
+	  "verdict reason (would_REASON: would-drops)" },
 	{ "/floodguard/classes", tel_classes,
 	  "Packets per class and per parser reason (non-zero)" },
 	{ "/floodguard/ports", tel_ports,

@@ -37,6 +37,7 @@ static unsigned int nxdp_progs;
 static struct {
 	struct fg_prefix p;
 	uint64_t until;             /**< block end of the entry (ns, table epoch) */
+	uint32_t cls;               /**< the class that blocked it */
 } pushed[FG_XDP_PUSHED_MAX];
 static unsigned int npushed;
 static uint64_t xdp_pushed_total, xdp_push_full;
@@ -75,17 +76,31 @@ tries(const struct fg_prefix *p, bool add)
 	}
 }
 
-/* Whether @p p is on the block list itself. */
+/* Whether the data plane would pass the packets a rule of class @p cls
+ * drops as @p v (monitor mode): then the kernel must not drop them either. */
+static bool
+monitored(const struct fg_dp *dp, unsigned int cls, unsigned int v)
+{
+	uint8_t on[FG_MON_COUNT];
+
+	for (unsigned int m = 0; m < FG_MON_COUNT; m++)
+		on[m] = __atomic_load_n(&dp->cfg->monitor[m], __ATOMIC_RELAXED);
+	return (fg_mon_mask(on, cls) >> v) & 1;
+}
+
+/* Whether @p p is on the block list itself (and it drops in the kernel). */
 static bool
 on_block_list(const struct fg_dp *dp, const struct fg_prefix *p)
 {
-	return fg_pfxset_get(dp->pfx, FG_PFX_LIST_BLOCK, p, NULL) == 1;
+	return fg_pfxset_get(dp->pfx, FG_PFX_LIST_BLOCK, p, NULL) == 1 &&
+	       !monitored(dp, FG_CLASS_MOM, FG_V_BLOCKED);
 }
 
 void
 fg_xdp_block_prefix(struct fg_dp *dp, const struct fg_prefix *p, bool add)
 {
-	(void)dp;
+	if (add && monitored(dp, FG_CLASS_MOM, FG_V_BLOCKED))
+		return;
 	/* a flood block of the same address stays until its penalty ends */
 	if (nxdp_progs != 0 && (add || p->len != 128 || *idx_slot(p->addr) == 0))
 		tries(p, add);
@@ -101,6 +116,11 @@ fg_xdp_block_all(struct fg_dp *dp)
 
 	if (nxdp_progs == 0)
 		return;
+	if (monitored(dp, FG_CLASS_MOM, FG_V_BLOCKED)) {
+		FG_LOG(NOTICE, "XDP block tries: [lists] monitor = 1: the block list stays "
+		       "out of the kernel");
+		return;
+	}
 	while (fg_pfxset_next(dp->pfx, &pos, &p, &in, m) == 1)
 		if (in & FG_PFX_BLOCK) {
 			tries(&p, true);
@@ -121,8 +141,9 @@ push_one(const struct fg_src *e, void *arg)
 	uint64_t left = fg_src_block_left(e, &w->now), until = w->now.ns + left;
 	struct fg_prefix p = { .len = 128 };
 	uint32_t *slot;
+	unsigned int cls = fg_src_key(e, p.addr);
 
-	if (left == 0 || fg_src_key(e, p.addr) == FG_CLASS_COUNT)
+	if (left == 0 || cls >= FG_CLASS_COUNT || monitored(w->dp, cls, FG_V_FLOOD_BLOCKED))
 		return;
 	slot = idx_slot(p.addr);
 	if (*slot != 0) {
@@ -138,6 +159,7 @@ push_one(const struct fg_src *e, void *arg)
 	if (!on_block_list(w->dp, &p))
 		tries(&p, true);
 	pushed[npushed].p = p;
+	pushed[npushed].cls = cls;
 	pushed[npushed++].until = until;
 	*slot = npushed;
 	xdp_pushed_total++;
@@ -152,7 +174,9 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 		return;
 	/* penalties that ended: out of the kernel's tries */
 	for (unsigned int i = 0; i < npushed;) {
-		if ((int64_t)(pushed[i].until - w.now.ns) > 0) {
+		/* and those of a class switched to monitor mode since */
+		if ((int64_t)(pushed[i].until - w.now.ns) > 0 &&
+		    !monitored(dp, pushed[i].cls, FG_V_FLOOD_BLOCKED)) {
 			i++;
 			continue;
 		}

@@ -588,6 +588,10 @@ main(int argc, char **argv)
 	if (fg_logtype < 0)
 		fg_logtype = RTE_LOGTYPE_USER1;
 	rte_log_set_level(fg_logtype, cfg->log_level);
+	for (unsigned int m = 0; m < FG_MON_COUNT; m++)
+		if (cfg->monitor[m])
+			FG_LOG(NOTICE, "[%s] monitor = 1: what its rules would drop passes, "
+			       "counted as would-drops", fg_mon_scope_name(m));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);

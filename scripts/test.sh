@@ -67,6 +67,8 @@ if setup build -Dwerror=true; then
 	run_suite cli-inspect 60 bash tests/cli/inspect.sh build
 	run_suite dp-offline 120 /usr/bin/python3 tests/dataplane/offline.py \
 		build/dataplane/floodguard "$logs/dp-offline"
+	run_suite dp-monitor 120 /usr/bin/python3 tests/dataplane/monitor.py \
+		build/dataplane/floodguard "$logs/dp-monitor"
 	run_suite dp-inline 180 bash tests/dataplane/inline.sh \
 		build/dataplane/floodguard "$logs/dp-inline"
 	run_suite dp-sip 120 /usr/bin/python3 tests/dataplane/sip_rules.py \

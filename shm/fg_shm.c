@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fg_err.h"
+#include "fg_json.h"
 #include "fg_lists.h"
 #include "fg_shm.h"
 
@@ -59,6 +60,7 @@ fg_counters_add(struct fg_counters *sum, const struct fg_counters *c)
 	add_u64((uint64_t *)sum, (const uint64_t *)c,
 		offsetof(struct fg_counters, lim) / sizeof(uint64_t));
 	add_u64(sum->lim.verdict, c->lim.verdict, FG_V_COUNT);
+	add_u64(sum->lim.would, c->lim.would, FG_V_COUNT);
 	sum->lim.blocks += c->lim.blocks;
 	sum->lim.untracked += c->lim.untracked;
 	add_u64((uint64_t *)&sum->lim.tab, (const uint64_t *)&c->lim.tab,
@@ -71,8 +73,17 @@ fg_counters_passed(const struct fg_counters *c)
 	uint64_t n = 0;
 
 	for (unsigned int v = 0; v < FG_V_COUNT; v++)
-		if (!fg_verdict_drops(v))
-			n += c->lim.verdict[v];
+		n += fg_verdict_drops(v) ? c->lim.would[v] : c->lim.verdict[v];
+	return n;
+}
+
+uint64_t
+fg_counters_would(const struct fg_counters *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		n += c->lim.would[v];
 	return n;
 }
 
@@ -728,6 +739,8 @@ fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out)
 			       to - from);
 }
 
+static void (*event_hook)(const struct fg_event *ev);
+
 void
 fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls, const uint8_t addr[16],
 	     uint64_t arg, uint64_t unix_time_ns)
@@ -744,6 +757,44 @@ fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls, const uint
 	memcpy(e->addr, addr, 16);
 	__atomic_store_n(&e->seq, 2 * n + 2, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->ev_head, n + 1, __ATOMIC_RELEASE);
+	if (event_hook != NULL)
+		event_hook(e);
+}
+
+void
+fg_shm_event_hook(void (*fn)(const struct fg_event *ev))
+{
+	event_hook = fn;
+}
+
+int
+fg_event_line(const struct fg_event *ev, char *buf, size_t len)
+{
+	char addr[64], why[64];
+	int n = snprintf(buf, len, "event=%s unix_ms=%" PRIu64 " seq=%" PRIu64,
+			 fg_event_name(ev->kind), ev->unix_ns / 1000000u, ev->seq / 2 - 1);
+	size_t k = n > 0 && (size_t)n < len ? (size_t)n : len;
+
+	fg_addr_str(ev->addr, addr, sizeof(addr));
+	switch (ev->kind) {
+	case FG_EV_BLOCK:
+		return n + snprintf(buf + k, len - k, " class=%s src=%s penalty_ms=%" PRIu64,
+				    fg_class_name(ev->cls), addr, ev->arg);
+	case FG_EV_WATCH:
+	case FG_EV_UNWATCH:
+		fg_fed_reasons_str((uint32_t)ev->arg, why, sizeof(why));
+		return n + snprintf(buf + k, len - k, " class=%s src=%s reasons=%s",
+				    fg_class_name(ev->cls), addr, why[0] != '\0' ? why : "-");
+	case FG_EV_LISTS:
+		return n + snprintf(buf + k, len - k, " generation=%" PRIu64, ev->arg);
+	case FG_EV_MONITOR:
+		return n + snprintf(buf + k, len - k, " scope=%s monitor=%s",
+				    fg_mon_scope_name(ev->cls), ev->arg ? "on" : "off");
+	default:
+		/* a kind this formatter has no fields for: all of them, raw */
+		return n + snprintf(buf + k, len - k, " class=%s src=%s arg=%" PRIu64,
+				    fg_class_name(ev->cls), addr, ev->arg);
+	}
 }
 
 int
@@ -764,10 +815,13 @@ fg_shm_event_read(const struct fg_shm *s, uint64_t pos, struct fg_event *ev)
 	return 1;
 }
 
-static const char *const ev_names[FG_EV_COUNT] = { "block", "watch", "unwatch", "lists" };
+static const char *const ev_names[FG_EV_COUNT] = {
+	[FG_EV_BLOCK] = "block", [FG_EV_WATCH] = "watch", [FG_EV_UNWATCH] = "unwatch",
+	[FG_EV_LISTS] = "lists", [FG_EV_MONITOR] = "monitor",
+};
 
 const char *
 fg_event_name(enum fg_event_kind k)
 {
-	return k < FG_EV_COUNT ? ev_names[k] : "?";
+	return k < FG_EV_COUNT && ev_names[k] != NULL ? ev_names[k] : "?";
 }

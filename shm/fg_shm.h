@@ -112,9 +112,11 @@ fg_counter(const struct fg_counters *c, const struct fg_counter *k)
 /** Add @p c into @p sum (the readers sum every lcore's). */
 void fg_counters_add(struct fg_counters *sum, const struct fg_counters *c);
 
-/** Packets passed / dropped in @p c. */
+/** Packets passed / dropped in @p c (received = passed + dropped); passed
+ * includes the would-drops of monitor mode (fg_counters_would()). */
 uint64_t fg_counters_passed(const struct fg_counters *c);
 uint64_t fg_counters_dropped(const struct fg_counters *c);
+uint64_t fg_counters_would(const struct fg_counters *c);
 
 /** A port's counters (rte_eth_stats) as the main lcore last read them. */
 struct fg_shm_port {
@@ -160,6 +162,7 @@ enum fg_event_kind {
 	FG_EV_WATCH,           /**< a partner on the watch list (arg: FG_FED_*) */
 	FG_EV_UNWATCH,         /**< a partner off it (expired, by hand) */
 	FG_EV_LISTS,           /**< the lists changed (arg: gen + done_seq) */
+	FG_EV_MONITOR,         /**< monitor mode switched (cls: enum fg_mon_scope, arg: 1 on) */
 	FG_EV_COUNT
 };
 
@@ -540,9 +543,23 @@ int fg_shm_seq_read(const uint64_t *seq, void *dst, const void *src, size_t n);
 /** Reader: a consistent copy of the published stats (fields from stats_seq on). */
 int fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out);
 
-/** Main lcore: append an event. */
+/** Main lcore: append an event (and hand it to the hook, if one is set). */
 void fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls,
 		  const uint8_t addr[16], uint64_t arg, uint64_t unix_ns);
+
+/**
+ * Data plane: @p fn sees every event fg_shm_event() appends, once, after
+ * it is in the ring (floodguard logs each as a line, fg_event_line()).
+ */
+void fg_shm_event_hook(void (*fn)(const struct fg_event *ev));
+
+/**
+ * @p ev as one line of key=value pairs, the stable log interface
+ * (docs/operations.md "Events as log lines"): event=NAME seq=N then the
+ * kind's fields; seq is the event's position in the ring
+ * (what floodctl events counts from). @return snprintf()'s.
+ */
+int fg_event_line(const struct fg_event *ev, char *buf, size_t len);
 
 /**
  * Reader: the event at position @p pos (0-based) into @p ev.

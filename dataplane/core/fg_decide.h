@@ -30,7 +30,9 @@ struct fg_limit_cfg {
 
 /** Per-lcore counters: the hot path writes only its own. */
 struct fg_limit_stats {
-	uint64_t verdict[FG_V_COUNT];  /**< every packet decided, by reason */
+	uint64_t verdict[FG_V_COUNT];  /**< every packet decided, by reason (passed or
+					*   dropped; a monitored would-drop is in would[]) */
+	uint64_t would[FG_V_COUNT];    /**< monitor mode: passed that a rule would drop */
 	uint64_t blocks;               /**< sources blocked by the window rule */
 	uint64_t untracked;            /**< passed although the table was full */
 	struct fg_srctab_stats tab;

@@ -18,6 +18,43 @@ fg_verdict_name(unsigned int v)
 	return v < FG_V_COUNT ? verdict_names[v] : "?";
 }
 
+#define FG_MON_NAME_(id, name) name,
+static const char *const mon_names[FG_MON_COUNT] = {
+	FG_MON_SCOPES(FG_MON_NAME_)
+};
+#undef FG_MON_NAME_
+
+const char *
+fg_mon_scope_name(unsigned int s)
+{
+	return s < FG_MON_COUNT ? mon_names[s] : "?";
+}
+
+uint32_t
+fg_mon_mask(const uint8_t on[FG_MON_COUNT], unsigned int cls)
+{
+	/* the class's own rules: its limits, the flood rule, its bounds */
+	const uint32_t limits = 1u << FG_V_RATE_PPS | 1u << FG_V_RATE_BPS |
+				1u << FG_V_SYN_RATE | 1u << FG_V_FLOOD_BLOCKED |
+				1u << FG_V_TOO_MANY_PARAMS | 1u << FG_V_TABLE_FULL |
+				1u << FG_V_MALFORMED;
+	const uint32_t sip_rules = 1u << FG_V_SIP_WATCH_RATE | 1u << FG_V_SIP_NEW_URI;
+	uint32_t m = 0;
+	unsigned int own = cls == FG_CLASS_MOM ? FG_MON_MOM : cls == FG_CLASS_SIP ? FG_MON_SIP :
+			   cls == FG_CLASS_SIP_TLS ? FG_MON_SIP_TLS : FG_MON_COUNT;
+
+	if (own == FG_MON_COUNT)
+		return 0;   /* not protected: no rule drops it */
+	if (on[FG_MON_ALL] || on[own])
+		m |= limits;
+	if (on[FG_MON_ALL] || on[FG_MON_SIP_RULES])
+		m |= sip_rules;
+	/* an operator's explicit decision applies at once, unless asked */
+	if (on[FG_MON_LISTS])
+		m |= 1u << FG_V_BLOCKED;
+	return m & FG_V_DROP_MASK;
+}
+
 /*
  * Defaults: generous for a well-behaved agent or partner (a busy agent
  * sends tens of events a second, a busy SIP trunk a few hundred messages),

@@ -53,4 +53,34 @@ fg_verdict_drops(unsigned int v)
 	return v < FG_V_COUNT && ((FG_V_DROP_MASK >> v) & 1);
 }
 
+/**
+ * Where monitor mode is switched on (each a `monitor` key of that
+ * section): X(ID, "section"). In monitor mode a packet a rule of the
+ * scope would drop passes, counted under its reason as a would-drop.
+ */
+#define FG_MON_SCOPES(X) \
+	X(ALL, "dataplane")      /* every rule but the lists */ \
+	X(MOM, "mom")            /* the class's limits: rates, flood rule, ... */ \
+	X(SIP, "sip") \
+	X(SIP_TLS, "sip-tls") \
+	X(SIP_RULES, "sip-rules") /* the partner rules: watch rate, new URIs */ \
+	X(LISTS, "lists")        /* the block list (never by [dataplane]) */
+
+#define FG_MON_ENUM_(id, name) FG_MON_##id,
+enum fg_mon_scope {
+	FG_MON_SCOPES(FG_MON_ENUM_)
+	FG_MON_COUNT
+};
+#undef FG_MON_ENUM_
+
+/** "dataplane", "mom", ... or "?". */
+const char *fg_mon_scope_name(unsigned int s);
+
+/**
+ * The verdicts (bit v) that pass as would-drops for a packet of class
+ * @p cls (enum fg_class; a malformed packet: the class of its port) when
+ * the scopes @p on[] are in monitor mode. Only drop verdicts are in it.
+ */
+uint32_t fg_mon_mask(const uint8_t on[FG_MON_COUNT], unsigned int cls);
+
 #endif /* FG_VERDICT_H */
