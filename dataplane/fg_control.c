@@ -548,9 +548,10 @@ struct top_walk {
 	/* the blocked sources, a min-heap on pps: the heaviest FG_SHM_BANS */
 	uint32_t nban;
 	struct fg_shm_ban ban[FG_SHM_BANS];
-	uint32_t drops[FG_DROP_SKETCH];        /* the workers' sketches summed */
-	uint32_t prev[FG_DROP_SKETCH];         /* ... at the previous walk */
-	uint64_t dt_ms;
+	uint32_t drops[FG_DROP_SKETCH];        /* the workers' sketches of the last interval */
+	uint64_t dt_ms;                        /* its length */
+	uint32_t ndrop;
+	struct fg_hh_entry drop[FG_SHM_TOP];   /* its heaviest dropped sources */
 };
 
 static void
@@ -598,23 +599,6 @@ ban_cmp(const void *a, const void *b)
 	return x->pps != y->pps ? (x->pps < y->pps ? 1 : -1) : memcmp(x->addr, y->addr, 16);
 }
 
-/* The workers' drop sketches summed into w->drops (the last into prev). */
-static void
-sum_drops(struct fg_dp *dp, struct top_walk *w)
-{
-	unsigned int l;
-
-	memcpy(w->prev, w->drops, sizeof(w->drops));
-	memset(w->drops, 0, sizeof(w->drops));
-	RTE_LCORE_FOREACH(l) {
-		const uint32_t *d = dp->lc[l].drops;
-
-		if (d != NULL)
-			for (uint32_t i = 0; i < FG_DROP_SKETCH; i++)
-				w->drops[i] += __atomic_load_n(&d[i], __ATOMIC_RELAXED);
-	}
-}
-
 /* The heaviest sources; a flood block that started since the last walk
  * is an event. */
 static void
@@ -630,7 +614,7 @@ top_one(const struct fg_src *e, void *arg)
 		uint64_t until = w->top.now.ns + left;
 		uint32_t k = fg_drop_slot(addr);
 		struct fg_shm_ban b = { .cls = cls,
-			.pps = (uint32_t)((uint64_t)(w->drops[k] - w->prev[k]) * 1000 /
+			.pps = (uint32_t)((uint64_t)w->drops[k] * 1000 /
 					  (w->dt_ms != 0 ? w->dt_ms : 1000)),
 			.until_unix_ms = (w->unix_now + left) / FG_NS_PER_MS };
 
@@ -704,7 +688,7 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		w.dt_ms = (w.top.now.ns - last_walk_ns) / FG_NS_PER_MS;
 		w.unix_now = unix_now;
 		w.nban = 0;
-		sum_drops(dp, &w);
+		w.ndrop = fg_dp_drops_turn(dp, w.drops, w.drop, FG_SHM_TOP);
 		fg_dp_walk(dp, top_one, &w);
 		qsort(w.ban, w.nban, sizeof(w.ban[0]), ban_cmp);
 		last_walk_ns = w.top.now.ns;
@@ -749,6 +733,20 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		memcpy(s->top, w.e, w.top.n * sizeof(w.e[0]));
 		s->nwatch = nw;
 		memcpy(s->watch, wl, nw * sizeof(wl[0]));
+		s->ndrops = w.ndrop;
+		s->drops_ms = (uint32_t)w.dt_ms;
+		s->drops_total = 0;
+		for (uint32_t i = 0; i < FG_DROP_SKETCH; i++)
+			s->drops_total += w.drops[i];
+		for (uint32_t i = 0; i < w.ndrop; i++) {
+			const struct fg_hh_entry *e = &w.drop[i];
+			unsigned int r = fg_hh_dominant(e);
+
+			s->drops[i] = (struct fg_shm_drop){ .cls = e->cls, .reason = r,
+				.pkts = e->pkts, .bytes = e->bytes, .reason_pkts = e->reason[r],
+				.would = e->would };
+			memcpy(s->drops[i].addr, e->addr, 16);
+		}
 		s->bans.n = w.nban;
 		memcpy(s->bans.b, w.ban, w.nban * sizeof(w.ban[0]));
 	}

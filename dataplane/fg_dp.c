@@ -413,20 +413,20 @@ forward(const struct fg_dp *dp, struct fg_lcore *lc, const struct fg_rxq *q,
 	bool rst = dp->cfg->rst_on_block && q->dir == FG_DIR_DECIDE;
 
 	for (uint16_t i = 0; i < b->n; i++) {
-		if (fg_verdict_drops(b->v[i]) && !((b->mon >> i) & 1)) {
-			if (b->v[i] == FG_V_FLOOD_BLOCKED && likely(lc->drops != NULL)) {
-				uint32_t *d = &lc->drops[fg_drop_slot(b->pk[i].src)];
+		unsigned int v = b->v[i];
 
-				/* only this lcore writes it; the main lcore reads */
-				__atomic_store_n(d, *d + 1, __ATOMIC_RELAXED);
-				if (unlikely(rst))
+		if (fg_verdict_drops(v)) {
+			/* who is dropped (or would be), for floodctl top --by drops */
+			fg_dp_count_drop(lc, b, i);
+			if (!((b->mon >> i) & 1)) {
+				if (unlikely(rst) && v == FG_V_FLOOD_BLOCKED)
 					resets(lc, b->m[i], &b->pk[i], now, to_srv, &ns,
 					       to_cli, &nc);
+				drop[nd++] = b->m[i];
+				continue;
 			}
-			drop[nd++] = b->m[i];
-		} else {
-			pass[np++] = b->m[i];
 		}
+		pass[np++] = b->m[i];
 	}
 	if (unlikely(ns + nc != 0)) {
 		send_all(q->tx_port, q->tx_queue, to_srv, ns, &c->rst_sent, &c->rst_failed);
@@ -476,6 +476,13 @@ fg_worker(void *arg)
 		fg_dp_lists_enter(dp, lc, rte_lcore_id());
 		/* no thresholds held from the last pass (fg_dp_publish()) */
 		rte_rcu_qsbr_quiescent(dp->rcu, rte_lcore_id());
+		/* after the quiescent state: once fg_dp_drops_turn() sees it,
+		 * the bank this pass counts in is the new one */
+		if (unlikely(__atomic_load_n(&dp->hh_epoch, __ATOMIC_ACQUIRE) != lc->hh_epoch) &&
+		    lc->drops != NULL) {
+			lc->hh_epoch = dp->hh_epoch;
+			memset(&lc->drops[lc->hh_epoch & 1], 0, sizeof(lc->drops[0]));
+		}
 		for (uint16_t qi = 0; qi < lc->nb_rxq; qi++) {
 			struct fg_rxq *q = &lc->rxq[qi];
 			struct fg_burst *nb = freel[nfree - 1], *done = q->p2;
@@ -563,6 +570,43 @@ fg_dp_top_add(struct fg_shm_top *top, uint32_t *n, uint32_t max, const struct fg
 	top[i].cls = cls;
 	top[i].window_events = ev;
 	top[i].blocked_ms = left_ms;
+}
+
+/* Room to merge every worker's bank (main lcore only). */
+static struct fg_hh_entry hh_tmp[RTE_MAX_LCORE > 64 ? 64 * FG_HH_SETS * FG_HH_WAYS :
+				 RTE_MAX_LCORE * FG_HH_SETS * FG_HH_WAYS];
+
+uint32_t
+fg_dp_drops_turn(struct fg_dp *dp, uint32_t *slots, struct fg_hh_entry *out, uint32_t max)
+{
+	const struct fg_hh_bank *banks[64];
+	uint32_t e = dp->hh_epoch, n = 0;
+	unsigned int l;
+
+	__atomic_store_n(&dp->hh_epoch, e + 1, __ATOMIC_RELEASE);
+	/* every worker past a quiescent state: none counts in bank e & 1 now */
+	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+	memset(slots, 0, FG_DROP_SKETCH * sizeof(*slots));
+	RTE_LCORE_FOREACH(l) {
+		const struct fg_lcore *lc = &dp->lc[l];
+
+		/* a worker still on an older interval has nothing of this one */
+		if (lc->drops == NULL || n == RTE_DIM(banks) || lc->hh_epoch != e + 1)
+			continue;
+		banks[n++] = &lc->drops[e & 1];
+		for (uint32_t i = 0; i < FG_DROP_SKETCH; i++)
+			slots[i] += __atomic_load_n(&lc->drops[e & 1].slot[i], __ATOMIC_RELAXED);
+	}
+	return fg_hh_merge(banks, n, hh_tmp, out, max);
+}
+
+uint32_t
+fg_dp_drops_now(const struct fg_dp *dp, unsigned int l, struct fg_hh_entry *out, uint32_t max)
+{
+	const struct fg_hh_bank *b = dp->lc[l].drops != NULL ?
+				     &dp->lc[l].drops[dp->lc[l].hh_epoch & 1] : NULL;
+
+	return b != NULL ? fg_hh_merge(&b, 1, hh_tmp, out, max) : 0;
 }
 
 void

@@ -25,6 +25,7 @@
 
 #include "fg_config.h"
 #include "fg_decide.h"
+#include "fg_hh.h"
 #include "fg_parse.h"
 #include "fg_shm.h"
 
@@ -78,27 +79,17 @@ struct fg_rxq {
 };
 
 /**
- * Each worker counts the packets it drops as flood-blocked in a sketch
- * indexed by a hash of the source; the main lcore sums the workers' and
- * tells a blocked source's drop rate from its slot (too high when two
- * blocked sources share one, never too low).
+ * Each worker counts the packets it drops (and would drop, monitor mode)
+ * in a heavy-hitter summary (fg_hh.h), one bank per interval: drops[0]
+ * and drops[1], the one in use is hh_epoch & 1. The main lcore moves
+ * dp->hh_epoch on once a second; a worker that sees it change clears the
+ * other bank and counts there, and the main lcore merges the banks the
+ * workers left (floodctl top --by drops, the BGP feed's rates).
  */
-#define FG_DROP_SKETCH 16384
-
-static inline uint32_t
-fg_drop_slot(const uint8_t a[16])
-{
-	uint64_t x, y;
-
-	memcpy(&x, a, 8);
-	memcpy(&y, a + 8, 8);
-	return (uint32_t)((((x * 0x9e3779b97f4a7c15ull) ^ y) * 0xc2b2ae3d27d4eb4full) >> 50);
-}
-_Static_assert(FG_DROP_SKETCH == 1u << (64 - 50), "fg_drop_slot() fits the sketch");
-
 struct fg_lcore {
 	uint16_t nb_rxq;
-	uint32_t *drops;                   /**< workers: FG_DROP_SKETCH counts */
+	struct fg_hh_bank *drops;          /**< workers: two banks (fg_hh.h) */
+	uint32_t hh_epoch;                 /**< the interval drops[hh_epoch & 1] counts */
 	struct fg_rxq rxq[FG_MAX_RXQ];
 	struct fg_burst bursts[2 * FG_MAX_RXQ + 1];  /**< two pending per queue + a free one */
 	struct fg_counters cnt;
@@ -155,6 +146,7 @@ struct fg_dp {
 	uint16_t nb_ports;
 	uint16_t nb_workers;
 	volatile bool quit;
+	uint32_t hh_epoch;              /**< drop summaries' interval (main lcore moves it) */
 	struct fg_srctab_stats hk;      /**< housekeeping's (ageing) */
 	uint32_t age_next;              /**< next bucket the sweep frees */
 	struct fg_lcore lc[RTE_MAX_LCORE];
@@ -210,6 +202,16 @@ void fg_dp_prefetch(struct fg_dp *dp, const struct fg_burst *b);
 void fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 		  const struct fg_now *now);
 
+/** Packet @p i of finished burst @p b has a drop verdict: count it in the
+ * drop summary (its would-drop bit too). */
+static inline void
+fg_dp_count_drop(struct fg_lcore *lc, const struct fg_burst *b, uint16_t i)
+{
+	if (likely(lc->drops != NULL))
+		fg_hh_count(&lc->drops[lc->hh_epoch & 1], b->pk[i].src, fg_dp_mon_cls(&b->pk[i]),
+			    b->v[i], rte_pktmbuf_pkt_len(b->m[i]), (b->mon >> i) & 1);
+}
+
 /** Set the TSC to nanoseconds factor (after rte_eal_init()). */
 void fg_dp_clock_init(struct fg_dp *dp);
 
@@ -256,6 +258,18 @@ fg_dp_top_one(const struct fg_src *e, void *arg)
 
 	fg_dp_top_add(t->e, &t->n, t->max, e, &t->now, t->lim);
 }
+
+/**
+ * Main lcore: start a new drop interval and merge the workers' banks of
+ * the one that ended into @p out (room for @p max, heaviest first); their
+ * sketches summed into @p slots (FG_DROP_SKETCH). @return entries.
+ */
+uint32_t fg_dp_drops_turn(struct fg_dp *dp, uint32_t *slots, struct fg_hh_entry *out,
+			  uint32_t max);
+
+/** The heaviest dropped sources of lcore @p l's current bank (offline). */
+uint32_t fg_dp_drops_now(const struct fg_dp *dp, unsigned int l, struct fg_hh_entry *out,
+			 uint32_t max);
 
 /** fg_srctab_walk() of the source table, if there is one. */
 void fg_dp_walk(const struct fg_dp *dp, void (*fn)(const struct fg_src *e, void *arg),

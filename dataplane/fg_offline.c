@@ -13,6 +13,7 @@
 #include <pcap/pcap.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 
 #include "fg_dp.h"
@@ -115,6 +116,9 @@ run(struct fg_dp *dp, uint16_t port, struct offline_out *o)
 			fg_dp_classify(dp, lc, b, FG_DIR_BY_PREFIX, ns);
 			fg_dp_prefetch(dp, b);
 			fg_dp_finish(dp, lc, b, &now);
+			for (uint16_t k = 0; k < b->n; k++)
+				if (fg_verdict_drops(b->v[k]))
+					fg_dp_count_drop(lc, b, k);
 			for (uint16_t k = i; k < j; k++)
 				emit(dp, o, m[k], b->v[k - i], (b->mon >> (k - i)) & 1);
 			o->last_ns = ns;
@@ -155,6 +159,14 @@ fg_offline_run(struct fg_dp *dp, const struct fg_offline_args *a)
 	rc = fg_port_start(dp, port, 1, 1, true);
 	if (rc != 0)
 		goto close_port;
+	/* one drop interval: the capture (the report's top_drops) */
+	dp->lc[rte_lcore_id()].drops = rte_zmalloc("fg_drops", 2 * sizeof(struct fg_hh_bank),
+						   RTE_CACHE_LINE_SIZE);
+	if (dp->lc[rte_lcore_id()].drops == NULL) {
+		FG_LOG(ERR, "%s(): no memory for the drop summary", __func__);
+		rc = -ENOMEM;
+		goto stop_port;
+	}
 	o.ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
 	flag = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
 	if (o.ts_off < 0 || flag < 0) {

@@ -7,6 +7,9 @@
 #include "fg_dp.h"
 #include "fg_json.h"
 
+/* sources in the report's top_drops */
+#define FG_REPORT_TOP 16
+
 void
 fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
 {
@@ -125,6 +128,27 @@ fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 	fprintf(f, "%s]", first ? "" : "\n  ");
 }
 
+/* The sources dropped (or would-dropped) most, from this lcore's drop
+ * summary (offline: one interval, the whole capture). */
+static void
+top_drops_json(const struct fg_dp *dp, FILE *f)
+{
+	static struct fg_hh_entry e[FG_REPORT_TOP];
+	uint32_t n = fg_dp_drops_now(dp, rte_lcore_id(), e, FG_REPORT_TOP);
+
+	fprintf(f, ",\n  \"top_drops\": [");
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned int r = fg_hh_dominant(&e[i]);
+
+		fprintf(f, "%s\n    {\"src\":", i ? "," : "");
+		fg_json_addr(f, e[i].addr);
+		fprintf(f, ",\"class\":\"%s\",\"drops\":%u,\"bytes\":%" PRIu64 ",\"would\":%u,"
+			"\"reason\":\"%s\",\"reason_drops\":%u}", fg_class_name(e[i].cls), e[i].pkts,
+			e[i].bytes, e[i].would, fg_verdict_name(r), e[i].reason[r]);
+	}
+	fprintf(f, "%s]", n ? "\n  " : "");
+}
+
 /* "name": value of the counters @p k, in fg_shm.h's order. */
 static void
 json_counters(FILE *f, const struct fg_counter *k, unsigned int n, const struct fg_counters *c)
@@ -180,5 +204,6 @@ fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 	json_counters(f, fg_ctr_sip, FG_CTR_SIP_N, &c);
 	fprintf(f, "},\n  \"watch\": ");
 	fg_dp_watch_json((struct fg_dp *)dp, now_ns, f);
+	top_drops_json(dp, f);
 	fprintf(f, "\n}\n");
 }

@@ -444,10 +444,10 @@ setup_live(struct fg_dp *dp)
 				return -EINVAL;
 			}
 			if (lc->drops == NULL)
-				lc->drops = rte_zmalloc("fg_drops", FG_DROP_SKETCH * sizeof(uint32_t),
+				lc->drops = rte_zmalloc("fg_drops", 2 * sizeof(*lc->drops),
 							RTE_CACHE_LINE_SIZE);
 			if (lc->drops == NULL) {
-				FG_LOG(ERR, "no memory for the drop sketch");
+				FG_LOG(ERR, "no memory for the drop summaries");
 				return -ENOMEM;
 			}
 			lc->rxq[lc->nb_rxq++] = (struct fg_rxq){

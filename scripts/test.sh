@@ -62,6 +62,7 @@ if setup build -Dwerror=true; then
 	run_suite unit 120 ./build/tests/test_parse --tap=-
 	run_suite unit-limit 120 ./build/tests/test_limit --tap=-
 	run_suite unit-fed 60 ./build/tests/test_fed --tap=-
+	run_suite unit-hh 60 ./build/tests/test_hh --tap=-
 	run_suite stress 120 ./build/tests/stress-srctab 2
 	run_suite stress-fed 120 ./build/tests/stress-fed
 	run_suite cli-inspect 60 bash tests/cli/inspect.sh build
@@ -69,6 +70,8 @@ if setup build -Dwerror=true; then
 		build/dataplane/floodguard "$logs/dp-offline"
 	run_suite dp-monitor 120 /usr/bin/python3 tests/dataplane/monitor.py \
 		build/dataplane/floodguard "$logs/dp-monitor"
+	run_suite dp-top-drops 120 /usr/bin/python3 tests/dataplane/top_drops.py \
+		build/dataplane/floodguard "$logs/dp-top-drops"
 	run_suite dp-inline 180 bash tests/dataplane/inline.sh \
 		build/dataplane/floodguard "$logs/dp-inline"
 	run_suite dp-sip 120 /usr/bin/python3 tests/dataplane/sip_rules.py \

@@ -184,6 +184,17 @@ struct fg_shm_top {
 	uint32_t pad;
 };
 
+/** A source the rules dropped (or would drop) the most (floodctl top --by drops). */
+struct fg_shm_drop {
+	uint8_t addr[16];
+	uint32_t cls;
+	uint32_t reason;           /**< enum fg_verdict with the most of its drops */
+	uint64_t pkts;             /**< dropped in the last interval (with would-drops) */
+	uint64_t bytes;
+	uint64_t reason_pkts;      /**< of them for reason */
+	uint64_t would;            /**< of them passed by monitor mode (would-drops) */
+};
+
 /** A source the flood rule holds (floodctl bgp, the BGP feed). */
 struct fg_shm_ban {
 	uint8_t addr[16];
@@ -374,9 +385,13 @@ struct fg_shm {
 	uint32_t worker_mask[FG_SHM_LCORES / 32];  /**< of which workers */
 	uint64_t table_slots, table_used;
 	uint32_t ntop, nwatch;
+	uint32_t ndrops;                   /**< entries in drops[] */
+	uint32_t drops_ms;                 /**< the interval they were counted in */
+	uint64_t drops_total;              /**< every drop of that interval */
 	struct fg_counters lc[FG_SHM_LCORES];
 	struct fg_shm_port port[FG_SHM_PORTS];
 	struct fg_shm_top top[FG_SHM_TOP];
+	struct fg_shm_drop drops[FG_SHM_TOP];      /**< heaviest first */
 	struct fg_shm_watch watch[FG_SHM_WATCH];
 	struct fg_shm_bans bans;
 	/* events: the main lcore writes, readers follow head */
