@@ -328,13 +328,62 @@ fc_stats(int argc, char **argv)
 }
 
 const char fc_top_usage[] =
-"usage: floodctl top [-n COUNT] [--delay S] [--json] [-i NAME]\n"
-"The heaviest sources (events in their current window) and the blocked\n"
-"ones, refreshed every second like top. -n COUNT: that many screens, then\n"
-"exit (--json prints one JSON object per screen; default with --json: 1).\n"
+"usage: floodctl top [--by events|drops|bytes] [-n COUNT] [--delay S] [--json] [-i NAME]\n"
+"The heaviest sources, refreshed every second like top. By events (the\n"
+"default): events in their current window, and the blocked ones. By drops\n"
+"or bytes: packets or bytes dropped (and would-dropped, monitor mode) in\n"
+"the last interval (a second), with the reason most of them had; counted in\n"
+"bounded memory, exact but for sources that share a slot (docs/limits.md).\n"
+"-n COUNT: that many screens, then exit (--json prints one JSON object per\n"
+"screen; default with --json: 1).\n"
+"  --by WHAT    events, drops or bytes (default events)\n"
 "  -n COUNT     screens to show (default: until interrupted)\n"
 "  --delay S    seconds between screens (default 1)\n"
 COMMON_USAGE;
+
+static int
+drop_by_bytes(const void *a, const void *b)
+{
+	const struct fg_shm_drop *x = a, *y = b;
+
+	return x->bytes != y->bytes ? (x->bytes < y->bytes ? 1 : -1) :
+	       x->pkts != y->pkts ? (x->pkts < y->pkts ? 1 : -1) : 0;
+}
+
+/* One screen of top --by drops|bytes from the published summary. */
+static void
+top_drops(const struct fc_ctx *c, const struct fg_shm *st, bool bytes, bool clear)
+{
+	struct fg_shm_drops d = st->drops;
+	uint32_t n = d.n < FG_SHM_TOP ? d.n : FG_SHM_TOP;
+
+	if (bytes)
+		qsort(d.d, n, sizeof(d.d[0]), drop_by_bytes);
+	if (c->json)
+		printf("{\"unix_ns\":%" PRIu64 ",\"by\":\"%s\",\"interval_ms\":%u,\"drops\":%"
+		       PRIu64 ",\"top\":[", st->stats_unix_ns, bytes ? "bytes" : "drops",
+		       d.interval_ms, d.total);
+	else
+		printf("%sfloodguard %s: %" PRIu64 " drops (would-drops included) in the last "
+		       "%u ms, by %s\n\n%-4s %-40s %-8s %10s %12s %10s %-16s %10s\n",
+		       clear ? "\033[H\033[2J" : "", c->h.s->h.instance, d.total, d.interval_ms,
+		       bytes ? "bytes" : "drops", "#", "source", "class", "drops", "bytes",
+		       "would", "reason", "of them");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fg_shm_drop *e = &d.d[i];
+		char addr[64];
+
+		fg_addr_str(e->addr, addr, sizeof(addr));
+		printf(c->json ? "%s{\"rank\":%u,\"src\":\"%s\",\"class\":\"%s\",\"drops\":%" PRIu64
+		       ",\"bytes\":%" PRIu64 ",\"would_drop\":%" PRIu64 ",\"reason\":\"%s\","
+		       "\"reason_drops\":%" PRIu64 "}" :
+		       "%s%-4u %-40s %-8s %10" PRIu64 " %12" PRIu64 " %10" PRIu64 " %-16s %10" PRIu64
+		       "\n", c->json && i != 0 ? "," : "", i + 1, addr, fg_class_name(e->cls),
+		       e->pkts, e->bytes, e->would, fg_verdict_name(e->reason), e->reason_pkts);
+	}
+	if (c->json)
+		puts("]}");
+}
 
 static volatile sig_atomic_t stop;
 
@@ -362,6 +411,7 @@ int
 fc_top(int argc, char **argv)
 {
 	long count = -1, delay = 1;
+	const char *by = "events";
 	struct fc_ctx c;
 	int rc;
 
@@ -372,6 +422,16 @@ fc_top(int argc, char **argv)
 		char *end;
 		long *dst = strcmp(argv[i], "-n") == 0 ? &count :
 			    strcmp(argv[i], "--delay") == 0 ? &delay : NULL;
+
+		if (strcmp(argv[i], "--by") == 0 && i + 1 < argc) {
+			by = argv[++i];
+			if (strcmp(by, "events") == 0 || strcmp(by, "drops") == 0 ||
+			    strcmp(by, "bytes") == 0)
+				continue;
+			fc_err("top", "--by %s: not events, drops or bytes", by);
+			fc_ctx_fini(&c);
+			return FC_EXIT_USAGE;
+		}
 
 		if (dst == NULL || i + 1 == argc) {
 			fc_err("top", "%s: unknown option or missing value", argv[i]);
@@ -398,6 +458,12 @@ fc_top(int argc, char **argv)
 		if (st == NULL) {
 			rc = FC_EXIT_FAIL;
 			break;
+		}
+		if (strcmp(by, "events") != 0) {
+			top_drops(&c, st, by[0] == 'b', count < 0);
+			fflush(stdout);
+			free(st);
+			continue;
 		}
 		if (!c.json)
 			printf("%sfloodguard %s: rx %" PRIu64 ", dropped %" PRIu64 ", %" PRIu64
@@ -665,6 +731,9 @@ const char fc_metrics_usage[] =
 "until interrupted, e.g. --listen 127.0.0.1:9527.\n"
 COMMON_USAGE;
 
+/* Sources in floodguard_top_drops (labels per source: keep them few). */
+#define FC_METRICS_TOP 16
+
 /* The exposition into @p f. @return 0 or -1. */
 static int
 metrics(struct fc_ctx *c, FILE *f)
@@ -691,6 +760,18 @@ metrics(struct fc_ctx *c, FILE *f)
 		if (fg_verdict_drops(v))
 			fprintf(f, "floodguard_would_drop_total{reason=\"%s\"} %" PRIu64 "\n",
 				fg_verdict_name(v), s.lim.would[v]);
+	fprintf(f, "# HELP floodguard_top_drops Packets dropped (and would-dropped) in the last "
+		"interval from the most dropped sources (floodctl top --by drops).\n"
+		"# TYPE floodguard_top_drops gauge\n");
+	for (uint32_t i = 0; i < st->drops.n && i < FC_METRICS_TOP; i++) {
+		const struct fg_shm_drop *e = &st->drops.d[i];
+		char addr[64];
+
+		fg_addr_str(e->addr, addr, sizeof(addr));
+		fprintf(f, "floodguard_top_drops{rank=\"%u\",src=\"%s\",class=\"%s\",reason=\"%s\"} %"
+			PRIu64 "\n", i + 1, addr, fg_class_name(e->cls), fg_verdict_name(e->reason),
+			e->pkts);
+	}
 	fprintf(f, "# HELP floodguard_class_packets_total Packets by traffic class.\n"
 		"# TYPE floodguard_class_packets_total counter\n");
 	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)

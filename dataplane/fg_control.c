@@ -733,19 +733,19 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		memcpy(s->top, w.e, w.top.n * sizeof(w.e[0]));
 		s->nwatch = nw;
 		memcpy(s->watch, wl, nw * sizeof(wl[0]));
-		s->ndrops = w.ndrop;
-		s->drops_ms = (uint32_t)w.dt_ms;
-		s->drops_total = 0;
+		s->drops.n = w.ndrop;
+		s->drops.interval_ms = (uint32_t)w.dt_ms;
+		s->drops.total = 0;
 		for (uint32_t i = 0; i < FG_DROP_SKETCH; i++)
-			s->drops_total += w.drops[i];
+			s->drops.total += w.drops[i];
 		for (uint32_t i = 0; i < w.ndrop; i++) {
 			const struct fg_hh_entry *e = &w.drop[i];
 			unsigned int r = fg_hh_dominant(e);
 
-			s->drops[i] = (struct fg_shm_drop){ .cls = e->cls, .reason = r,
+			s->drops.d[i] = (struct fg_shm_drop){ .cls = e->cls, .reason = r,
 				.pkts = e->pkts, .bytes = e->bytes, .reason_pkts = e->reason[r],
 				.would = e->would };
-			memcpy(s->drops[i].addr, e->addr, 16);
+			memcpy(s->drops.d[i].addr, e->addr, 16);
 		}
 		s->bans.n = w.nban;
 		memcpy(s->bans.b, w.ban, w.nban * sizeof(w.ban[0]));

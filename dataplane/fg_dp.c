@@ -49,10 +49,10 @@ live_set(struct fg_live *lv, const struct fg_config *c)
 {
 	lv->limits = c->limits;
 	lv->fed = c->fed;
-	lv->mon_any = false;
+	lv->limits.mon_any = false;
 	for (unsigned int k = 0; k < FG_CLASS_COUNT; k++) {
-		lv->mon[k] = fg_mon_mask(c->monitor, k);
-		lv->mon_any |= lv->mon[k] != 0;
+		lv->limits.mon[k] = fg_mon_mask(c->monitor, k);
+		lv->limits.mon_any |= lv->limits.mon[k] != 0;
 	}
 	memcpy(&lv->classify, &c->classify, sizeof(lv->classify));
 }
@@ -241,9 +241,11 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 	       enum fg_dir dir, uint64_t now_ns)
 {
 	const struct fg_config *cfg = dp->cfg;
-	const struct fg_classify_cfg *cc = &fg_dp_live(dp)->classify;
+	const struct fg_live *lv = fg_dp_live(dp);
+	const struct fg_classify_cfg *cc = &lv->classify;
 	struct fg_counters *c = &lc->cnt;
 	uint16_t n = b->n, nd = 0;
+	uint32_t mon = 0;
 
 	for (uint16_t i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
@@ -284,7 +286,10 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 
 			if (v != FG_V_NONE) {
 				b->v[i] = (uint8_t)v;
-				c->lim.verdict[v]++;
+				/* decided and counted with one set of thresholds */
+				if (fg_mon_would(&lv->limits, pk, v))
+					mon |= 1u << i;
+				fg_limit_count(&c->lim, &lv->limits, pk, v);
 				continue;
 			}
 		}
@@ -293,6 +298,7 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 	}
 	c->rx += n;
 	b->nd = nd;
+	b->mon = mon;
 	fg_decide_prepare(&dp->tab, b->dec, nd, NULL, &b->prep);
 }
 
@@ -306,32 +312,23 @@ void
 fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 	     const struct fg_now *now)
 {
-	const struct fg_live *lv = fg_dp_live(dp);
-	struct fg_limit_stats *st = &lc->cnt.lim;
+	const struct fg_limit_cfg *lim = &fg_dp_live(dp)->limits;
 	uint8_t dv[FG_BURST];
-	uint32_t mon = 0;
 
-	if (b->nd != 0) {
-		fg_decide_finish(&dp->tab, &lv->limits, b->dec, &b->prep, now, dv, st);
-		for (uint16_t j = 0; j < b->nd; j++)
-			b->v[b->idx[j]] = dv[j];
-	}
+	if (b->nd == 0)
+		return;
+	fg_decide_finish(&dp->tab, lim, b->dec, &b->prep, now, dv, &lc->cnt.lim);
+	for (uint16_t j = 0; j < b->nd; j++)
+		b->v[b->idx[j]] = dv[j];
 	/*
 	 * Monitor mode, after every rule has had its say (the limiters moved
-	 * as for a drop): the verdict stays, the packet passes. Enforcing
-	 * costs this one test a burst.
+	 * as for a drop): the verdict stays, the packet passes, as the core
+	 * counted it with these thresholds. Enforcing costs one test a burst.
 	 */
-	if (unlikely(lv->mon_any))
-		for (uint16_t i = 0; i < b->n; i++) {
-			unsigned int v = b->v[i];
-
-			if ((lv->mon[fg_dp_mon_cls(&b->pk[i])] >> v) & 1) {
-				mon |= 1u << i;
-				st->verdict[v]--;
-				st->would[v]++;
-			}
-		}
-	b->mon = mon;
+	if (unlikely(lim->mon_any))
+		for (uint16_t j = 0; j < b->nd; j++)
+			if (fg_mon_would(lim, b->dec[j], dv[j]))
+				b->mon |= 1u << b->idx[j];
 }
 
 /* A copy of @p len bytes of @p data in a new mbuf of @p pool, or NULL. */

@@ -112,19 +112,8 @@ struct fg_lcore {
 struct fg_live {
 	struct fg_limit_cfg limits;
 	struct fg_fed_cfg fed;
-	/** monitor mode: verdicts that pass as would-drops, by the class
-	 * index of fg_dp_mon_cls() (fg_mon_mask()); mon_any: one is set */
-	uint32_t mon[FG_CLASS_COUNT];
-	bool mon_any;
 	struct fg_classify_cfg classify;
 };
-
-/** The class whose monitor switch applies to @p p (malformed: its port's). */
-static inline unsigned int
-fg_dp_mon_cls(const struct fg_pkt *p)
-{
-	return p->cls == FG_CLASS_MALFORMED ? p->port_cls : p->cls;
-}
 
 struct fg_dp {
 	struct fg_config *cfg;          /**< main lcore's; workers read live */
@@ -195,9 +184,8 @@ void fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 void fg_dp_prefetch(struct fg_dp *dp, const struct fg_burst *b);
 
 /**
- * Stage 3: lookups and verdicts at @p now; every packet counted once.
- * Then monitor mode: a drop verdict of a monitored rule sets its bit in
- * b->mon and is counted as a would-drop (lim.would) instead of a drop.
+ * Stage 3: lookups and verdicts at @p now; every packet counted once
+ * (a monitored drop as a would-drop, its bit in b->mon: it passes).
  */
 void fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 		  const struct fg_now *now);
@@ -208,7 +196,7 @@ static inline void
 fg_dp_count_drop(struct fg_lcore *lc, const struct fg_burst *b, uint16_t i)
 {
 	if (likely(lc->drops != NULL))
-		fg_hh_count(&lc->drops[lc->hh_epoch & 1], b->pk[i].src, fg_dp_mon_cls(&b->pk[i]),
+		fg_hh_count(&lc->drops[lc->hh_epoch & 1], b->pk[i].src, fg_mon_cls(&b->pk[i]),
 			    b->v[i], rte_pktmbuf_pkt_len(b->m[i]), (b->mon >> i) & 1);
 }
 

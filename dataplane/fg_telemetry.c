@@ -114,6 +114,38 @@ tel_table(struct rte_tel_data *d, const struct fg_counters *c)
 
 /* The TOP_N entries with the most events in their current window, as a
  * dict by rank: 22.11 nests dicts in dicts, not in arrays. */
+/* The heaviest dropped sources of the last interval, as published for
+ * floodctl top --by drops: "drop_1", ... after the ranks by events. */
+static void
+tel_top_drops(struct rte_tel_data *d)
+{
+	static struct fg_shm_drops dr;
+
+	if (tel_dp->shm == NULL ||
+	    fg_shm_seq_read(&tel_dp->shm->stats_seq, &dr, &tel_dp->shm->drops, sizeof(dr)) != 0)
+		return;
+	rte_tel_data_add_dict_u64(d, "drops_interval_ms", dr.interval_ms);
+	rte_tel_data_add_dict_u64(d, "drops_total", dr.total);
+	for (unsigned int i = 0; i < dr.n && i < TOP_N; i++) {
+		struct rte_tel_data *s = rte_tel_data_alloc();
+		char addr[64], rank[16];
+
+		if (s == NULL)
+			break;
+		fg_addr_str(dr.d[i].addr, addr, sizeof(addr));
+		rte_tel_data_start_dict(s);
+		rte_tel_data_add_dict_string(s, "src", addr);
+		rte_tel_data_add_dict_string(s, "class", fg_class_name(dr.d[i].cls));
+		rte_tel_data_add_dict_u64(s, "drops", dr.d[i].pkts);
+		rte_tel_data_add_dict_u64(s, "bytes", dr.d[i].bytes);
+		rte_tel_data_add_dict_u64(s, "would_drop", dr.d[i].would);
+		rte_tel_data_add_dict_string(s, "reason", fg_verdict_name(dr.d[i].reason));
+		rte_tel_data_add_dict_u64(s, "reason_drops", dr.d[i].reason_pkts);
+		snprintf(rank, sizeof(rank), "drop_%u", i + 1);
+		rte_tel_data_add_dict_container(d, rank, s, 0);
+	}
+}
+
 static int
 tel_top(struct rte_tel_data *d, const struct fg_counters *c __rte_unused)
 {
@@ -137,6 +169,7 @@ tel_top(struct rte_tel_data *d, const struct fg_counters *c __rte_unused)
 		snprintf(rank, sizeof(rank), "%u", i + 1);
 		rte_tel_data_add_dict_container(d, rank, s, 0);
 	}
+	tel_top_drops(d);
 	return 0;
 }
 
@@ -189,7 +222,8 @@ static const struct {
 	{ "/floodguard/table", tel_table,
 	  "Source table: slots, entries, inserts, evictions, blocks" },
 	{ "/floodguard/top", tel_top,
-	  "The 16 sources with the most events in their current window" },
+	  "The 16 sources with the most events in their current window (1, 2, ...) and "
+	  "the 16 most dropped in the last interval (drop_1, ...)" },
 	{ "/floodguard/watch", tel_watch,
 	  "SIP partners on the watch list: mode, reasons, counters" },
 };

@@ -195,6 +195,14 @@ struct fg_shm_drop {
 	uint64_t would;            /**< of them passed by monitor mode (would-drops) */
 };
 
+/** The heaviest dropped sources, one region for fg_shm_seq_read(). */
+struct fg_shm_drops {
+	uint32_t n;                /**< entries in d[] */
+	uint32_t interval_ms;      /**< the interval they were counted in */
+	uint64_t total;            /**< every drop and would-drop of that interval */
+	struct fg_shm_drop d[FG_SHM_TOP];   /**< heaviest (packets) first */
+};
+
 /** A source the flood rule holds (floodctl bgp, the BGP feed). */
 struct fg_shm_ban {
 	uint8_t addr[16];
@@ -385,13 +393,10 @@ struct fg_shm {
 	uint32_t worker_mask[FG_SHM_LCORES / 32];  /**< of which workers */
 	uint64_t table_slots, table_used;
 	uint32_t ntop, nwatch;
-	uint32_t ndrops;                   /**< entries in drops[] */
-	uint32_t drops_ms;                 /**< the interval they were counted in */
-	uint64_t drops_total;              /**< every drop of that interval */
 	struct fg_counters lc[FG_SHM_LCORES];
 	struct fg_shm_port port[FG_SHM_PORTS];
 	struct fg_shm_top top[FG_SHM_TOP];
-	struct fg_shm_drop drops[FG_SHM_TOP];      /**< heaviest first */
+	struct fg_shm_drops drops;
 	struct fg_shm_watch watch[FG_SHM_WATCH];
 	struct fg_shm_bans bans;
 	/* events: the main lcore writes, readers follow head */

@@ -230,7 +230,7 @@ fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		v = decide_entry(t, cfg, p, now, &u, h,
 				 fg_srctab_lookup(t, p->src, cls, h), st);
 	}
-	st->verdict[v]++;
+	fg_limit_count(st, cfg, p, v);
 	return v;
 }
 
@@ -320,7 +320,7 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 						  bp->h[i], x, st);
 		}
 		verdicts[i] = v;
-		st->verdict[v]++;
+		fg_limit_count(st, cfg, pkts[i], v);
 	}
 }
 

@@ -22,12 +22,6 @@
 #include "fg_srctab.h"
 #include "fg_verdict.h"
 
-/** Limits of every class and what to do when the table is full. */
-struct fg_limit_cfg {
-	struct fg_class_limits cls[FG_CLASS_COUNT];
-	bool table_full_pass;   /**< untracked new sources pass (default: drop) */
-};
-
 /** Per-lcore counters: the hot path writes only its own. */
 struct fg_limit_stats {
 	uint64_t verdict[FG_V_COUNT];  /**< every packet decided, by reason (passed or
@@ -37,6 +31,42 @@ struct fg_limit_stats {
 	uint64_t untracked;            /**< passed although the table was full */
 	struct fg_srctab_stats tab;
 } __attribute__((aligned(64)));
+
+/** Limits of every class and what to do when the table is full. */
+struct fg_limit_cfg {
+	struct fg_class_limits cls[FG_CLASS_COUNT];
+	bool table_full_pass;   /**< untracked new sources pass (default: drop) */
+	/** monitor mode: mon_any set, a verdict v of a packet of class c
+	 * (fg_mon_cls()) with bit v of mon[c] is counted in would[], not
+	 * verdict[] (fg_mon_mask()); the verdict itself is the same */
+	bool mon_any;
+	uint32_t mon[FG_CLASS_COUNT];
+};
+
+/** The class whose monitor switch applies to @p p (malformed: its port's). */
+static inline unsigned int
+fg_mon_cls(const struct fg_pkt *p)
+{
+	return p->cls == FG_CLASS_MALFORMED ? p->port_cls : p->cls;
+}
+
+/** Whether verdict @p v of @p p is a would-drop under @p cfg (monitor mode). */
+static inline bool
+fg_mon_would(const struct fg_limit_cfg *cfg, const struct fg_pkt *p, unsigned int v)
+{
+	return __builtin_expect(cfg->mon_any, 0) && ((cfg->mon[fg_mon_cls(p)] >> v) & 1);
+}
+
+/** Count verdict @p v of @p p: as a drop or pass, or as a would-drop. */
+static inline void
+fg_limit_count(struct fg_limit_stats *st, const struct fg_limit_cfg *cfg,
+	       const struct fg_pkt *p, unsigned int v)
+{
+	if (fg_mon_would(cfg, p, v))
+		st->would[v]++;
+	else
+		st->verdict[v]++;
+}
 
 /** Defaults of every class (fg_class_limits_default()); table full drops. */
 void fg_limit_cfg_default(struct fg_limit_cfg *cfg);

@@ -384,6 +384,61 @@ stop_pid TERM 10 "$mp"
 check "metrics --listen 127.0.0.1:19527 serves the same exposition" \
 	grep -q '^floodguard_list_entries{list="block"} 2$' <<<"$http"
 
+# monitor mode at run time: the flooders' rate-pps become would-drops
+# (they pass), an event and a log line say so; and back
+wd() { # the published would-drops of REASON
+	local out
+	_wd() { out=$("$fc" stats --json -i "$inst" 2>/dev/null | jq -e ".would_drop[\"$1\"]"); }
+	wait_until 10 _wd "$1" && echo "$out"
+}
+w0=$(wd rate-pps)
+out=$(ctl set mom.monitor 1 -i "$inst"); rc=$?
+got=$(ctl get mom.monitor -i "$inst")
+check "set mom.monitor 1 (no restart), get reads it back" [ "$rc" -eq 0 -a "$got" = 1 ]
+settle "$(now_us)" && window rx $WIN rate-pps pass
+r=${d[0]:-} w1=$(wd rate-pps)
+check "monitor: no rate-pps drop (+$r of $drx received), would-drops rate-pps +$((w1 - w0))" \
+	[ "${r:-1}" -eq 0 -a $((w1 - w0)) -gt 1000 ]
+evm() { ev=$(ctl events --json -i "$inst") && grep -q "$1" <<<"$ev"; }
+wait_until 20 evm '"event":"monitor","src":"","class":"mom","arg":1,"reasons":"on"'
+okst $? "events: monitor on, class mom" "$(grep monitor <<<"$ev")"
+grep -Eq "floodguard: event=monitor unix_ms=[0-9]+ seq=[0-9]+ scope=mom monitor=on$" "$work/fg.out"
+okst $? "log line: event=monitor ... scope=mom monitor=on" "$(grep event= "$work/fg.out" | tail -3)"
+grep -Eq "floodguard: event=watch unix_ms=[0-9]+ seq=[0-9]+ class=sip src=198.18.1.3 reasons=uri-limit$" "$work/fg.out" &&
+	grep -Eq "floodguard: event=lists unix_ms=[0-9]+ seq=[0-9]+ generation=[0-9]+$" "$work/fg.out"
+okst $? "log lines: the watch of 198.18.1.3 and list generations, one key=value line each"
+m=$(rd metrics -i "$inst")
+grep -q '^floodguard_would_drop_total{reason="rate-pps"} [1-9]' <<<"$m"
+okst $? "metrics: floodguard_would_drop_total{reason=\"rate-pps\"}" "$(grep would <<<"$m" | head -3)"
+st=$(rd stats -i "$inst")
+grep -Eq '^packets: .* would-drop [1-9][0-9]* \(passed: monitor mode\)$' <<<"$st" &&
+	grep -A20 '^would_drop:' <<<"$st" | grep -Eq '^  rate-pps +[1-9]'
+okst $? "stats: would-drops apart from drops, by reason" "$(head -1 <<<"$st")"
+# the flooders are the most dropped sources, would-drops all, rate-pps
+topd() {
+	t=$(ctl top --by drops --json -i "$inst") &&
+		jq -e '.by == "drops" and ([.top[] | select(.src == "198.18.1.1" or .src == "198.18.1.2")
+			| select(.reason == "rate-pps" and .would_drop == .drops and .drops > 0)] | length) == 2' \
+			<<<"$t" >/dev/null
+}
+wait_until 20 topd
+okst $? "top --by drops: both flooders, would-drops, reason rate-pps" "$(cut -c1-300 <<<"$t")"
+t=$(ctl top --by bytes -n 1 -i "$inst")
+grep -Eq '^1 +198\.18\.1\.[12] +mom ' <<<"$t"
+okst $? "top --by bytes: a flooder first" "$(sed -n 3,4p <<<"$t")"
+err=$(ctl top --by nonsense -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--by nonsense: not events, drops or bytes" <<<"$err"
+okst $? "top --by nonsense: exit 2, names it" "exit $rc: $err"
+err=$(ctl set mom.monitor 2 -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q "\[mom\] monitor: 2 is out of range 0..1" <<<"$err"
+okst $? "set mom.monitor 2: exit 2, names the key and its range" "exit $rc: $err"
+ctl set mom.monitor 0 -i "$inst" >/dev/null
+settle "$(now_us)" && window rx $WIN rate-pps
+r=${d[0]:-}
+check "set mom.monitor 0: rate-pps drops again (+$r)" [ "${r:-0}" -gt 1000 ]
+wait_until 20 evm '"event":"monitor","src":"","class":"mom","arg":0,"reasons":"off"'
+okst $? "events: monitor off, class mom"
+
 # permissions: another user cannot attach
 err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$fc" status -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 1 ] && grep -q "permission denied" <<<"$err"
