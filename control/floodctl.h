@@ -64,8 +64,8 @@ void fc_err(const char *cmd, const char *fmt, ...)
 	X(watch, lists, "the watch list: add, del, list, promote") \
 	X(status, status, "is the data plane running; list sizes") \
 	X(stats, stats, "counters by reason, class, port, lcore") \
-	X(top, top, "the heaviest sources, refreshing") \
-	X(events, events, "block and watch decisions (--follow)") \
+	X(top, top, "the heaviest sources by events, drops, bytes") \
+	X(events, events, "blocks, watches, list and monitor switches (--follow)") \
 	X(set, setget, "change a threshold while running") \
 	X(get, setget, "a configuration key's running value") \
 	X(reload, reload, "re-read the configuration file (thresholds)") \

@@ -204,7 +204,8 @@ tel_watch(struct rte_tel_data *d, const struct fg_counters *c __rte_unused)
 	return 0;
 }
 
-/* Every command answers a dict and may read the counters (summed here:
+/* Help texts are shorter than RTE_TEL_MAX_STRING_LEN, or the command is
+ * not registered. Every command answers a dict and may read the counters (summed here:
  * an add per lcore). 22.11's callbacks take no argument of their own, so
  * one callback serves them all and finds its command by name. */
 static const struct {
@@ -222,8 +223,7 @@ static const struct {
 	{ "/floodguard/table", tel_table,
 	  "Source table: slots, entries, inserts, evictions, blocks" },
 	{ "/floodguard/top", tel_top,
-	  "The 16 sources with the most events in their current window (1, 2, ...) and "
-	  "the 16 most dropped in the last interval (drop_1, ...)" },
+	  "Sources by events in their window (1, 2, ...), by drops last second (drop_1, ...)" },
 	{ "/floodguard/watch", tel_watch,
 	  "SIP partners on the watch list: mode, reasons, counters" },
 };

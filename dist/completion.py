@@ -29,6 +29,9 @@ _floodctl()
 	--file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
+	--by)
+		COMPREPLY=($(compgen -W "events drops bytes" -- "$cur"))
+		return ;;
 	esac
 	verb=
 	for ((i = 1; i < COMP_CWORD; i++)); do

@@ -352,7 +352,7 @@ settle "$(now_us)" && window ms 2000 pass rate-pps
 p=${d[0]:-} r=${d[1]:-} p2=$(( dms > 0 ? ${d[0]:-0} * 2000 / dms : 0 ))
 check "set mom.pps 50: the flooders pass 2 x 50/s again (pass +$p in $dms ms: $p2 per 2 s, 10 of them SIP), rate-pps +$r" \
 	[ "$p2" -ge 170 -a "$p2" -le 250 -a "${r:-0}" -gt 1000 ]
-ctl set sip.pps 1000000 -i "$inst" >/dev/null
+ctl set sip.pps 1000000 -i "$inst" >/dev/null && ctl set sip.pps_burst 600 -i "$inst" >/dev/null
 err=$(ctl set mom.pps lots -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 2 ] && grep -q "\[mom\] pps" <<<"$err"
 okif "set mom.pps lots: exit 2, names the key" "exit $rc"

@@ -247,4 +247,47 @@ timeout 60 "$fg" -l 0 --no-pci --file-prefix "$prefix-y" --vdev net_null0 --vdev
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q 'no worker lcore' "$work/lc.out"; then ok "one lcore: exit 1, says a worker lcore is needed"
 else nok "one lcore: exit 1, says a worker lcore is needed" "exit $rc: $(tail -2 "$work/lc.out")"; fi
+# monitor mode, telemetry: the ext capture replayed forever with
+# [mom] monitor = 1: the over-rate agent's drops are would-drops (none
+# dropped), and /floodguard/top ranks it first by drops, would-drops all
+"$fg" -l 0-1 --no-pci --file-prefix "$prefix-m" \
+	--vdev "net_pcap0,rx_pcap=$work/ext_in.pcap,infinite_rx=1" --vdev "net_null0,no-rx=1" \
+	-- $(own -m) --duration 60 --set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 \
+	--set mom.window_events=0 --set mom.monitor=1 --set mom.syn=1 --set mom.syn_burst=20 \
+	>"$work/mon.out" 2>&1 &
+pid=$!
+tel_mon() {
+	tel /floodguard/stats "$work/tel-mstats" && tel /floodguard/top "$work/tel-mtop" &&
+		/usr/bin/python3 - "$work" <<'PY' || { gone "$pid" && return 0; return 1; }
+import json, sys
+w = sys.argv[1]
+st = json.load(open(f"{w}/tel-mstats"))["/floodguard/stats"]
+top = json.load(open(f"{w}/tel-mtop"))["/floodguard/top"]
+d = top.get("drop_1", {})
+ok = (st["rate_pps"] == 0 and st["would_rate_pps"] > 1000 and st["dropped"] == 0 and
+      st["would_drop"] >= st["would_rate_pps"] and d.get("src") == "198.18.1.1" and
+      d.get("reason") == "rate-pps" and d.get("drops", 0) > 0 and d.get("would_drop") == d.get("drops"))
+sys.exit(0 if ok else 1)
+PY
+}
+wait_until 60 tel_mon
+stop_pid INT 30 "$pid"
+rc=$?
+/usr/bin/python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+st = json.load(open(f"{w}/tel-mstats"))["/floodguard/stats"]
+d = json.load(open(f"{w}/tel-mtop"))["/floodguard/top"].get("drop_1", {})
+good = (st["rate_pps"] == 0 and st["would_rate_pps"] > 1000 and st["dropped"] == 0 and
+        d.get("src") == "198.18.1.1" and d.get("reason") == "rate-pps" and
+        d.get("would_drop") == d.get("drops") > 0)
+if not good:
+    print(f"  # stats dropped {st['dropped']} rate_pps {st['rate_pps']} would_rate_pps "
+          f"{st['would_rate_pps']}; top drop_1 {d}")
+sys.exit(0 if good else 1)
+PY
+okst $? "monitor: telemetry /floodguard/stats would_rate_pps, nothing dropped; /floodguard/top drop_1 is the agent, rate-pps, would-drops"
+check "monitor run exits 0 on SIGINT" [ "$rc" -eq 0 ]
+grep -q "\[mom\] monitor = 1: what its rules would drop passes" "$work/mon.out"
+okst $? "monitor at start is logged"
 tap_done

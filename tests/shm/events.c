@@ -64,5 +64,63 @@ Test(shm, event_names)
 	cr_assert_str_eq(fg_event_name(FG_EV_WATCH), "watch");
 	cr_assert_str_eq(fg_event_name(FG_EV_UNWATCH), "unwatch");
 	cr_assert_str_eq(fg_event_name(FG_EV_LISTS), "lists");
+	cr_assert_str_eq(fg_event_name(FG_EV_MONITOR), "monitor");
 	cr_assert_str_eq(fg_event_name(FG_EV_COUNT), "?");
+}
+
+static const struct fg_event *hooked;
+static unsigned int nhooked;
+
+static void
+hook(const struct fg_event *ev)
+{
+	hooked = ev;
+	nhooked++;
+}
+
+/* Every event reaches the hook once, and its log line is the documented
+ * key=value format (docs/operations.md "Events as log lines"). */
+Test(shm, event_lines)
+{
+	static const uint8_t a4[16] = { [10] = 0xff, [11] = 0xff, 198, 51, 100, 7 };
+	static const uint8_t none[16] = { 0 };
+	static const struct {
+		enum fg_event_kind kind;
+		uint32_t cls;
+		const uint8_t *addr;
+		uint64_t arg;
+		const char *line;
+	} t[] = {
+		{ FG_EV_BLOCK, FG_CLASS_MOM, a4, 60000, "event=block unix_ms=1764851234567 seq=0 "
+		  "class=mom src=198.51.100.7 penalty_ms=60000" },
+		{ FG_EV_WATCH, FG_CLASS_SIP, a4, FG_FED_URIS, "event=watch unix_ms=1764851234567 "
+		  "seq=1 class=sip src=198.51.100.7 reasons=uri-limit" },
+		{ FG_EV_UNWATCH, FG_CLASS_SIP, a4, 0, "event=unwatch unix_ms=1764851234567 seq=2 "
+		  "class=sip src=198.51.100.7 reasons=-" },
+		{ FG_EV_LISTS, 0, none, 12, "event=lists unix_ms=1764851234567 seq=3 generation=12" },
+		{ FG_EV_MONITOR, FG_MON_SIP_RULES, none, 1, "event=monitor unix_ms=1764851234567 "
+		  "seq=4 scope=sip-rules monitor=on" },
+		{ FG_EV_MONITOR, FG_MON_ALL, none, 0, "event=monitor unix_ms=1764851234567 "
+		  "seq=5 scope=dataplane monitor=off" },
+	};
+	char line[256];
+
+	ready(&h, inst());
+	fg_shm_event_hook(hook);
+	for (unsigned int i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		fg_shm_event(h.s, t[i].kind, t[i].cls, t[i].addr, t[i].arg,
+			     1764851234567000000ull + 123456);
+		cr_assert_eq(nhooked, i + 1, "the hook saw event %u once", i);
+		fg_event_line(hooked, line, sizeof(line));
+		cr_expect_str_eq(line, t[i].line);
+	}
+	/* a kind the formatter has no fields for: all of them, raw */
+	{
+		struct fg_event e = *hooked;
+
+		e.kind = FG_EV_COUNT;
+		fg_event_line(&e, line, sizeof(line));
+		cr_expect_str_eq(line, "event=? unix_ms=1764851234567 seq=5 class=other src=:: arg=0");
+	}
+	fg_shm_event_hook(NULL);
 }
