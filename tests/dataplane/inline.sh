@@ -264,10 +264,11 @@ judge_mon() {
 	/usr/bin/python3 - "$work" "$1" <<'PY'
 import json, sys
 w, quiet = sys.argv[1], sys.argv[2] == "quiet"
+# null while its commands are not registered yet (the EAL is up first)
 try:
     st = json.load(open(f"{w}/tel-mstats"))["/floodguard/stats"]
     d = json.load(open(f"{w}/tel-mtop"))["/floodguard/top"].get("drop_1", {})
-except (ValueError, KeyError, TypeError) as e:
+except (ValueError, KeyError, TypeError, AttributeError) as e:
     quiet or print(f"  # telemetry unreadable: {e}")
     sys.exit(1)
 good = (st["rate_pps"] == 0 and st["would_rate_pps"] > 1000 and st["dropped"] == 0 and
