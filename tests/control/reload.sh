@@ -132,6 +132,24 @@ err=$(ctl reload -i "$inst" 2>&1); rc=$?
 	[ "$(get mom.pps)" = 1000000000 ]
 okst $? "a file whose only bad key is another: nothing else applies" "exit $rc: $err"
 
+# monitor mode by reload, as floodctl set: the flooders over 50/s pass as
+# would-drops, and the switch is an event
+conf 50 'monitor = 1'
+out=$(ctl reload -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 0 ] && grep -q "changed .*\[mom\] monitor" <<<"$out" && [ "$(get mom.monitor)" = 1 ]
+okst $? "reload: [mom] monitor = 1 from the file is the running value" "exit $rc: $out"
+w0=$(ctl stats --json -i "$inst" | jq '.would_drop["rate-pps"]')
+settle "$(now_us)" && window rx $WIN rate-pps
+w1=$(ctl stats --json -i "$inst" | jq '.would_drop["rate-pps"]')
+check "monitor by reload: no rate-pps drop (+$dr), would-drops +$((w1 - w0))" \
+	[ "${dr:-1}" -eq 0 -a "$((w1 - w0))" -gt 1000 ]
+ev=$(ctl events --json -i "$inst")
+grep -q '"event":"monitor","src":"","class":"mom","arg":1' <<<"$ev"
+okst $? "the reload's monitor switch is an event"
+conf 1000000000
+ctl reload -i "$inst" >/dev/null 2>&1
+check "reload without the key: monitor off again" [ "$(get mom.monitor)" = 0 ]
+
 # sizes and ports: named, left as they run; the thresholds beside them
 # apply; the file's [lists] are merged (tag config) and reload waits for it
 src=$(get table.sources)
