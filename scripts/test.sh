@@ -84,6 +84,7 @@ if setup build -Dwerror=true; then
 	run_suite dp-netns 120 bash tests/dataplane/netns.sh build "$logs/dp-netns"
 	run_suite unit-lists 60 ./build/tests/test_lists --tap=-
 	run_suite unit-pfxset 120 ./build/tests/test_pfxset --tap=-
+	run_suite unit-steer 60 ./build/tests/test_steer --tap=-
 	run_suite unit-bgp 60 ./build/tests/test_bgp --tap=-
 	run_suite unit-shm 60 ./build/tests/test_shm --tap=-
 	run_suite stress-shm 60 ./build/tests/stress-shm

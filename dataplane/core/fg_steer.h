@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef FG_STEER_H
+#define FG_STEER_H
+
+/**
+ * @file
+ * The NIC rules floodguard asks for (docs/steering.md), as plain data: a
+ * pure function of the configuration (the classified ports, the [protect]
+ * prefixes) and of the blocked sources. fg_flow.c turns each rule into an
+ * rte_flow pattern and actions; the unit tests check the rules without a
+ * NIC.
+ *
+ * - Steering rules (host mode): one per protected (protocol, port) and
+ *   protected prefix (or IPv4 and IPv6 "any" without [protect]): RSS over
+ *   the workers' queues. With the port isolated, nothing else reaches
+ *   the data plane.
+ * - Drop rules: a blocked source prefix with each protected (protocol,
+ *   port) of the block's classes, so that the NIC drops exactly what the
+ *   data plane would drop (a blocked source's other traffic passes, as in
+ *   software). Heaviest sources first, at most a budget of rules; an
+ *   entry gets all its rules or none.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fg_parse.h"
+#include "fg_prefix.h"
+
+enum fg_steer_kind {
+	FG_STEER_QUEUE = 0,   /**< RSS over the workers' queues */
+	FG_STEER_DROP,        /**< drop (and count) in the NIC */
+	FG_STEER_KIND_COUNT
+};
+
+/** Priorities of the rules (rte_flow_attr.priority: lower first). */
+#define FG_STEER_PRIO_DROP 0
+#define FG_STEER_PRIO_QUEUE 1
+
+/** One NIC rule: ingress, Ethernet / IPv4|IPv6 / TCP|UDP. */
+struct fg_steer_rule {
+	uint8_t kind;            /**< enum fg_steer_kind */
+	uint8_t ip;              /**< 4 or 6: the pattern's L3 item */
+	uint8_t l4;              /**< FG_IPPROTO_TCP, FG_IPPROTO_UDP */
+	uint8_t cls;             /**< enum fg_class of the port */
+	uint16_t dport;
+	uint16_t prio;           /**< FG_STEER_PRIO_* */
+	struct fg_prefix src;    /**< len 0: any (mapped: len counts 96 bits for IPv4) */
+	struct fg_prefix dst;
+	uint32_t entry;          /**< DROP: index of its entry in the input */
+};
+
+/** A blocked source as the drop rules see it. */
+struct fg_steer_entry {
+	struct fg_prefix p;
+	uint32_t classes;        /**< bit per enum fg_class it is blocked in */
+	uint64_t weight;         /**< its drop rate, pps: heaviest first */
+};
+
+/** Every class the lists cover: a block-list entry. */
+#define FG_STEER_ALL_CLASSES ((1u << FG_CLASS_MOM) | (1u << FG_CLASS_SIP) | \
+			      (1u << FG_CLASS_SIP_TLS))
+
+/**
+ * The protected (protocol, port, class) triples of @p cc, TCP first, by
+ * port. @return how many (at most @p max written).
+ */
+uint32_t fg_steer_ports(const struct fg_classify_cfg *cc, uint16_t *port, uint8_t *l4,
+			uint8_t *cls, uint32_t max);
+
+/**
+ * The steering rules of @p cc and the @p nprefix [protect] prefixes into
+ * @p out (room for @p max). @return how many, or -ENOSPC (none written
+ * beyond @p max: the caller steers nothing then).
+ */
+int fg_steer_build_queue(const struct fg_classify_cfg *cc, const struct fg_prefix *prefix,
+			 uint32_t nprefix, struct fg_steer_rule *out, uint32_t max);
+
+/**
+ * The drop rules of @p n entries (reordered: heaviest first, then by
+ * prefix) into @p out, at most @p max; an entry whose rules do not all
+ * fit is skipped (the data plane drops its packets in software).
+ * @return the rules written; *@p nin: the entries in hardware.
+ */
+uint32_t fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_entry *e,
+			     uint32_t n, struct fg_steer_rule *out, uint32_t max, uint32_t *nin);
+
+/** Print @p r as "drop udp src 198.51.100.0/24 dport 1270" (for the log, tests). */
+void fg_steer_rule_print(const struct fg_steer_rule *r, char *buf, size_t len);
+
+#endif /* FG_STEER_H */
