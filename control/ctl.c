@@ -156,9 +156,62 @@ read_stats(struct fc_ctx *c, const char *cmd, struct fg_counters *sum)
 	return st;
 }
 
+/* The NIC rules' status, field by field (each a single store). */
+static void
+steer_copy(const struct fg_shm *s, struct fg_shm_steer *o)
+{
+	const struct fg_shm_steer *g = &s->steer;
+
+	o->queue_hw = __atomic_load_n(&g->queue_hw, __ATOMIC_RELAXED);
+	o->isolated = __atomic_load_n(&g->isolated, __ATOMIC_RELAXED);
+	o->drop_port = __atomic_load_n(&g->drop_port, __ATOMIC_RELAXED);
+	o->drop_hw = __atomic_load_n(&g->drop_hw, __ATOMIC_RELAXED);
+	o->entries_hw = __atomic_load_n(&g->entries_hw, __ATOMIC_RELAXED);
+	o->entries_sw = __atomic_load_n(&g->entries_sw, __ATOMIC_RELAXED);
+	o->updates = __atomic_load_n(&g->updates, __ATOMIC_RELAXED);
+	o->refused = __atomic_load_n(&g->refused, __ATOMIC_RELAXED);
+	o->hw_dropped = __atomic_load_n(&g->hw_dropped, __ATOMIC_RELAXED);
+	/* written once, before floodctl can attach */
+	memcpy(o->text, g->text, sizeof(o->text));
+	o->text[sizeof(o->text) - 1] = '\0';
+}
+
+static void
+steer_print(const struct fg_shm_steer *r, bool json)
+{
+	bool drop = r->drop_port != UINT32_MAX;
+
+	if (json) {
+		printf("\"steering\":{\"queue_rules\":%u,\"isolated_ports\":%u,"
+		       "\"drop_port\":%d,\"drop_rules\":%u,\"blocked_in_nic\":%u,"
+		       "\"blocked_in_software\":%u,\"nic_dropped\":%" PRIu64 ",\"updates\":%"
+		       PRIu64 ",\"refused\":%" PRIu64 ",\"log\":", r->queue_hw, r->isolated,
+		       drop ? (int)r->drop_port : -1, r->drop_hw, r->entries_hw, r->entries_sw,
+		       r->hw_dropped, r->updates, r->refused);
+		fg_json_str(stdout, r->text, strlen(r->text));
+		printf("}}\n");
+		return;
+	}
+	printf("NIC rules (docs/steering.md):\n");
+	for (const char *l = r->text, *e; *l != '\0'; l = *e != '\0' ? e + 1 : e) {
+		e = strchr(l, '\n');
+		if (e == NULL)
+			e = l + strlen(l);
+		printf("  %.*s\n", (int)(e - l), l);
+	}
+	if (drop)
+		printf("  drop rules: %u in the NIC for %u blocked sources, %u left to software; "
+		       "%" PRIu64 " packets dropped by the NIC, %" PRIu64 " rule changes, %" PRIu64
+		       " refused\n", r->drop_hw, r->entries_hw, r->entries_sw, r->hw_dropped,
+		       r->updates, r->refused);
+	else
+		printf("  drop rules: none in the NIC: blocked sources are dropped in software\n");
+}
+
 const char fc_status_usage[] =
 "usage: floodctl status [--json] [-i NAME]\n"
-"The data plane: instance, mode, pid, uptime, packets, list sizes.\n"
+"The data plane: instance, mode, pid, uptime, packets, list sizes, and\n"
+"which NIC rules (steering, isolation, drops) are in hardware.\n"
 "Exit status 0 when it runs, 1 when it does not.\n"
 COMMON_USAGE;
 
@@ -170,6 +223,7 @@ fc_status(int argc, char **argv)
 	struct fg_shm *st;
 	struct fc_ctx c;
 	const struct fg_shm_hdr *h;
+	struct fg_shm_steer sr;
 	unsigned int na, nb;
 	double up;
 	int rc;
@@ -187,13 +241,14 @@ fc_status(int argc, char **argv)
 	up = (double)(fg_shm_unix_ns() - h->start_unix_ns) / 1e9;
 	na = fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_ALLOW);
 	nb = fg_lists_entries(l, fg_shm_pfx(&c.h), FG_LIST_BLOCK);
+	steer_copy(c.h.s, &sr);
 	if (c.json)
 		printf("{\"instance\":\"%s\",\"running\":true,\"mode\":\"%s\",\"pid\":%d,"
 		       "\"version\":\"%s\",\"uptime_s\":%.1f,\"rx\":%" PRIu64 ",\"dropped\":%"
 		       PRIu64 ",\"lists_generation\":%" PRIu64 ",\"allow\":%u,\"block\":%u,"
 		       "\"allow_domains\":%u,\"block_domains\":%u,\"watch_domains\":%u,"
 		       "\"watched\":%u,\"state_file\":\"%s\",\"table_used\":%" PRIu64
-		       ",\"table_slots\":%" PRIu64 ",\"max_prefixes\":%u}\n", h->instance, h->mode, h->pid,
+		       ",\"table_slots\":%" PRIu64 ",\"max_prefixes\":%u,", h->instance, h->mode, h->pid,
 		       h->version, up, sum.rx, fg_counters_dropped(&sum), c.h.s->gen, na, nb,
 		       l->nallow_dom, l->nblock_dom, l->nwatch_dom, st->nwatch, h->state_path,
 		       st->table_used, st->table_slots, h->ops_cap);
@@ -208,6 +263,7 @@ fc_status(int argc, char **argv)
 		       fg_counters_dropped(&sum), c.h.s->gen, na, nb, l->nallow_dom, l->nblock_dom,
 		       l->nwatch_dom, st->nwatch, h->ops_cap, st->table_used, st->table_slots,
 		       h->state_path[0] != '\0' ? h->state_path : "(none)");
+	steer_print(&sr, c.json);
 out:
 	free(st);
 	free(l);

@@ -25,6 +25,7 @@ enum fg_ktype {
 	FG_K_DOMAINS,    /**< comma-separated SIP domains: array at off, count at cnt */
 	FG_K_BOUND,      /**< comma-separated domain@prefix|prefix... (allowed domains) */
 	FG_K_LOGLEVEL,   /**< a syslog level name, stored as its rte_log level (1-8) */
+	FG_K_STEERING,   /**< auto | off | required */
 	FG_K_COUNT
 };
 
@@ -115,6 +116,15 @@ static const struct fg_key fg_keys[] = {
 	U("dataplane", "rst_on_block", rst_on_block, 0, 1, "0/1",
 	  "inline: TCP resets to both ends of each connection a flood-blocked source "
 	  "sends on (at most 1000 pairs/s per worker); 0: off"),
+	K("dataplane", "steering", FG_K_STEERING, OFF(steering), 0, SZ(steering), 0, 0, 0, 0,
+	  "", "NIC rules (rte_flow, docs/steering.md): auto: what the NIC accepts, the rest "
+	  "in software; required: refuse to start unless the NIC takes every rule; off: none"),
+	U("dataplane", "hw_drop_rules", hw_drop_rules, 0, 65536, "rules",
+	  "drop rules in the NIC at most (a blocked source takes one per protected port of its "
+	  "classes), heaviest sources first; 0: drop in software only"),
+	U("dataplane", "hw_drop_min_pps", hw_drop_min_pps, 0, UINT32_MAX, "packets/s",
+	  "a flood-blocked source gets drop rules once it sends this much (block-list "
+	  "entries always do)"),
 	K("dataplane", "exception", FG_K_STR, OFF(exception), 0, SZ(exception), 0, 0, 0, 0,
 	  "vdev", "host: the exception port allowed packets go to (a DPDK vdev)"),
 	U("table", "sources", table.sources, 1, 1u << 27, "sources",
@@ -235,6 +245,13 @@ static const struct fg_key fg_keys[] = {
 #define FG_NKEYS (sizeof(fg_keys) / sizeof(fg_keys[0]))
 
 static const char *const mode_names[FG_MODE_COUNT] = { "inline", "host", "offline" };
+static const char *const steering_names[FG_STEERING_COUNT] = { "auto", "off", "required" };
+
+const char *
+fg_steering_name(enum fg_steering s)
+{
+	return (unsigned int)s < FG_STEERING_COUNT ? steering_names[s] : "?";
+}
 /* rte_log's levels, RTE_LOG_EMERG (1) to RTE_LOG_DEBUG (8) */
 static const char *const log_names[] = { "", "emerg", "alert", "crit", "error", "warning",
 					  "notice", "info", "debug" };
@@ -259,6 +276,9 @@ fg_config_default(struct fg_config *c)
 	c->mbuf_size = 2176;   /* RTE_MBUF_DEFAULT_BUF_SIZE */
 	c->stats_interval = 10;
 	c->log_level = 7;      /* RTE_LOG_INFO */
+	c->steering = FG_STEERING_AUTO;
+	c->hw_drop_rules = 1024;
+	c->hw_drop_min_pps = 1000;
 	snprintf(c->exception, sizeof(c->exception), "net_tap0,iface=fg0");
 	snprintf(c->instance, sizeof(c->instance), "floodguard");
 	fg_srctab_params_default(&c->table);
@@ -488,6 +508,14 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 			}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not inline, host or offline",
 			       section, key, value);
+	case FG_K_STEERING:
+		for (int m = 0; m < FG_STEERING_COUNT; m++)
+			if (strcmp(value, steering_names[m]) == 0) {
+				c->steering = (enum fg_steering)m;
+				return 0;
+			}
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not auto, off or required",
+			       section, key, value);
 	case FG_K_LOGLEVEL:
 		for (uint8_t l = 1; l < sizeof(log_names) / sizeof(log_names[0]); l++)
 			if (strcmp(value, log_names[l]) == 0) {
@@ -669,6 +697,9 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 		break;
 	case FG_K_MODE:
 		fputs(fg_mode_name(c->mode), f);
+		break;
+	case FG_K_STEERING:
+		fputs(fg_steering_name(c->steering), f);
 		break;
 	case FG_K_LOGLEVEL:
 		fputs(log_names[c->log_level < 9 ? c->log_level : 0], f);

@@ -28,6 +28,14 @@ enum fg_mode {
 	FG_MODE_COUNT
 };
 
+/** [dataplane] steering: NIC rules (docs/steering.md). */
+enum fg_steering {
+	FG_STEERING_AUTO = 0,    /**< the rules the NIC takes; the rest in software */
+	FG_STEERING_OFF,         /**< no rules: every packet to the workers (RSS) */
+	FG_STEERING_REQUIRED,    /**< every rule in the NIC, or no start */
+	FG_STEERING_COUNT
+};
+
 #define FG_PREFIX_MAX 64
 
 
@@ -46,6 +54,9 @@ struct fg_config {
 	uint8_t rst_on_block;       /**< inline: TCP resets on a flood block (fg_rst.h) */
 	uint8_t log_level;          /**< rte_log level of floodguard's lines (RTE_LOG_*) */
 	uint8_t monitor[FG_MON_COUNT];  /**< scopes in monitor mode (fg_verdict.h) */
+	enum fg_steering steering;  /**< NIC rules (fg_flow.c) */
+	uint32_t hw_drop_rules;     /**< NIC drop rules at most */
+	uint32_t hw_drop_min_pps;   /**< a flood block's rate that earns drop rules */
 	/* [table] */
 	struct fg_srctab_params table;
 	bool table_full_pass;
@@ -115,6 +126,9 @@ void fg_config_print(const struct fg_config *c, FILE *f);
 
 /** Print the key table (section, key, unit, default, meaning) as Markdown. */
 void fg_config_print_keys(FILE *f);
+
+/** "auto", "off", "required". */
+const char *fg_steering_name(enum fg_steering s);
 
 /** "inline", "host", "offline". */
 const char *fg_mode_name(enum fg_mode m);

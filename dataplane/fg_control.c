@@ -713,6 +713,8 @@ fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second)
 		s->lc[l] = dp->lc[l].cnt;
 	}
 	s->lc[rte_get_main_lcore()].lim.tab.aged = dp->hk.aged;
+	/* what the NIC's drop rules dropped: received and dropped too */
+	fg_flow_counters(&s->lc[rte_get_main_lcore()]);
 	for (uint16_t i = 0; i < dp->nb_ports; i++) {
 		uint16_t p = dp->ports[i];
 		struct rte_eth_stats st;

@@ -541,6 +541,7 @@ fg_dp_sum(const struct fg_dp *dp, struct fg_counters *sum)
 	RTE_LCORE_FOREACH(l)
 		fg_counters_add(sum, &dp->lc[l].cnt);
 	sum->lim.tab.aged += dp->hk.aged;
+	fg_flow_counters(sum);
 }
 
 void

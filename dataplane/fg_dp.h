@@ -321,6 +321,26 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
 }
 #endif
 
+/*
+ * NIC rules (fg_flow.c, docs/steering.md). Main lcore, at start:
+ * fg_flow_isolate() before @p port is configured (host mode), then
+ * fg_flow_start() once it runs: the steering rules (host mode) and, on
+ * the @p outside port, whether drop rules are taken. [dataplane]
+ * steering = required: -ENOTSUP when the NIC refuses any (logged).
+ */
+int fg_flow_isolate(struct fg_dp *dp, uint16_t port);
+int fg_flow_start(struct fg_dp *dp, uint16_t port, uint16_t nq, bool outside);
+/** List thread: at start, the drop rules of the lists loaded. */
+int fg_flow_listd_init(struct fg_dp *dp);
+/** List thread: the block list changed: the drop rules follow. */
+void fg_flow_block_changed(struct fg_dp *dp);
+/** List thread, once a second: counters, flood-blocked sources. */
+void fg_flow_second(struct fg_dp *dp);
+/** What the drop rules counted, into @p c (rx, classes, verdicts). */
+void fg_flow_counters(struct fg_counters *c);
+/** After the list thread stopped: every rule out of the NICs. */
+void fg_flow_stop(struct fg_dp *dp);
+
 /** Control plane (fg_control.c), main lcore: create the segment, load the lists. */
 int fg_control_init(struct fg_dp *dp);
 /** The configuration's [lists] allow and block prefixes into @p s (tag

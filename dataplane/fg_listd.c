@@ -54,6 +54,7 @@ sched_fast(bool fast)
 static pthread_t listd;
 static bool listd_running;
 static uint32_t next_expiry;    /* the earliest expires_s of an entry; 0: none */
+static bool block_changed;      /* the NIC's drop rules are to follow */
 
 /* One applied op, to undo it if the transaction cannot complete. */
 struct undo {
@@ -79,8 +80,10 @@ set_add(struct fg_dp *dp, unsigned int list, const struct fg_prefix *p,
 {
 	int rc = fg_pfxset_add(dp->pfx, list, p, m);
 
-	if (rc == 0 && list == FG_PFX_LIST_BLOCK)
+	if (rc == 0 && list == FG_PFX_LIST_BLOCK) {
 		fg_xdp_block_prefix(dp, p, true);
+		block_changed = true;
+	}
 	if (rc == 0 && m->expires_s != 0 && (next_expiry == 0 || m->expires_s < next_expiry))
 		next_expiry = m->expires_s;
 	return rc;
@@ -91,8 +94,10 @@ set_del(struct fg_dp *dp, unsigned int list, const struct fg_prefix *p)
 {
 	int rc = fg_pfxset_del(dp->pfx, list, p);
 
-	if (rc == 0 && list == FG_PFX_LIST_BLOCK)
+	if (rc == 0 && list == FG_PFX_LIST_BLOCK) {
 		fg_xdp_block_prefix(dp, p, false);
+		block_changed = true;
+	}
 	return rc;
 }
 
@@ -231,6 +236,10 @@ apply(struct fg_dp *dp, const struct fg_shm_txn *t)
 done:
 	free(sorted);
 	free(stale);
+	/* the NIC's drop rules follow before floodctl hears it is done */
+	if (block_changed)
+		fg_flow_block_changed(dp);
+	block_changed = false;
 	res.apply_ns = (rte_rdtsc() - t0) * 1000000000ull / rte_get_tsc_hz();
 	res.applied_ns = fg_shm_mono_ns() - t->handed_ns;
 	fg_shm_pfx_done(dp->shm, &res);
@@ -260,6 +269,9 @@ sweep(struct fg_dp *dp, uint32_t now)
 		}
 	if (gone != 0)
 		FG_LOG(INFO, "lists: %u entries expired", gone);
+	if (block_changed)
+		fg_flow_block_changed(dp);
+	block_changed = false;
 	return next;
 }
 
@@ -283,6 +295,8 @@ listd_main(void *arg)
 	sched_fast(false);
 	next_expiry = sweep(dp, 0);    /* after a load: when the first entry expires */
 	fg_xdp_block_all(dp);
+	fg_flow_listd_init(dp);
+	block_changed = false;
 	__atomic_store_n(&dp->shm->h.pfx_ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_ACQUIRE)) {
 		const struct fg_shm_txn *t;
@@ -318,6 +332,7 @@ listd_main(void *arg)
 		if (next_expiry != 0 && now_s >= next_expiry)
 			next_expiry = sweep(dp, now_s);
 		fg_xdp_sync(dp, fg_clock_ns(dp));
+		fg_flow_second(dp);
 	}
 	__atomic_store_n(&dp->shm->h.pfx_ready, 0, __ATOMIC_RELEASE);
 	return NULL;

@@ -431,9 +431,14 @@ setup_live(struct fg_dp *dp)
 		/* host: the exception port gets one RX queue (the host's replies) */
 		uint16_t nrx = c->mode == FG_MODE_HOST && side == 1 ? 1 : nq;
 
-		rc = fg_port_start(dp, rx, nrx, (uint16_t)nw, false);
+		rc = side == 0 ? fg_flow_isolate(dp, rx) : 0;
+		if (rc == 0)
+			rc = fg_port_start(dp, rx, nrx, (uint16_t)nw, false);
 		if (rc == 0)
 			rc = fg_xdp_fill(rx, c);
+		/* drop rules on the outside port; steering rules in host mode */
+		if (rc == 0 && side == 0)
+			rc = fg_flow_start(dp, rx, nrx, true);
 		if (rc != 0)
 			return rc;
 		for (uint16_t q = 0; q < nrx; q++, w++) {
@@ -527,6 +532,7 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	signal(SIGALRM, on_stuck);
 	alarm(10);
 	fg_listd_stop(dp);
+	fg_flow_stop(dp);
 	rte_eal_mp_wait_lcore();
 	rte_pdump_uninit();
 	rte_mem_event_callback_unregister(FG_PDUMP_MEM_CB, dp);

@@ -125,6 +125,26 @@ struct fg_shm_port {
 	char name[36];
 };
 
+#define FG_SHM_STEER_TEXT 1024
+
+/**
+ * The NIC rules (rte_flow, docs/steering.md) as floodctl status shows
+ * them. The main lcore writes text at start; the list thread the drop
+ * rules' gauges (each a 32- or 64-bit store: read them one by one).
+ */
+struct fg_shm_steer {
+	uint32_t queue_hw;         /**< steering rules in the NIC */
+	uint32_t isolated;         /**< a bit per port isolated (rte_flow_isolate) */
+	uint32_t drop_port;        /**< the port with drop rules; UINT32_MAX: none */
+	uint32_t drop_hw;          /**< drop rules in the NIC now */
+	uint32_t entries_hw;       /**< blocked sources (list, automatic) they cover */
+	uint32_t entries_sw;       /**< blocked sources left to software (no room, refused) */
+	uint64_t updates;          /**< drop rules created and destroyed */
+	uint64_t refused;          /**< drop rules the NIC refused */
+	uint64_t hw_dropped;       /**< packets the drop rules counted (COUNT) */
+	char text[FG_SHM_STEER_TEXT];  /**< per port: what is in the NIC, what is not, why */
+};
+
 /** A list reader: an lcore that reads lists[] in its loop. */
 struct fg_shm_reader {
 	uint64_t seen;       /**< generation its current pass reads */
@@ -409,6 +429,7 @@ struct fg_shm {
 	uint64_t merge_done __attribute__((aligned(64)));
 	int32_t merge_rc;                  /**< 0 or -errno */
 	char merge_msg[256];
+	struct fg_shm_steer steer __attribute__((aligned(64)));   /**< outside stats_seq */
 };
 
 _Static_assert((FG_SHM_EVENTS & (FG_SHM_EVENTS - 1)) == 0, "events: a power of two");
