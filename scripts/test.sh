@@ -76,6 +76,7 @@ if setup build -Dwerror=true; then
 		build/dataplane/floodguard "$logs/dp-inline"
 	run_suite dp-sip 120 /usr/bin/python3 tests/dataplane/sip_rules.py \
 		build/dataplane/floodguard "$logs/dp-sip"
+	run_suite dp-steer 90 bash tests/dataplane/steer.sh build "$logs/dp-steer"
 	run_suite xdp-fixtures 60 /usr/bin/python3 tests/bpf/xdp.py build "$logs/xdp"
 	run_suite xdp-veth 90 bash tests/bpf/veth.sh build "$logs/xdp-veth"
 	run_suite xdp-afxdp 120 bash tests/bpf/afxdp.sh "$root/build" "$logs/xdp-afxdp"
