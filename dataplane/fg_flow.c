@@ -52,6 +52,7 @@ struct hw_rule {
 static struct {
 	uint16_t drop_port;      /* UINT16_MAX: no drop rules */
 	bool count_ok;           /* the drop rules count */
+	bool host_only;          /* the PMD may ignore a partial address mask */
 	uint32_t max;            /* [dataplane] hw_drop_rules */
 	struct hw_rule *hw;      /* installed, sorted by rule_cmp() */
 	uint32_t nhw;
@@ -200,8 +201,9 @@ fg_flow_isolate(struct fg_dp *dp, uint16_t port)
 		       "(rte_flow_isolate, errno=%i): %s", port, -rc, why(&e, rc));
 		return -ENOTSUP;
 	}
-	status_line(dp, "port %u: not isolated (rte_flow_isolate: %s): every packet reaches "
-		    "the workers, the others go on to the exception port", port, why(&e, rc));
+	status_line(dp, "port %u: not isolated, no steering rules (rte_flow_isolate: %s): every "
+		    "packet reaches the workers, the unprotected go on to the exception port", port,
+		    why(&e, rc));
 	return 0;
 }
 
@@ -286,6 +288,19 @@ refused:
 	return 0;
 }
 
+/*
+ * Whether the PMD matches an address under a partial mask (a prefix).
+ * i40e's flow director takes an address into the input set only under a
+ * full mask and ignores a partial one (i40e_flow.c): a /24 rule would
+ * match every source. Known to honour masks: mlx5, TAP (tc flower).
+ */
+static bool
+prefix_masks(const struct rte_eth_dev_info *di)
+{
+	return strcmp(di->driver_name, "mlx5_pci") == 0 || strcmp(di->driver_name, "net_mlx5") == 0 ||
+	       strcmp(di->driver_name, "net_tap") == 0;
+}
+
 /* Whether @p port takes a drop rule (with COUNT?): validated, not created. */
 static int
 probe_drop(struct fg_dp *dp, uint16_t port, const struct rte_eth_dev_info *di)
@@ -308,7 +323,7 @@ probe_drop(struct fg_dp *dp, uint16_t port, const struct rte_eth_dev_info *di)
 	ent.p.len = 128;
 	ent.p.addr[10] = ent.p.addr[11] = 0xff;
 	ent.p.addr[12] = 192, ent.p.addr[14] = 2, ent.p.addr[15] = 1;
-	n = fg_steer_build_drop(&c->classify, &ent, 1, r, RTE_DIM(r), &nin);
+	n = fg_steer_build_drop(&c->classify, &ent, 1, r, RTE_DIM(r), false, &nin);
 	if (n == 0) {
 		status_line(dp, "port %u: no drop rules: more protected ports than rules are worth",
 			    port);
@@ -335,11 +350,13 @@ probe_drop(struct fg_dp *dp, uint16_t port, const struct rte_eth_dev_info *di)
 	if (rc == 0) {
 		fl.drop_port = port;
 		fl.max = c->hw_drop_rules;
+		fl.host_only = !prefix_masks(di);
 		if (status(dp) != NULL)
 			status(dp)->drop_port = port;
 		status_line(dp, "port %u (%s): blocked sources dropped in the NIC: up to %u drop "
-			    "rules (a blocked /32 takes %u), %s", port, di->driver_name, fl.max, n,
-			    fl.count_ok ? "counted (COUNT)" : "not counted: the PMD has no COUNT");
+			    "rules (a blocked /32 takes %u), %s%s", port, di->driver_name, fl.max, n,
+			    fl.count_ok ? "counted (COUNT)" : "not counted: the PMD has no COUNT",
+			    fl.host_only ? "; single addresses only (prefixes: software)" : "");
 		return 0;
 	}
 	if (c->steering == FG_STEERING_REQUIRED) {
@@ -369,7 +386,9 @@ fg_flow_start(struct fg_dp *dp, uint16_t port, uint16_t nq, bool outside)
 	rc = rte_eth_dev_info_get(port, &di);
 	if (rc != 0)
 		return rc;
-	if (c->mode == FG_MODE_HOST) {
+	/* without isolation every packet reaches the queues anyway: steering
+	 * rules would only spend the NIC's rule space */
+	if (c->mode == FG_MODE_HOST && status(dp) != NULL && (status(dp)->isolated >> port) & 1) {
 		rc = steer_queues(dp, port, nq, &di);
 		if (rc != 0)
 			return rc;
@@ -527,7 +546,8 @@ drop_sync(struct fg_dp *dp)
 	for (uint32_t i = 0; i < ne; i++)
 		if (fl.ent_list[i])
 			fl.ent[i].classes |= 1u << FG_CLASS_OTHER;
-	nw = fg_steer_build_drop(&dp->cfg->classify, fl.ent, ne, fl.want, fl.max, &nin);
+	nw = fg_steer_build_drop(&dp->cfg->classify, fl.ent, ne, fl.want, fl.max, fl.host_only,
+				 &nin);
 	/* merge: fl.hw (sorted) against the wanted rules (sorted alike) */
 	for (uint32_t i = 0; i < nw; i++)
 		fl.want_list[i] = (fl.ent[fl.want[i].entry].classes >> FG_CLASS_OTHER) & 1;

@@ -155,7 +155,7 @@ Test(steer, drop_heaviest_first_within_budget)
 	uint32_t nin, n;
 
 	/* the list entry needs 5 rules: 4 left after the two heavy ones */
-	n = fg_steer_build_drop(cc, e, 3, r, 8, &nin);
+	n = fg_steer_build_drop(cc, e, 3, r, 8, false, &nin);
 	cr_assert_eq(nin, 2);
 	expect(r, n, want, 4);
 	cr_expect_eq(r[0].prio, FG_STEER_PRIO_DROP);
@@ -163,7 +163,7 @@ Test(steer, drop_heaviest_first_within_budget)
 	cr_expect_eq(r[3].entry, 1);
 	cr_expect_eq(e[2].weight, 10);
 	/* room for all: 9 rules */
-	n = fg_steer_build_drop(cc, e, 3, r, 16, &nin);
+	n = fg_steer_build_drop(cc, e, 3, r, 16, false, &nin);
 	cr_expect_eq(nin, 3);
 	cr_expect_eq(n, 9);
 	for (uint32_t i = 4; i < 9; i++) {
@@ -171,7 +171,7 @@ Test(steer, drop_heaviest_first_within_budget)
 		cr_expect_eq(r[i].entry, 2);
 	}
 	/* no budget: nothing */
-	cr_expect_eq(fg_steer_build_drop(cc, e, 3, r, 0, &nin), 0);
+	cr_expect_eq(fg_steer_build_drop(cc, e, 3, r, 0, false, &nin), 0);
 	cr_expect_eq(nin, 0);
 }
 
@@ -185,7 +185,7 @@ Test(steer, drop_ties_by_prefix)
 		"drop ipv4 tcp src 203.0.113.8/32 dst any dport 5061",
 	};
 	struct fg_steer_rule r[4];
-	uint32_t nin, n = fg_steer_build_drop(cc, e, 2, r, 1, &nin);
+	uint32_t nin, n = fg_steer_build_drop(cc, e, 2, r, 1, false, &nin);
 
 	cr_expect_eq(nin, 1);
 	expect(r, n, want, 1);
@@ -199,7 +199,7 @@ Test(steer, drop_everything_prefix)
 		"drop ipv4 tcp src any dst any dport 5061",
 	};
 	struct fg_steer_rule r[4];
-	uint32_t nin, n = fg_steer_build_drop(cc, e, 1, r, 4, &nin);
+	uint32_t nin, n = fg_steer_build_drop(cc, e, 1, r, 4, false, &nin);
 
 	expect(r, n, want, 2);
 }
@@ -210,6 +210,22 @@ Test(steer, drop_no_class_no_rule)
 	struct fg_steer_rule r[4];
 	uint32_t nin;
 
-	cr_expect_eq(fg_steer_build_drop(cc, e, 1, r, 4, &nin), 0);
+	cr_expect_eq(fg_steer_build_drop(cc, e, 1, r, 4, false, &nin), 0);
 	cr_expect_eq(nin, 0);
+}
+
+Test(steer, drop_host_only)
+{
+	struct fg_steer_entry e[2] = {
+		{ pfx("198.51.100.0/24"), FG_STEER_ALL_CLASSES, 10 },
+		{ pfx("2001:db8::66"), 1u << FG_CLASS_SIP_TLS, 3 },
+	};
+	static const char *const want[] = {
+		"drop ipv6 tcp src 2001:db8::66/128 dst any dport 5061",
+	};
+	struct fg_steer_rule r[16];
+	uint32_t nin, n = fg_steer_build_drop(cc, e, 2, r, 16, true, &nin);
+
+	cr_expect_eq(nin, 1);
+	expect(r, n, want, 1);
 }

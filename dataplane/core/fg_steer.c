@@ -101,7 +101,7 @@ entry_cmp(const void *a, const void *b)
 
 uint32_t
 fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_entry *e, uint32_t n,
-		    struct fg_steer_rule *out, uint32_t max, uint32_t *nin)
+		    struct fg_steer_rule *out, uint32_t max, bool host_only, uint32_t *nin)
 {
 	uint16_t port[64];
 	uint8_t l4[64], cls[64];
@@ -117,6 +117,8 @@ fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_entry *e, 
 		unsigned int ns = l3_split(&e[k].p, ip, s);
 		uint32_t need = 0;
 
+		if (host_only && e[k].p.len != 128)
+			continue;
 		for (uint32_t i = 0; i < np; i++)
 			need += (e[k].classes >> cls[i]) & 1;
 		need *= ns;

@@ -21,6 +21,7 @@
  *   entry gets all its rules or none.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -79,11 +80,15 @@ int fg_steer_build_queue(const struct fg_classify_cfg *cc, const struct fg_prefi
 /**
  * The drop rules of @p n entries (reordered: heaviest first, then by
  * prefix) into @p out, at most @p max; an entry whose rules do not all
- * fit is skipped (the data plane drops its packets in software).
+ * fit is skipped (the data plane drops its packets in software), and so
+ * is a prefix shorter than one address when @p host_only (a NIC that
+ * matches addresses exactly or not at all: i40e's flow director ignores
+ * a partial mask, and would drop every source).
  * @return the rules written; *@p nin: the entries in hardware.
  */
 uint32_t fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_entry *e,
-			     uint32_t n, struct fg_steer_rule *out, uint32_t max, uint32_t *nin);
+			     uint32_t n, struct fg_steer_rule *out, uint32_t max, bool host_only,
+			     uint32_t *nin);
 
 /** Print @p r as "drop udp src 198.51.100.0/24 dport 1270" (for the log, tests). */
 void fg_steer_rule_print(const struct fg_steer_rule *r, char *buf, size_t len);
