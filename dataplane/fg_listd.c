@@ -237,8 +237,12 @@ done:
 	free(sorted);
 	free(stale);
 	/* the NIC's drop rules follow before floodctl hears it is done */
-	if (block_changed)
+	if (block_changed) {
 		fg_flow_block_changed(dp);
+		FG_LOG(DEBUG, "lists: block list changed, NIC drop rules in step %" PRIu64
+		       " us after floodctl handed the change over",
+		       (fg_shm_mono_ns() - t->handed_ns) / 1000);
+	}
 	block_changed = false;
 	res.apply_ns = (rte_rdtsc() - t0) * 1000000000ull / rte_get_tsc_hz();
 	res.applied_ns = fg_shm_mono_ns() - t->handed_ns;

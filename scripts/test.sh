@@ -81,6 +81,7 @@ if setup build -Dwerror=true; then
 	run_suite xdp-veth 90 bash tests/bpf/veth.sh build "$logs/xdp-veth"
 	run_suite xdp-afxdp 120 bash tests/bpf/afxdp.sh "$root/build" "$logs/xdp-afxdp"
 	run_suite xdp-kernels 900 bash tests/bpf/kernels.sh build "$logs/xdp-kernels"
+	run_suite dp-steer-qemu 600 bash tests/dataplane/steer-qemu.sh build "$logs/dp-steer-qemu"
 	run_suite xdpgen 90 bash tests/bpf/xdpgen.sh build "$logs/xdpgen"
 	run_suite dp-netns 120 bash tests/dataplane/netns.sh build "$logs/dp-netns"
 	run_suite unit-lists 60 ./build/tests/test_lists --tap=-

@@ -29,47 +29,7 @@ for t in qemu-system-x86_64 busybox cpio apt-get dpkg-deb meson ninja llvm-objdu
 		{ echo "1..0 # SKIP needs $t (qemu-system-x86, busybox-static, cpio)"; exit 0; }
 done
 
-# fetch RELEASE: $cache/RELEASE/vmlinuz, the kernel linux-image-cloud-amd64
-# depends on (the release and its security updates); errors in
-# $cache/RELEASE.log. Each apt-get step is bounded by fetch_secs; one that
-# reaches it sets fetch_gone, and later fetches are not tried.
-fetch() {
-	local r=$1 d=$cache/$1
-	[ -s "$d/vmlinuz" ] && return 0
-	if [ -n "$fetch_gone" ]; then
-		echo "E: not tried: $fetch_gone" >"$d.log"
-		return 1
-	fi
-	rm -rf "$d.tmp" && mkdir -p "$d.tmp/lists/partial" "$d.tmp/archives/partial"
-	fetch_into "$r" "$d" >"$d.log" 2>&1
-	rm -rf "$d.tmp"
-	[ -s "$d/vmlinuz" ]
-}
-# gone_if RC WHAT: RC is timeout's for an overrun: note the network gone
-gone_if() {
-	[ "$1" -eq 124 ] || [ "$1" -eq 137 ] || return "$1"
-	fetch_gone="$2 reached its bound of $fetch_secs s"
-	echo "E: $fetch_gone"
-	return "$1"
-}
-fetch_into() { # RELEASE DIR
-	local r=$1 d=$2 pkg
-	printf 'deb http://deb.debian.org/debian %s main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
-		"$r" "$r" >"$d.tmp/sources.list"
-	local apt=(-o Dir::Etc::sourcelist="$d.tmp/sources.list" -o Dir::Etc::sourceparts=-
-		-o Dir::State::Lists="$d.tmp/lists" -o Dir::Cache="$d.tmp" -o Dir::State::status=/dev/null
-		-o APT::Sandbox::User=root -o Acquire::http::Timeout=30 -o Acquire::Retries=1 -q)
-	timeout -k 10 "$fetch_secs" apt-get "${apt[@]}" update
-	gone_if $? "apt-get update ($r)" || return
-	pkg=$(timeout 60 apt-cache "${apt[@]}" depends linux-image-cloud-amd64 |
-		sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
-	[ -n "$pkg" ] || { echo "E: linux-image-cloud-amd64 depends on no kernel in $r"; return 1; }
-	(cd "$d.tmp" && timeout -k 10 "$fetch_secs" apt-get "${apt[@]}" download "$pkg")
-	gone_if $? "apt-get download $pkg" || return
-	dpkg-deb -x "$d.tmp/${pkg}"_*.deb "$d.tmp/x" &&
-		mkdir -p "$d" && mv "$d.tmp"/x/boot/vmlinuz-* "$d/vmlinuz" &&
-		basename "$d.tmp/${pkg}"_*.deb >"$d/package"
-}
+. "$(dirname "$0")/../lib/kernel.sh"
 
 # the captures and, for each packet, "ACTION REASON what it is"
 frames "$work" <<'PY' || { nok "captures written"; tap_done; exit 1; }
