@@ -469,18 +469,29 @@ ent_room(uint32_t n)
 	return 0;
 }
 
-/* The hits a second of the installed rules of source @p p. */
+/* The hits a second of the installed rules of source @p p: fl.hw is
+ * sorted by source first, so they are one run found by bisection. */
 static uint64_t
 hw_pps(const struct fg_prefix *p, bool *any)
 {
+	struct fg_steer_rule key = { .src = *p };
+	uint32_t lo = 0, hi = fl.nhw;
 	uint64_t pps = 0;
 
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (rule_cmp(&fl.hw[mid].r, &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	*any = false;
-	for (uint32_t i = 0; i < fl.nhw; i++)
-		if (fl.hw[i].r.src.len == p->len && memcmp(fl.hw[i].r.src.addr, p->addr, 16) == 0) {
-			pps += fl.hw[i].pps;
-			*any = true;
-		}
+	for (; lo < fl.nhw && fl.hw[lo].r.src.len == p->len &&
+	       memcmp(fl.hw[lo].r.src.addr, p->addr, 16) == 0; lo++) {
+		pps += fl.hw[lo].pps;
+		*any = true;
+	}
 	return pps;
 }
 
