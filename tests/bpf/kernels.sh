@@ -18,18 +18,15 @@
 #   release is a SKIP without trying, so a black hole costs one bound
 set -uo pipefail
 build=$(realpath "$1") work=$2
-cache=${FG_KERNEL_CACHE:-/var/cache/floodguard/kernels}
-fetch_secs=${FG_KERNEL_FETCH_SECONDS:-120} fetch_gone=
-mkdir -p "$work" "$cache"
+mkdir -p "$work"
 work=$(realpath "$work")
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/kernel.sh"
 
 for t in qemu-system-x86_64 busybox cpio apt-get dpkg-deb meson ninja llvm-objdump; do
 	command -v "$t" >/dev/null ||
 		{ echo "1..0 # SKIP needs $t (qemu-system-x86, busybox-static, cpio)"; exit 0; }
 done
-
-. "$(dirname "$0")/../lib/kernel.sh"
 
 # the captures and, for each packet, "ACTION REASON what it is"
 frames "$work" <<'PY' || { nok "captures written"; tap_done; exit 1; }
@@ -82,15 +79,8 @@ rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,sys,tmp}
 cp "$(command -v busybox)" "$root/bin/busybox" && ln -s busybox "$root/bin/sh"
 cp "$gb/control/floodctl" "$work"/{all,fallback}.pcap "$root/" || { nok "initramfs built"; tap_done; exit 1; }
 for l in $(ldd "$gb/control/floodctl" | grep -o '/[^ ]*'); do cp -L --parents "$l" "$root"; done
-cat >"$root/init" <<'EOF'
-#!/bin/sh
-/bin/busybox --install -s /bin
-mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
-mount -t proc proc /proc
-mount -t sysfs sys /sys
+{ init_head; cat <<'EOF'
 mount -t bpf bpf /sys/fs/bpf
-echo "fg-uname $(uname -r)"
 run() { # NAME ARGS...: its output and exit status, each line after NAME
 	name=$1
 	shift
@@ -102,6 +92,7 @@ run all --block 198.18.0.1 --block 2001:db8:bad::/48 --protect 198.18.2.0/24 --p
 run fallback --repeat 100
 poweroff -f
 EOF
+} >"$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.cpio.gz"
 

@@ -17,9 +17,7 @@
 #   usage: steer-qemu.sh BUILDDIR WORKDIR   (FG_KERNEL_CACHE, as kernels.sh)
 set -uo pipefail
 build=$(realpath "$1") work=$2
-cache=${FG_KERNEL_CACHE:-/var/cache/floodguard/kernels}
-fetch_secs=${FG_KERNEL_FETCH_SECONDS:-120} fetch_gone=
-mkdir -p "$work" "$cache"
+mkdir -p "$work"
 work=$(realpath "$work")
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/kernel.sh"
@@ -76,15 +74,8 @@ for b in "$gb/dataplane/floodguard" "$gb/control/floodctl" "$(command -v ip)" "$
 	"$pmds"/librte_net_tap.so "$pmds"/librte_mempool_ring.so; do
 	for l in $(ldd "$b" | grep -o '/[^ ]*'); do cp -L --parents "$l" "$root" 2>/dev/null; done
 done
-cat >"$root/init" <<'EOF'
-#!/bin/sh
-/bin/busybox --install -s /bin
-mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
-mount -t proc proc /proc
-mount -t sysfs sys /sys
+{ init_head; cat <<'EOF'
 mkdir -p /dev/shm /var/run && mount -t tmpfs tmpfs /dev/shm && mount -t tmpfs tmpfs /var/run
-echo "fg-uname $(uname -r)"
 for m in tun veth sch_ingress sch_multiq sch_prio cls_flower act_gact act_mirred act_skbedit cls_bpf act_bpf; do
 	insmod /mod/$m.ko || echo "fg-insmod-failed $m"
 done
@@ -132,6 +123,7 @@ while kill -0 $fg 2>/dev/null && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
 sed 's/^/fglog /' /tmp/fg.log
 poweroff -f
 EOF
+} >"$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.cpio.gz"
 

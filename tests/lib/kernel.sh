@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Debian's kernels for the qemu suites (tests/bpf/kernels.sh,
 # tests/dataplane/steer-qemu.sh): fetched from deb.debian.org into a
-# cache, never installed. Source it with cache and fetch_secs set and
-# fetch_gone empty.
+# cache, never installed. Sourcing it sets the cache
+# (FG_KERNEL_CACHE, /var/cache/floodguard/kernels) and the bound of each
+# apt-get step (FG_KERNEL_FETCH_SECONDS, 120).
+cache=${FG_KERNEL_CACHE:-/var/cache/floodguard/kernels}
+fetch_secs=${FG_KERNEL_FETCH_SECONDS:-120} fetch_gone=
+mkdir -p "$cache"
 # fetch RELEASE: $cache/RELEASE/vmlinuz, the kernel linux-image-cloud-amd64
 # depends on (the release and its security updates), and in
 # $cache/RELEASE/modules the modules steer-qemu.sh loads (tun, veth, the
@@ -49,3 +53,17 @@ fetch_into() { # RELEASE DIR
 			-name '*.ko' -exec cp {} "$d/modules/" \;
 }
 
+
+# init_head: the first lines of a VM's /init (busybox's applets, /dev, the
+# console, /proc, /sys, the "fg-uname" line the suites wait for)
+init_head() {
+	cat <<'EOF'
+#!/bin/sh
+/bin/busybox --install -s /bin
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+echo "fg-uname $(uname -r)"
+EOF
+}
