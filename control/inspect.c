@@ -63,9 +63,9 @@ put_span(FILE *f, const char *key, const uint8_t *msg, struct fg_span s)
 }
 
 static void
-print_sip(FILE *f, const uint8_t *msg, const struct fg_sip *s)
+print_sip_fields(FILE *f, const uint8_t *msg, const struct fg_sip *s)
 {
-	fprintf(f, ",\"sip\":{\"kind\":\"%s\"", fg_sip_kind_name(s->kind));
+	fprintf(f, "{\"kind\":\"%s\"", fg_sip_kind_name(s->kind));
 	if (s->kind == FG_SIP_REQUEST) {
 		put_span(f, "method", msg, s->method_s);
 		put_span(f, "ruri", msg, s->ruri);
@@ -81,6 +81,27 @@ print_sip(FILE *f, const uint8_t *msg, const struct fg_sip *s)
 		put_span(f, "cseq_method", msg, s->cseq_method_s);
 		fprintf(f, ",\"via\":%u,\"content_length\":%u,\"headers\":%u",
 			s->via, s->content_length, s->headers);
+	}
+}
+
+/* The first message; a TCP segment's later ones in "more" (docs/cli.md). */
+static void
+print_sip(FILE *f, const uint8_t *seg, uint32_t len, const struct fg_sip *s)
+{
+	struct fg_sip m = *s;
+	uint32_t off = 0;
+
+	fputs(",\"sip\":", f);
+	print_sip_fields(f, seg, s);
+	if (s->msgs > 1) {
+		fprintf(f, ",\"msgs\":%u,\"more\":[", s->msgs);
+		for (unsigned int k = 1; k < s->msgs && fg_sip_next_msg(seg, len, &off, &m); k++) {
+			if (k > 1)
+				fputc(',', f);
+			print_sip_fields(f, seg + off, &m);
+			fputc('}', f);
+		}
+		fputc(']', f);
 	}
 	fputc('}', f);
 }
@@ -121,7 +142,7 @@ print_pkt(FILE *f, unsigned long n, const struct pcap_pkthdr *h,
 			p->flags & FG_PF_FRAG_NONFIRST ? "nonfirst" : "first");
 	if ((p->flags & FG_PF_SIP) && p->cls == FG_CLASS_SIP &&
 	    p->sip.kind != FG_SIP_NONE)
-		print_sip(f, buf + p->pl_off, &p->sip);
+		print_sip(f, buf + p->pl_off, p->pl_len, &p->sip);
 	fputs("}\n", f);
 }
 

@@ -149,6 +149,9 @@ static const struct fg_key fg_keys[] = {
 	    "header fields per message; more: too-many-params"),
 	LIM("sip", FG_CLASS_SIP, "max_header_len", max_hdr_len, 8192, "bytes",
 	    "bytes of one header field; longer: too-many-params"),
+	LIVE("sip", "max_msgs", classify.sip.max_msgs, 1, FG_SIP_MAX_MSGS, "messages",
+	     "SIP messages one TCP segment may start (each meets the rules); more: "
+	     "too-many-params (sip-tcp-msgs-many)"),
 	K("sip", "tcp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_TCP, 0, 0, "ports",
 	  "TCP ports of SIP"),
 	K("sip", "udp_ports", FG_K_PORTS, 0, 0, 0, FG_CLASS_SIP, FG_IPPROTO_UDP, 0, 0, "ports",

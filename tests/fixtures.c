@@ -28,6 +28,12 @@
 #define SIP_200 "SIP/2.0 200 OK" CRLF H_VIA H_TO H_FROM H_CALLID H_CSEQ \
 	H_CONTACT H_CL0 CRLF
 
+/* A short well-formed message (compact headers), 4, 32 and 33 of them. */
+#define SIP_ACK "ACK sip:a@b SIP/2.0" CRLF "v: SIP/2.0/TCP h" CRLF "f: <sip:a@b>;tag=1" CRLF \
+	"t: <sip:a@b>" CRLF "i: 1" CRLF "CSeq: 1 ACK" CRLF "l: 0" CRLF CRLF
+#define SIP_ACK4 SIP_ACK SIP_ACK SIP_ACK SIP_ACK
+#define SIP_ACK32 SIP_ACK4 SIP_ACK4 SIP_ACK4 SIP_ACK4 SIP_ACK4 SIP_ACK4 SIP_ACK4 SIP_ACK4
+
 /* Long strings without a generator: 10, 100 and 1000 bytes. */
 #define A10 "aaaaaaaaaa"
 #define A100 A10 A10 A10 A10 A10 A10 A10 A10 A10 A10
@@ -132,6 +138,12 @@ const struct fg_fixture fg_fixtures[] = {
 	{ "sip-tcp-nonstart", { TCP4_SIP("a=rtpmap:0 PCMU/8000" CRLF) },
 	  NOTE(SIP, SIP_TCP_NONSTART) },
 	{ "sip-tcp-two-messages", { TCP4_SIP(SIP_INVITE SIP_INVITE) }, E_INVITE },
+	{ "sip-tcp-three-messages", { TCP4_SIP(SIP_INVITE SIP_200 SIP_INVITE) }, E_INVITE },
+	{ "sip-tcp-keepalive-between", { TCP4_SIP(SIP_INVITE CRLF CRLF SIP_INVITE CRLF) },
+	  E_INVITE },
+	{ "sip-tcp-second-partial", { TCP4_SIP(SIP_INVITE R_INVITE H_VIA) },
+	  NOTE(SIP, SIP_TCP_PARTIAL) },
+	{ "sip-tcp-32-messages", { TCP4_SIP(SIP_ACK32) }, OK_(SIP) },
 	/* ---- malformed: L2 ---------------------------------------------- */
 	{ "eth-truncated", { UDP4 }, .trunc = 10, BAD(ETH_TRUNCATED) },
 	{ "vlan-truncated", { .vlans = 1, UDP4 }, .trunc = 16, BAD(VLAN_TRUNCATED) },
@@ -268,6 +280,12 @@ const struct fg_fixture fg_fixtures[] = {
 	  "Content-Length: 99999999999" CRLF CRLF) }, BAD(SIP_CLEN_RANGE) },
 	{ "sip-trailing-bytes", { UDP4_SIP(SIP_INVITE "junk") }, BAD(SIP_TRAILING_BYTES) },
 	{ "sip-two-messages", { UDP4_SIP(SIP_INVITE SIP_INVITE) }, BAD(SIP_TWO_MESSAGES) },
+	/* a stream's later messages meet the same checks as its first */
+	{ "sip-tcp-second-malformed", { TCP4_SIP(SIP_INVITE "INVITE sip:x@y SIP/2.0" CRLF
+	  "bad" CRLF CRLF) }, BAD(SIP_HDR_NO_COLON) },
+	{ "sip-tcp-second-nonstart", { TCP4_SIP(SIP_INVITE "a=rtpmap:0 PCMU/8000" CRLF) },
+	  BAD(SIP_START_LINE) },
+	{ "sip-tcp-msgs-many", { TCP4_SIP(SIP_ACK32 SIP_ACK) }, BAD(SIP_TCP_MSGS) },
 	{ "sip-two-messages-response", { UDP4_SIP(SIP_INVITE CRLF
 	  SIP_200) }, BAD(SIP_TWO_MESSAGES) },
 };

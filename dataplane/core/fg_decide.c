@@ -88,7 +88,8 @@ too_many(const struct fg_class_limits *l, const struct fg_pkt *p)
 {
 	if (l->max_msg != 0 && p->pl_len > l->max_msg)
 		return true;
-	if (p->reason == FG_R_SIP_HDR_TOO_MANY || p->reason == FG_R_SIP_HDR_LINE_LONG)
+	if (p->reason == FG_R_SIP_HDR_TOO_MANY || p->reason == FG_R_SIP_HDR_LINE_LONG ||
+	    p->reason == FG_R_SIP_TCP_MSGS)
 		return true;
 	if (!(p->flags & FG_PF_SIP))
 		return false;
@@ -163,7 +164,8 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 
 /*
  * The class whose limits and state apply. A SIP message the parser gave
- * up on for its header count or a header's length is "malformed" to the
+ * up on for its header count or a header's length, or a TCP segment
+ * starting more messages than max_msgs, is "malformed" to the
  * classifier but, by the rules, a sender breaking its class's bounds:
  * too-many-params, counted in that source's window (docs/limits.md).
  */
@@ -171,7 +173,8 @@ static inline uint8_t
 cls_of(const struct fg_pkt *p)
 {
 	if (__builtin_expect(p->cls == FG_CLASS_MALFORMED, 0) &&
-	    (p->reason == FG_R_SIP_HDR_TOO_MANY || p->reason == FG_R_SIP_HDR_LINE_LONG))
+	    (p->reason == FG_R_SIP_HDR_TOO_MANY || p->reason == FG_R_SIP_HDR_LINE_LONG ||
+	     p->reason == FG_R_SIP_TCP_MSGS))
 		return p->port_cls;
 	return p->cls;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fg_fed.h"
+#include "fg_sip.h"
 
 static inline void
 spin_lock(uint32_t *l)
@@ -431,8 +432,9 @@ lists_verdict(const struct fg_fed *f, const struct fg_fed_lists *l, const struct
  * the watch list. FG_V_NONE: the per-source limits decide.
  */
 static inline __attribute__((always_inline)) enum fg_verdict
-partner_rules(struct fg_fed *f, const struct fg_pkt *p, const uint8_t *msg, bool request,
-	      const uint8_t *dom, size_t dlen, uint64_t now_ns, struct fg_fed_stats *st)
+partner_rules(struct fg_fed *f, const struct fg_pkt *p, const struct fg_sip *sip,
+	      const uint8_t *msg, bool request, const uint8_t *dom, size_t dlen,
+	      uint64_t now_ns, struct fg_fed_stats *st)
 {
 	const struct fg_fed_cfg *c = fg_fed_live(f);
 	enum fg_verdict v = FG_V_NONE;
@@ -446,10 +448,10 @@ partner_rules(struct fg_fed *f, const struct fg_pkt *p, const uint8_t *msg, bool
 		st->untracked++;
 		return FG_V_NONE;
 	}
-	if (request && p->sip.ruri.len != 0) {
+	if (request && sip->ruri.len != 0) {
 		/* the URI's slot in the partner's set: its cache miss (a set
 		 * that grew past the cache) overlaps the bookkeeping below */
-		uh = fg_fed_uri_hash(msg + p->sip.ruri.off, p->sip.ruri.len, &host, &hlen);
+		uh = fg_fed_uri_hash(msg + sip->ruri.off, sip->ruri.len, &host, &hlen);
 		__builtin_prefetch(&pt->uris[uri_slot(f, uh)]);
 	}
 	spin_lock(&pt->lock);
@@ -499,6 +501,42 @@ unlock:
 	return v;
 }
 
+/*
+ * The messages after the first of a TCP segment (p->sip.msgs > 1), each
+ * through the lists and the partner rules in turn; the first drop
+ * verdict drops the segment and what follows it is not counted (an
+ * allowed From domain exempts its own message only).
+ */
+static __attribute__((noinline)) enum fg_verdict
+later_messages(struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
+	       const uint8_t *seg, uint64_t now_ns, struct fg_fed_stats *st)
+{
+	struct fg_sip s = p->sip;
+	uint32_t off = 0;
+	enum fg_verdict v = FG_V_NONE;
+
+	for (unsigned int k = 1; k < p->sip.msgs && v == FG_V_NONE &&
+	     fg_sip_next_msg(seg, p->pl_len, &off, &s); k++) {
+		const uint8_t *dom = NULL;
+		size_t dlen = 0;
+
+		if (s.from_host.len != 0) {
+			dom = seg + off + s.from_host.off;
+			dlen = s.from_host.len;
+		}
+		if (l != NULL)
+			v = lists_verdict(f, l, p, dom, dlen, st);
+		if (v == FG_V_PASS_ALLOW) {
+			v = FG_V_NONE;   /* exempts this message, not the segment */
+			continue;
+		}
+		if (v == FG_V_NONE)
+			v = partner_rules(f, p, &s, seg + off, s.kind == FG_SIP_REQUEST, dom, dlen,
+					  now_ns, st);
+	}
+	return v;
+}
+
 enum fg_verdict
 fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struct fg_pkt *p,
 		     const uint8_t *frame, uint64_t now_ns, struct fg_fed_stats *st)
@@ -523,7 +561,10 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 	}
 	if (p->cls != FG_CLASS_SIP && p->cls != FG_CLASS_SIP_TLS)
 		return FG_V_NONE;   /* the lists apply to every class, the rules to SIP */
-	return partner_rules(f, p, msg, request, dom, dlen, now_ns, st);
+	v = partner_rules(f, p, &p->sip, msg, request, dom, dlen, now_ns, st);
+	if (__builtin_expect(v == FG_V_NONE && msg != NULL && p->sip.msgs > 1, 0))
+		v = later_messages(f, l, p, msg, now_ns, st);
+	return v;
 }
 
 /* 2xx succeed; 4xx-6xx fail, except the authentication challenges 401 and

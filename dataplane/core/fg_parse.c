@@ -208,6 +208,10 @@ parse_l4(const struct fg_classify_cfg *cfg, const uint8_t *buf, uint32_t off,
 			return done(out, cls, FG_R_OK);
 		r = fg_sip_parse(&cfg->sip, buf + out->pl_off, out->pl_len,
 				 out->l4 == FG_IPPROTO_TCP, &out->sip);
+		/* a stream segment: every message after the first too */
+		if (__builtin_expect(out->sip.flags & FG_SIP_F_MORE, 0) && r == FG_R_OK)
+			r = fg_sip_parse_rest(&cfg->sip, buf + out->pl_off, out->pl_len,
+					      &out->sip);
 		out->flags |= FG_PF_SIP;
 		return done(out, cls, (enum fg_reason)r);
 	}

@@ -91,7 +91,8 @@
 	X(SIP_CLEN_BAD,       "sip-clen-bad") \
 	X(SIP_CLEN_RANGE,     "sip-clen-range") \
 	X(SIP_TRAILING_BYTES, "sip-trailing-bytes") \
-	X(SIP_TWO_MESSAGES,   "sip-two-messages")
+	X(SIP_TWO_MESSAGES,   "sip-two-messages") \
+	X(SIP_TCP_MSGS,       "sip-tcp-msgs-many")
 
 #define FG_REASON_ENUM_(id, name) FG_R_##id,
 enum fg_reason {

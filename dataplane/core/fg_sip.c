@@ -84,6 +84,7 @@ fg_sip_limits_default(struct fg_sip_limits *lim)
 	lim->max_ruri = FG_SIP_DEF_MAX_RURI;
 	lim->max_from = FG_SIP_DEF_MAX_FROM;
 	lim->max_callid = FG_SIP_DEF_MAX_CALLID;
+	lim->max_msgs = FG_SIP_DEF_MAX_MSGS;
 }
 
 /*
@@ -687,6 +688,7 @@ fg_sip_parse(const struct fg_sip_limits *lim, const uint8_t *msg, uint32_t len,
 	uint32_t body;
 
 	memset(out, 0, sizeof(*out));
+	out->msgs = 1;
 	if (len > FG_SIP_MAX_MSG)
 		len = FG_SIP_MAX_MSG;
 	if (len == 0)
@@ -726,6 +728,7 @@ fg_sip_parse(const struct fg_sip_limits *lim, const uint8_t *msg, uint32_t len,
 		r = parse_request_line(lim, msg, cr, stream, out);
 		if (r == FG_R_SIP_TCP_NONSTART) {
 			memset(out, 0, sizeof(*out));
+			out->msgs = 1;
 			out->kind = FG_SIP_CONTINUATION;
 			return r;
 		}
@@ -820,4 +823,47 @@ no_line:
 	if (stream)
 		return FG_R_SIP_TCP_PARTIAL;
 	return FG_R_SIP_NO_CRLF;
+}
+
+unsigned int
+fg_sip_parse_rest(const struct fg_sip_limits *lim, const uint8_t *seg, uint32_t len,
+		  struct fg_sip *first)
+{
+	struct fg_sip s = *first;
+	uint32_t off = 0, max = lim->max_msgs != 0 ? lim->max_msgs : FG_SIP_DEF_MAX_MSGS;
+	unsigned int r = FG_R_OK;
+
+	if (max > FG_SIP_MAX_MSGS)
+		max = FG_SIP_MAX_MSGS;
+	/* each message is at least its start line and four headers: the
+	 * count is bounded by the segment's bytes as well as by max */
+	while (r == FG_R_OK && (s.flags & FG_SIP_F_MORE)) {
+		uint32_t n = fg_sip_next(seg + off, len - off, &s);
+
+		if (n == len - off)
+			break;         /* keep-alive bytes to the end */
+		if (first->msgs == max)
+			return FG_R_SIP_TCP_MSGS;
+		off += n;
+		first->msgs++;
+		r = fg_sip_parse(lim, seg + off, len - off, true, &s);
+	}
+	/* the first message's length says one starts here: its framing is broken */
+	return r == FG_R_SIP_TCP_NONSTART ? FG_R_SIP_START_LINE : r;
+}
+
+bool
+fg_sip_next_msg(const uint8_t *seg, uint32_t len, uint32_t *off, struct fg_sip *cur)
+{
+	static const struct fg_sip_limits lax = {
+		UINT16_MAX, UINT16_MAX, UINT16_MAX, UINT16_MAX, UINT16_MAX, FG_SIP_MAX_MSGS,
+	};
+
+	if (*off >= len)
+		return false;
+	*off += fg_sip_next(seg + *off, len - *off, cur);
+	if (*off >= len)
+		return false;
+	fg_sip_parse(&lax, seg + *off, len - *off, true, cur);
+	return true;
 }

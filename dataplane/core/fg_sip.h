@@ -51,6 +51,8 @@ struct fg_sip_limits {
 	uint16_t max_ruri;       /**< Request-URI bytes */
 	uint16_t max_from;       /**< From header value bytes */
 	uint16_t max_callid;     /**< Call-ID bytes */
+	uint16_t max_msgs;       /**< messages one TCP segment may start; more:
+				      sip-tcp-msgs-many */
 };
 
 #define FG_SIP_DEF_MAX_HEADERS 64
@@ -58,6 +60,8 @@ struct fg_sip_limits {
 #define FG_SIP_DEF_MAX_RURI    512
 #define FG_SIP_DEF_MAX_FROM    512
 #define FG_SIP_DEF_MAX_CALLID  256
+#define FG_SIP_DEF_MAX_MSGS    32
+#define FG_SIP_MAX_MSGS        255   /**< fg_sip.msgs is 8 bits */
 
 /** fg_sip.flags */
 #define FG_SIP_F_CLEN  0x01  /**< Content-Length header present */
@@ -73,7 +77,9 @@ struct fg_sip {
 	uint16_t via;          /**< Via values (fields and comma-separated) */
 	uint16_t max_hdr_len;  /**< longest header field, bytes */
 	uint16_t hdr_len;      /**< bytes of start line + headers + CRLF */
-	uint16_t pad;
+	uint8_t msgs;          /**< messages the segment starts (fg_sip_parse_rest());
+				    a last one cut at the end included */
+	uint8_t pad;
 	uint32_t cseq;
 	uint32_t content_length;
 	struct fg_span method_s;   /**< request method token */
@@ -99,6 +105,45 @@ void fg_sip_limits_default(struct fg_sip_limits *lim);
  */
 unsigned int fg_sip_parse(const struct fg_sip_limits *lim, const uint8_t *msg,
 			  uint32_t len, bool stream, struct fg_sip *out);
+
+/**
+ * The messages after the first in a TCP segment. @p first: what
+ * fg_sip_parse() said of the segment's first message (FG_R_OK, with
+ * FG_SIP_F_MORE); each further message is parsed under @p lim, RFC 5626
+ * keep-alives (CR and LF) between messages skipped. Sets first->msgs.
+ *
+ * @return FG_R_OK: every message complete and well formed;
+ *   FG_R_SIP_TCP_PARTIAL (a note): the last one is cut at the end of the
+ *   segment; a later message's malformed reason; FG_R_SIP_TCP_MSGS: more
+ *   than lim->max_msgs messages.
+ */
+unsigned int fg_sip_parse_rest(const struct fg_sip_limits *lim, const uint8_t *seg,
+			       uint32_t len, struct fg_sip *first);
+
+/**
+ * Where the message after @p s starts, from @p s's start; after the
+ * keep-alive bytes that may follow it, up to @p avail (bytes from @p s's
+ * start to the segment's end). == @p avail: none.
+ */
+static inline uint32_t
+fg_sip_next(const uint8_t *msg, uint32_t avail, const struct fg_sip *s)
+{
+	uint32_t o = (uint32_t)s->hdr_len + s->content_length;
+
+	while (o < avail && (msg[o] == '\r' || msg[o] == '\n'))
+		o++;
+	return o < avail ? o : avail;
+}
+
+/**
+ * Step to the message after @p cur in a segment that fg_sip_parse_rest()
+ * read: *@p off (@p cur's offset in @p seg) moves to the next message,
+ * parsed into @p cur without bounds (the classifier checked them: the
+ * spans are the same). @return false when no message follows.
+ *	struct fg_sip s = p->sip; uint32_t off = 0;
+ *	for (k = 1; k < p->sip.msgs && fg_sip_next_msg(seg, len, &off, &s); k++)
+ */
+bool fg_sip_next_msg(const uint8_t *seg, uint32_t len, uint32_t *off, struct fg_sip *cur);
 
 /** "INVITE", ... or "" for FG_SIP_M_OTHER. */
 const char *fg_sip_method_name(unsigned int m);

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from collections import Counter
 
-from scapy.all import IP, UDP, Ether, Raw, wrpcap  # noqa: E402
+from scapy.all import IP, TCP, UDP, Ether, Raw, wrpcap  # noqa: E402
 
 fg, work = sys.argv[1], sys.argv[2]
 os.makedirs(work, exist_ok=True)
@@ -38,6 +38,23 @@ def req(src, dom, ruri, n, method="INVITE"):
                f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP {src}:5060;branch=z9hG4bK{n}\r\n"
                f"From: <sip:user@{dom}>;tag={n}\r\nTo: <{ruri}>\r\nCall-ID: {n}@{src}\r\n"
                f"CSeq: 1 {method}\r\nContent-Length: 0\r\n\r\n")
+
+
+def req_text(src, dom, ruri, n, method="INVITE", tp="UDP"):
+    return (f"{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/{tp} {src}:5060;branch=z9hG4bK{n}\r\n"
+            f"From: <sip:user@{dom}>;tag={n}\r\nTo: <{ruri}>\r\nCall-ID: {n}@{src}\r\n"
+            f"CSeq: 1 {method}\r\nContent-Length: 0\r\n\r\n")
+
+
+TCP_SEQ = {}
+
+
+def tcp_seg(src, text):
+    """One TCP segment of the partner's connection to the server."""
+    seq = TCP_SEQ.get(src, 1000)
+    TCP_SEQ[src] = seq + len(text)
+    return (Ether() / IP(src=src, dst=SRV) / TCP(sport=40000, dport=5060, flags="PA", seq=seq) /
+            Raw(text.encode()))
 
 
 def resp(partner, status, n):
@@ -90,6 +107,13 @@ for i in range(1000):
 for i in range(10):
     add(90_000_000 + i * 1000, "blocked", req("198.18.1.7", "evil.example.org",
                                               "sip:desk@example.com", i))
+# 8. a directory attack over TCP: every segment a harmless OPTIONS first,
+#    then 4 INVITEs to new users (the URI rule must read all 5 messages)
+for i in range(270):
+    text = req_text("198.18.1.8", "p8.example.net", "sip:example.com", f"o{i}", "OPTIONS", "TCP")
+    text += "".join(req_text("198.18.1.8", "p8.example.net", f"sip:t{4 * i + k}@example.com",
+                             f"i{i}.{k}", "INVITE", "TCP") for k in range(4))
+    add(100_000_000 + i * 100_000 + 13, "tcp-dir", tcp_seg("198.18.1.8", text))
 pkts.sort(key=lambda x: x[0])
 for us, _, p in pkts:
     p.time = T0 + us / 1e6
@@ -121,6 +145,10 @@ expect = {
     "allowed": ["pass-allow"] * 5000,
     "trusted": ["pass-allow"] * 1000,
     "blocked": ["block-list"] * 10,
+    # the OPTIONS URI and 249 segments' 4 new ones: 997 URIs; the 250th
+    # segment's 4th INVITE is the 1001st URI, and every later segment
+    # starts with a new one
+    "tcp-dir": ["pass"] * 249 + ["sip-new-uri"] * 21,
 }
 # the failing partner: suspicious at the 20th response (i = 19, 18 failed
 # to 2 succeeded); from then on 1 message per second (burst 1), in units
@@ -173,9 +201,14 @@ check(expect["fail"].count("sip-watch-rate") == 40 and expect["spoof"].count("ra
 
 rep = json.load(open(out["r.json"])) if r.returncode == 0 else {}
 watch = {w.get("src", w.get("domain")): w for w in rep.get("watch", [])}
-check(set(watch) == {"198.18.1.1", "198.18.1.2", "198.18.1.3", "p3.example.net"},
-      "watch list: the directory attacker, the failing and the sustained partner, the "
-      "hand-watched domain; nobody else", json.dumps(sorted(watch)))
+check(set(watch) == {"198.18.1.1", "198.18.1.2", "198.18.1.3", "198.18.1.8", "p3.example.net"},
+      "watch list: the directory attackers (UDP, TCP), the failing and the sustained partner, "
+      "the hand-watched domain; nobody else", json.dumps(sorted(watch)))
+t = watch.get("198.18.1.8", {})
+check(t.get("reasons") == ["uri-limit"] and t.get("uris") == 1000 and t.get("drop_uri") == 21 and
+      t.get("requests") == 249 * 5 + 5 + 20 * 2,
+      "TCP directory attacker: 1000 URIs held, 21 segments dropped at their first URI beyond, "
+      "every message up to it (it included) counted", json.dumps(t))
 d, f, s = (watch.get(a, {}) for a in ("198.18.1.1", "198.18.1.2", "198.18.1.3"))
 check(d.get("mode") == "high" and d.get("reasons") == ["uri-limit"] and d.get("uris") == 1000 and
       d.get("drop_uri") == 500 and d.get("domains") == ["p1.example.net"] and
@@ -190,9 +223,9 @@ check(s.get("mode") == "none" and s.get("reasons") == ["sustained-rate"] and
       s.get("drop_rate") == 0 and s.get("drop_uri") == 0,
       "sustained partner: watched (sustained-rate), mode none, nothing dropped", json.dumps(s))
 sipc = rep.get("sip", {})
-check(sipc.get("allow_spoof") == 1000 and sipc.get("watched") == 3 and
+check(sipc.get("allow_spoof") == 1000 and sipc.get("watched") == 4 and
       sipc.get("watch_domain_msgs") == int(19.5 * 60),
-      "counters: 1000 spoofed claims, 3 partners watched, the watched domain's messages",
+      "counters: 1000 spoofed claims, 4 partners watched, the watched domain's messages",
       json.dumps(sipc))
 vc = Counter(x["reason"] for x in lines)
 check(all(rep.get("verdicts", {}).get(k) == n for k, n in vc.items()) and

@@ -90,11 +90,14 @@ def pkts():
         out.append(ETH / IP(src="198.18.0.1", dst="198.18.1.1") / UDP(sport=sport, dport=5060) / Raw(m))
         out.append(ETH / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=sport, dport=5060) / Raw(m))
         out += tcp_msg("198.18.0.2", "198.18.1.1", sport, m)
-    # two pipelined messages in one TCP segment: valid, run.sh excludes it
+    # pipelined messages in one TCP segment: every one compared (run.sh);
+    # a response among them (tshark stops at keep-alive CRLFs between two)
     out += tcp_msg("198.18.0.3", "198.18.1.1", 21000, MSGS[0] + MSGS[1])
+    out += tcp_msg("198.18.0.3", "198.18.1.1", 21001,
+                   MSGS[2] + MSGS[3] + MSGS[-1] + MSGS[6] + MSGS[8])
     return out
 
 
 if __name__ == "__main__":
     write("crafted.py", pkts(), 100)
-    print(3 * len(MSGS))
+    print(3 * len(MSGS) + 2)

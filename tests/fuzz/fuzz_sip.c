@@ -59,6 +59,18 @@ run(const struct fg_sip_limits *lim, const uint8_t *data, uint32_t len,
 	check_span(s.to_uri, l);
 	check_span(s.call_id, l);
 	check_span(s.cseq_method_s, l);
+	CHECK(s.msgs == 1);
+	if (s.flags & FG_SIP_F_MORE) {
+		/* a stream's later messages: as the classifier reads them */
+		unsigned int max = lim->max_msgs != 0 ? lim->max_msgs : FG_SIP_DEF_MAX_MSGS;
+		struct fg_sip first = s;
+		unsigned int q = fg_sip_parse_rest(lim, data, l, &first);
+
+		CHECK(is_sip_reason(q) && q != FG_R_SIP_TCP_NONSTART);
+		CHECK(first.msgs >= 1 && first.msgs <= max && first.msgs <= FG_SIP_MAX_MSGS);
+		CHECK(q != FG_R_SIP_TCP_MSGS || first.msgs == max || first.msgs == FG_SIP_MAX_MSGS);
+		CHECK(memcmp(&first.ruri, &s.ruri, sizeof(s.ruri)) == 0 && first.kind == s.kind);
+	}
 	if (r == FG_R_OK) {
 		if (s.kind == FG_SIP_RESPONSE)
 			CHECK(s.status >= 100 && s.status <= 699);
@@ -78,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct fg_sip_limits tight = {
 		.max_headers = 3, .max_line = 24, .max_ruri = 8,
-		.max_from = 12, .max_callid = 6,
+		.max_from = 12, .max_callid = 6, .max_msgs = 2,
 	};
 	/* Everything refused: the bound checks come before any use. */
 	static const struct fg_sip_limits zero = { 0 };

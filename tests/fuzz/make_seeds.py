@@ -55,7 +55,8 @@ FOLDED = (
     "\r\n")
 SIP = {"invite": INVITE, "200-ok": OK200, "compact": COMPACT,
        "folded": FOLDED, "keepalive": "\r\n\r\n",
-       "stream-two": OK200 + OK200[:40]}
+       "stream-two": OK200 + OK200[:40],
+       "stream-several": COMPACT + "\r\n\r\n" + INVITE + OK200 + INVITE[:60]}
 
 
 def csum(b):
