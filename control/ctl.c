@@ -552,17 +552,19 @@ const char fc_events_usage[] =
 "usage: floodctl events [--follow] [--json] [-i NAME]\n"
 "The data plane's decisions, oldest first (the last 4096 are kept): block\n"
 "(a source flood-blocked, arg = penalty ms), watch and unwatch (a partner on\n"
-"or off the watch list, arg = reasons), lists (floodctl changed the lists,\n"
-"arg = generation), monitor (monitor mode switched on or off, class = the\n"
-"section, arg = 1 on). Found by the main lcore's once-a-second walk; each is\n"
-"also one key=value log line (docs/operations.md).\n"
+"or off the watch list, arg = reasons), alert (a watch entry's throttling mode\n"
+"condition starts to hold; src = its first partner, arg = reasons + mode <<\n"
+"16), lists (floodctl changed the lists, arg = generation), monitor (monitor\n"
+"mode switched on or off, class = the section, arg = 1 on). Found by the main\n"
+"lcore's once-a-second walk; each is also one key=value log line\n"
+"(docs/operations.md).\n"
 "  --follow     keep printing new events (JSON lines with --json)\n"
 COMMON_USAGE;
 
 static void
 print_event(const struct fg_event *e, bool json)
 {
-	char addr[64], why[64] = "";
+	char addr[64], why[64] = "", mode[32] = "";
 	const char *cls;
 	bool noaddr = e->kind == FG_EV_LISTS || e->kind == FG_EV_MONITOR;
 
@@ -571,15 +573,20 @@ print_event(const struct fg_event *e, bool json)
 		fg_fed_reasons_str((uint32_t)e->arg, why, sizeof(why));
 	if (e->kind == FG_EV_MONITOR)   /* cls: the scope; arg: on (1) or off */
 		snprintf(why, sizeof(why), "%s", e->arg ? "on" : "off");
+	if (e->kind == FG_EV_ALERT) {
+		fg_fed_reasons_str((uint32_t)e->arg & 0xffff, why, sizeof(why));
+		snprintf(mode, sizeof(mode), json ? ",\"mode\":\"%s\"" : " mode %s",
+			 fg_fed_mode_name((enum fg_fed_mode)(e->arg >> 16)));
+	}
 	cls = e->kind == FG_EV_MONITOR ? fg_mon_scope_name(e->cls) : fg_class_name(e->cls);
 	if (json)
 		printf("{\"unix_ns\":%" PRIu64 ",\"event\":\"%s\",\"src\":\"%s\",\"class\":\"%s\","
-		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"}\n", e->unix_ns,
-		       fg_event_name(e->kind), noaddr ? "" : addr, cls, e->arg, why);
+		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"%s}\n", e->unix_ns,
+		       fg_event_name(e->kind), noaddr ? "" : addr, cls, e->arg, why, mode);
 	else
-		printf("%" PRIu64 ".%03u %-8s %-40s %s %" PRIu64 " %s\n", e->unix_ns / 1000000000u,
+		printf("%" PRIu64 ".%03u %-8s %-40s %s %" PRIu64 " %s%s\n", e->unix_ns / 1000000000u,
 		       (unsigned int)(e->unix_ns / 1000000u % 1000u), fg_event_name(e->kind),
-		       noaddr ? "-" : addr, cls, e->arg, why);
+		       noaddr ? "-" : addr, cls, e->arg, why, mode);
 }
 
 int
@@ -875,6 +882,20 @@ metrics(struct fc_ctx *c, FILE *f)
 		"floodguard_table_sources %" PRIu64 "\n"
 		"floodguard_table_slots %" PRIu64 "\n", st->nwatch, s.lim.blocks,
 		st->table_used, st->table_slots);
+	fprintf(f, "# HELP floodguard_watch_alert Watch entries: 1 when the entry's throttling "
+		"mode condition holds.\n# TYPE floodguard_watch_alert gauge\n");
+	for (uint32_t i = 0; i < st->nwatch && i < FG_SHM_WATCH; i++) {
+		const struct fg_fed_entry *w = &st->watch[i].e;
+		char key[FG_DOMAIN_MAX + 64], why[96];
+
+		if (w->domain[0] != '\0')
+			snprintf(key, sizeof(key), "%s", w->domain);
+		else
+			fg_addr_str(w->addr[0], key, sizeof(key));
+		fprintf(f, "floodguard_watch_alert{entry=\"%s\",mode=\"%s\",reasons=\"%s\"} %u\n",
+			key, fg_fed_mode_name(w->mode),
+			fg_fed_reasons_str(w->flags, why, sizeof(why)), w->alert);
+	}
 	free(l);
 	free(st);
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "fg_err.h"
@@ -58,12 +59,19 @@ FILE_USAGE
 COMMON_USAGE;
 
 const char fc_watch_usage[] =
-"usage: floodctl watch add|del ADDRESS|DOMAIN... [-i NAME]\n"
+"usage: floodctl watch add ADDRESS|DOMAIN... [--mode high|medium] [-i NAME]\n"
+"       floodctl watch del ADDRESS|DOMAIN... [-i NAME]\n"
+"       floodctl watch set ADDRESS|DOMAIN... --mode high|medium|default [-i NAME]\n"
 "       floodctl watch list [--json] [-i NAME]\n"
 "       floodctl watch promote ADDRESS allow|block [-i NAME]\n"
 "       floodctl watch promote DOMAIN block | DOMAIN allow PREFIX[|PREFIX...]\n"
-"The watch list: partners (addresses) the SIP rules or an operator put there,\n"
-"with their reasons and throttling mode, and SIP domains watched by hand.\n"
+"The watch list: one entry per SIP domain the watched partners used (their\n"
+"addresses beside it), per watched partner that used none, per domain\n"
+"watched by hand; each with its reasons, its throttling mode and whether the\n"
+"mode's condition holds (alert: high = failure-ratio or uri-limit, medium =\n"
+"both). Partners are addresses: the rules count per address.\n"
+"  --mode M     the entry's throttling mode ([sip-rules] default_mode until\n"
+"               set; default: back to it)\n"
 "del of a partner whose condition still holds warns: the rules put it back.\n"
 "promote: off the watch list and onto the allow or block list, one command.\n"
 COMMON_USAGE;
@@ -292,35 +300,83 @@ print_contains(const struct fc_ctx *c, unsigned int k, const uint8_t addr[16], b
 	return 1;
 }
 
+/* Whether @p d is among the domains watched by hand in @p l. */
+static bool
+hand_watched(const struct fg_fed_lists *l, const char *d)
+{
+	for (uint32_t i = 0; i < l->nwatch_dom; i++)
+		if (strcasecmp(l->watch_dom[i], d) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The entries as the data plane published them (once a second), the
+ * domains watched by hand as the lists hold them now (@p l): one removed
+ * since is left out, one added since shows with mode "-" until the next
+ * publish.
+ */
 static void
-print_partners(struct fc_ctx *c, bool json, bool *first)
+print_partners(struct fc_ctx *c, const struct fg_fed_lists *l, bool json, bool *first)
 {
 	struct fg_shm *st = malloc(sizeof(*st));
+	uint32_t n;
 
 	if (st == NULL || fg_shm_stats_read(c->h.s, st) != 0) {
 		free(st);
 		return;
 	}
-	for (uint32_t i = 0; i < st->nwatch && i < FG_SHM_WATCH; i++) {
-		const struct fg_shm_watch *w = &st->watch[i];
-		char addr[64], why[96];
-		const char *mode = fg_fed_mode_name(fg_fed_mode_of(w->flags));
+	n = st->nwatch < FG_SHM_WATCH ? st->nwatch : FG_SHM_WATCH;
+	for (uint32_t i = 0; i < l->nwatch_dom && n < FG_SHM_WATCH; i++) {
+		bool seen = false;
 
-		fg_addr_str(w->addr, addr, sizeof(addr));
+		for (uint32_t k = 0; k < n && !seen; k++)
+			seen = strcasecmp(st->watch[k].e.domain, l->watch_dom[i]) == 0;
+		if (seen)
+			continue;
+		st->watch[n] = (struct fg_shm_watch){ .e = { .flags = FG_FED_MANUAL,
+							     .mode = FG_FED_MODE_COUNT } };
+		snprintf(st->watch[n].e.domain, FG_DOMAIN_MAX, "%s", l->watch_dom[i]);
+		n++;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fg_fed_entry *w = &st->watch[i].e;
+
+		if (w->naddr == 0 && w->domain[0] != '\0' && !hand_watched(l, w->domain))
+			continue;
+		char key[FG_DOMAIN_MAX + 64], addrs[4 * 48 + 16] = "", why[96], a[64];
+		const char *mode = w->mode < FG_FED_MODE_COUNT ? fg_fed_mode_name(w->mode) : "-";
+		size_t n = 0;
+
+		if (w->domain[0] != '\0')
+			snprintf(key, sizeof(key), "%s", w->domain);
+		else
+			fg_addr_str(w->addr[0], key, sizeof(key));
+		for (uint32_t k = 0; k < w->naddr && k < FG_FED_ENTRY_ADDRS; k++) {
+			fg_addr_str(w->addr[k], a, sizeof(a));
+			n += (size_t)snprintf(addrs + n, sizeof(addrs) - n, json ? "%s\"%s\"" : "%s%s",
+					      k ? "," : "", a);
+		}
+		if (!json && w->naddr > FG_FED_ENTRY_ADDRS)
+			snprintf(addrs + n, sizeof(addrs) - n, ",+%u", w->naddr - FG_FED_ENTRY_ADDRS);
 		fg_fed_reasons_str(w->flags, why, sizeof(why));
 		if (json)
-			printf("%s{\"list\":\"watch\",\"item\":\"%s\",\"mode\":\"%s\","
-			       "\"reasons\":\"%s\",\"since_unix_ns\":%" PRIu64 ",\"requests\":%"
-			       PRIu64 ",\"responses_ok\":%" PRIu64 ",\"responses_failed\":%" PRIu64
+			printf("%s{\"list\":\"watch\",\"item\":\"%s\",\"addresses\":[%s],"
+			       "\"partners\":%u,\"mode\":\"%s\",\"mode_set\":%s,\"alert\":%s,"
+			       "\"alert_since_unix_ns\":%" PRIu64 ",\"reasons\":\"%s\","
+			       "\"since_unix_ns\":%" PRIu64 ",\"requests\":%" PRIu64
+			       ",\"responses_ok\":%" PRIu64 ",\"responses_failed\":%" PRIu64
 			       ",\"uris\":%u,\"dropped_rate\":%" PRIu64 ",\"dropped_new_uri\":%"
-			       PRIu64 "}", *first ? "" : ",", addr, mode, why, w->since_unix_ns,
-			       w->requests, w->resp_ok, w->resp_fail, w->nuris, w->drop_rate,
-			       w->drop_uri);
+			       PRIu64 "}", *first ? "" : ",", key, addrs, w->naddr, mode,
+			       w->mode_set ? "true" : "false", w->alert ? "true" : "false",
+			       w->alert_ns, why, w->since_ns, w->requests, w->resp_ok,
+			       w->resp_fail, w->nuris, w->drop_rate, w->drop_uri);
 		else
-			printf("%-13s %-20s mode %-6s reasons %-28s requests %" PRIu64 " ok %"
-			       PRIu64 " failed %" PRIu64 " uris %u dropped %" PRIu64 "\n",
-			       "watch", addr, mode, why, w->requests, w->resp_ok, w->resp_fail,
-			       w->nuris, w->drop_rate + w->drop_uri);
+			printf("%-13s %-20s mode %-6s%s alert %-3s reasons %-28s partners %s "
+			       "requests %" PRIu64 " ok %" PRIu64 " failed %" PRIu64 " uris %u "
+			       "dropped %" PRIu64 "\n", "watch", key, mode, w->mode_set ? "*" : " ",
+			       w->alert ? "yes" : "no", why, addrs[0] ? addrs : "-", w->requests,
+			       w->resp_ok, w->resp_fail, w->nuris, w->drop_rate + w->drop_uri);
 		*first = false;
 	}
 	free(st);
@@ -397,8 +453,8 @@ list(struct fc_ctx *c, const char *verb, int argc, char **argv)
 	if (c->json)
 		putchar('[');
 	if (watch) {
-		print_partners(c, c->json, &first);
-		print_items(l, FG_LIST_WATCH_DOM, c->json, &first);
+		/* the data plane's entries hold the domains watched by hand */
+		print_partners(c, l, c->json, &first);
 	} else if (o.contains) {
 		found = print_contains(c, fg_list_pfx(pk), o.addr.addr, &first);
 	} else {
@@ -451,6 +507,90 @@ watch_addr(struct fc_ctx *c, bool add, const char *text, const struct fg_prefix 
 		fprintf(stderr, "floodctl watch: warning: %s still meets %s: the rules will put "
 			"it back (allow or block it instead: floodctl watch promote)\n", text,
 			fg_fed_reasons_str((uint32_t)r.arg, why, sizeof(why)));
+	return FC_EXIT_OK;
+}
+
+/* The throttling mode of entry @p text (a domain, or address @p p): "" = default. */
+static int
+watch_mode(struct fc_ctx *c, const char *text, const struct fg_prefix *p, const char *mode)
+{
+	struct fg_shm_req q = { .op = FG_SHM_OP_MODE };
+	struct fg_shm_resp r;
+	int rc;
+
+	if (p != NULL)
+		memcpy(q.addr, p->addr, 16);
+	else
+		snprintf(q.key, sizeof(q.key), "%s", text);
+	snprintf(q.value, sizeof(q.value), "%s", mode);
+	rc = fg_shm_call(&c->h, &q, &r, c->timeout_ms);
+	if (rc != 0) {
+		fc_err("watch", "the data plane did not answer (%s)", strerror(-rc));
+		return FC_EXIT_FAIL;
+	}
+	if (r.rc != 0) {
+		fc_err("watch", "%s: %s", text, r.msg);
+		return FC_EXIT_FAIL;
+	}
+	printf("watch mode %s: %s\n", mode[0] ? mode : "default", text);
+	return FC_EXIT_OK;
+}
+
+/* watch set ITEM... --mode M */
+static int
+watch_set(struct fc_ctx *c, int argc, char **argv, const char *mode)
+{
+	int rc = FC_EXIT_OK;
+
+	if (mode == NULL || argc < 1)
+		return fc_err("watch", "set ADDRESS|DOMAIN... --mode high|medium|default"),
+		       FC_EXIT_USAGE;
+	for (int i = 0; i < argc; i++) {
+		struct fg_prefix p;
+		bool addr = fg_prefix_parse_why(argv[i], &p) == NULL;
+
+		if ((addr && p.len != 128) || (!addr && (strlen(argv[i]) >= FG_DOMAIN_MAX ||
+							  strchr(argv[i], '.') == NULL)))
+			return fc_err("watch", "%s: an address or a SIP domain", argv[i]),
+			       FC_EXIT_USAGE;
+	}
+	for (int i = 0; i < argc; i++) {
+		struct fg_prefix p;
+		bool addr = fg_prefix_parse_why(argv[i], &p) == NULL;
+		int r = watch_mode(c, argv[i], addr ? &p : NULL, mode);
+
+		rc = rc == FC_EXIT_OK ? r : rc;
+	}
+	return rc;
+}
+
+/*
+ * Take --mode M out of argv (watch add and set); *@p mode: "high",
+ * "medium", "" (default: set only) or NULL (none given).
+ */
+static int
+mode_arg(const char *sub, int *argc, char **argv, const char **mode)
+{
+	int n = 0;
+
+	*mode = NULL;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--mode") != 0) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		if (i + 1 == *argc || *mode != NULL)
+			return fc_err("watch", "--mode takes one of high, medium%s",
+				      sub[0] == 's' ? ", default" : ""), FC_EXIT_USAGE;
+		*mode = argv[++i];
+		if (fg_fed_mode_parse(*mode) < 0 &&
+		    (sub[0] != 's' || strcmp(*mode, "default") != 0))
+			return fc_err("watch", "--mode %s: high, medium%s", *mode,
+				      sub[0] == 's' ? " or default" : ""), FC_EXIT_USAGE;
+		if (strcmp(*mode, "default") == 0)
+			*mode = "";
+	}
+	*argc = n;
 	return FC_EXIT_OK;
 }
 
@@ -659,6 +799,7 @@ fc_lists(int argc, char **argv)
 	bool add;
 	struct edit e;
 	struct edit_opts o = { 0 };
+	const char *mode = NULL;
 
 	rc = fc_ctx_init(&c, verb, &argc, &argv);
 	if (rc != FC_EXIT_OK)
@@ -675,6 +816,16 @@ fc_lists(int argc, char **argv)
 	if (strcmp(verb, "watch") == 0 && strcmp(argv[0], "promote") == 0) {
 		rc = promote(&c, argc - 1, argv + 1);
 		goto out;
+	}
+	if (strcmp(verb, "watch") == 0 &&
+	    (strcmp(argv[0], "add") == 0 || strcmp(argv[0], "set") == 0)) {
+		rc = mode_arg(argv[0], &argc, argv, &mode);
+		if (rc != FC_EXIT_OK)
+			goto out;
+		if (argv[0][0] == 's') {
+			rc = watch_set(&c, argc - 1, argv + 1, mode);
+			goto out;
+		}
 	}
 	add = strcmp(argv[0], "add") == 0 || strcmp(argv[0], "replace") == 0;
 	if ((!add && strcmp(argv[0], "del") != 0) || argc < 2 ||
@@ -734,6 +885,8 @@ fc_lists(int argc, char **argv)
 			if (fg_prefix_parse_why(argv[i], &p) != NULL)
 				continue;     /* a domain */
 			r = watch_addr(&c, add, argv[i], &p);
+			if (r == FC_EXIT_OK && mode != NULL)
+				r = watch_mode(&c, argv[i], &p, mode);
 			if (r != FC_EXIT_OK && first == FC_EXIT_OK)
 				first = r;
 		}
@@ -742,6 +895,13 @@ fc_lists(int argc, char **argv)
 			int r = update(&c, &e);
 
 			rc = rc == FC_EXIT_OK ? r : rc;
+		}
+		/* watch add DOMAIN --mode: the mode is the data plane's */
+		for (unsigned int i = 0; mode != NULL && rc == FC_EXIT_OK && i < e.n; i++) {
+			char d[FG_DOMAIN_MAX];
+
+			snprintf(d, sizeof(d), "%s", e.it[i].dom.domain);
+			rc = watch_mode(&c, d, NULL, mode);
 		}
 	}
 	free(it);

@@ -26,6 +26,7 @@ enum fg_ktype {
 	FG_K_BOUND,      /**< comma-separated domain@prefix|prefix... (allowed domains) */
 	FG_K_LOGLEVEL,   /**< a syslog level name, stored as its rte_log level (1-8) */
 	FG_K_STEERING,   /**< auto | off | required */
+	FG_K_FEDMODE,    /**< high | medium (enum fg_fed_mode) */
 	FG_K_COUNT
 };
 
@@ -179,6 +180,10 @@ static const struct fg_key fg_keys[] = {
 	     "... in this many consecutive seconds"),
 	LIVE("sip-rules", "expiry_s", fed.expiry_s, 0, UINT32_MAX, "s",
 	     "automatic watch entries leave after this; 0: never"),
+	{ "sip-rules", "default_mode", FG_K_FEDMODE, OFF(fed.default_mode), 0,
+	  SZ(fed.default_mode), 0, 0, 0, 0, "",
+	  "throttling mode of watch entries nobody set one for (floodctl watch set): high "
+	  "alerts on failure-ratio or uri-limit, medium on both", true, NULL },
 	LIST("sip-rules", "local_domains", FG_K_DOMAINS, fed.local, fed.nlocal, 8, "domains",
 	     "the local SIP domains the URI rule counts; empty: every URI"),
 	LIST("lists", "allow", FG_K_PREFIXES, allow, nallow, FG_FED_LIST_MAX,
@@ -527,6 +532,13 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 			}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not emerg, alert, crit, error, "
 			       "warning, notice, info or debug", section, key, value);
+	case FG_K_FEDMODE:
+		if (fg_fed_mode_parse(value) >= 0) {
+			c->fed.default_mode = (uint32_t)fg_fed_mode_parse(value);
+			return 0;
+		}
+		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not high or medium", section,
+			       key, value);
 	case FG_K_WHEN_FULL:
 		if (strcmp(value, "drop") == 0 || strcmp(value, "pass") == 0) {
 			c->table_full_pass = value[0] == 'p';
@@ -709,6 +721,9 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 		break;
 	case FG_K_WHEN_FULL:
 		fputs(c->table_full_pass ? "pass" : "drop", f);
+		break;
+	case FG_K_FEDMODE:
+		fputs(fg_fed_mode_name((enum fg_fed_mode)c->fed.default_mode), f);
 		break;
 	case FG_K_STR:
 		fputs((const char *)c + k->off, f);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -218,6 +219,75 @@ fg_control_init(struct fg_dp *dp)
 	return 0;
 }
 
+/* The watch state's file: the lists' state file's, ".watch" added; "": none. */
+static bool
+watch_path(char *buf, size_t len)
+{
+	return ctl.s != NULL && ctl.s->h.state_path[0] != '\0' &&
+	       snprintf(buf, len, "%s.watch", ctl.s->h.state_path) < (int)len;
+}
+
+struct watch_arg {
+	struct fg_fed *fed;
+	uint64_t off;
+};
+
+static int
+watch_write(FILE *f, void *arg)
+{
+	const struct watch_arg *a = arg;
+
+	return fg_fed_state_write(a->fed, f, a->off);
+}
+
+void
+fg_control_watch_save(struct fg_dp *dp, uint64_t now_ns)
+{
+	struct watch_arg a = { &dp->fed, fg_shm_unix_ns() - now_ns };
+	char path[320], err[512];
+	uint64_t t0 = rte_rdtsc();
+
+	if (dp->fed_mem == NULL || !watch_path(path, sizeof(path)))
+		return;
+	if (fg_shm_file_save(path, watch_write, &a, err, sizeof(err)) != 0)
+		FG_LOG(WARNING, "watch state not saved: %s", err);
+	else
+		FG_LOG(DEBUG, "watch state saved to %s in %.3f s", path,
+		       (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz());
+}
+
+void
+fg_control_watch_load(struct fg_dp *dp, uint64_t now_ns)
+{
+	uint64_t off = fg_shm_unix_ns() - now_ns;
+	char path[320], prev[330], err[512] = "";
+	const char *file[] = { path, prev };
+
+	if (dp->fed_mem == NULL || !watch_path(path, sizeof(path)))
+		return;
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	for (unsigned int i = 0; i < RTE_DIM(file); i++) {
+		uint32_t dropped = 0;
+		size_t len;
+		char *buf;
+		int rc = fg_shm_file_read(file[i], FG_LISTS_FILE_MAX, &buf, &len, err, sizeof(err));
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc == 0) {
+			rc = fg_fed_state_read(&dp->fed, buf, len, off, &dropped, err, sizeof(err));
+			free(buf);
+		}
+		if (rc >= 0) {
+			FG_LOG(INFO, "watch state from %s: %d partners%s%.0u%s", file[i], rc,
+			       dropped ? " (" : "", dropped,
+			       dropped ? " partners, URIs or modes left out: no room)" : "");
+			return;
+		}
+		FG_LOG(ERR, "watch state %s rejected: %s", file[i], err);
+	}
+}
+
 int
 fg_control_lists(struct fg_dp *dp, struct fg_fed_lists *out)
 {
@@ -413,6 +483,7 @@ fg_control_fini(struct fg_dp *dp)
 {
 	if (ctl.s == NULL)
 		return;
+	fg_control_watch_save(dp, fg_clock_ns(dp));
 	__atomic_store_n(&ctl.s->h.stopped, 1, __ATOMIC_RELEASE);
 	if (merge_joinable)    /* a merge still waiting gives up: stopped */
 		pthread_join(merge_thread, NULL);
@@ -517,6 +588,26 @@ serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
 		r.rc = fg_reload(dp, r.msg, sizeof(r.msg), &ticket);
 		r.arg = (int32_t)ticket;
 		break;
+	case FG_SHM_OP_MODE: {
+		char key[sizeof(q->key)];
+		int m = q->value[0] == '\0' ? -1 : fg_fed_mode_parse(q->value);
+
+		snprintf(key, sizeof(key), "%.*s", (int)sizeof(q->key) - 1, q->key);
+		if (m < 0 && q->value[0] != '\0') {
+			r.rc = -EINVAL;
+			snprintf(r.msg, sizeof(r.msg), "mode '%.32s': high or medium", q->value);
+			break;
+		}
+		r.rc = fg_fed_set_mode(&dp->fed, key, key[0] == '\0' ? q->addr : NULL, m);
+		if (r.rc == -ENOENT)
+			snprintf(r.msg, sizeof(r.msg), "not a partner the SIP rules track");
+		else if (r.rc == -ENOSPC)
+			snprintf(r.msg, sizeof(r.msg), "no room for another domain's mode (%u)",
+				 FG_FED_LIST_MAX);
+		else if (r.rc != 0)
+			snprintf(r.msg, sizeof(r.msg), "%s", strerror(-r.rc));
+		break;
+	}
 	default:
 		r.rc = -EOPNOTSUPP;
 		snprintf(r.msg, sizeof(r.msg), "request %u unknown to this data plane", q->op);
@@ -626,15 +717,33 @@ top_one(const struct fg_src *e, void *arg)
 	fg_dp_top_one(e, &w->top);
 }
 
-/* The watch list as published; events for entries that came and went. */
+/* Whether entries @p a and @p b have one key (domain, or address). */
+static bool
+same_entry(const struct fg_fed_entry *a, const struct fg_fed_entry *b)
+{
+	if (a->domain[0] != '\0' || b->domain[0] != '\0')
+		return strcmp(a->domain, b->domain) == 0;
+	return memcmp(a->addr[0], b->addr[0], 16) == 0;
+}
+
+/*
+ * The watch list as published; events for partners that came and went
+ * and for entries whose mode's condition starts to hold.
+ */
 static uint32_t
 collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint64_t unix_now)
 {
+	static struct fg_fed_entry e[FG_SHM_WATCH];
+	static struct { uint8_t addr[16]; uint32_t flags; } part[FG_SHM_WATCH],
+		prev_part[FG_SHM_WATCH];
+	static uint32_t nprev_part;
+	static struct fg_fed_lists l, l_now;
 	uint64_t off = unix_now - now_ns;   /* fed clock (TSC ns) to unix */
 	struct fg_partner *pt, p;
-	uint32_t n = 0;
+	uint32_t n, np = 0;
 
-	for (uint32_t i = 0; n < FG_SHM_WATCH && (pt = fg_fed_next(&dp->fed, &i)) != NULL;) {
+	/* partners on and off the list */
+	for (uint32_t i = 0; np < FG_SHM_WATCH && (pt = fg_fed_next(&dp->fed, &i)) != NULL;) {
 		bool known = false;
 
 		if (__atomic_load_n(&pt->since_ns, __ATOMIC_RELAXED) == 0)
@@ -642,26 +751,45 @@ collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint6
 		fg_fed_partner_read(pt, &p);
 		if (p.since_ns == 0)
 			continue;
-		out[n] = (struct fg_shm_watch){
-			.flags = p.flags, .nuris = p.nuris, .since_unix_ns = p.since_ns + off,
-			.requests = p.requests, .resp_ok = p.resp_ok, .resp_fail = p.resp_fail,
-			.drop_rate = p.drop_rate, .drop_uri = p.drop_uri,
-		};
-		memcpy(out[n].addr, p.addr, 16);
-		for (uint32_t j = 0; j < nprev_watch && !known; j++)
-			known = memcmp(prev_watch[j].addr, p.addr, 16) == 0;
+		memcpy(part[np].addr, p.addr, 16);
+		part[np].flags = p.flags;
+		for (uint32_t j = 0; j < nprev_part && !known; j++)
+			known = memcmp(prev_part[j].addr, p.addr, 16) == 0;
 		if (!known)
 			fg_shm_event(ctl.s, FG_EV_WATCH, FG_CLASS_SIP, p.addr, p.flags, unix_now);
-		n++;
+		np++;
 	}
-	for (uint32_t j = 0; j < nprev_watch; j++) {
+	for (uint32_t j = 0; j < nprev_part; j++) {
 		bool still = false;
 
-		for (uint32_t i = 0; i < n && !still; i++)
-			still = memcmp(prev_watch[j].addr, out[i].addr, 16) == 0;
+		for (uint32_t i = 0; i < np && !still; i++)
+			still = memcmp(prev_part[j].addr, part[i].addr, 16) == 0;
 		if (!still)
-			fg_shm_event(ctl.s, FG_EV_UNWATCH, FG_CLASS_SIP, prev_watch[j].addr,
-				     prev_watch[j].flags, unix_now);
+			fg_shm_event(ctl.s, FG_EV_UNWATCH, FG_CLASS_SIP, prev_part[j].addr,
+				     prev_part[j].flags, unix_now);
+	}
+	memcpy(prev_part, part, np * sizeof(part[0]));
+	nprev_part = np;
+
+	/* the entries, keyed by domain; the domains watched by hand as last
+	 * read: a floodctl waiting for this lcore holds the lists' lock */
+	if (fg_shm_lists_read_flags(&ctl, &l_now, LOCK_NB) == 0)
+		l = l_now;
+	n = fg_fed_entries(&dp->fed, &l, e, FG_SHM_WATCH);
+	for (uint32_t i = 0; i < n; i++) {
+		bool was = false;
+
+		for (uint32_t j = 0; j < nprev_watch; j++)
+			if (same_entry(&prev_watch[j].e, &e[i])) {
+				was = prev_watch[j].e.alert;
+				break;
+			}
+		if (e[i].alert && !was)
+			fg_shm_event(ctl.s, FG_EV_ALERT, FG_CLASS_SIP, e[i].addr[0],
+				     e[i].flags | (uint64_t)e[i].mode << 16, unix_now);
+		out[i].e = e[i];
+		out[i].e.since_ns = e[i].since_ns != 0 ? e[i].since_ns + off : 0;
+		out[i].e.alert_ns = e[i].alert_ns != 0 ? e[i].alert_ns + off : 0;
 	}
 	memcpy(prev_watch, out, n * sizeof(out[0]));
 	nprev_watch = n;

@@ -382,8 +382,12 @@ void fg_notify(const char *state);
 void fg_control_publish(struct fg_dp *dp, uint64_t now_ns, bool second);
 /** A copy of the current lists (main lcore, reports: not a list reader). */
 int fg_control_lists(struct fg_dp *dp, struct fg_fed_lists *out);
-/** Mark the data plane stopped and remove the segment. */
+/** Save the watch state, mark the data plane stopped and remove the segment. */
 void fg_control_fini(struct fg_dp *dp);
+/** The partner table's state to the state file's ".watch" (docs/sip.md). */
+void fg_control_watch_save(struct fg_dp *dp, uint64_t now_ns);
+/** ... and back, at start: ".watch", else ".watch.prev". */
+void fg_control_watch_load(struct fg_dp *dp, uint64_t now_ns);
 
 /** Register the /floodguard/... telemetry commands. */
 int fg_telemetry_init(struct fg_dp *dp);

@@ -86,46 +86,57 @@ void
 fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 {
 	struct fg_fed_lists *l = malloc(sizeof(*l));
-	struct fg_partner *pt, p;
-	bool first = true;
+	struct fg_fed_entry *e = calloc(FG_SHM_WATCH, sizeof(*e));
+	uint32_t n = 0;
 
 	if (l != NULL && fg_control_lists(dp, l) != 0)
 		l->nwatch_dom = 0;
-
+	if (e != NULL && dp->fed_mem != NULL)
+		n = fg_fed_entries(&dp->fed, l, e, FG_SHM_WATCH);
 	fputc('[', f);
-	for (uint32_t i = 0; dp->fed_mem != NULL && (pt = fg_fed_next(&dp->fed, &i)) != NULL;) {
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fg_fed_entry *w = &e[i];
 		bool rf = true;
 
-		fg_fed_partner_read(pt, &p);
-		if (p.flags == 0)
-			continue;
-		fprintf(f, "%s\n    {\"src\":", first ? "" : ",");
-		fg_json_addr(f, p.addr);
-		fprintf(f, ",\"mode\":\"%s\",\"reasons\":[",
-			fg_fed_mode_name(fg_fed_mode_of(p.flags)));
+		fprintf(f, "%s\n    {", i ? "," : "");
+		if (w->domain[0] != '\0') {
+			fputs("\"domain\":", f);
+			fg_json_str(f, (const uint8_t *)w->domain, strlen(w->domain));
+		} else {
+			fputs("\"src\":", f);
+			fg_json_addr(f, w->addr[0]);
+		}
+		fputs(",\"addresses\":[", f);
+		for (uint32_t k = 0; k < w->naddr && k < FG_FED_ENTRY_ADDRS; k++) {
+			fputs(k ? "," : "", f);
+			fg_json_addr(f, w->addr[k]);
+		}
+		fprintf(f, "],\"partners\":%u,\"mode\":\"%s\",\"mode_set\":%s,\"alert\":%s,"
+			"\"alert_since_s\":", w->naddr, fg_fed_mode_name(w->mode),
+			w->mode_set ? "true" : "false", w->alert ? "true" : "false");
+		if (w->alert)
+			fprintf(f, "%.6f", (double)w->alert_ns / 1e9);
+		else
+			fputs("null", f);
+		fputs(",\"reasons\":[", f);
 		for (unsigned int r = 0; r < FG_FED_NREASONS; r++)
-			if (p.flags & (1u << r)) {
+			if (w->flags & (1u << r)) {
 				fprintf(f, "%s\"%s\"", rf ? "" : ",", fg_fed_reason_name(r));
 				rf = false;
 			}
-		fprintf(f, "],\"since_s\":%.6f,\"age_s\":%.3f,\"domains\":[",
-			(double)p.since_ns / 1e9, (double)(now_ns - p.since_ns) / 1e9);
-		for (uint32_t d = 0; d < p.ndom; d++)
-			fprintf(f, "%s\"%s\"", d ? "," : "", p.domains[d]);
-		fprintf(f, "],\"requests\":%" PRIu64 ",\"other_msgs\":%" PRIu64
+		fputc(']', f);
+		if (w->since_ns != 0)
+			fprintf(f, ",\"since_s\":%.6f,\"age_s\":%.3f", (double)w->since_ns / 1e9,
+				(double)(now_ns - w->since_ns) / 1e9);
+		fprintf(f, ",\"requests\":%" PRIu64 ",\"other_msgs\":%" PRIu64
 			",\"uris\":%u,\"resp_ok\":%" PRIu64 ",\"resp_fail\":%" PRIu64
 			",\"drop_rate\":%" PRIu64 ",\"drop_uri\":%" PRIu64 "}",
-			p.requests, p.other_msgs, p.nuris, p.resp_ok, p.resp_fail,
-			p.drop_rate, p.drop_uri);
-		first = false;
+			w->requests, w->other_msgs, w->nuris, w->resp_ok, w->resp_fail,
+			w->drop_rate, w->drop_uri);
 	}
-	for (uint32_t i = 0; l != NULL && i < l->nwatch_dom; i++) {
-		fprintf(f, "%s\n    {\"domain\":\"%s\",\"mode\":\"none\",\"reasons\":"
-			"[\"manual\"]}", first ? "" : ",", l->watch_dom[i]);
-		first = false;
-	}
+	free(e);
 	free(l);
-	fprintf(f, "%s]", first ? "" : "\n  ");
+	fprintf(f, "%s]", n ? "\n  " : "");
 }
 
 /* The sources dropped (or would-dropped) most, from this lcore's drop

@@ -173,32 +173,50 @@ tel_top(struct rte_tel_data *d, const struct fg_counters *c __rte_unused)
 	return 0;
 }
 
-/* A dict by rank as /floodguard/top; domains watched by hand come last. */
+/* A dict by rank as /floodguard/top: the entries as floodctl watch list has them. */
 static int
 tel_watch(struct rte_tel_data *d, const struct fg_counters *c __rte_unused)
 {
-	struct fg_partner *pt, p;
-	unsigned int n = 0;
+	static struct fg_fed_entry ent[TEL_WATCH_MAX];
+	static struct fg_fed_lists l;
+	uint32_t n;
 
-	for (uint32_t i = 0; n < TEL_WATCH_MAX && (pt = fg_fed_next(&tel_dp->fed, &i)) != NULL;) {
-		struct rte_tel_data *e;
+	if (fg_control_lists(tel_dp, &l) != 0)
+		l.nwatch_dom = 0;
+	n = fg_fed_entries(&tel_dp->fed, &l, ent, TEL_WATCH_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fg_fed_entry *w = &ent[i];
+		struct rte_tel_data *e = rte_tel_data_alloc(), *a;
 		char addr[64], rank[12], why[64];
 
-		fg_fed_partner_read(pt, &p);
-		if (p.flags == 0 || (e = rte_tel_data_alloc()) == NULL)
-			continue;
-		fg_addr_str(p.addr, addr, sizeof(addr));
+		if (e == NULL)
+			break;
 		rte_tel_data_start_dict(e);
-		rte_tel_data_add_dict_string(e, "src", addr);
-		rte_tel_data_add_dict_string(e, "mode", fg_fed_mode_name(fg_fed_mode_of(p.flags)));
+		if (w->domain[0] != '\0') {
+			rte_tel_data_add_dict_string(e, "domain", w->domain);
+		} else {
+			fg_addr_str(w->addr[0], addr, sizeof(addr));
+			rte_tel_data_add_dict_string(e, "src", addr);
+		}
+		a = rte_tel_data_alloc();
+		if (a != NULL) {
+			rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
+			for (uint32_t k = 0; k < w->naddr && k < FG_FED_ENTRY_ADDRS; k++) {
+				fg_addr_str(w->addr[k], addr, sizeof(addr));
+				rte_tel_data_add_array_string(a, addr);
+			}
+			rte_tel_data_add_dict_container(e, "addresses", a, 0);
+		}
+		rte_tel_data_add_dict_u64(e, "partners", w->naddr);
+		rte_tel_data_add_dict_string(e, "mode", fg_fed_mode_name(w->mode));
+		rte_tel_data_add_dict_u64(e, "alert", w->alert);
 		rte_tel_data_add_dict_string(e, "reasons",
-					     fg_fed_reasons_str(p.flags, why, sizeof(why)));
-		rte_tel_data_add_dict_string(e, "domain", p.ndom ? p.domains[0] : "");
-		rte_tel_data_add_dict_u64(e, "requests", p.requests);
-		rte_tel_data_add_dict_u64(e, "distinct_uris", p.nuris);
-		rte_tel_data_add_dict_u64(e, "drop_rate", p.drop_rate);
-		rte_tel_data_add_dict_u64(e, "drop_uri", p.drop_uri);
-		snprintf(rank, sizeof(rank), "%u", ++n);
+					     fg_fed_reasons_str(w->flags, why, sizeof(why)));
+		rte_tel_data_add_dict_u64(e, "requests", w->requests);
+		rte_tel_data_add_dict_u64(e, "distinct_uris", w->nuris);
+		rte_tel_data_add_dict_u64(e, "drop_rate", w->drop_rate);
+		rte_tel_data_add_dict_u64(e, "drop_uri", w->drop_uri);
+		snprintf(rank, sizeof(rank), "%u", i + 1);
 		rte_tel_data_add_dict_container(d, rank, e, 0);
 	}
 	return 0;

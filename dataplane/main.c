@@ -361,6 +361,9 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		fg_dp_age(dp, fg_clock_ns(dp), slice);
 		if (second)
 			fg_fed_expire(&dp->fed, fg_clock_ns(dp));
+		/* the watch state also survives a crash, a minute old at most */
+		if (ticks % 600 == 0)
+			fg_control_watch_save(dp, fg_clock_ns(dp));
 		fg_control_publish(dp, fg_clock_ns(dp), second);
 		if (dp->cfg->stats_interval != 0 &&
 		    t - last_log >= dp->cfg->stats_interval * hz) {
@@ -503,6 +506,7 @@ run_live(struct fg_dp *dp, uint64_t duration)
 	rc = fg_dp_init(dp, dp->cfg, (int)rte_socket_id(), fg_clock_ns(dp));
 	if (rc != 0)
 		return rc;
+	fg_control_watch_load(dp, fg_clock_ns(dp));
 	rc = setup_live(dp);
 	if (rc != 0)
 		return rc;

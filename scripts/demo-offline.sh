@@ -58,7 +58,8 @@ step "SIP watch list at the end (docs/sip.md)"
 import json, sys
 r = json.load(open(sys.argv[1]))
 for w in r.get("watch", []):
-    print(f"  {w.get('src', w.get('domain')):15} mode {w['mode']:6} reasons {','.join(w['reasons']):26}"
+    print(f"  {w.get('domain', w.get('src')):20} {','.join(w.get('addresses', [])):15} mode {w['mode']:6}"
+          f" alert {'yes' if w.get('alert') else 'no':3} reasons {','.join(w['reasons']):26}"
           f" URIs {w.get('uris', 0):5}  dropped: watch-rate {w.get('drop_rate', 0)}, new-URI {w.get('drop_uri', 0)}"
           f"  responses ok/failed {w.get('resp_ok', 0)}/{w.get('resp_fail', 0)}")
 if not r.get("watch"):

@@ -394,12 +394,18 @@ unlock:
 int
 fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out)
 {
+	return fg_shm_lists_read_flags(h, out, 0);
+}
+
+int
+fg_shm_lists_read_flags(struct fg_shm_handle *h, struct fg_fed_lists *out, int flags)
+{
 	uint64_t g;
 	int rc;
 
 	/* writers write the copy that is not current: holding their lock
 	 * keeps the current one still */
-	if (flock(h->fd, LOCK_SH) != 0)
+	if (flock(h->fd, LOCK_SH | flags) != 0)
 		return -errno;
 	g = __atomic_load_n(&h->s->gen, __ATOMIC_ACQUIRE);
 	rc = fg_lists_copy(out, &h->s->lists[g & 1]);
@@ -407,9 +413,32 @@ fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out)
 	return rc != 0 ? rc : fg_lists_check(out);
 }
 
+struct lists_arg {
+	const struct fg_fed_lists *l;
+	const struct fg_pfxset *s;
+	const struct fg_tags *t;
+};
+
+static int
+lists_write(FILE *f, void *arg)
+{
+	const struct lists_arg *a = arg;
+
+	return fg_lists_save(a->l, a->s, a->t, f);
+}
+
 int
 fg_shm_state_save(const char *path, const struct fg_fed_lists *l, const struct fg_pfxset *s,
 		  const struct fg_tags *t, char *err, size_t errlen)
+{
+	struct lists_arg a = { l, s, t };
+
+	return fg_shm_file_save(path, lists_write, &a, err, errlen);
+}
+
+int
+fg_shm_file_save(const char *path, int (*write)(FILE *f, void *arg), void *arg, char *err,
+		 size_t errlen)
 {
 	char tmp[300];
 	FILE *f;
@@ -426,7 +455,8 @@ fg_shm_state_save(const char *path, const struct fg_fed_lists *l, const struct f
 		close(fd);
 		return fg_errf(err, errlen, -ENOMEM, "fdopen");
 	}
-	rc = fg_lists_save(l, s, t, f);
+	rc = write(f, arg);
+	rc = rc > 0 ? 0 : rc;
 	if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0))
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)
@@ -452,13 +482,13 @@ fg_shm_state_save(const char *path, const struct fg_fed_lists *l, const struct f
 }
 
 int
-fg_shm_state_load(const char *path, struct fg_fed_lists *l, struct fg_pfxset *s,
-		  struct fg_tags *t, char *err, size_t errlen)
+fg_shm_file_read(const char *path, size_t max, char **out, size_t *outlen, char *err,
+		 size_t errlen)
 {
 	struct stat st;
 	char *buf;
 	ssize_t got;
-	int fd, rc = 0;
+	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -466,10 +496,10 @@ fg_shm_state_load(const char *path, struct fg_fed_lists *l, struct fg_pfxset *s,
 		return rc == -ENOENT ? rc : fg_errf(err, errlen, rc, "%s (errno=%i): %s", path, -rc,
 						strerror(-rc));
 	}
-	if (fstat(fd, &st) != 0 || st.st_size > FG_LISTS_FILE_MAX) {
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size > max) {
 		close(fd);
 		return fg_errf(err, errlen, -EFBIG, "%s: %lld bytes, more than a state file may "
-			       "have (%u)", path, (long long)st.st_size, FG_LISTS_FILE_MAX);
+			       "have (%zu)", path, (long long)st.st_size, max);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
@@ -479,9 +509,27 @@ fg_shm_state_load(const char *path, struct fg_fed_lists *l, struct fg_pfxset *s,
 	got = read(fd, buf, (size_t)st.st_size);
 	close(fd);
 	if (got != st.st_size) {
-		rc = fg_errf(err, errlen, -EIO, "%s: short read", path);
-	} else if (fg_lists_load(l, s, t, buf, (size_t)got,
-				 (uint32_t)(fg_shm_unix_ns() / 1000000000u), err, errlen) != 0) {
+		free(buf);
+		return fg_errf(err, errlen, -EIO, "%s: short read", path);
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*outlen = (size_t)got;
+	return 0;
+}
+
+int
+fg_shm_state_load(const char *path, struct fg_fed_lists *l, struct fg_pfxset *s,
+		  struct fg_tags *t, char *err, size_t errlen)
+{
+	size_t got;
+	char *buf;
+	int rc = fg_shm_file_read(path, FG_LISTS_FILE_MAX, &buf, &got, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	if (fg_lists_load(l, s, t, buf, got, (uint32_t)(fg_shm_unix_ns() / 1000000000u), err,
+			  errlen) != 0) {
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
@@ -785,6 +833,11 @@ fg_event_line(const struct fg_event *ev, char *buf, size_t len)
 		fg_fed_reasons_str((uint32_t)ev->arg, why, sizeof(why));
 		return n + snprintf(buf + k, len - k, " class=%s src=%s reasons=%s",
 				    fg_class_name(ev->cls), addr, why[0] != '\0' ? why : "-");
+	case FG_EV_ALERT:
+		fg_fed_reasons_str((uint32_t)ev->arg & 0xffff, why, sizeof(why));
+		return n + snprintf(buf + k, len - k, " class=%s src=%s reasons=%s mode=%s",
+				    fg_class_name(ev->cls), addr, why[0] != '\0' ? why : "-",
+				    fg_fed_mode_name((enum fg_fed_mode)(ev->arg >> 16)));
 	case FG_EV_LISTS:
 		return n + snprintf(buf + k, len - k, " generation=%" PRIu64, ev->arg);
 	case FG_EV_MONITOR:
@@ -818,6 +871,7 @@ fg_shm_event_read(const struct fg_shm *s, uint64_t pos, struct fg_event *ev)
 static const char *const ev_names[FG_EV_COUNT] = {
 	[FG_EV_BLOCK] = "block", [FG_EV_WATCH] = "watch", [FG_EV_UNWATCH] = "unwatch",
 	[FG_EV_LISTS] = "lists", [FG_EV_MONITOR] = "monitor",
+	[FG_EV_ALERT] = "alert",
 };
 
 const char *

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "fg_bgp.h"
@@ -159,6 +160,8 @@ enum fg_shm_op {
 	FG_SHM_OP_SET,         /**< set key (section.key) to value */
 	FG_SHM_OP_GET,         /**< value of key */
 	FG_SHM_OP_RELOAD,      /**< re-read the configuration file (fg_reload()) */
+	FG_SHM_OP_MODE,        /**< set the mode of entry key (a domain) or addr
+				    (key ""): value "high", "medium" or "" (default) */
 	FG_SHM_OP_COUNT
 };
 
@@ -183,6 +186,8 @@ enum fg_event_kind {
 	FG_EV_UNWATCH,         /**< a partner off it (expired, by hand) */
 	FG_EV_LISTS,           /**< the lists changed (arg: gen + done_seq) */
 	FG_EV_MONITOR,         /**< monitor mode switched (cls: enum fg_mon_scope, arg: 1 on) */
+	FG_EV_ALERT,           /**< a watch entry's mode condition starts to hold
+				    (addr: its first partner; arg: reasons | mode << 16) */
 	FG_EV_COUNT
 };
 
@@ -349,13 +354,13 @@ struct fg_shm_txn_res {
 	char msg[128];             /**< rc != 0: why */
 };
 
-/** A watched partner (floodctl watch list). */
+/**
+ * A watch-list entry (floodctl watch list): a domain with its partners,
+ * or a partner address (fg_fed_entries()); e.since_ns and e.alert_ns are
+ * unix ns here.
+ */
 struct fg_shm_watch {
-	uint8_t addr[16];
-	uint32_t flags;            /**< FG_FED_* reasons */
-	uint32_t nuris;
-	uint64_t since_unix_ns;
-	uint64_t requests, resp_ok, resp_fail, drop_rate, drop_uri;
+	struct fg_fed_entry e;
 };
 
 struct fg_shm_hdr {
@@ -547,12 +552,26 @@ void fg_shm_pfx_done(struct fg_shm *s, const struct fg_shm_txn_res *res);
 /** A consistent copy of the current lists (under the writers' lock). */
 int fg_shm_lists_read(struct fg_shm_handle *h, struct fg_fed_lists *out);
 
+/** fg_shm_lists_read(); @p flags LOCK_NB: -EWOULDBLOCK rather than wait
+ * (the main lcore: a floodctl holds the lock while it waits for it). */
+int fg_shm_lists_read_flags(struct fg_shm_handle *h, struct fg_fed_lists *out, int flags);
+
 /** Write @p l, @p s and @p t (fg_lists_save()) to @p path atomically (temp
  * file, fsync, rename); the file it replaces stays as PATH.prev.
  * @return 0 or -errno. */
 int fg_shm_state_save(const char *path, const struct fg_fed_lists *l,
 		      const struct fg_pfxset *s, const struct fg_tags *t, char *err,
 		      size_t errlen);
+
+/** Write a file atomically as fg_shm_state_save() does: @p write (returns
+ * >= 0 or -errno) fills the temporary file. @return 0 or -errno. */
+int fg_shm_file_save(const char *path, int (*write)(FILE *f, void *arg), void *arg,
+		     char *err, size_t errlen);
+
+/** The whole of @p path (at most @p max bytes) in a malloc()ed, NUL-ended
+ * buffer. @return 0, -ENOENT, or -errno with @p err. */
+int fg_shm_file_read(const char *path, size_t max, char **out, size_t *outlen, char *err,
+		     size_t errlen);
 
 /** Read a state file into @p l and the empty set @p s (fg_lists_load()).
  * @return 0, -ENOENT, or -EINVAL/-EFBIG with @p err. */

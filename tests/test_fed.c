@@ -5,6 +5,8 @@
  * as the data plane does. Time is explicit.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +209,14 @@ Test(fed, directory_attack_first_1000_keep_working, .init = setup, .fini = teard
 	}
 	p = partner("198.18.1.5");
 	cr_assert_eq(p.flags, FG_FED_URIS);
-	cr_assert_eq(fg_fed_mode_of(p.flags), FG_FED_MODE_HIGH);
+	{
+		uint64_t since;
+
+		cr_assert(fg_fed_alert(FG_FED_MODE_HIGH, p.flags, p.reason_ns, &since));
+		cr_assert_eq(since, T0 + 1000 * 1000000ull, "high: alert since the 1001st URI");
+		cr_assert(!fg_fed_alert(FG_FED_MODE_MEDIUM, p.flags, p.reason_ns, &since));
+		cr_assert_eq(since, 0);
+	}
 	cr_assert_eq(p.drop_uri, 500);
 	cr_assert_eq(p.nuris, 1000);
 	cr_assert_eq(p.since_ns, T0 + 1000 * 1000000ull, "on the list since its 1001st URI");
@@ -250,7 +259,13 @@ Test(fed, failing_partner_goes_to_1_msg_per_second, .init = setup, .fini = teard
 		     FG_V_SIP_WATCH_RATE);
 	cr_assert_eq(req("198.18.1.7", "p.example.net", T0 + 4 * SEC), FG_V_COUNT);
 	cr_assert_eq(partner("198.18.1.7").drop_rate, 1);
-	cr_assert_eq(fg_fed_mode_of(partner("198.18.1.7").flags), FG_FED_MODE_HIGH);
+	{
+		struct fg_partner q = partner("198.18.1.7");
+		uint64_t since;
+
+		cr_assert(fg_fed_alert(FG_FED_MODE_HIGH, q.flags, q.reason_ns, &since) &&
+			  since == q.since_ns, "high: alerts on the ratio alone, from then");
+	}
 }
 
 /*
@@ -306,7 +321,13 @@ Test(fed, both_conditions_make_mode_medium, .init = setup, .fini = teardown)
 		request("198.18.1.9", "p.example.net", uri, T0 + (uint64_t)(i + 1) * SEC);
 	}
 	cr_assert_eq(partner("198.18.1.9").flags, FG_FED_SUSPICIOUS | FG_FED_URIS);
-	cr_assert_eq(fg_fed_mode_of(partner("198.18.1.9").flags), FG_FED_MODE_MEDIUM);
+	{
+		struct fg_partner q = partner("198.18.1.9");
+		uint64_t since;
+
+		cr_assert(fg_fed_alert(FG_FED_MODE_MEDIUM, q.flags, q.reason_ns, &since) &&
+			  since == q.reason_ns[1], "medium: both hold, since the later one");
+	}
 	cr_assert_str_eq(fg_fed_mode_name(FG_FED_MODE_MEDIUM), "medium");
 }
 
@@ -343,7 +364,12 @@ Test(fed, sustained_rate, .init = setup, .fini = teardown)
 	cr_assert_eq(partner("198.18.1.10").flags, 0, "19.5/s for 29 s: not yet sustained");
 	send_rate("198.18.1.11", 19.5, 40);
 	cr_assert_eq(partner("198.18.1.11").flags, FG_FED_SUSTAINED, "19.5/s for 40 s");
-	cr_assert_eq(fg_fed_mode_of(FG_FED_SUSTAINED), FG_FED_MODE_NONE);
+	{
+		uint64_t since, rns[FG_FED_NREASONS] = { 0, 0, T0, 0 };
+
+		cr_assert(!fg_fed_alert(FG_FED_MODE_HIGH, FG_FED_SUSTAINED, rns, &since),
+			  "the sustained rate alone: no alert in either mode");
+	}
 	send_rate("198.18.1.12", 17, 60);
 	cr_assert_eq(partner("198.18.1.12").flags, 0, "17/s is below 90 % of 20");
 	send_rate("198.18.1.13", 5, 60);
@@ -483,4 +509,141 @@ Test(fed, full_partner_table_untracks, .fini = teardown)
 	}
 	cr_assert_eq(st.untracked, 2);
 	cr_assert_eq(fed.npartners, 4);
+}
+
+/*
+ * ThrottlingMode: a medium entry alerts once both conditions hold, a high
+ * one at the first; entries are keyed by From domain with their partners
+ * beside; modes set by hand on a domain or an address, or back to the
+ * default.
+ */
+Test(fed, modes_and_entries, .init = setup, .fini = teardown)
+{
+	struct fg_fed_entry e[8];
+	char uri[64];
+	uint32_t n;
+	uint64_t t_ratio, t_uri;
+
+	/* a failing partner: 18 failed to 2 successful responses */
+	for (int i = 0; i < 20; i++) {
+		req("198.18.1.20", "p.example.net", T0 + i * 1000000ull);
+		response("198.18.1.20", i < 2 ? 200 : 404, T0 + i * 1000000ull + 1);
+	}
+	t_ratio = T0 + 19 * 1000000ull + 1;
+	/* the same domain from a second address, one from none at all */
+	req("198.18.1.21", "p.example.net", T0);
+	fg_fed_watch(&fed, (const uint8_t[16]){ [10] = 0xff, [11] = 0xff, 198, 18, 1, 21 }, T0);
+	cr_assert_eq(fg_fed_set_mode(&fed, "P.example.NET", NULL, FG_FED_MODE_MEDIUM), 0);
+	n = fg_fed_entries(&fed, &lists, e, 8);
+	cr_assert_eq(n, 1, "one entry: the domain");
+	cr_assert_str_eq(e[0].domain, "p.example.net");
+	cr_assert_eq(e[0].naddr, 2);
+	cr_assert_eq(e[0].flags, FG_FED_SUSPICIOUS | FG_FED_MANUAL);
+	cr_assert(e[0].mode == FG_FED_MODE_MEDIUM && e[0].mode_set);
+	cr_assert(!e[0].alert, "medium: the ratio alone does not alert");
+	/* the second address walks the directory */
+	for (int i = 0; i < 1001; i++) {
+		snprintf(uri, sizeof(uri), "sip:u%d@example.com", i);
+		request("198.18.1.21", "p.example.net", uri, T0 + SEC + i);
+	}
+	t_uri = T0 + SEC + 999;   /* req() above asked for one URI */
+	n = fg_fed_entries(&fed, &lists, e, 8);
+	cr_assert(n == 1 && e[0].alert && e[0].alert_ns == t_uri,
+		  "medium: alerts once the URI condition holds too (%" PRIu64 ")", e[0].alert_ns);
+	cr_assert_eq(fg_fed_set_mode(&fed, "p.example.net", NULL, -1), 0);
+	n = fg_fed_entries(&fed, &lists, e, 8);
+	cr_assert(n == 1 && e[0].mode == FG_FED_MODE_HIGH && !e[0].mode_set &&
+		  e[0].alert_ns == t_ratio, "back to the default (high): since the ratio");
+	/* no From domain: an address entry, its mode set on the address */
+	fg_fed_watch(&fed, (const uint8_t[16]){ [10] = 0xff, [11] = 0xff, 198, 18, 1, 22 }, T0);
+	cr_assert_eq(fg_fed_set_mode(&fed, NULL,
+				     (const uint8_t[16]){ [10] = 0xff, [11] = 0xff, 198, 18, 1, 22 },
+				     FG_FED_MODE_MEDIUM), 0);
+	cr_assert_eq(fg_fed_set_mode(&fed, NULL,
+				     (const uint8_t[16]){ [10] = 0xff, [11] = 0xff, 198, 18, 9, 9 },
+				     FG_FED_MODE_MEDIUM), -ENOENT, "no such partner");
+	snprintf(lists.watch_dom[0], FG_DOMAIN_MAX, "Hand.example.org");
+	lists.nwatch_dom = 1;
+	n = fg_fed_entries(&fed, &lists, e, 8);
+	cr_assert_eq(n, 3);
+	{
+		/* partners come in table order, hand-watched domains last */
+		const struct fg_fed_entry *a = e[0].domain[0] == '\0' ? &e[0] : &e[1];
+
+		cr_assert(a->domain[0] == '\0' && a->addr[0][15] == 22 && a->mode_set &&
+			  a->mode == FG_FED_MODE_MEDIUM && a->flags == FG_FED_MANUAL && !a->alert);
+	}
+	cr_assert(strcmp(e[2].domain, "hand.example.org") == 0 && e[2].naddr == 0 &&
+		  e[2].flags == FG_FED_MANUAL);
+	cr_assert_eq(fg_fed_mode_parse("MEDIUM"), FG_FED_MODE_MEDIUM);
+	cr_assert_eq(fg_fed_mode_parse("low"), -1);
+}
+
+/*
+ * The partner table across a restart: a directory walker half way keeps
+ * its URIs (a new one past the limit is refused at once), its reasons,
+ * times and counters, the modes set by hand; a damaged file restores
+ * nothing.
+ */
+Test(fed, state_survives_a_restart, .init = setup, .fini = teardown)
+{
+	const uint64_t off = 1700000000 * SEC - T0;  /* unix - fed clock */
+	char uri[64], *buf = NULL, err[256];
+	size_t len = 0;
+	FILE *ms = open_memstream(&buf, &len);
+	struct fg_partner a, b;
+	uint32_t dropped;
+	int n;
+
+	for (int i = 0; i < 1001; i++) {
+		snprintf(uri, sizeof(uri), "sip:w%d@example.com", i);
+		request("198.18.1.30", "walker.example.net", uri, T0 + i * 1000ull);
+	}
+	for (int i = 0; i < 600; i++) {
+		snprintf(uri, sizeof(uri), "sip:h%d@example.com", i);
+		request("198.18.1.31", "half.example.net", uri, T0 + i * 1000ull);
+	}
+	cr_assert_eq(fg_fed_set_mode(&fed, "walker.example.net", NULL, FG_FED_MODE_MEDIUM), 0);
+	a = partner("198.18.1.30");
+	cr_assert_eq(fg_fed_state_write(&fed, ms, off), 3, "two partners, one mode");
+	fclose(ms);
+	/* "restart": a table of its own, 5 s later on its clock */
+	teardown();
+	setup();
+	n = fg_fed_state_read(&fed, buf, len, off - 5 * SEC, &dropped, err, sizeof(err));
+	cr_assert_eq(n, 2, "%s", err);
+	cr_assert_eq(dropped, 0);
+	b = partner("198.18.1.30");
+	cr_assert(b.flags == FG_FED_URIS && b.nuris == 1000 && b.drop_uri == 1 &&
+		  b.requests == 1001 && b.since_ns == a.since_ns + 5 * SEC &&
+		  b.reason_ns[1] == a.reason_ns[1] + 5 * SEC &&
+		  strcmp(b.domains[0], "walker.example.net") == 0);
+	cr_assert_eq(partner("198.18.1.31").nuris, 600);
+	/* the half-way walker does not get a fresh 1000; the full one no new URI */
+	for (int i = 0; i < 401; i++) {
+		snprintf(uri, sizeof(uri), "sip:x%d@example.com", i);
+		cr_assert_eq(request("198.18.1.31", "half.example.net", uri, T0 + SEC),
+			     i < 400 ? FG_V_COUNT : FG_V_SIP_NEW_URI, "URI %d after the restart", i);
+	}
+	cr_assert_eq(request("198.18.1.30", "walker.example.net", "sip:w5@example.com", T0 + SEC),
+		     FG_V_COUNT, "an old URI still passes");
+	cr_assert_eq(request("198.18.1.30", "walker.example.net", "sip:new@example.com", T0 + SEC),
+		     FG_V_SIP_NEW_URI);
+	{
+		struct fg_fed_entry e[4];
+		uint32_t k = fg_fed_entries(&fed, NULL, e, 4), w = 0;
+
+		while (w < k && strcmp(e[w].domain, "walker.example.net") != 0)
+			w++;
+		cr_assert(w < k && e[w].mode == FG_FED_MODE_MEDIUM && e[w].mode_set,
+			  "the mode set by hand");
+	}
+	/* a byte changed: refused whole */
+	teardown();
+	setup();
+	buf[len / 2] ^= 1;
+	cr_assert_eq(fg_fed_state_read(&fed, buf, len, off, &dropped, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "damaged") != NULL, "%s", err);
+	cr_assert_null(fg_fed_find(&fed, b.addr));
+	free(buf);
 }

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* SIP federation rules; see fg_fed.h and docs/sip.md. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "fg_err.h"
 #include "fg_fed.h"
+#include "fg_lists.h"
 #include "fg_sip.h"
 
 static inline void
@@ -37,6 +43,7 @@ fg_fed_cfg_default(struct fg_fed_cfg *c)
 		.sustained_pct = 90,
 		.sustained_s = 30,
 		.expiry_s = 86400,
+		.default_mode = FG_FED_MODE_HIGH,
 	};
 }
 
@@ -175,20 +182,43 @@ unlock:
 	return p;
 }
 
-enum fg_fed_mode
-fg_fed_mode_of(uint32_t flags)
-{
-	bool s = flags & FG_FED_SUSPICIOUS, u = flags & FG_FED_URIS;
-
-	return s && u ? FG_FED_MODE_MEDIUM : s || u ? FG_FED_MODE_HIGH : FG_FED_MODE_NONE;
-}
-
 const char *
 fg_fed_mode_name(enum fg_fed_mode m)
 {
-	static const char *const names[FG_FED_MODE_COUNT] = { "none", "high", "medium" };
+	static const char *const names[FG_FED_MODE_COUNT] = { "high", "medium" };
 
 	return (unsigned int)m < FG_FED_MODE_COUNT ? names[m] : "?";
+}
+
+int
+fg_fed_mode_parse(const char *s)
+{
+	for (int m = 0; m < FG_FED_MODE_COUNT; m++)
+		if (strcasecmp(s, fg_fed_mode_name((enum fg_fed_mode)m)) == 0)
+			return m;
+	return -1;
+}
+
+/*
+ * The document's ThrottlingMode: "high" shows the entry when suspicious
+ * traffic was detected or the partner asked for more than uri_limit URIs,
+ * "medium" when both.
+ */
+bool
+fg_fed_alert(enum fg_fed_mode mode, uint32_t flags, const uint64_t reason_ns[FG_FED_NREASONS],
+	     uint64_t *since_ns)
+{
+	uint64_t s = (flags & FG_FED_SUSPICIOUS) ? reason_ns[0] : 0;
+	uint64_t u = (flags & FG_FED_URIS) ? reason_ns[1] : 0;
+
+	_Static_assert(FG_FED_SUSPICIOUS == 1 << 0 && FG_FED_URIS == 1 << 1, "reason_ns[bit]");
+	s = (flags & FG_FED_SUSPICIOUS) && s == 0 ? 1 : s;
+	u = (flags & FG_FED_URIS) && u == 0 ? 1 : u;
+	if (mode == FG_FED_MODE_MEDIUM)
+		*since_ns = s != 0 && u != 0 ? (s > u ? s : u) : 0;
+	else
+		*since_ns = s != 0 && u != 0 ? (s < u ? s : u) : s | u;
+	return *since_ns != 0;
 }
 
 const char *
@@ -340,11 +370,27 @@ uri_add(struct fg_fed *f, struct fg_partner *p, uint64_t h)
 static void
 watch_flag(struct fg_partner *p, uint32_t flag, uint64_t now_ns, struct fg_fed_stats *st)
 {
+	uint64_t t = now_ns != 0 ? now_ns : 1;
+
 	if (p->flags == 0) {
-		p->since_ns = now_ns != 0 ? now_ns : 1;
+		p->since_ns = t;
 		st->watched++;
 	}
+	if (!(p->flags & flag))
+		p->reason_ns[__builtin_ctz(flag)] = t;
 	p->flags |= flag;
+}
+
+/* Off the watch list, reasons @p keep kept. */
+static void
+unwatch_flags(struct fg_partner *p, uint32_t keep)
+{
+	p->flags &= keep;
+	for (unsigned int b = 0; b < FG_FED_NREASONS; b++)
+		if (!(p->flags & (1u << b)))
+			p->reason_ns[b] = 0;
+	if (p->flags == 0)
+		p->since_ns = 0;
 }
 
 static bool
@@ -653,8 +699,7 @@ fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16])
 		still |= FG_FED_URIS;
 	if (c->sustained_s != 0 && p->streak >= c->sustained_s)
 		still |= FG_FED_SUSTAINED;
-	p->flags = 0;
-	p->since_ns = 0;
+	unwatch_flags(p, 0);
 	spin_unlock(&p->lock);
 	return still;
 }
@@ -695,12 +740,410 @@ fg_fed_expire(struct fg_fed *f, uint64_t now_ns)
 	for (uint32_t i = 0; (p = fg_fed_next(f, &i)) != NULL;) {
 		spin_lock(&p->lock);
 		if ((p->flags & ~FG_FED_MANUAL) != 0 && now_ns - p->since_ns >= ttl) {
-			p->flags &= FG_FED_MANUAL;
-			if (p->flags == 0)
-				p->since_ns = 0;
+			unwatch_flags(p, FG_FED_MANUAL);
 			n++;
 		}
 		spin_unlock(&p->lock);
 	}
 	return n;
+}
+
+int
+fg_fed_set_mode(struct fg_fed *f, const char *domain, const uint8_t *addr, int mode)
+{
+	struct fg_fed_dmodes *d = &f->dmodes;
+	uint32_t i;
+	int rc = 0;
+
+	if (mode >= FG_FED_MODE_COUNT)
+		return -EINVAL;
+	if (addr != NULL) {
+		struct fg_partner *p = fg_fed_find(f, addr);
+
+		if (p == NULL)
+			return -ENOENT;
+		spin_lock(&p->lock);
+		p->mode = mode < 0 ? 0 : (uint32_t)mode + 1;
+		spin_unlock(&p->lock);
+		return 0;
+	}
+	if (strlen(domain) >= FG_DOMAIN_MAX)
+		return -EINVAL;
+	spin_lock(&f->dm_lock);
+	for (i = 0; i < d->n; i++)
+		if (fg_domain_eq(d->domain[i], (const uint8_t *)domain, strlen(domain)))
+			break;
+	if (mode < 0) {
+		if (i < d->n) {      /* back to the default: the slot goes */
+			d->n--;
+			memmove(d->domain[i], d->domain[d->n], FG_DOMAIN_MAX);
+			d->mode[i] = d->mode[d->n];
+		}
+	} else if (i == d->n && d->n == FG_FED_LIST_MAX) {
+		rc = -ENOSPC;
+	} else {
+		if (i == d->n) {
+			for (size_t k = 0; k <= strlen(domain); k++)
+				d->domain[i][k] = (char)lower((uint8_t)domain[k]);
+			d->n++;
+		}
+		d->mode[i] = (uint8_t)mode;
+	}
+	spin_unlock(&f->dm_lock);
+	return rc;
+}
+
+/* The mode set on @p domain (dm_lock held), or -1. */
+static int
+domain_mode(const struct fg_fed_dmodes *d, const char *domain)
+{
+	for (uint32_t i = 0; i < d->n; i++)
+		if (strcmp(d->domain[i], domain) == 0)
+			return d->mode[i];
+	return -1;
+}
+
+/* The entry of @p domain in out[0..*n), added when missing; NULL: full. */
+static struct fg_fed_entry *
+entry_of(struct fg_fed_entry *out, uint32_t *n, uint32_t max, const char *domain)
+{
+	for (uint32_t i = 0; i < *n; i++)
+		if (strcmp(out[i].domain, domain) == 0)
+			return &out[i];
+	if (*n == max)
+		return NULL;
+	out[*n] = (struct fg_fed_entry){ 0 };
+	snprintf(out[*n].domain, FG_DOMAIN_MAX, "%s", domain);
+	return &out[(*n)++];
+}
+
+/* @p p's watch state and counters into @p e (reason times in @p rns). */
+static void
+entry_add(struct fg_fed_entry *e, const struct fg_partner *p, uint64_t rns[FG_FED_NREASONS])
+{
+	if (e->naddr < FG_FED_ENTRY_ADDRS)
+		memcpy(e->addr[e->naddr], p->addr, 16);
+	e->naddr++;
+	e->flags |= p->flags;
+	for (unsigned int b = 0; b < FG_FED_NREASONS; b++)
+		if (p->reason_ns[b] != 0 && (rns[b] == 0 || p->reason_ns[b] < rns[b]))
+			rns[b] = p->reason_ns[b];
+	if (e->since_ns == 0 || (p->since_ns != 0 && p->since_ns < e->since_ns))
+		e->since_ns = p->since_ns;
+	e->nuris += p->nuris;
+	e->requests += p->requests;
+	e->other_msgs += p->other_msgs;
+	e->resp_ok += p->resp_ok;
+	e->resp_fail += p->resp_fail;
+	e->drop_rate += p->drop_rate;
+	e->drop_uri += p->drop_uri;
+}
+
+uint32_t
+fg_fed_entries(struct fg_fed *f, const struct fg_fed_lists *l, struct fg_fed_entry *out,
+	       uint32_t max)
+{
+	const struct fg_fed_cfg *c = fg_fed_live(f);
+	/* reason times of each entry, earliest over its partners */
+	uint64_t (*rns)[FG_FED_NREASONS] = calloc(max ? max : 1, sizeof(*rns));
+	struct fg_partner *pt, p;
+	uint32_t n = 0;
+
+	if (rns == NULL)
+		return 0;
+	for (uint32_t i = 0; (pt = fg_fed_next(f, &i)) != NULL;) {
+		if (__atomic_load_n(&pt->since_ns, __ATOMIC_RELAXED) == 0)
+			continue;
+		fg_fed_partner_read(pt, &p);
+		if (p.since_ns == 0)
+			continue;
+		if (p.ndom == 0 && n < max) {
+			out[n] = (struct fg_fed_entry){ .mode_set = p.mode != 0 };
+			out[n].mode = (uint8_t)(p.mode != 0 ? p.mode - 1 : c->default_mode);
+			memset(rns[n], 0, sizeof(rns[n]));
+			entry_add(&out[n], &p, rns[n]);
+			n++;
+		}
+		for (uint32_t d = 0; d < p.ndom; d++) {
+			uint32_t had = n;
+			struct fg_fed_entry *e = entry_of(out, &n, max, p.domains[d]);
+
+			if (e == NULL)
+				break;
+			if (n != had)
+				memset(rns[e - out], 0, sizeof(rns[0]));
+			entry_add(e, &p, rns[e - out]);
+		}
+	}
+	for (uint32_t i = 0; l != NULL && i < l->nwatch_dom; i++) {
+		char low[FG_DOMAIN_MAX];
+		uint32_t had = n;
+		struct fg_fed_entry *e;
+		size_t k;
+
+		for (k = 0; k + 1 < FG_DOMAIN_MAX && l->watch_dom[i][k] != '\0'; k++)
+			low[k] = (char)lower((uint8_t)l->watch_dom[i][k]);
+		low[k] = '\0';
+		e = entry_of(out, &n, max, low);
+		if (e == NULL)
+			break;
+		if (n != had)
+			memset(rns[e - out], 0, sizeof(rns[0]));
+		e->flags |= FG_FED_MANUAL;
+	}
+	spin_lock(&f->dm_lock);
+	for (uint32_t i = 0; i < n; i++) {
+		if (out[i].domain[0] != '\0') {
+			int m = domain_mode(&f->dmodes, out[i].domain);
+
+			out[i].mode_set = m >= 0;
+			out[i].mode = (uint8_t)(m >= 0 ? m : (int)c->default_mode);
+		}
+		out[i].alert = fg_fed_alert((enum fg_fed_mode)out[i].mode, out[i].flags, rns[i],
+					    &out[i].alert_ns);
+	}
+	spin_unlock(&f->dm_lock);
+	free(rns);
+	return n;
+}
+
+#define FG_FED_STATE_HEAD "floodguard watch state 1\n"
+
+static void
+hex16(FILE *f, const uint8_t a[16])
+{
+	for (int i = 0; i < 16; i++)
+		fprintf(f, "%02x", a[i]);
+}
+
+int
+fg_fed_state_write(struct fg_fed *f, FILE *out, uint64_t off_ns)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *ms = open_memstream(&buf, &len);
+	struct fg_partner *pt, p;
+	uint32_t n = 0;
+
+	if (ms == NULL)
+		return -ENOMEM;
+	fputs(FG_FED_STATE_HEAD, ms);
+	for (uint32_t i = 0; (pt = fg_fed_next(f, &i)) != NULL;) {
+		uint32_t k = 0;
+
+		/* the set, under the lock with the rest: no torn partner */
+		spin_lock(&pt->lock);
+		p = *pt;
+		if (p.flags == 0 && p.nuris == 0 && p.mode == 0) {
+			spin_unlock(&pt->lock);
+			continue;
+		}
+		fputs("p ", ms);
+		hex16(ms, p.addr);
+		fprintf(ms, " %" PRIu32 " %" PRIu32 " %" PRIu64, p.flags, p.mode,
+			p.since_ns != 0 ? p.since_ns + off_ns : 0);
+		for (unsigned int b = 0; b < FG_FED_NREASONS; b++)
+			fprintf(ms, " %" PRIu64, p.reason_ns[b] != 0 ? p.reason_ns[b] + off_ns : 0);
+		fprintf(ms, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			" %" PRIu32 " ", p.requests, p.other_msgs, p.resp_ok, p.resp_fail,
+			p.drop_rate, p.drop_uri, p.nuris);
+		for (uint32_t d = 0; d < p.ndom; d++)
+			fprintf(ms, "%s%s", d ? "," : "", p.domains[d]);
+		fputs(p.ndom ? "\n" : "-\n", ms);
+		for (uint32_t s = 0; s <= f->uri_mask; s++) {
+			if (pt->uris[s] == 0)
+				continue;
+			fprintf(ms, "%s%016" PRIx64, k % 16 ? " " : "u ", pt->uris[s]);
+			if (++k % 16 == 0)
+				fputc('\n', ms);
+		}
+		spin_unlock(&pt->lock);
+		if (k % 16)
+			fputc('\n', ms);
+		n++;
+	}
+	spin_lock(&f->dm_lock);
+	for (uint32_t i = 0; i < f->dmodes.n; i++, n++)
+		fprintf(ms, "m %s %s\n", f->dmodes.domain[i],
+			fg_fed_mode_name((enum fg_fed_mode)f->dmodes.mode[i]));
+	spin_unlock(&f->dm_lock);
+	return fg_crc_file_end(ms, &buf, &len, n, out);
+}
+
+static bool
+unhex16(const char *s, uint8_t a[16])
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned int x;
+
+		if (sscanf(s + 2 * i, "%2x", &x) != 1)
+			return false;
+		a[i] = (uint8_t)x;
+	}
+	return s[32] == ' ';
+}
+
+/* One "p" line into @p p (addr, watch state, counters, domains). */
+static bool
+parse_partner(const char *line, struct fg_partner *p, uint64_t off_ns)
+{
+	uint64_t since, r[FG_FED_NREASONS];
+	char dom[512], *save = NULL, *tok;
+	int used = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (strncmp(line, "p ", 2) != 0 || !unhex16(line + 2, p->addr))
+		return false;
+	if (sscanf(line + 35, "%" SCNu32 " %" SCNu32 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64 " %" SCNu64 " %" SCNu32 " %511s%n", &p->flags, &p->mode, &since,
+		   &r[0], &r[1], &r[2], &r[3], &p->requests, &p->other_msgs, &p->resp_ok,
+		   &p->resp_fail, &p->drop_rate, &p->drop_uri, &p->nuris, dom, &used) != 15 ||
+	    line[35 + used] != '\0' || p->mode > FG_FED_MODE_COUNT ||
+	    (p->flags & ~((1u << FG_FED_NREASONS) - 1)) != 0)
+		return false;
+	/* fed clock = unix - off; a time before its epoch reads as its start */
+	p->since_ns = since == 0 ? 0 : since > off_ns ? since - off_ns : 1;
+	for (unsigned int b = 0; b < FG_FED_NREASONS; b++)
+		p->reason_ns[b] = r[b] == 0 ? 0 : r[b] > off_ns ? r[b] - off_ns : 1;
+	if (p->flags != 0 && p->since_ns == 0)
+		return false;
+	if (strcmp(dom, "-") == 0)
+		return true;
+	for (tok = strtok_r(dom, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		size_t l = strlen(tok);
+
+		if (l == 0 || l >= FG_DOMAIN_MAX || p->ndom == FG_FED_DOMAINS)
+			return false;
+		memcpy(p->domains[p->ndom], tok, l + 1);
+		p->domlen[p->ndom++] = (uint8_t)l;
+	}
+	return true;
+}
+
+/*
+ * Both passes of fg_fed_state_read(): @p apply false only checks. The
+ * lines are NUL-terminated in @p text (a copy).
+ */
+static int
+state_pass(struct fg_fed *f, char *text, size_t len, uint64_t off_ns, bool apply,
+	   uint32_t *dropped, char *err, size_t errlen)
+{
+	struct fg_partner *cur = NULL;
+	uint32_t n = 0, restored = 0, lineno = 1;
+	char *line = text + strlen(FG_FED_STATE_HEAD), *end = text + len;
+
+	while (line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		struct fg_partner p;
+
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		lineno++;
+		if (line[0] == 'p') {
+			if (!parse_partner(line, &p, off_ns))
+				goto bad;
+			n++;
+			cur = NULL;
+			if (apply) {
+				cur = find_or_add(f, p.addr);
+				if (cur == NULL) {
+					(*dropped)++;
+				} else {
+					uint64_t *u = cur->uris;
+
+					spin_lock(&cur->lock);
+					p.uris = u;
+					p.used = cur->used;
+					p.nuris = cur->nuris;
+					memcpy(cur->addr, p.addr, 16);
+					*cur = p;
+					cur->lock = 1;   /* held: unlocked below */
+					spin_unlock(&cur->lock);
+					restored++;
+				}
+			}
+		} else if (line[0] == 'u' && line[1] == ' ') {
+			char *q = line + 2;
+
+			for (;;) {
+				char *e;
+				uint64_t h;
+
+				errno = 0;
+				h = strtoull(q, &e, 16);
+				if (e == q || errno != 0 || h == 0 || (*e != ' ' && *e != '\0'))
+					goto bad;
+				if (cur != NULL) {
+					spin_lock(&cur->lock);
+					if (uri_add(f, cur, h) < 0)
+						(*dropped)++;
+					spin_unlock(&cur->lock);
+				}
+				if (*e == '\0')
+					break;
+				q = e + 1;
+			}
+		} else if (line[0] == 'm' && line[1] == ' ') {
+			char d[FG_DOMAIN_MAX], m[16];
+			int used = 0;
+
+			if (sscanf(line + 2, "%63s %15s%n", d, m, &used) != 2 ||
+			    line[2 + used] != '\0' || fg_fed_mode_parse(m) < 0)
+				goto bad;
+			n++;
+			if (apply && fg_fed_set_mode(f, d, NULL, fg_fed_mode_parse(m)) != 0)
+				(*dropped)++;
+		} else if (strncmp(line, "end ", 4) == 0) {
+			uint32_t cnt, crc;
+
+			if (sscanf(line, "end %" SCNu32 " crc32=%" SCNx32, &cnt, &crc) != 2 ||
+			    nl + 1 != end)
+				goto bad;
+			if (cnt != n)
+				return fg_errf(err, errlen, -EINVAL, "%u records, the end line says "
+					       "%u", n, cnt);
+			return (int)restored;
+		} else {
+			goto bad;
+		}
+		line = nl + 1;
+	}
+	return fg_errf(err, errlen, -EINVAL, "no end line (cut short?)");
+bad:
+	return fg_errf(err, errlen, -EINVAL, "line %u: not a watch state record", lineno);
+}
+
+int
+fg_fed_state_read(struct fg_fed *f, const char *buf, size_t len, uint64_t off_ns,
+		  uint32_t *dropped, char *err, size_t errlen)
+{
+	size_t head = strlen(FG_FED_STATE_HEAD);
+	const char *e;
+	char *text;
+	uint32_t crc;
+	int rc;
+
+	*dropped = 0;
+	if (len < head || memcmp(buf, FG_FED_STATE_HEAD, head) != 0)
+		return fg_errf(err, errlen, -EINVAL, "not a floodguard watch state (first line)");
+	/* the CRC covers everything before the end line */
+	for (e = buf + len - 1; e > buf && e[-1] != '\n'; e--)
+		;
+	if (e <= buf || sscanf(e, "end %*u crc32=%" SCNx32, &crc) != 1 ||
+	    crc != fg_crc32(0, buf, (size_t)(e - buf)))
+		return fg_errf(err, errlen, -EINVAL, "CRC or end line wrong (damaged)");
+	text = malloc(len + 1);
+	if (text == NULL)
+		return -ENOMEM;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	rc = state_pass(f, text, len, off_ns, false, dropped, err, errlen);
+	if (rc >= 0) {
+		memcpy(text, buf, len);
+		rc = state_pass(f, text, len, off_ns, true, dropped, err, errlen);
+	}
+	free(text);
+	return rc;
 }

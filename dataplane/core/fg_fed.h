@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "fg_limit.h"
 #include "fg_parse.h"
@@ -33,12 +34,15 @@
 #define FG_FED_URIS       0x02  /**< more than uri_limit distinct Request-URIs */
 #define FG_FED_SUSTAINED  0x04  /**< near the sustained rate for sustained_s */
 #define FG_FED_MANUAL     0x08  /**< an operator put it there */
+#define FG_FED_NREASONS 4
 
-/** Throttling mode of a watch entry (the source document's definition). */
+/**
+ * Throttling mode of a watch entry: the source document's ThrottlingMode,
+ * the operator's setting of when the entry alerts (it changes no verdict).
+ */
 enum fg_fed_mode {
-	FG_FED_MODE_NONE = 0,   /**< watched for rate or by hand: no throttling */
-	FG_FED_MODE_HIGH,       /**< suspicious traffic or the URI condition */
-	FG_FED_MODE_MEDIUM,     /**< suspicious traffic and the URI condition */
+	FG_FED_MODE_HIGH = 0,   /**< alert on suspicious traffic or the URI condition */
+	FG_FED_MODE_MEDIUM,     /**< alert on suspicious traffic and the URI condition */
 	FG_FED_MODE_COUNT
 };
 
@@ -60,6 +64,7 @@ struct fg_fed_cfg {
 	uint32_t sustained_pct;    /**< "near": at least this % of it ... */
 	uint32_t sustained_s;      /**< ... in this many consecutive seconds */
 	uint32_t expiry_s;         /**< automatic entries leave after this; 0: never */
+	uint32_t default_mode;     /**< enum fg_fed_mode of entries nobody set one for */
 	uint32_t nlocal;
 	char local[8][FG_DOMAIN_MAX]; /**< the local domains (URI rule); none: any */
 };
@@ -90,6 +95,8 @@ struct fg_partner {
 	uint32_t lock;
 	/* the watch entry */
 	uint32_t flags;            /**< FG_FED_* */
+	uint32_t mode;             /**< 0: default_mode; else 1 + enum fg_fed_mode, by hand */
+	uint64_t reason_ns[FG_FED_NREASONS]; /**< when each reason (bit) was set; 0: not set */
 	uint64_t since_ns;         /**< on the watch list since; 0: not on it */
 	uint64_t last_ns;          /**< last message */
 	/* rule state */
@@ -115,6 +122,33 @@ struct fg_fed_stats {
 	uint64_t watched;          /**< partners put on the watch list */
 };
 
+/** Modes an operator set on domains (fg_fed_set_mode()). */
+struct fg_fed_dmodes {
+	uint32_t n;
+	uint8_t mode[FG_FED_LIST_MAX];          /**< enum fg_fed_mode */
+	char domain[FG_FED_LIST_MAX][FG_DOMAIN_MAX];
+};
+
+/**
+ * One watch-list entry (fg_fed_entries()): a From domain with the
+ * watched partners that used it, or a partner address that used none.
+ */
+#define FG_FED_ENTRY_ADDRS 4
+struct fg_fed_entry {
+	char domain[FG_DOMAIN_MAX];   /**< "": an address entry (addr[0]) */
+	uint32_t naddr;               /**< partners in it (addr[] holds the first 4) */
+	uint8_t addr[FG_FED_ENTRY_ADDRS][16];
+	uint32_t flags;               /**< FG_FED_* of its partners, ORed */
+	uint8_t mode;                 /**< enum fg_fed_mode in force */
+	uint8_t mode_set;             /**< the mode was set by hand */
+	uint8_t alert;                /**< the mode's condition holds */
+	uint8_t pad;
+	uint32_t nuris;               /**< distinct URIs, summed */
+	uint64_t since_ns;            /**< earliest of its partners' */
+	uint64_t alert_ns;            /**< since when the alert holds; 0: it does not */
+	uint64_t requests, other_msgs, resp_ok, resp_fail, drop_rate, drop_uri;
+};
+
 struct fg_fed {
 	struct fg_fed_cfg cfg;     /**< as set up: sizes, local domains */
 	/** thresholds in force: &cfg, or what the owner published
@@ -129,6 +163,8 @@ struct fg_fed {
 	uint8_t local_len[8];      /**< strlen of cfg.local[] */
 	uint64_t epoch;
 	struct fg_partner *p;
+	uint32_t dm_lock;          /**< dmodes */
+	struct fg_fed_dmodes dmodes;
 };
 
 /**
@@ -192,11 +228,39 @@ fg_fed_set_prefixes(struct fg_fed *f, const struct fg_pfxset *s)
 void fg_fed_outbound(struct fg_fed *f, const struct fg_pkt *p, uint64_t now_ns,
 		     struct fg_fed_stats *st);
 
-/** Mode of a watch entry's flags. */
-enum fg_fed_mode fg_fed_mode_of(uint32_t flags);
+/** "high", "medium"; "?" past them. */
 const char *fg_fed_mode_name(enum fg_fed_mode m);
 
-#define FG_FED_NREASONS 4
+/** The mode named @p s (case-insensitive), or -1. */
+int fg_fed_mode_parse(const char *s);
+
+/**
+ * Whether @p mode's condition holds for reasons @p flags, and since when
+ * (@p reason_ns: when each reason was set), into *@p since_ns (0: it
+ * does not hold).
+ */
+bool fg_fed_alert(enum fg_fed_mode mode, uint32_t flags,
+		  const uint64_t reason_ns[FG_FED_NREASONS],
+		  uint64_t *since_ns);
+
+/**
+ * Set the mode of the watch entry @p key (a domain, or an address as
+ * fg_addr_str() writes it; @p addr for an address, else NULL): @p mode
+ * an enum fg_fed_mode, or -1 to go back to default_mode. An address
+ * must be a tracked partner.
+ * @return 0, -ENOENT (no such partner), -ENOSPC (no room for a domain).
+ */
+int fg_fed_set_mode(struct fg_fed *f, const char *domain, const uint8_t *addr, int mode);
+
+/**
+ * The watch list as the document has it, into @p out (at most @p max):
+ * one entry per From domain of a watched partner (its partners beside
+ * it; a partner that used several domains is in each), one per watched
+ * partner that used none, one per domain of @p l's watch_dom (by hand:
+ * FG_FED_MANUAL) not already there. @return entries written.
+ */
+uint32_t fg_fed_entries(struct fg_fed *f, const struct fg_fed_lists *l,
+			struct fg_fed_entry *out, uint32_t max);
 
 /**
  * Name of reason flag 1 << @p bit: "failure-ratio", "uri-limit",
@@ -236,5 +300,24 @@ uint32_t fg_fed_expire(struct fg_fed *f, uint64_t now_ns);
 /** 64-bit hash of a Request-URI, normalized (docs/sip.md); 0 when not a SIP URI. */
 uint64_t fg_fed_uri_hash(const uint8_t *uri, size_t len, const uint8_t **host,
 			 size_t *host_len);
+
+/**
+ * The partner table's state to @p out as text (docs/sip.md "Across
+ * restarts"): every partner with reasons, URIs or a mode set by hand (its
+ * reasons and their times, mode, counters, From domains, URI hashes), the
+ * domains' modes, and a last line "end COUNT crc32=HEX". Times are unix
+ * ns: the fed clock's plus @p off_ns. @return records written, or -errno.
+ */
+int fg_fed_state_write(struct fg_fed *f, FILE *out, uint64_t off_ns);
+
+/**
+ * Restore what fg_fed_state_write() wrote (@p buf, @p len bytes; checked
+ * whole before anything is restored: header, every line, count, CRC).
+ * Partners beyond the table, URIs beyond uri_limit are left out (counted
+ * in the return's log by the caller: *@p dropped).
+ * @return partners restored, or -EINVAL with why in @p err.
+ */
+int fg_fed_state_read(struct fg_fed *f, const char *buf, size_t len, uint64_t off_ns,
+		      uint32_t *dropped, char *err, size_t errlen);
 
 #endif /* FG_FED_H */

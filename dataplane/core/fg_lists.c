@@ -420,8 +420,8 @@ fg_lists_check(const struct fg_fed_lists *l)
 
 /* CRC-32 (IEEE, reflected), a byte at a time: a state file of a million
  * entries is ~60 MB. */
-static uint32_t
-crc32(uint32_t crc, const void *buf, size_t len)
+uint32_t
+fg_crc32(uint32_t crc, const void *buf, size_t len)
 {
 	static uint32_t tab[256];
 	const uint8_t *p = buf;
@@ -549,7 +549,7 @@ fg_lists_save(const struct fg_fed_lists *l, const struct fg_pfxset *s,
 	uint32_t n = 0, in;
 	uint64_t pos = 0;
 	FILE *ms = open_memstream(&buf, &len);
-	int rc = 0;
+	int rc;
 
 	if (ms == NULL)
 		return -ENOMEM;
@@ -576,13 +576,23 @@ fg_lists_save(const struct fg_fed_lists *l, const struct fg_pfxset *s,
 			fg_list_item_print(&it, ms);
 			fputc('\n', ms);
 		}
+	rc = fg_crc_file_end(ms, &buf, &len, n, f);
+	return rc < 0 ? rc : 0;
+}
+
+int
+fg_crc_file_end(FILE *ms, char **buf, size_t *len, uint32_t n, FILE *out)
+{
+	int rc = 0;
+
 	if (fclose(ms) != 0)
 		return -ENOMEM;
-	if (fwrite(buf, 1, len, f) != len ||
-	    fprintf(f, "end %" PRIu32 " crc32=%08x\n", n, crc32(0, buf, len)) < 0)
+	if (fwrite(*buf, 1, *len, out) != *len ||
+	    fprintf(out, "end %" PRIu32 " crc32=%08x\n", n, fg_crc32(0, *buf, *len)) < 0)
 		rc = -EIO;
-	free(buf);
-	return rc;
+	free(*buf);
+	*buf = NULL;
+	return rc != 0 ? rc : (int)n;
 }
 
 /* " tag=NAME added=N[ expires=N]" after a prefix of the state file. */
@@ -656,7 +666,7 @@ fg_lists_load(struct fg_fed_lists *l, struct fg_pfxset *s, struct fg_tags *t,
 			if (cnt != n)
 				return fg_errf(err, errlen, -1, "line %u: %" PRIu32 " entries, the end line "
 					       "says %" PRIu32, line, n, cnt);
-			if (crc != crc32(0, buf, (size_t)(p - buf)))
+			if (crc != fg_crc32(0, buf, (size_t)(p - buf)))
 				return fg_errf(err, errlen, -1, "line %u: checksum mismatch (the file "
 					       "was changed or damaged)", line);
 			if (nl + 1 != end)

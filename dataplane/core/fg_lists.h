@@ -202,4 +202,14 @@ int fg_lists_save(const struct fg_fed_lists *l, const struct fg_pfxset *s,
 int fg_lists_load(struct fg_fed_lists *l, struct fg_pfxset *s, struct fg_tags *t,
 		  const char *buf, size_t len, uint32_t now_s, char *err, size_t errlen);
 
+/**
+ * Close @p ms (an open_memstream() on *@p buf, *@p len), write what it
+ * holds to @p out and a last line "end @p n crc32=HEX" over it, free it.
+ * @return @p n, or -errno.
+ */
+int fg_crc_file_end(FILE *ms, char **buf, size_t *len, uint32_t n, FILE *out);
+
+/** CRC-32 (IEEE, reflected) of @p len bytes, continuing @p crc (0 to start). */
+uint32_t fg_crc32(uint32_t crc, const void *buf, size_t len);
+
 #endif /* FG_LISTS_H */

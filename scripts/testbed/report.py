@@ -54,8 +54,9 @@ sent = {j["src"]: j["sent"] for j in (load(os.path.basename(f), {}) for f in
                                      glob.glob(os.path.join(out, "agent-*.json"))) if j}
 coll = load("collector.json", {"udp": {}})
 sip_sent, sip_got = sip_requests(f"{out}/sent-sip.pcap"), sip_requests(f"{out}/server-sip.pcap")
-watch = {w["item"]: w for w in load("watch-op.json", []) + load("watch.json", [])
-         if w.get("list") == "watch"}
+# entries are keyed by From domain (or address), the partners' addresses beside
+watch = {a: w for w in load("watch-op.json", []) + load("watch.json", [])
+         if w.get("list") == "watch" for a in w.get("addresses") or [w["item"]]}
 blocked = {b["item"].split("/")[0] for b in load("block.json", []) if b.get("list") == "block"}
 flood_blocked = set()
 for line in open(os.path.join(out, "events.jsonl")) if os.path.exists(f"{out}/events.jsonl") else []:
@@ -96,7 +97,8 @@ print("\nfloodguard's verdicts (all sources): " +
 print("\nwatch list (as the operator saw it):")
 for w in load("watch-op.json", []):
     if w.get("list") == "watch":
-        print(f"  {w['item']:14} mode {w['mode']:7} reasons {w['reasons']:28} requests "
+        print(f"  {w['item']:20} {','.join(w.get('addresses', [])):14} mode {w['mode']:7} "
+              f"alert {'yes' if w.get('alert') else 'no':3} reasons {w['reasons']:28} requests "
               f"{w['requests']}, responses ok {w['responses_ok']} failed {w['responses_failed']}, "
               f"uris {w['uris']}")
 json.dump({"actors": rows, "stats": load("stats.json", {})}, open(f"{out}/result.json", "w"),

@@ -24,7 +24,7 @@ mkdir -p "$work"
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/snap.sh"
 inst=fgt-ctl-$$ state=$work/state.lists
-rm -f "$state" "$state.prev"
+rm -f "$state" "$state.prev" "$state.watch" "$state.watch.prev"
 
 frames "$work" <<'PY'
 pk = []
@@ -38,11 +38,16 @@ for i in range(1200):
                f"CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
         pk.append(e() / IP(src="198.18.1.3", dst="198.18.2.10") / UDP(sport=5060, dport=5060) / Raw(inv.encode()))
 wrpcap(f"{w}/flood.pcap", pk)
+# after the restart: C goes on with URIs it never asked for
+wrpcap(f"{w}/flood2.pcap", [x for x in pk if IP not in x or x[IP].src != "198.18.1.3"] +
+       [e() / IP(src="198.18.1.3", dst="198.18.2.10") / UDP(sport=5060, dport=5060) /
+        Raw(bytes(x[Raw].load).replace(b"sip:user", b"sip:new")) for x in pk
+        if IP in x and x[IP].src == "198.18.1.3"])
 PY
 
 start() { # extra --set args...
 	"$fg" -l 0-1 --no-pci --file-prefix "$inst" --no-telemetry \
-		--vdev "net_pcap0,rx_pcap=$work/flood.pcap,infinite_rx=1" --vdev "net_null0,no-rx=1" \
+		--vdev "net_pcap0,rx_pcap=$work/${pcap:-flood.pcap},infinite_rx=1" --vdev "net_null0,no-rx=1" \
 		-- --set control.instance="$inst" --set control.state_file="$state" \
 		--set mom.pps=100 --set mom.pps_burst=100 --set mom.window_events=0 \
 		--set sip.pps=1000000 --set sip.bps=0 --set sip.window_events=0 \
@@ -281,9 +286,34 @@ okif "no such instance: exit 1, says so" "exit $rc"
 # the URI walker is on the watch list (uri-limit); del warns, promote moves it
 # (the watch list is published once a second: polled, at most 20 s)
 watched() { wl=$(ctl watch list --json -i "$inst") && grep -q "$1" <<<"$wl"; }
-wait_until 20 watched '"item":"198.18.1.3","mode":"high","reasons":"uri-limit"'
-check "watch list: 198.18.1.3, reasons uri-limit, mode high" \
-	grep -q '"item":"198.18.1.3","mode":"high","reasons":"uri-limit"' <<<"$wl"
+# (its entry is its From domain, partner.example, the address beside it)
+C='"item":"partner.example","addresses":\["198.18.1.3"\],"partners":1'
+wait_until 20 watched "$C"',"mode":"high","mode_set":false,"alert":true,"alert_since_unix_ns":[1-9][0-9]*,"reasons":"uri-limit"'
+check "watch list: partner.example (198.18.1.3), reasons uri-limit, mode high, alert" \
+	grep -q "$C"',"mode":"high","mode_set":false,"alert":true,"alert_since_unix_ns":[1-9][0-9]*,"reasons":"uri-limit"' <<<"$wl"
+# ThrottlingMode set by hand: medium wants the failure ratio too
+out=$(ctl watch set partner.example --mode medium -i "$inst" 2>&1); rc=$?
+wait_until 20 watched "$C"',"mode":"medium","mode_set":true,"alert":false,"alert_since_unix_ns":0,'
+okst $? "watch set partner.example --mode medium: mode medium, no alert (uri-limit alone)" \
+	"exit $rc: $out" "$wl"
+ctl watch set partner.example --mode default -i "$inst" >/dev/null
+wait_until 20 watched "$C"',"mode":"high","mode_set":false,"alert":true'
+okst $? "watch set --mode default: back to [sip-rules] default_mode (high), alert" "$wl"
+alerts() {
+	ev=$(ctl events --json -i "$inst") &&
+		[ "$(grep -c '"event":"alert","src":"198.18.1.3","class":"sip","arg":2,"reasons":"uri-limit","mode":"high"' <<<"$ev")" -ge 2 ]
+}
+wait_until 20 alerts
+okst $? "events: an alert each time partner.example's condition starts to hold (2)" "$ev"
+err=$(ctl watch set partner.example --mode low -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q -- "--mode low: high, medium or default" <<<"$err"
+okif "watch set --mode low: refused (exit 2), names the modes" "exit $rc: $err"
+err=$(ctl watch set 198.18.7.7 --mode medium -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 1 ] && grep -q "198.18.7.7: not a partner the SIP rules track" <<<"$err"
+okif "watch set of an address never seen: refused, says why" "exit $rc: $err"
+m=$(rd metrics -i "$inst" | grep '^floodguard_watch_alert{entry="partner.example"')
+check "metrics: floodguard_watch_alert of partner.example is 1" \
+	[ "$m" = 'floodguard_watch_alert{entry="partner.example",mode="high",reasons="uri-limit"} 1' ]
 err=$(ctl watch del 198.18.1.3 -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 0 ] && grep -q "warning: 198.18.1.3 still meets uri-limit" <<<"$err"
 okif "watch del of a partner still over the URI limit: exit 0 and a warning" "exit $rc"
@@ -298,10 +328,10 @@ bl=$(ctl block list -i "$inst"); wl=$(ctl watch list -i "$inst")
 [ "$rc" -eq 0 ] && [ -n "$g0" ] && [ "$((g1 - g0))" -eq 1 ] && grep -q "evil.example" <<<"$bl" && ! grep -q "evil.example" <<<"$wl"
 okif "watch promote DOMAIN block: on the block list, off the watch list, one update ($g0 -> $g1)" "exit $rc"
 ctl block del evil.example -i "$inst" >/dev/null
-ctl watch add 198.18.1.4 -i "$inst" >/dev/null
+ctl watch add 198.18.1.4 --mode medium -i "$inst" >/dev/null
 # on the published watch list first (once a second), so that "off" means
 # the promote took it off
-wait_until 20 watched '"item":"198.18.1.4"'
+wait_until 20 watched '"item":"198.18.1.4","addresses":\["198.18.1.4"\],"partners":1,"mode":"medium","mode_set":true,"alert":false'
 was=$?
 out=$(ctl watch promote 198.18.1.4 block -i "$inst" 2>&1); rc=$?
 promoted() {
@@ -451,14 +481,38 @@ rc=$?
 [ "$rc" -ne 0 ] && grep -q "is running (pid $fgpid)" "$work/second.out"
 okif "a second floodguard of the same instance refuses (exit $rc)" "exit $rc"
 
-# persistence: the lists come back after a restart
+# persistence: the lists come back after a restart, and the watch state:
+# the directory walker keeps its 100 URIs, reasons, counters, since, mode
+ctl watch set partner.example --mode medium -i "$inst" >/dev/null
+wait_until 20 watched "$C"',"mode":"medium","mode_set":true'
+w0=$wl
 stop
 check "segment removed at exit" [ ! -e "/dev/shm/$inst" ]
 check "state file holds the lists" grep -q "^block 198.18.1.4/32 tag=manual added=[0-9]*$" "$state"
-start || nok "restart"
+nu=$(grep -c '^u ' "$state.watch" 2>/dev/null)
+grep -q "^p 00000000000000000000ffffc6120103 2 0 [0-9]* .* 100 partner.example$" "$state.watch" &&
+	[ "$nu" -ge 7 ] && grep -qx 'm partner.example medium' "$state.watch" &&
+	tail -1 "$state.watch" | grep -q '^end [0-9]* crc32=[0-9a-f]\{8\}$'
+okst $? "watch state file: the walker (100 URIs, $nu lines of hashes), the domain's mode, end + CRC" \
+	"$(head -c 600 "$state.watch" 2>&1)"
+pcap=flood2.pcap start || nok "restart"
 bl=$(ctl block list -i "$inst")
 check "after a restart: block list as before (198.18.1.4, 198.18.1.9: sorted)" \
 	[ "$bl" = "$(printf 'block         %s/32  tag manual  expires never\n' 198.18.1.4 198.18.1.9)" ]
+grep -q "watch state from $state.watch: [0-9]* partners" "$work/fg.out"
+check "the watch state loads at start (logged)" [ $? -eq 0 ]
+# it may take a second or two to publish; its new URIs are all beyond the 100
+field() { sed -n "s/.*$C[^}]*\"$1\":\([0-9]*\).*/\1/p" <<<"$2"; }
+wait_until 20 watched "$C"',"mode":"medium","mode_set":true'
+okst $? "after a restart: partner.example still watched, its mode medium as set" "$wl"
+s0=$(field since_unix_ns "$w0") s1=$(field since_unix_ns "$wl")
+r0=$(field requests "$w0") r1=$(field requests "$wl")
+u1=$(field uris "$wl")
+d0=$(field dropped_new_uri "$w0") d1=$(field dropped_new_uri "$wl")
+[ -n "$s0" ] && [ -n "$s1" ] && [ "$(( (s1 - s0) / 1000000000 ))" -eq 0 ] &&
+	[ "$u1" = 100 ] && [ "$r1" -ge "$r0" ] && [ "$d1" -gt "$d0" ]
+okst $? "after a restart: since as before, 100 URIs (no fresh 100 for new ones), counters go on" \
+	"since $s0 -> $s1, uris $u1, requests $r0 -> $r1, dropped_new_uri $d0 -> $d1"
 stop
 
 # a damaged state file is refused: the last good state (.prev) loads

@@ -200,28 +200,34 @@ check(expect["fail"].count("sip-watch-rate") == 40 and expect["spoof"].count("ra
       f"{Counter(expect['fail'])} {Counter(expect['spoof'])}")
 
 rep = json.load(open(out["r.json"])) if r.returncode == 0 else {}
-watch = {w.get("src", w.get("domain")): w for w in rep.get("watch", [])}
-check(set(watch) == {"198.18.1.1", "198.18.1.2", "198.18.1.3", "198.18.1.8", "p3.example.net"},
-      "watch list: the directory attackers (UDP, TCP), the failing and the sustained partner, "
-      "the hand-watched domain; nobody else", json.dumps(sorted(watch)))
-t = watch.get("198.18.1.8", {})
-check(t.get("reasons") == ["uri-limit"] and t.get("uris") == 1000 and t.get("drop_uri") == 21 and
+# entries keyed by From domain (docs/sip.md), the partners' addresses beside
+watch = {w.get("domain", w.get("src")): w for w in rep.get("watch", [])}
+check(set(watch) == {"p1.example.net", "p2.example.net", "p3.example.net", "p8.example.net"},
+      "watch list: the directory attackers' (UDP, TCP), the failing and the sustained "
+      "partner's domains, the last also watched by hand; nobody else", json.dumps(sorted(watch)))
+t = watch.get("p8.example.net", {})
+check(t.get("addresses") == ["198.18.1.8"] and t.get("reasons") == ["uri-limit"] and
+      t.get("uris") == 1000 and t.get("drop_uri") == 21 and
       t.get("requests") == 249 * 5 + 5 + 20 * 2,
       "TCP directory attacker: 1000 URIs held, 21 segments dropped at their first URI beyond, "
       "every message up to it (it included) counted", json.dumps(t))
-d, f, s = (watch.get(a, {}) for a in ("198.18.1.1", "198.18.1.2", "198.18.1.3"))
-check(d.get("mode") == "high" and d.get("reasons") == ["uri-limit"] and d.get("uris") == 1000 and
-      d.get("drop_uri") == 500 and d.get("domains") == ["p1.example.net"] and
-      abs(d.get("since_s", 0) - (T0 + 1 + 1000 * 0.1)) < 1e-6,
-      "directory attacker: mode high, reason uri-limit, 1000 URIs held, 500 dropped, since its "
-      "1001st URI", json.dumps(d))
-check(f.get("mode") == "high" and f.get("reasons") == ["failure-ratio"] and
+d, f, s = (watch.get(a, {}) for a in ("p1.example.net", "p2.example.net", "p3.example.net"))
+check(d.get("mode") == "high" and d.get("alert") is True and d.get("reasons") == ["uri-limit"] and
+      d.get("uris") == 1000 and d.get("drop_uri") == 500 and d.get("addresses") == ["198.18.1.1"] and
+      abs(d.get("since_s", 0) - (T0 + 1 + 1000 * 0.1)) < 1e-6 and
+      d.get("alert_since_s") == d.get("since_s"),
+      "directory attacker: mode high, alert, reason uri-limit, 1000 URIs held, 500 dropped, "
+      "since its 1001st URI", json.dumps(d))
+check(f.get("mode") == "high" and f.get("alert") is True and f.get("reasons") == ["failure-ratio"] and
+      f.get("addresses") == ["198.18.1.2"] and
       f.get("resp_ok") == 3 and f.get("resp_fail") == 27 and f.get("drop_rate") == 40,
-      "failing partner: mode high, reason failure-ratio, 3 ok / 27 failed responses, 40 dropped",
-      json.dumps(f))
-check(s.get("mode") == "none" and s.get("reasons") == ["sustained-rate"] and
+      "failing partner: mode high, alert, reason failure-ratio, 3 ok / 27 failed responses, "
+      "40 dropped", json.dumps(f))
+check(s.get("mode") == "high" and s.get("alert") is False and s.get("alert_since_s") is None and
+      s.get("reasons") == ["sustained-rate", "manual"] and s.get("addresses") == ["198.18.1.3"] and
       s.get("drop_rate") == 0 and s.get("drop_uri") == 0,
-      "sustained partner: watched (sustained-rate), mode none, nothing dropped", json.dumps(s))
+      "sustained partner's domain (also watched by hand): watched, no alert (neither condition "
+      "of the mode), nothing dropped", json.dumps(s))
 sipc = rep.get("sip", {})
 check(sipc.get("allow_spoof") == 1000 and sipc.get("watched") == 4 and
       sipc.get("watch_domain_msgs") == int(19.5 * 60),
@@ -231,6 +237,50 @@ vc = Counter(x["reason"] for x in lines)
 check(all(rep.get("verdicts", {}).get(k) == n for k, n in vc.items()) and
       rep.get("packets") == len(pkts),
       "report verdict counters equal the verdict lines", json.dumps(rep.get("verdicts")))
+
+# ThrottlingMode: a partner that fails first and walks the directory later.
+# high alerts at the ratio, medium only once the URI condition holds too.
+mp = []
+for i in range(20):
+    mp.append((1_000_000 + i * 100_000, req("198.18.1.9", "p9.example.net", "sip:desk@example.com", i)))
+    mp.append((1_000_000 + i * 100_000 + 10_000, resp("198.18.1.9", 200 if i < 2 else 404, i)))
+T_RATIO = 1_000_000 + 19 * 100_000 + 10_000
+# 1.1 s apart: under the watch rate (1/s); the desk URI is the first held
+for i in range(1000):
+    mp.append((5_000_000 + i * 1_100_000, req("198.18.1.9", "p9.example.net",
+                                              f"sip:m{i}@example.com", 100 + i)))
+T_URI = 5_000_000 + 999 * 1_100_000
+for us, p in mp:
+    p.time = T0 + us / 1e6
+mcap = os.path.join(work, "mode.pcap")
+wrpcap(mcap, [p for _, p in mp])
+wrpcap(os.path.join(work, "mode-cut.pcap"), [p for us, p in mp if us < T_URI])
+
+
+def mode_run(capname, *sets):
+    rp = os.path.join(work, capname + ".r.json")
+    args = [fg, "--mode", "offline", "--pcap-in", os.path.join(work, capname),
+            "--pcap-out", "/dev/null", "--report", rp, "--set", "protect.prefixes=198.18.2.0/24"]
+    for x in sets:
+        args += ["--set", x]
+    rr = subprocess.run(args, capture_output=True, text=True)
+    ent = json.load(open(rp)).get("watch", []) if rr.returncode == 0 else []
+    return next((w for w in ent if w.get("domain") == "p9.example.net"), {"rc": rr.stderr[-300:]})
+
+
+hi = mode_run("mode.pcap")
+check(hi.get("mode") == "high" and hi.get("alert") is True and
+      abs(hi.get("alert_since_s", 0) - (T0 + T_RATIO / 1e6)) < 1e-6 and
+      hi.get("reasons") == ["failure-ratio", "uri-limit"],
+      "mode high: alert from the failure ratio on", json.dumps(hi))
+cut = mode_run("mode-cut.pcap", "sip-rules.default_mode=medium")
+check(cut.get("mode") == "medium" and cut.get("alert") is False and
+      cut.get("reasons") == ["failure-ratio"] and cut.get("uris") == 1000,
+      "mode medium, only the ratio holds (1000 URIs, none beyond): no alert", json.dumps(cut))
+med = mode_run("mode.pcap", "sip-rules.default_mode=medium")
+check(med.get("mode") == "medium" and med.get("alert") is True and
+      abs(med.get("alert_since_s", 0) - (T0 + T_URI / 1e6)) < 1e-6,
+      "mode medium: alert once the URI condition holds too, from its 1001st URI", json.dumps(med))
 
 bad = subprocess.run([fg, "--print-config", "--set",
                       "lists.allow_domains=trusted.example.net"], capture_output=True, text=True)

@@ -34,8 +34,8 @@ publish(struct fg_shm *s, uint64_t k)
 	snprintf(s->port[1].name, sizeof(s->port[1].name), "0000:01:00.1");
 	s->top[1].window_events = 42;
 	s->top[1].addr[15] = 9;
-	s->watch[0].flags = FG_FED_URIS;
-	s->watch[0].nuris = 1000;
+	s->watch[0].e.flags = FG_FED_URIS;
+	s->watch[0].e.nuris = 1000;
 	fg_shm_stats_end(s);
 }
 
@@ -64,8 +64,8 @@ Test(shm, stats_read_returns_published_values)
 	cr_assert_str_eq(out->port[1].name, "0000:01:00.1");
 	cr_assert_eq(out->top[1].window_events, 42);
 	cr_assert_eq(out->top[1].addr[15], 9);
-	cr_assert_eq(out->watch[0].flags, FG_FED_URIS);
-	cr_assert_eq(out->watch[0].nuris, 1000);
+	cr_assert_eq(out->watch[0].e.flags, FG_FED_URIS);
+	cr_assert_eq(out->watch[0].e.nuris, 1000);
 	/* only the stats block: nothing before stats_seq, nothing from ev_head */
 	cr_assert_eq(out->gen, 0);
 	cr_assert_eq(out->ev_head, 0);
