@@ -77,13 +77,23 @@ struct fg_key {
 	LIM(sec, c, "syn", syn.rate, FG_RATE_MAX, "SYN/s", \
 	    "new TCP connections per second per source; 0: off"), \
 	LIMC(sec, c, "syn_burst", syn.burst, FG_BURST_MAX, "SYN", "syn", "SYN burst"), \
-	LIM(sec, c, "window_events", win_events, UINT32_MAX, "events", \
+	LIM(sec, c, "window_events", win_events, FG_WINDOW_COUNT_MAX - 1, "events", \
 	    "more than this many events (UDP datagrams, TCP segments with " \
 	    "payload) in window_ms blocks the source; 0: off"), \
 	LIMC(sec, c, "window_ms", win_ms, (1u << 30) - 1, "ms", "window", \
 	     "the flood rule's window"), \
 	LIMC(sec, c, "block_ms", block_ms, UINT32_MAX, "ms", "block", \
-	     "how long a flooding source stays blocked"), \
+	     "how long a flooding source stays blocked (its first offence)"), \
+	LIM(sec, c, "block_factor", block_factor, 16, "times", \
+	    "a repeat offence's penalty: block_ms x block_factor^(offences - 1); " \
+	    "0 or 1: no escalation"), \
+	LIMC(sec, c, "block_max_ms", block_max_ms, UINT32_MAX, "ms", "block_max_ms", \
+	     "cap of an escalated penalty (before jitter); 0: block_ms"), \
+	LIMC(sec, c, "block_jitter_pct", block_jitter_pct, 100, "%", "block_jitter_pct", \
+	     "each penalty moved by a random +-this % (at most 50)"), \
+	LIMC(sec, c, "offence_memory_s", offence_memory_s, UINT32_MAX, "s", \
+	     "offence_memory_s", "offences forgotten after this long without one " \
+	     "(at most 266000); 0: no escalation"), \
 	LIM(sec, c, "max_msg", max_msg, UINT32_MAX, "bytes", \
 	    "largest L4 payload; larger: too-many-params; 0: off"), \
 	MON(sec, FG_MON_ ## c, "the class's rules (limits, flood rule, bounds, malformed)")

@@ -511,6 +511,7 @@ fg_control_apply(struct fg_dp *dp, struct fg_config *c2)
 				     fg_shm_unix_ns());
 	}
 	dp->cfg->limits = c2->limits;
+	__atomic_store_n(&dp->tab.offence_ms, fg_dp_offence_ms(&c2->limits), __ATOMIC_RELAXED);
 	memcpy(&dp->cfg->classify, &c2->classify, sizeof(c2->classify));
 	dp->cfg->fed = c2->fed;
 	if (c2->log_level != dp->cfg->log_level) {

@@ -35,7 +35,21 @@ fg_dp_clock_init(struct fg_dp *dp)
 static struct fg_srctab_params
 table_params(const struct fg_config *cfg)
 {
-	return cfg->table;
+	struct fg_srctab_params p = cfg->table;
+
+	p.offence_ms = fg_dp_offence_ms(&cfg->limits);
+	return p;
+}
+
+uint32_t
+fg_dp_offence_ms(const struct fg_limit_cfg *l)
+{
+	uint64_t m = 0;
+
+	for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
+		if (l->cls[c].offence_memory_s > m)
+			m = l->cls[c].offence_memory_s;
+	return (uint32_t)(m * 1000u);
 }
 
 size_t
@@ -124,6 +138,9 @@ fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 		FG_LOG(ERR, "%s(): no memory for the thresholds in force", __func__);
 		return -ENOMEM;
 	}
+	/* the penalties' jitter: unknown to the sources; offline: reproducible */
+	if (cfg->mode != FG_MODE_OFFLINE)
+		cfg->limits.jitter_seed = rte_rdtsc() ^ rte_rand();
 	live_set(&dp->live_mem[0], cfg);
 	dp->live = &dp->live_mem[0];
 	fg_fed_publish(&dp->fed, &dp->live->fed);

@@ -206,6 +206,9 @@ void fg_dp_clock_init(struct fg_dp *dp);
 /** Bytes fg_dp_init() allocates for @p cfg (source table, SIP partners). */
 size_t fg_dp_mem_size(const struct fg_config *cfg);
 
+/** The longest offence_memory_s of @p l, in ms (fg_srctab_params.offence_ms). */
+uint32_t fg_dp_offence_ms(const struct fg_limit_cfg *l);
+
 /** Allocate the table (on @p socket) and set the clock. @p now_ns: epoch. */
 int fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns);
 

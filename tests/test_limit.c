@@ -929,3 +929,271 @@ Test(concurrency, two_threads_one_source, .fini = tab_fini, .timeout = 60)
 	for (int i = 0; i < 2; i++)
 		cr_assert_leq(h[i].own_passed, want);
 }
+
+/* ---- escalation: penalties, jitter, forgetting ------------------------ */
+
+static const struct fg_class_limits esc = {
+	.win_events = 5, .win_ms = 1000, .block_ms = 1000, .block_max_ms = 5000,
+	.block_factor = 2, .offence_memory_s = 3600,
+};
+
+Test(escalation, penalty_grows_to_the_cap)
+{
+	const uint64_t want[] = { 1000, 1000, 2000, 4000, 5000, 5000 };
+
+	for (uint32_t k = 1; k < 6; k++)
+		cr_assert_eq(fg_penalty_ms(&esc, k, 12345), want[k], "offence %u", k);
+	cr_assert_eq(fg_penalty_ms(&esc, 0, 0), 1000, "no offence yet: block_ms");
+	cr_assert_eq(fg_penalty_ms(&esc, 255, 0), 5000, "saturated count: the cap");
+}
+
+Test(escalation, factor_one_or_zero_and_no_cap)
+{
+	struct fg_class_limits l = esc;
+
+	l.block_factor = 1;
+	cr_assert_eq(fg_penalty_ms(&l, 7, 0), 1000);
+	l.block_factor = 0;
+	cr_assert_eq(fg_penalty_ms(&l, 7, 0), 1000);
+	l.block_factor = 3;
+	l.block_max_ms = 0;     /* 0: block_ms, no escalation above it */
+	cr_assert_eq(fg_penalty_ms(&l, 3, 0), 1000);
+	l.block_max_ms = UINT32_MAX;
+	l.block_ms = UINT32_MAX / 2;
+	cr_assert_eq(fg_penalty_ms(&l, 200, 0), UINT32_MAX, "no overflow on the way up");
+}
+
+/* The jitter stays in +-pct, reaches both ends and centres on the penalty. */
+Test(escalation, jitter_bounds_and_spread)
+{
+	struct fg_class_limits l = esc;
+	uint64_t s = 42, lo = UINT64_MAX, hi = 0, sum = 0;
+	const int n = 100000;
+
+	l.block_jitter_pct = 10;
+	for (int i = 0; i < n; i++) {
+		uint64_t p = fg_penalty_ms(&l, 2, fg_rand_next(&s));
+
+		cr_assert(p >= 1800 && p <= 2200, "%llu", (unsigned long long)p);
+		lo = p < lo ? p : lo;
+		hi = p > hi ? p : hi;
+		sum += p;
+	}
+	cr_assert_eq(lo, 1800);
+	cr_assert_eq(hi, 2200);
+	cr_assert(sum / n >= 1995 && sum / n <= 2005, "mean %llu", (unsigned long long)(sum / n));
+}
+
+/* splitmix64: the same seed, the same sequence (tests and offline rely on it). */
+Test(escalation, rand_is_seeded)
+{
+	uint64_t a = 7, b = 7, c = 8;
+	uint64_t x = fg_rand_next(&a);
+
+	cr_assert_eq(x, fg_rand_next(&b));
+	cr_assert_neq(x, fg_rand_next(&c));
+	cr_assert_neq(fg_rand_next(&a), x);
+	a = 0;
+	cr_assert_neq(fg_rand_next(&a), fg_rand_next(&a), "seed 0 works too");
+}
+
+/* Flood source @p p at @p t (win_events + 1 events): blocked. */
+static void
+flood(const struct fg_pkt *p, uint64_t t)
+{
+	struct fg_now n = fg_now(0, t);
+
+	for (uint32_t i = 0; i < cfg.cls[FG_CLASS_MOM].win_events; i++)
+		cr_assert_eq(decide(p, &n), FG_V_PASS, "event %u at %llu ms", i + 1,
+			     (unsigned long long)(t / MS));
+	cr_assert_eq(decide(p, &n), FG_V_FLOOD_BLOCKED);
+}
+
+/* The penalty a source blocked at @p t serves: the first ns it passes again,
+ * probed a ms at a time (then exactly). */
+static uint64_t
+served(const struct fg_pkt *p, uint64_t t, uint64_t max_ms)
+{
+	struct fg_src *e;
+	struct fg_now n = fg_now(0, t);
+
+	e = fg_srctab_lookup(&tab, p->src, p->cls, fg_srctab_hash(&tab, p->src, p->cls));
+	cr_assert_not_null(e);
+	for (uint64_t ms = 1; ms <= max_ms + 1; ms++) {
+		n = fg_now(0, t + ms * MS);
+		if (!fg_src_blocked(e, &n))
+			return fg_src_block_left(e, &(struct fg_now){ .ns = t }) / MS;
+	}
+	cr_assert_fail("still blocked after %llu ms", (unsigned long long)max_ms);
+	return 0;
+}
+
+/* Flood, rest past the penalty, flood: 1x, 2x, 4x, the cap; exact without jitter. */
+BOTH(escalation, repeat_offender_doubles, .fini = tab_fini)
+{
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 100);
+	const uint64_t want[] = { 1000, 2000, 4000, 5000, 5000 };
+	uint64_t t = 100 * SEC;
+	struct fg_src *e;
+
+	decide_init(1024);
+	cfg.cls[FG_CLASS_MOM] = esc;
+	for (unsigned int k = 0; k < 5; k++) {
+		flood(&p, t);
+		cr_assert_eq(served(&p, t, 6000), want[k], "offence %u", k + 1);
+		t += (want[k] + 10000) * MS;      /* rests 10 s past its penalty */
+	}
+	e = fg_srctab_lookup(&tab, p.src, p.cls, fg_srctab_hash(&tab, p.src, p.cls));
+	cr_assert_eq(e->offences, 5);
+	cr_assert_eq(stats.blocks, 5);
+}
+
+/* With jitter: each penalty within +-10 % of 1x, 2x, 4x; the same seed gives
+ * the same penalties, another seed others. */
+BOTH(escalation, jitter_is_seeded_per_run, .fini = tab_fini)
+{
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 100);
+	uint64_t got[3][3];
+	const uint64_t seeds[3] = { 1, 1, 2 };
+
+	for (int r = 0; r < 3; r++) {
+		uint64_t t = 100 * SEC;
+
+		decide_init(1024);
+		cfg.cls[FG_CLASS_MOM] = esc;
+		cfg.cls[FG_CLASS_MOM].block_max_ms = 100000;
+		cfg.cls[FG_CLASS_MOM].block_jitter_pct = 10;
+		cfg.jitter_seed = seeds[r];
+		for (int k = 0; k < 3; k++) {
+			uint64_t base = 1000u << k;
+
+			flood(&p, t);
+			got[r][k] = served(&p, t, 5000);
+			cr_assert(got[r][k] >= base * 9 / 10 && got[r][k] <= base * 11 / 10,
+				  "run %d offence %d: %llu ms", r, k + 1,
+				  (unsigned long long)got[r][k]);
+			t += (got[r][k] + 10000) * MS;
+		}
+		free(tab.bkt);
+		tab.bkt = NULL;
+	}
+	cr_assert_arr_eq(got[0], got[1], sizeof(got[0]), "same seed, same penalties");
+	cr_assert(memcmp(got[0], got[2], sizeof(got[0])) != 0, "another seed, others");
+	table_new(&tab, 64, 0);
+}
+
+/* Offences are forgotten after offence_memory_s without one, not before:
+ * a source that keeps sending, and one that is silent. */
+BOTH(escalation, forgotten_after_memory, .fini = tab_fini)
+{
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 100);
+	struct fg_pkt q = pkt(FG_CLASS_MOM, 17, 10, 100);
+	const uint64_t mem = 3600 * SEC;
+	uint64_t t = 100 * SEC, end;
+	struct fg_now n;
+
+	decide_init(1024);
+	cfg.cls[FG_CLASS_MOM] = esc;
+	/* p: two offences, then polite traffic every minute */
+	flood(&p, t);
+	t += 11 * SEC;
+	flood(&p, t);
+	cr_assert_eq(served(&p, t, 3000), 2000);
+	end = t + 2 * SEC;
+	for (t = end + 60 * SEC; t < end + mem - SEC; t += 60 * SEC) {
+		n = fg_now(0, t);
+		cr_assert_eq(decide(&p, &n), FG_V_PASS);
+	}
+	/* just inside the memory: still remembered (third offence: 4x) */
+	t = end + mem - SEC;
+	flood(&p, t);
+	cr_assert_eq(served(&p, t, 5000), 4000);
+	end = t + 4 * SEC;
+	/* two stamp units past the memory (the stamp's resolution): forgotten */
+	for (t = end + 60 * SEC; t < end + mem + 2 * 1049 * SEC; t += 60 * SEC) {
+		n = fg_now(0, t);
+		cr_assert_eq(decide(&p, &n), FG_V_PASS);
+	}
+	flood(&p, t);
+	cr_assert_eq(served(&p, t, 5000), 1000, "forgotten: 1x again");
+
+	/* q: one offence, then silent for the memory: forgotten on its return */
+	t = 200 * SEC;
+	flood(&q, t);
+	cr_assert_eq(served(&q, t, 2000), 1000);
+	t += mem + SEC;
+	flood(&q, t);
+	cr_assert_eq(served(&q, t, 2000), 1000, "silent for the memory: 1x");
+	/* and right after: remembered */
+	t += 11 * SEC;
+	flood(&q, t);
+	cr_assert_eq(served(&q, t, 3000), 2000);
+}
+
+/* Memory 0: no escalation at all. */
+BOTH(escalation, memory_zero_never_escalates, .fini = tab_fini)
+{
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 100);
+	uint64_t t = 100 * SEC;
+
+	decide_init(1024);
+	cfg.cls[FG_CLASS_MOM] = esc;
+	cfg.cls[FG_CLASS_MOM].offence_memory_s = 0;
+	for (int k = 0; k < 3; k++) {
+		flood(&p, t);
+		cr_assert_eq(served(&p, t, 2000), 1000, "offence %d", k + 1);
+		t += 11 * SEC;
+	}
+}
+
+/* An idle entry with offences outlives idle_ms until the memory passes. */
+Test(escalation, offender_kept_from_ageing, .fini = tab_fini)
+{
+	struct fg_srctab_stats st = { 0 };
+	struct fg_pkt p = pkt(FG_CLASS_MOM, 17, 9, 100);
+	struct fg_now n;
+
+	decide_init(64);
+	tab.idle_ms = 60000;
+	tab.offence_ms = 3600000;
+	cfg.cls[FG_CLASS_MOM] = esc;
+	flood(&p, 100 * SEC);
+	n = fg_now(0, 100 * SEC + 120 * SEC);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 0, "offender kept");
+	n = fg_now(0, 100 * SEC + 3601 * SEC);
+	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 1, "memory over: aged");
+}
+
+Test(escalation, checks)
+{
+	struct fg_class_limits l = esc;
+	const char *field, *why;
+
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), 0);
+	l.block_jitter_pct = 50;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), 0);
+	l.block_jitter_pct = 51;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "block_jitter_pct");
+	l = esc;
+	l.block_max_ms = 999;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "block_max_ms");
+	l = esc;
+	l.offence_memory_s = FG_OFFENCE_MEMORY_MAX_S + 1;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "offence_memory_s");
+	l = esc;
+	l.win_events = FG_WINDOW_COUNT_MAX;
+	cr_assert_eq(fg_class_limits_check(&l, &field, &why), -EINVAL);
+	cr_assert_str_eq(field, "window_events");
+	for (unsigned int c = 0; c < FG_CLASS_COUNT; c++) {
+		fg_class_limits_default(c, &l);
+		cr_assert_eq(fg_class_limits_check(&l, &field, &why), 0, "class %u", c);
+	}
+	fg_class_limits_default(FG_CLASS_MOM, &l);
+	cr_assert_eq(l.block_factor, 2);
+	cr_assert_eq(l.block_max_ms, 86400000);
+	cr_assert_eq(l.block_jitter_pct, 10);
+	cr_assert_eq(l.offence_memory_s, 86400);
+}

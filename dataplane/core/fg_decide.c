@@ -97,10 +97,46 @@ too_many(const struct fg_class_limits *l, const struct fg_pkt *p)
 	       (l->max_hdr_len != 0 && p->sip.max_hdr_len > l->max_hdr_len);
 }
 
+/*
+ * Offences are forgotten after offence_memory_s without one: checked on a
+ * source's first packet of a ms, when it has offences and is not blocked.
+ * Its window word carries the last penalty's end (fg_window_add()); a
+ * source silent for the memory is forgotten whatever the stamp says (the
+ * stamp wraps in 74.6 hours).
+ */
+static __attribute__((noinline, cold)) void
+forget(struct fg_src *e, const struct fg_class_limits *l, const struct fg_now *now,
+       uint32_t idle_ms)
+{
+	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+
+	if (fg_src_blocked(e, now))
+		return;
+	if ((uint64_t)idle_ms >= (uint64_t)l->offence_memory_s * 1000u ||
+	    fg_offence_forgotten((uint32_t)(fg_window_stamp(s) >> 24), now->ms,
+				 l->offence_memory_s))
+		__atomic_store_n(&e->offences, 0, __ATOMIC_RELAXED);
+}
+
+/* The flood rule fired: one offence more, and its (escalated) penalty. */
+static __attribute__((noinline)) void
+offend(struct fg_src *e, const struct fg_class_limits *l, const struct fg_now *now,
+       uint64_t salt, struct fg_limit_stats *st)
+{
+	uint8_t off = __atomic_load_n(&e->offences, __ATOMIC_RELAXED);
+	uint64_t rnd = salt ^ now->ns;
+
+	off += off != UINT8_MAX;
+	__atomic_store_n(&e->offences, off, __ATOMIC_RELAXED);
+	/* blocked; the next window starts after the penalty */
+	fg_src_block(e, now->ns + fg_penalty_ms(l, off, fg_rand_next(&rnd)) * FG_NS_PER_MS);
+	st->blocks++;
+}
+
 static inline __attribute__((always_inline)) enum fg_verdict
 limit(struct fg_src *e, const struct fg_class_limits *l,
       const struct fg_pkt *p, const struct fg_now *now, const struct units *u,
-      bool mw, struct fg_limit_stats *st)
+      uint64_t salt, bool mw, struct fg_limit_stats *st)
 {
 	bool event = p->l4 == FG_IPPROTO_UDP || (p->l4 == FG_IPPROTO_TCP && p->pl_len > 0);
 	bool params = too_many(l, p);
@@ -121,6 +157,8 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	 */
 	if (idle_ms > 0) {
 		norm(e, l, u, idle_ms, mw);
+		if (__builtin_expect(__atomic_load_n(&e->offences, __ATOMIC_RELAXED) != 0, 0))
+			forget(e, l, now, idle_ms);
 		/* a wrap (UINT32_MAX) is no ordering the CAS loop could judge */
 		if (!mw || idle_ms == UINT32_MAX)
 			__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELEASE);
@@ -135,9 +173,7 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 		return FG_V_FLOOD_BLOCKED;
 	if ((event || params) && l->win_events != 0 &&
 	    fg_window_add(&e->state, now->ms, l->win_ms, mw) > l->win_events) {
-		/* blocked; the next window starts after the penalty */
-		fg_src_block(e, now->ns + (uint64_t)l->block_ms * FG_NS_PER_MS);
-		st->blocks++;
+		offend(e, l, now, salt, st);
 		return FG_V_FLOOD_BLOCKED;
 	}
 	if (params)
@@ -214,7 +250,7 @@ decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 			return FG_V_PASS;
 		}
 	}
-	return limit(e, l, p, now, u, !t->single_writer, st);
+	return limit(e, l, p, now, u, cfg->jitter_seed ^ h, !t->single_writer, st);
 }
 
 enum fg_verdict

@@ -41,6 +41,14 @@ struct fg_limit_cfg {
 	 * verdict[] (fg_mon_mask()); the verdict itself is the same */
 	bool mon_any;
 	uint32_t mon[FG_CLASS_COUNT];
+	/**
+	 * The jitter of the penalties (fg_penalty_ms()) is fg_rand_next() of
+	 * jitter_seed ^ the source's table hash ^ now (ns): random per source
+	 * and offence to whoever does not know the seed, the same for the
+	 * same seed, packets and times. The data plane draws it at start
+	 * (offline mode: 0, so a replay is reproducible); tests set it.
+	 */
+	uint64_t jitter_seed;
 };
 
 /** The class whose monitor switch applies to @p p (malformed: its port's). */

@@ -61,21 +61,29 @@ fg_mon_mask(const uint8_t on[FG_MON_COUNT], unsigned int cls)
  * tight enough that one source cannot take a server down. Bursts are two
  * seconds' worth; bytes/s bursts hold at least one maximum-size packet.
  */
+/* a repeat offender's penalty doubles up to a day, +-10 %; a day without
+ * an offence and it is forgotten */
+#define ESCALATION .block_factor = 2, .block_max_ms = 86400000, .block_jitter_pct = 10, \
+		   .offence_memory_s = 86400
+
 static const struct fg_class_limits class_defaults[FG_CLASS_COUNT] = {
 	[FG_CLASS_MOM] = {
 		.pps = { 500, 1000 }, .bps = { 2000000, 4000000 }, .syn = { 10, 20 },
 		.win_events = 3000, .win_ms = 10000,    /* > 3000 events in 10 s ... */
 		.block_ms = 60000,                      /* ... disconnects for 60 s */
+		ESCALATION,
 		.max_msg = 16384,
 	},
 	[FG_CLASS_SIP] = {
 		.pps = { 300, 600 }, .bps = { 1000000, 2000000 }, .syn = { 10, 20 },
 		.win_events = 2000, .win_ms = 10000, .block_ms = 60000,
+		ESCALATION,
 		.max_msg = 16384, .max_headers = 64, .max_hdr_len = 1024,
 	},
 	[FG_CLASS_SIP_TLS] = {
 		.pps = { 600, 1200 }, .bps = { 2000000, 4000000 }, .syn = { 10, 20 },
 		.win_events = 4000, .win_ms = 10000, .block_ms = 60000,
+		ESCALATION,
 	},
 };
 
@@ -133,5 +141,30 @@ fg_class_limits_check(const struct fg_class_limits *l, const char **field,
 		return bad(field, why, "window", "window of 2^30 ms (12 days) or longer");
 	if (l->win_events != 0 && l->block_ms == 0)
 		return bad(field, why, "block", "block time must be > 0 ms");
+	if (l->win_events > FG_WINDOW_COUNT_MAX - 1)
+		return bad(field, why, "window_events", "above 16777214 events in a window");
+	if (l->block_jitter_pct > 50)
+		return bad(field, why, "block_jitter_pct", "above 50 %");
+	if (l->block_max_ms != 0 && l->block_max_ms < l->block_ms)
+		return bad(field, why, "block_max_ms", "below block_ms");
+	if (l->offence_memory_s > FG_OFFENCE_MEMORY_MAX_S)
+		return bad(field, why, "offence_memory_s", "above 266000 s (73.9 hours)");
 	return 0;
+}
+
+uint64_t
+fg_penalty_ms(const struct fg_class_limits *l, uint32_t offences, uint64_t rnd)
+{
+	uint64_t p = l->block_ms, cap = l->block_max_ms > l->block_ms ? l->block_max_ms
+								    : l->block_ms;
+	uint64_t j;
+
+	for (uint32_t i = 1; l->block_factor > 1 && i < offences && p < cap; i++)
+		p *= l->block_factor;
+	if (p > cap)
+		p = cap;
+	j = p * l->block_jitter_pct / 100;
+	if (j != 0)
+		p = p - j + rnd % (2 * j + 1);
+	return p != 0 ? p : 1;
 }

@@ -184,12 +184,42 @@ fg_window_age(uint64_t w, uint32_t now_ms)
 	return (d & 0x40000000u) ? 0 : d;
 }
 
+/** Largest event count of a window (saturates there): 24 bits. */
+#define FG_WINDOW_COUNT_MAX 0xffffffu
+
+/**
+ * Offence stamps: the time of a source's last offence (the end of its
+ * last penalty) in units of 2^FG_OFFENCE_SHIFT ms (~17.5 minutes), mod
+ * 256 (~74.6 hours): bits 31-24 of an event window word, so that the
+ * escalation state costs the table no byte more (docs/limits.md).
+ */
+#define FG_OFFENCE_SHIFT 20
+/** Largest offence_memory_s: the stamp's range less two of its units. */
+#define FG_OFFENCE_MEMORY_MAX_S 266000u
+
+/** The offence stamp of ms time @p ms. */
+static inline uint32_t
+fg_offence_stamp(uint64_t ms)
+{
+	return (uint32_t)(ms >> FG_OFFENCE_SHIFT) & 0xffu;
+}
+
+/** The stamp a window word @p w carries on (bit 63: a block, ns end). */
+static inline uint64_t
+fg_window_stamp(uint64_t w)
+{
+	if (w >> 63)
+		return (uint64_t)fg_offence_stamp((w & ~(1ull << 63)) / 1000000u) << 24;
+	return w & 0xff000000ull;
+}
+
 /**
  * Count one event in a fixed window of @p win_ms that starts at the first
  * event after the previous window ended. The word packs start ms (mod
- * 2^31, bits 62-32) and count (low 32); bit 63 set (a block, fg_srctab.h)
- * or a count of 0 means no window. @p win_ms < 2^30. @p mw as for
- * fg_gcra_take().
+ * 2^31, bits 62-32), an offence stamp (bits 31-24, fg_offence_stamp(),
+ * carried over from window to window; from a block: its end) and count
+ * (low 24 bits); bit 63 set (a block, fg_srctab.h) or a count of 0 means
+ * no window. @p win_ms < 2^30. @p mw as for fg_gcra_take().
  * @return the count including this event.
  */
 static inline uint32_t
@@ -199,11 +229,12 @@ fg_window_add(uint64_t *w, uint32_t now_ms, uint32_t win_ms, bool mw)
 	uint32_t cnt;
 
 	do {
-		cnt = (uint32_t)old;
+		cnt = (uint32_t)old & FG_WINDOW_COUNT_MAX;
 		if (cnt == 0 || (old >> 63) || fg_window_age(old, now_ms) >= win_ms)
-			cnt = 1, nxt = (uint64_t)(now_ms & 0x7fffffffu) << 32 | 1;
+			cnt = 1, nxt = (uint64_t)(now_ms & 0x7fffffffu) << 32 |
+				       fg_window_stamp(old) | 1;
 		else
-			cnt += cnt != UINT32_MAX, nxt = (old & ~0xffffffffull) | cnt;
+			cnt += cnt != FG_WINDOW_COUNT_MAX, nxt = (old & ~0xffffffull) | cnt;
 		if (!mw) {
 			__atomic_store_n(w, nxt, __ATOMIC_RELAXED);
 			return cnt;
@@ -221,6 +252,10 @@ struct fg_class_limits {
 	uint32_t win_events;    /**< more than this many events in win_ms: block */
 	uint32_t win_ms;        /**< window of the flood rule */
 	uint32_t block_ms;      /**< penalty: how long a flooding source is blocked */
+	uint32_t block_max_ms;  /**< cap of an escalated penalty (before jitter); 0: block_ms */
+	uint32_t offence_memory_s; /**< offences forgotten after this long without one */
+	uint8_t block_factor;   /**< a repeat offence's penalty: the last one's times this; 0, 1: no escalation */
+	uint8_t block_jitter_pct; /**< each penalty moved by a random +-this % */
 	uint32_t max_msg;       /**< L4 payload bytes per packet ("too many parameters") */
 	uint16_t max_headers;   /**< SIP header fields per message */
 	uint16_t max_hdr_len;   /**< SIP bytes of one header field */
@@ -229,6 +264,43 @@ struct fg_class_limits {
 	 * saw another generation restarts them, full (fg_decide) */
 	uint8_t gen;
 };
+
+/**
+ * A step of splitmix64 over @p s: the jitter's randomness. Any seed
+ * (0 too) gives a full-period sequence, so a seeded state (a test's, the
+ * offline mode's fixed one) makes every penalty reproducible.
+ */
+static inline uint64_t
+fg_rand_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/**
+ * The penalty of a source's @p offences-th offence (1: first), in ms:
+ * block_ms x block_factor^(offences - 1), capped at block_max_ms, then
+ * moved by a uniform random amount in [-block_jitter_pct %, +block_jitter_pct %]
+ * taken from @p rnd (a random 64-bit value); at least 1 ms.
+ */
+uint64_t fg_penalty_ms(const struct fg_class_limits *l, uint32_t offences, uint64_t rnd);
+
+/**
+ * Whether offences stamped @p stamp (fg_offence_stamp()) are forgotten at
+ * @p now_ms under a memory of @p memory_s: certainly more than memory_s
+ * has passed (the stamp's resolution makes that up to two of its units,
+ * ~35 minutes, late; never early).
+ */
+static inline bool
+fg_offence_forgotten(uint32_t stamp, uint32_t now_ms, uint32_t memory_s)
+{
+	uint32_t age = (fg_offence_stamp(now_ms) - stamp) & 0xffu;
+
+	return age >= 1 && ((uint64_t)(age - 1) << FG_OFFENCE_SHIFT) >= (uint64_t)memory_s * 1000u;
+}
 
 /**
  * Set @p nl->gen for limits that replace @p ol: ol's generation, plus one

@@ -65,6 +65,7 @@ fg_srctab_init(struct fg_srctab *t, const struct fg_srctab_params *p,
 		.nb = nb,
 		.idle_ms = p->idle_ms,
 		.established = p->established,
+		.offence_ms = p->offence_ms,
 		.bkt = mem,
 	};
 	return 0;
@@ -103,8 +104,11 @@ static inline int
 idle(const struct fg_srctab *t, const struct fg_src *e, const struct fg_now *now)
 {
 	/* a wrap (fg_ms_since()): a source blocked for weeks, silent since */
-	return fg_ms_since(now->ms, __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED)) >=
-	       t->idle_ms && !fg_src_blocked(e, now);
+	uint32_t d = fg_ms_since(now->ms, __atomic_load_n(&e->last_ms, __ATOMIC_RELAXED));
+
+	return d >= t->idle_ms && !fg_src_blocked(e, now) &&
+	       (d >= __atomic_load_n(&t->offence_ms, __ATOMIC_RELAXED) ||
+		__atomic_load_n(&e->offences, __ATOMIC_RELAXED) == 0);
 }
 
 /* Slots an entry whose head is @p e takes: 2 for IPv6, else 1. */
@@ -315,6 +319,7 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 	__atomic_store_n(&e->last_ms, now->ms, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->passed, init_src->passed, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->gen, init_src->gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->offences, init_src->offences, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->addr4, k.a4, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->cls, k.cls, __ATOMIC_RELAXED);
 	if (w == 2) {

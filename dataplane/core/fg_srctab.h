@@ -79,7 +79,10 @@ struct fg_src {
 	uint8_t cls;            /**< key: enum fg_class | FG_SRC_V6, or FG_SRC_CONT */
 	uint8_t passed;         /**< packets passed, saturating at 255 */
 	uint8_t gen;            /**< fg_class_limits.gen the TATs count in */
-	uint8_t pad;
+	/** flood-rule offences remembered (saturating at 255): the next
+	 * penalty escalates with them (fg_penalty_ms()); the last one's time
+	 * is the stamp in the window word (fg_window_add()) */
+	uint8_t offences;
 } __attribute__((aligned(32)));
 
 _Static_assert(sizeof(struct fg_src) == 32, "fg_src is half a cache line");
@@ -109,6 +112,9 @@ struct fg_srctab_params {
 	uint32_t sources;       /**< capacity wanted; rounded up to whole buckets */
 	uint32_t idle_ms;       /**< an entry idle this long may be reused */
 	uint16_t established;   /**< packets passed after which a source is never evicted */
+	/** an idle entry with offences is kept until idle this long (the
+	 * longest offence_memory_s, in ms): its escalation is not lost */
+	uint32_t offence_ms;
 	uint64_t seed;          /**< hash seed: random per table (hash flooding) */
 };
 
@@ -130,6 +136,7 @@ struct fg_srctab {
 	uint64_t seed0, seed1;
 	uint32_t nb;              /**< buckets (>= 2, any number) */
 	uint32_t idle_ms;
+	uint32_t offence_ms;
 	uint16_t established;
 	/** one thread decides (one worker lcore, offline mode): the limiters
 	 * update their words with plain stores instead of compare-and-swap
@@ -568,7 +575,7 @@ fg_src_window_events(const struct fg_src *e, const struct fg_now *now, uint32_t 
 
 	if (s & FG_SRC_BLOCKED)
 		return 0;
-	return fg_window_age(s, now->ms) >= win_ms ? 0 : (uint32_t)s;
+	return fg_window_age(s, now->ms) >= win_ms ? 0 : (uint32_t)s & FG_WINDOW_COUNT_MAX;
 }
 
 #endif /* FG_SRCTAB_H */
