@@ -389,6 +389,13 @@ okif "set mom.pps lots: exit 2, names the key" "exit $rc"
 err=$(ctl set table.sources 5 -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 2 ] && grep -q "not tunable" <<<"$err"
 okif "set table.sources: exit 2, not tunable while running" "exit $rc"
+err=$(ctl set sip.block_jitter_pct 51 -i "$inst" 2>&1); rc=$?
+got=$(ctl get sip.block_jitter_pct -i "$inst")
+[ "$rc" -eq 2 ] && grep -q "\[sip\] block_jitter_pct: above 50 %" <<<"$err" && [ "$got" = 10 ]
+okif "set sip.block_jitter_pct 51: exit 2, names the key and the bound, 10 stays" "exit $rc, now $got: $err"
+out=$(ctl set sip.block_jitter_pct 50 -i "$inst" 2>&1); rc=$?
+got=$(ctl get sip.block_jitter_pct -i "$inst")
+check "set sip.block_jitter_pct 50: taken" [ "$rc" -eq 0 -a "$got" = 50 ]
 
 m=$(rd metrics -i "$inst")
 check "metrics: list sizes and verdict counters (Prometheus text)" \

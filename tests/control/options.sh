@@ -40,4 +40,10 @@ okif "options and no verb: refused, says so" "rc $rc: $err"
 err=$(timeout 30 "$fg" --set mom.block_ms=0 2>&1); rc=$?
 [ "$rc" -ne 0 ] && grep -q '\[mom\] block_ms: block time' <<<"$err"
 okif "a limit check names its key: [mom] block_ms" "rc $rc: ${err##*$'\n'}"
+err=$(timeout 30 "$fg" --set sip.block_jitter_pct=51 2>&1); rc=$?
+[ "$rc" -ne 0 ] && grep -q '\[sip\] block_jitter_pct: above 50 %' <<<"$err"
+okif "jitter above 50 % refused at config load: [sip] block_jitter_pct" "rc $rc: ${err##*$'\n'}"
+err=$(timeout 30 "$fg" --set mom.block_max_ms=1000 2>&1); rc=$?
+[ "$rc" -ne 0 ] && grep -q '\[mom\] block_max_ms: below block_ms' <<<"$err"
+okif "a cap below block_ms refused: [mom] block_max_ms" "rc $rc: ${err##*$'\n'}"
 tap_done

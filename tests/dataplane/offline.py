@@ -103,7 +103,8 @@ def run(tag):
     r = subprocess.run([fg, "--mode", "offline", "--pcap-in", cap,
                         "--pcap-out", out["out.pcap"], "--verdicts", out["v.jsonl"],
                         "--report", out["r.json"],
-                        "--set", "protect.prefixes=198.18.2.0/24"],
+                        "--set", "protect.prefixes=198.18.2.0/24",
+                        "--set", "mom.block_jitter_pct=0"],
                        capture_output=True, text=True)
     return r, out
 
@@ -162,13 +163,76 @@ check(same, "a second run gives byte-identical capture, verdicts and report")
 cut = os.path.join(work, "cut.pcap")
 wrpcap(cut, [p for t, _, p in pkts if t <= BLOCK_AT + 1000])
 rep3 = os.path.join(work, "cut.json")
-r3 = subprocess.run([fg, "--mode", "offline", "--pcap-in", cut, "--report", rep3],
+r3 = subprocess.run([fg, "--mode", "offline", "--pcap-in", cut, "--report", rep3,
+                     "--set", "mom.block_jitter_pct=0"],
                     capture_output=True, text=True)
 b = json.load(open(rep3)).get("blocked", []) if r3.returncode == 0 else []
 check(len(b) == 1 and b[0]["src"] == "198.18.1.1" and b[0]["class"] == "mom" and
       b[0]["remaining_ms"] == 59999,
       "report lists the blocked source with the rest of its penalty", json.dumps(b))
 
+
+# Escalation (docs/limits.md): E floods (21 events at once, window_events
+# 20), rests past its penalty, floods again, three times: penalties 1x, 2x,
+# 4x of 10 s, each +-10 % jitter; then rests past the memory (1 h, plus the
+# stamp's two units of ~17.5 min) and floods: 1x again. Probes every 100 ms
+# from half to one and a half penalties after each flood find its end.
+ESC_MS, MEM_S = 10_000, 3600
+esc, floods, t = [], [], 1_000_000
+for k, mult in enumerate([1, 2, 4, 1]):
+    if k == 3:
+        t += (MEM_S + 2 * 1049 + 60) * 1_000_000
+    floods.append(t)
+    esc += [(t, "flood", udp("198.18.1.50", "198.18.2.10", 1270)) for _ in range(21)]
+    pen = ESC_MS * mult * 1000
+    for x in range(t + pen // 2, t + pen * 3 // 2, 100_000):
+        esc.append((x, f"probe{k}", udp("198.18.1.50", "198.18.2.10", 1270)))
+    t += pen * 3 // 2 + 5_000_000
+for x, _, p in esc:
+    p.time = T0 + x / 1e6
+ecap = os.path.join(work, "esc.pcap")
+wrpcap(ecap, [p for _, _, p in esc])
+
+
+def esc_run(tag, *extra):
+    v = os.path.join(work, f"esc{tag}.jsonl")
+    r = subprocess.run([fg, "--mode", "offline", "--pcap-in", ecap, "--verdicts", v,
+                        "--set", "mom.window_events=20", "--set", "mom.window_ms=1000",
+                        "--set", "mom.pps=0", "--set", "mom.bps=0",
+                        "--set", f"mom.block_ms={ESC_MS}",
+                        "--set", f"mom.offence_memory_s={MEM_S}"] + list(extra),
+                       capture_output=True, text=True)
+    return r, [json.loads(x)["reason"] for x in open(v)] if r.returncode == 0 else []
+
+
+r, ev = esc_run("1")
+check(r.returncode == 0 and len(ev) == len(esc), "escalation capture: one verdict per packet",
+      r.stderr[-300:])
+pens = []
+for k, mult in enumerate([1, 2, 4, 1]):
+    fl = [v for (_, a, _), v in zip(esc, ev) if a == "flood"][21 * k:21 * k + 21]
+    pr = [(x, v) for (x, a, _), v in zip(esc, ev) if a == f"probe{k}"]
+    first = next((x for x, v in pr if v == "pass"), None)
+    pens.append(None if first is None else (first - floods[k]) / 1000)
+    ok = fl == ["pass"] * 20 + ["flood-blocked"] and first is not None and \
+        all(v == "flood-blocked" for x, v in pr if x < first)
+    lo, hi = ESC_MS * mult * 0.9, ESC_MS * mult * 1.1 + 100
+    check(ok and lo <= pens[k] <= hi,
+          f"flood {k + 1}: penalty {mult}x of {ESC_MS} ms +-10 % ({pens[k]} ms)"
+          + (", offences forgotten after the memory" if k == 3 else ""),
+          f"flood {Counter(fl).most_common()}, probes {Counter(v for _, v in pr).most_common()}")
+check(any(p is not None and abs(p - ESC_MS * m) > 200 for p, m in zip(pens, [1, 2, 4, 1])),
+      "the jitter moved a penalty by more than 200 ms", str(pens))
+r2, ev2 = esc_run("2")
+check(r2.returncode == 0 and ev2 == ev, "the same capture gives the same penalties (seeded jitter)")
+r3, ev3 = esc_run("3", "--set", "mom.block_jitter_pct=0")
+exact = []
+for k, mult in enumerate([1, 2, 4, 1]):
+    pr = [(x, v) for (x, a, _), v in zip(esc, ev3) if a == f"probe{k}"]
+    first = next((x for x, v in pr if v == "pass"), None)
+    exact.append(None if first is None else (first - floods[k]) / 1000)
+check(exact == [ESC_MS * m for m in (1, 2, 4, 1)],
+      "block_jitter_pct 0: penalties exactly 1x, 2x, 4x, then 1x", str(exact))
 
 def fails(args, code, needle, what):
     r = subprocess.run([fg] + args, capture_output=True, text=True)
