@@ -702,7 +702,7 @@ top_one(const struct fg_src *e, void *arg)
 	unsigned int cls = fg_src_key(e, addr);
 
 	if (cls < FG_CLASS_COUNT && left != 0) {
-		uint32_t block_ms = w->top.lim->cls[cls].block_ms;
+		uint64_t pen = fg_src_penalty_ns(e, &w->top.lim->cls[cls]);
 		uint64_t until = w->top.now.ns + left;
 		uint32_t k = fg_drop_slot(addr);
 		struct fg_shm_ban b = { .cls = cls,
@@ -710,8 +710,10 @@ top_one(const struct fg_src *e, void *arg)
 					  (w->dt_ms != 0 ? w->dt_ms : 1000)),
 			.until_unix_ms = (w->unix_now + left) / FG_NS_PER_MS };
 
-		if (until - (uint64_t)block_ms * FG_NS_PER_MS > w->since)
-			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr, block_ms, w->unix_now);
+		/* the penalty escalates and is jittered: the event gives it */
+		if (until - pen > w->since)
+			fg_shm_event(ctl.s, FG_EV_BLOCK, cls, addr, pen / FG_NS_PER_MS,
+				     w->unix_now);
 		memcpy(b.addr, addr, 16);
 		ban_keep(w, &b);
 	}

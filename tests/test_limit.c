@@ -620,7 +620,7 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 		struct fg_src *e = fg_srctab_lookup(&tab, p.src, p.cls,
 						    fg_srctab_hash(&tab, p.src, p.cls));
 
-		fg_src_block(e, 200 * SEC);
+		fg_src_block(e, 200 * SEC, 0);
 	}
 	n = fg_now(0, SEC + FG_SRCTAB_DEF_IDLE_MS * MS - MS);
 	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 0, "not idle yet");
@@ -758,7 +758,7 @@ Test(srctab, blocked_for_weeks_then_ages, .fini = tab_fini)
 	e = fg_srctab_insert(&tab, p.src, p.cls, fg_srctab_hash(&tab, p.src, p.cls),
 			     &init, &n, &st);
 	cr_assert_not_null(e);
-	fg_src_block(e, SEC + 40 * 86400 * SEC);
+	fg_src_block(e, SEC + 40 * 86400 * SEC, 0);
 	n = fg_now(0, SEC + 40 * 86400 * SEC - MS);
 	cr_assert_eq(fg_srctab_age(&tab, 0, tab.nb, &n, &st), 0, "still blocked");
 	n = fg_now(0, SEC + 40 * 86400 * SEC + MS);
@@ -942,7 +942,7 @@ Test(escalation, penalty_grows_to_the_cap)
 	const uint64_t want[] = { 1000, 1000, 2000, 4000, 5000, 5000 };
 
 	for (uint32_t k = 1; k < 6; k++)
-		cr_assert_eq(fg_penalty_ms(&esc, k, 12345), want[k], "offence %u", k);
+		cr_assert_eq(fg_penalty_ms(&esc, k, 123), want[k], "offence %u", k);
 	cr_assert_eq(fg_penalty_ms(&esc, 0, 0), 1000, "no offence yet: block_ms");
 	cr_assert_eq(fg_penalty_ms(&esc, 255, 0), 5000, "saturated count: the cap");
 }
@@ -972,7 +972,7 @@ Test(escalation, jitter_bounds_and_spread)
 
 	l.block_jitter_pct = 10;
 	for (int i = 0; i < n; i++) {
-		uint64_t p = fg_penalty_ms(&l, 2, fg_rand_next(&s));
+		uint64_t p = fg_penalty_ms(&l, 2, (uint8_t)fg_rand_next(&s));
 
 		cr_assert(p >= 1800 && p <= 2200, "%llu", (unsigned long long)p);
 		lo = p < lo ? p : lo;
@@ -981,6 +981,9 @@ Test(escalation, jitter_bounds_and_spread)
 	}
 	cr_assert_eq(lo, 1800);
 	cr_assert_eq(hi, 2200);
+	cr_assert_eq(fg_penalty_ms(&l, 2, 0), 1800);
+	cr_assert_eq(fg_penalty_ms(&l, 2, 255), 2200);
+	cr_assert_eq(fg_penalty_ms(&l, 2, 128), 2000);
 	cr_assert(sum / n >= 1995 && sum / n <= 2005, "mean %llu", (unsigned long long)(sum / n));
 }
 
@@ -1021,8 +1024,13 @@ served(const struct fg_pkt *p, uint64_t t, uint64_t max_ms)
 	cr_assert_not_null(e);
 	for (uint64_t ms = 1; ms <= max_ms + 1; ms++) {
 		n = fg_now(0, t + ms * MS);
-		if (!fg_src_blocked(e, &n))
-			return fg_src_block_left(e, &(struct fg_now){ .ns = t }) / MS;
+		if (!fg_src_blocked(e, &n)) {
+			uint64_t left = fg_src_block_left(e, &(struct fg_now){ .ns = t });
+
+			cr_assert_eq(fg_src_penalty_ns(e, &cfg.cls[p->cls]), left,
+				     "the penalty is worked out again from the entry");
+			return left / MS;
+		}
 	}
 	cr_assert_fail("still blocked after %llu ms", (unsigned long long)max_ms);
 	return 0;

@@ -125,11 +125,12 @@ offend(struct fg_src *e, const struct fg_class_limits *l, const struct fg_now *n
 {
 	uint8_t off = __atomic_load_n(&e->offences, __ATOMIC_RELAXED);
 	uint64_t rnd = salt ^ now->ns;
+	uint8_t q = (uint8_t)(fg_rand_next(&rnd) >> 56);
 
 	off += off != UINT8_MAX;
 	__atomic_store_n(&e->offences, off, __ATOMIC_RELAXED);
 	/* blocked; the next window starts after the penalty */
-	fg_src_block(e, now->ns + fg_penalty_ms(l, off, fg_rand_next(&rnd)) * FG_NS_PER_MS);
+	fg_src_block(e, now->ns + fg_penalty_ms(l, off, q) * FG_NS_PER_MS, q);
 	st->blocks++;
 }
 

@@ -153,7 +153,7 @@ fg_class_limits_check(const struct fg_class_limits *l, const char **field,
 }
 
 uint64_t
-fg_penalty_ms(const struct fg_class_limits *l, uint32_t offences, uint64_t rnd)
+fg_penalty_ms(const struct fg_class_limits *l, uint32_t offences, uint8_t q)
 {
 	uint64_t p = l->block_ms, cap = l->block_max_ms > l->block_ms ? l->block_max_ms
 								    : l->block_ms;
@@ -165,6 +165,6 @@ fg_penalty_ms(const struct fg_class_limits *l, uint32_t offences, uint64_t rnd)
 		p = cap;
 	j = p * l->block_jitter_pct / 100;
 	if (j != 0)
-		p = p - j + rnd % (2 * j + 1);
+		p = p - j + 2 * j * q / 255;
 	return p != 0 ? p : 1;
 }

@@ -204,12 +204,13 @@ fg_offence_stamp(uint64_t ms)
 	return (uint32_t)(ms >> FG_OFFENCE_SHIFT) & 0xffu;
 }
 
-/** The stamp a window word @p w carries on (bit 63: a block, ns end). */
+/** The stamp a window word @p w carries on (bit 63: a block, ns end in
+ * its low 55 bits, fg_srctab.h). */
 static inline uint64_t
 fg_window_stamp(uint64_t w)
 {
 	if (w >> 63)
-		return (uint64_t)fg_offence_stamp((w & ~(1ull << 63)) / 1000000u) << 24;
+		return (uint64_t)fg_offence_stamp((w & ((1ull << 55) - 1)) / 1000000u) << 24;
 	return w & 0xff000000ull;
 }
 
@@ -283,10 +284,12 @@ fg_rand_next(uint64_t *s)
 /**
  * The penalty of a source's @p offences-th offence (1: first), in ms:
  * block_ms x block_factor^(offences - 1), capped at block_max_ms, then
- * moved by a uniform random amount in [-block_jitter_pct %, +block_jitter_pct %]
- * taken from @p rnd (a random 64-bit value); at least 1 ms.
+ * moved by a random amount in [-block_jitter_pct %, +block_jitter_pct %]:
+ * @p q (a random byte, 0..255) picks one of 256 evenly spaced points
+ * from the one end to the other, so a block keeps q and its penalty can
+ * be worked out again (fg_src_block()); at least 1 ms.
  */
-uint64_t fg_penalty_ms(const struct fg_class_limits *l, uint32_t offences, uint64_t rnd);
+uint64_t fg_penalty_ms(const struct fg_class_limits *l, uint32_t offences, uint8_t q);
 
 /**
  * Whether offences stamped @p stamp (fg_offence_stamp()) are forgotten at

@@ -54,8 +54,14 @@
 #define FG_SRC_V6   0x40u      /**< an IPv6 entry: its address is in the next slot */
 #define FG_SRC_CONT 0x80u      /**< the second slot of an IPv6 entry */
 
-/** fg_src.state with this bit: blocked until the low 63 bits (ns, mod 2^63). */
+/**
+ * fg_src.state with this bit: blocked until the low FG_SRC_UNTIL_BITS
+ * bits (ns, mod 2^55: 417 days, penalties are at most 74), with the
+ * penalty's jitter draw (fg_penalty_ms()) in bits 62-55, so that the
+ * penalty, and the block's start, can be worked out again.
+ */
 #define FG_SRC_BLOCKED (1ull << 63)
+#define FG_SRC_UNTIL_BITS 55
 
 /**
  * One tracked source of one class: 32 bytes, two per cache line. Times
@@ -546,10 +552,18 @@ static inline uint64_t
 fg_src_block_left(const struct fg_src *e, const struct fg_now *now)
 {
 	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
-	/* signed difference in 63 bits */
-	int64_t d = (int64_t)((s << 1) - (now->ns << 1)) >> 1;
+	/* signed difference in 55 bits */
+	int64_t d = (int64_t)((s << (64 - FG_SRC_UNTIL_BITS)) -
+			      (now->ns << (64 - FG_SRC_UNTIL_BITS))) >> (64 - FG_SRC_UNTIL_BITS);
 
 	return (s & FG_SRC_BLOCKED) && d > 0 ? (uint64_t)d : 0;
+}
+
+/** The jitter draw of @p e's (last) block: fg_penalty_ms()'s @p q. */
+static inline uint8_t
+fg_src_block_q(const struct fg_src *e)
+{
+	return (uint8_t)(__atomic_load_n(&e->state, __ATOMIC_RELAXED) >> FG_SRC_UNTIL_BITS);
 }
 
 /** Whether @p e is blocked at @p now. */
@@ -559,12 +573,28 @@ fg_src_blocked(const struct fg_src *e, const struct fg_now *now)
 	return fg_src_block_left(e, now) != 0;
 }
 
-/** Block @p e until @p until_ns (ns since the epoch); its window restarts after. */
+/**
+ * Block @p e until @p until_ns (ns since the epoch), a penalty whose
+ * jitter draw was @p q; its window restarts after.
+ */
 static inline void
-fg_src_block(struct fg_src *e, uint64_t until_ns)
+fg_src_block(struct fg_src *e, uint64_t until_ns, uint8_t q)
 {
-	__atomic_store_n(&e->state, FG_SRC_BLOCKED | (until_ns & ~FG_SRC_BLOCKED),
+	__atomic_store_n(&e->state, FG_SRC_BLOCKED | (uint64_t)q << FG_SRC_UNTIL_BITS |
+				    (until_ns & ((1ull << FG_SRC_UNTIL_BITS) - 1)),
 			 __ATOMIC_RELAXED);
+}
+
+/**
+ * The penalty of @p e's (last) block under limits @p l, in ns: its end
+ * less this is when it started (as long as l's block_* keys have not
+ * changed since).
+ */
+static inline uint64_t
+fg_src_penalty_ns(const struct fg_src *e, const struct fg_class_limits *l)
+{
+	return fg_penalty_ms(l, __atomic_load_n(&e->offences, __ATOMIC_RELAXED),
+			     fg_src_block_q(e)) * FG_NS_PER_MS;
 }
 
 /** Events in @p e's current window of @p win_ms at @p now (0: none, or blocked). */
