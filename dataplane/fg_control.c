@@ -708,7 +708,10 @@ top_one(const struct fg_src *e, void *arg)
 		struct fg_shm_ban b = { .cls = cls,
 			.pps = (uint32_t)((uint64_t)w->drops[k] * 1000 /
 					  (w->dt_ms != 0 ? w->dt_ms : 1000)),
-			.until_unix_ms = (w->unix_now + left) / FG_NS_PER_MS };
+			.until_unix_ms = (w->unix_now + left) / FG_NS_PER_MS,
+			.since_unix_ms = (w->unix_now + left - pen) / FG_NS_PER_MS,
+			.rule = FG_BAN_FLOOD,
+			.offences = __atomic_load_n(&e->offences, __ATOMIC_RELAXED) };
 
 		/* the penalty escalates and is jittered: the event gives it */
 		if (until - pen > w->since)

@@ -61,7 +61,9 @@ fg_dp_print_summary(const struct fg_dp *dp, FILE *f)
 
 struct blocked_walk {
 	FILE *f;
+	const struct fg_limit_cfg *lim;
 	struct fg_now now;
+	uint64_t now_ns;
 	bool first;
 };
 
@@ -69,7 +71,7 @@ static void
 blocked_one(const struct fg_src *e, void *arg)
 {
 	struct blocked_walk *w = arg;
-	uint64_t left = fg_src_block_left(e, &w->now);
+	uint64_t left = fg_src_block_left(e, &w->now), pen;
 	uint8_t addr[16];
 	unsigned int cls = fg_src_key(e, addr);
 
@@ -77,8 +79,13 @@ blocked_one(const struct fg_src *e, void *arg)
 		return;
 	fprintf(w->f, "%s\n    {\"src\":", w->first ? "" : ",");
 	fg_json_addr(w->f, addr);
-	fprintf(w->f, ",\"class\":\"%s\",\"remaining_ms\":%" PRIu64 "}",
-		fg_class_name(cls), (uint64_t)(left / FG_NS_PER_MS));
+	pen = fg_src_penalty_ns(e, &w->lim->cls[cls]);
+	/* times on the capture's clock (unix), as floodctl blocked gives them */
+	fprintf(w->f, ",\"class\":\"%s\",\"rule\":\"flood\",\"since_unix_ms\":%" PRIu64
+		",\"until_unix_ms\":%" PRIu64 ",\"remaining_ms\":%" PRIu64 ",\"offences\":%u}",
+		fg_class_name(cls), (uint64_t)((w->now_ns + left - pen) / FG_NS_PER_MS),
+		(uint64_t)((w->now_ns + left) / FG_NS_PER_MS), (uint64_t)(left / FG_NS_PER_MS),
+		(unsigned int)__atomic_load_n(&e->offences, __ATOMIC_RELAXED));
 	w->first = false;
 }
 
@@ -208,6 +215,8 @@ fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 		dp->tab_mem != NULL ? fg_srctab_count(&dp->tab) : 0);
 	if (dp->tab_mem != NULL) {
 		w.now = fg_now(dp->tab.epoch, now_ns);
+		w.now_ns = now_ns;
+		w.lim = &dp->cfg->limits;
 		fg_dp_walk(dp, blocked_one, &w);
 	}
 	fprintf(f, "%s],\n  \"sip\": {\"partners\": %u, ", w.first ? "" : "\n  ",

@@ -228,12 +228,21 @@ struct fg_shm_drops {
 	struct fg_shm_drop d[FG_SHM_TOP];   /**< heaviest (packets) first */
 };
 
-/** A source the flood rule holds (floodctl bgp, the BGP feed). */
+/** What put a source in struct fg_shm_bans: the rule that fired. */
+enum fg_ban_rule {
+	FG_BAN_FLOOD = 0,          /**< more than window_events in window_ms */
+	FG_BAN_RULE_COUNT
+};
+
+/** A source the flood rule holds (floodctl blocked, floodctl bgp, the BGP feed). */
 struct fg_shm_ban {
 	uint8_t addr[16];
 	uint32_t cls;
 	uint32_t pps;              /**< its packets dropped a second (the last second) */
 	uint64_t until_unix_ms;    /**< when its penalty ends */
+	uint64_t since_unix_ms;    /**< when it started (the penalty worked out again) */
+	uint32_t rule;             /**< enum fg_ban_rule */
+	uint32_t offences;         /**< its offences remembered, this one included */
 };
 
 /** The heaviest flood-blocked sources, one region for fg_shm_seq_read(). */

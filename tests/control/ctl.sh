@@ -488,6 +488,36 @@ rc=$?
 [ "$rc" -ne 0 ] && grep -q "is running (pid $fgpid)" "$work/second.out"
 okif "a second floodguard of the same instance refuses (exit $rc)" "exit $rc"
 
+# ban records: the flood rule on (100 events in 10 s) blocks A and B at
+# once; blocked lists both with class, rule, since, until, time left and
+# offences, and the time left counts down
+ctl set mom.window_events 100 -i "$inst" >/dev/null
+bans() { # the blocked sources as "src class rule offences remaining_ms penalty_ms", sorted
+	python3 -c 'import json, sys
+for b in sorted(json.loads(sys.stdin.read())["blocked"], key=lambda b: b["src"]):
+    print(b["src"], b["class"], b["rule"], b["offences"], b["remaining_ms"], b["until_unix_ms"] - b["since_unix_ms"])'
+}
+_ab() { b1=$(ctl blocked --json -i "$inst" 2>/dev/null | bans) && [ "$(grep -c '^198\.18\.1\.[12] mom flood 1 ' <<<"$b1")" -eq 2 ]; }
+wait_until 10 _ab
+okst $? "blocked --json: A and B, class mom, rule flood, 1 offence" "$b1"
+read -r _ _ _ _ left1 pen1 < <(grep '^198\.18\.1\.1 ' <<<"$b1")
+[ "${pen1:-0}" -ge 54000 ] && [ "${pen1:-0}" -le 66000 ] && [ "${left1:-0}" -gt 0 ] && [ "$left1" -le "$pen1" ]
+okst $? "blocked: until - since is block_ms +-10 % ($pen1 ms), time left $left1 ms within it"
+sleep 1.5
+b2=$(ctl blocked --json -i "$inst" | bans)
+read -r _ _ _ _ left2 _ < <(grep '^198\.18\.1\.1 ' <<<"$b2")
+[ -n "${left2:-}" ] && [ $((left1 - left2)) -ge 1400 ] && [ $((left1 - left2)) -le 5000 ]
+okst $? "blocked: the time left counts down ($left1 -> ${left2:-?} ms over 1.5 s)"
+out=$(ctl blocked -i "$inst")
+[ "$(grep -c ' mom  *flood ' <<<"$out")" -eq 2 ] && head -1 <<<"$out" | grep -q '^source .*remaining_ms *offences$'
+okst $? "blocked (text): a header and a line per source with class and rule" "$out"
+n1=$(ctl blocked -n 1 --json -i "$inst" | bans | wc -l)
+check "blocked -n 1: one source" [ "$n1" -eq 1 ]
+err=$(ctl blocked -n 0 -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q -- '-n 0: a number from 1 to 4096' <<<"$err"
+okif "blocked -n 0: exit 2, names the option and its range" "exit $rc: $err"
+ctl set mom.window_events 0 -i "$inst" >/dev/null
+
 # persistence: the lists come back after a restart, and the watch state:
 # the directory walker keeps its 100 URIs, reasons, counters, since, mode
 ctl watch set partner.example --mode medium -i "$inst" >/dev/null

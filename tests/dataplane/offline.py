@@ -168,8 +168,11 @@ r3 = subprocess.run([fg, "--mode", "offline", "--pcap-in", cut, "--report", rep3
                     capture_output=True, text=True)
 b = json.load(open(rep3)).get("blocked", []) if r3.returncode == 0 else []
 check(len(b) == 1 and b[0]["src"] == "198.18.1.1" and b[0]["class"] == "mom" and
-      b[0]["remaining_ms"] == 59999,
-      "report lists the blocked source with the rest of its penalty", json.dumps(b))
+      b[0]["remaining_ms"] == 59999 and b[0]["rule"] == "flood" and b[0]["offences"] == 1 and
+      b[0]["since_unix_ms"] == (T0 * 10**6 + BLOCK_AT) // 1000 and
+      b[0]["until_unix_ms"] - b[0]["since_unix_ms"] == 60000,
+      "report lists the blocked source: class, rule, since, until, the rest of its "
+      "penalty, its offences", json.dumps(b))
 
 
 # Escalation (docs/limits.md): E floods (21 events at once, window_events
