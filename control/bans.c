@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* floodctl blocked: the sources the flood rule holds, newest first. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "fg_json.h"
 #include "fg_parse.h"
+#include "fg_prefix.h"
 #include "fg_shm.h"
 #include "floodctl.h"
 
@@ -108,5 +110,84 @@ fc_blocked(int argc, char **argv)
 		puts("]}");
 	free(bans);
 	fc_ctx_fini(&c);
+	return FC_EXIT_OK;
+}
+
+const char fc_unblock_usage[] =
+"usage: floodctl unblock ADDRESS [--forgive] [-i NAME]\n"
+"Lift ADDRESS's flood block now, in every class: its next packet is judged\n"
+"as if its penalty had ended (an `unblock` event says so). Its offences are\n"
+"kept (the next block escalates) unless --forgive. The XDP programs and the\n"
+"BGP feed let it go within a second, as when a penalty ends. The block list\n"
+"is another thing: floodctl block del.\n"
+"  --forgive    also forget its offences\n"
+"exit status: 0 unblocked, 2 not an address, 3 not flood-blocked.\n"
+COMMON_USAGE;
+
+int
+fc_unblock(int argc, char **argv)
+{
+	struct fg_shm_req q = { .op = FG_SHM_OP_UNBLOCK };
+	const char *text = NULL, *why;
+	struct fg_shm_resp r;
+	struct fg_prefix p;
+	bool forgive = false;
+	struct fc_ctx c;
+	int rc;
+
+	/* the arguments first: a bad one is exit 2 whether or not a data plane runs */
+	for (int i = 1; i < argc; i++) {
+		bool next = false;
+
+		if (strcmp(argv[i], "--forgive") == 0) {
+			forgive = true;
+		} else if (fc_common_opt(argv[i], &next)) {
+			i += next;
+		} else if (argv[i][0] == '-' || text != NULL) {
+			fc_err("unblock", "%s: unknown option or one address too many", argv[i]);
+			return FC_EXIT_USAGE;
+		} else {
+			text = argv[i];
+		}
+	}
+	if (text == NULL) {
+		fc_err("unblock", "an ADDRESS is needed");
+		return FC_EXIT_USAGE;
+	}
+	why = fg_prefix_parse_why(text, &p);
+	if (why == NULL && p.len != 128)
+		why = "an address, not a prefix";
+	if (why != NULL) {
+		fc_err("unblock", "%s: %s", text, why);
+		return FC_EXIT_USAGE;
+	}
+	rc = fc_ctx_init(&c, "unblock", &argc, &argv);
+	if (rc != FC_EXIT_OK)
+		return rc;
+	memcpy(q.addr, p.addr, 16);
+	if (forgive)
+		snprintf(q.value, sizeof(q.value), "forgive");
+	rc = fg_shm_call(&c.h, &q, &r, c.timeout_ms);
+	fc_ctx_fini(&c);
+	if (rc != 0) {
+		fc_err("unblock", "the data plane did not answer (%s)", strerror(-rc));
+		return FC_EXIT_FAIL;
+	}
+	if (r.rc == -ENOENT) {
+		fc_err("unblock", "%s is not flood-blocked (the block list: floodctl block del)",
+		       text);
+		return FC_EXIT_NOOP;
+	}
+	if (r.rc != 0) {
+		fc_err("unblock", "%s: %s", text, r.msg[0] != '\0' ? r.msg : strerror(-r.rc));
+		return FC_EXIT_FAIL;
+	}
+	printf("unblocked %s (", text);
+	for (unsigned int k = 0, first = 1; k < FG_CLASS_COUNT; k++)
+		if (r.arg & (1 << k)) {
+			printf("%s%s", first ? "" : ", ", fg_class_name(k));
+			first = 0;
+		}
+	printf(")%s\n", forgive ? ", offences forgiven" : "");
 	return FC_EXIT_OK;
 }

@@ -66,6 +66,7 @@ void fc_err(const char *cmd, const char *fmt, ...)
 	X(stats, stats, "counters by reason, class, port, lcore") \
 	X(top, top, "the heaviest sources by events, drops, bytes") \
 	X(blocked, blocked, "the flood-blocked sources: why, since, until") \
+	X(unblock, unblock, "lift a flood block now (--forgive: its offences too)") \
 	X(events, events, "blocks, watches, list and monitor switches (--follow)") \
 	X(set, setget, "change a threshold while running") \
 	X(get, setget, "a configuration key's running value") \

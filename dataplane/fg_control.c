@@ -21,6 +21,7 @@
 #include <rte_random.h>
 
 #include "fg_dp.h"
+#include "fg_json.h"
 #include "fg_lists.h"
 #include "fg_speaker.h"
 
@@ -549,6 +550,41 @@ do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
 	free(c2);
 }
 
+/*
+ * UNBLOCK: the source's flood blocks, in every class, end now; the
+ * workers' next packet from it finds the entry unblocked. The XDP tries
+ * and the BGP feed let it go at their next walk, as for a block that
+ * ended (fg_xdp_sync(), the bans published below).
+ */
+static void
+do_unblock(struct fg_dp *dp, const uint8_t addr[16], bool forgive, uint64_t now_ns,
+	   struct fg_shm_resp *r)
+{
+	struct fg_now now = fg_now(dp->tab.epoch, now_ns);
+	static const uint8_t classes[] = { FG_CLASS_MOM, FG_CLASS_SIP, FG_CLASS_SIP_TLS };
+	uint64_t unix_now = fg_shm_unix_ns();
+
+	r->rc = -ENOENT;
+	for (unsigned int i = 0; i < sizeof(classes) && dp->tab_mem != NULL; i++) {
+		uint8_t c = classes[i];
+		struct fg_src *e = fg_srctab_lookup(&dp->tab, addr, c,
+						    fg_srctab_hash(&dp->tab, addr, c));
+
+		if (e == NULL || !fg_src_unblock(e, &now, forgive))
+			continue;
+		r->rc = 0;
+		r->arg |= 1 << c;
+		fg_shm_event(ctl.s, FG_EV_UNBLOCK, c, addr,
+			     __atomic_load_n(&e->offences, __ATOMIC_RELAXED), unix_now);
+	}
+	if (r->rc == 0) {
+		char a[64];
+
+		fg_addr_str(addr, a, sizeof(a));
+		FG_LOG(INFO, "floodctl unblock %s%s", a, forgive ? " --forgive" : "");
+	}
+}
+
 static void
 serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
 {
@@ -609,6 +645,9 @@ serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
 			snprintf(r.msg, sizeof(r.msg), "%s", strerror(-r.rc));
 		break;
 	}
+	case FG_SHM_OP_UNBLOCK:
+		do_unblock(dp, q->addr, strcmp(q->value, "forgive") == 0, now_ns, &r);
+		break;
 	default:
 		r.rc = -EOPNOTSUPP;
 		snprintf(r.msg, sizeof(r.msg), "request %u unknown to this data plane", q->op);

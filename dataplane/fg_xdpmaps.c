@@ -38,6 +38,7 @@ static struct {
 	struct fg_prefix p;
 	uint64_t until;             /**< block end of the entry (ns, table epoch) */
 	uint32_t cls;               /**< the class that blocked it */
+	bool seen;                  /**< still blocked at this sync's walk */
 } pushed[FG_XDP_PUSHED_MAX];
 static unsigned int npushed;
 static uint64_t xdp_pushed_total, xdp_push_full;
@@ -148,8 +149,9 @@ push_one(const struct fg_src *e, void *arg)
 	slot = idx_slot(p.addr);
 	if (*slot != 0) {
 		/* blocked again, or in another class too */
-		if ((int64_t)(until - pushed[*slot - 1].until) > 0)
+		if (!pushed[*slot - 1].seen || (int64_t)(until - pushed[*slot - 1].until) > 0)
 			pushed[*slot - 1].until = until;
+		pushed[*slot - 1].seen = true;
 		return;
 	}
 	if (npushed == FG_XDP_PUSHED_MAX) {
@@ -160,6 +162,7 @@ push_one(const struct fg_src *e, void *arg)
 		tries(&p, true);
 	pushed[npushed].p = p;
 	pushed[npushed].cls = cls;
+	pushed[npushed].seen = true;
 	pushed[npushed++].until = until;
 	*slot = npushed;
 	xdp_pushed_total++;
@@ -172,11 +175,14 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 
 	if (nxdp_progs == 0 || dp->tab_mem == NULL)
 		return;
-	/* penalties that ended: out of the kernel's tries */
+	/* the walk marks the sources still blocked; the others' penalties
+	 * ended, or floodctl unblock lifted them: out of the kernel's tries */
+	for (unsigned int i = 0; i < npushed; i++)
+		pushed[i].seen = false;
+	fg_dp_walk(dp, push_one, &w);
 	for (unsigned int i = 0; i < npushed;) {
 		/* and those of a class switched to monitor mode since */
-		if ((int64_t)(pushed[i].until - w.now.ns) > 0 &&
-		    !monitored(dp, pushed[i].cls, FG_V_FLOOD_BLOCKED)) {
+		if (pushed[i].seen && !monitored(dp, pushed[i].cls, FG_V_FLOOD_BLOCKED)) {
 			i++;
 			continue;
 		}
@@ -188,7 +194,6 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 	memset(pushed_idx, 0, sizeof(pushed_idx));
 	for (unsigned int i = 0; i < npushed; i++)
 		*idx_slot(pushed[i].p.addr) = i + 1;
-	fg_dp_walk(dp, push_one, &w);
 }
 
 uint64_t

@@ -18,6 +18,12 @@
  *       (add and delete one block entry in turn); prints "updates N late M".
  *   bench_ctl INSTANCE spin R SECONDS  the same loop without the updates
  *       (a busy CPU 0 alone, the control arm).
+ *   bench_ctl INSTANCE unblock N   N floodctl unblocks of flood-blocked
+ *       sources (those the data plane publishes, each unblocked once per
+ *       walk; the traffic blocks them again), timed from the request to
+ *       the main lcore's answer, which it gives once the entry is stored
+ *       unblocked: the worker's next packet of that source reads it.
+ *       Prints "unblock_ns p50 p99 max N" (30 s at most).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -164,6 +170,42 @@ main(int argc, char **argv)
 		       lat[n * 99 / 100], lat[n - 1]);
 		printf("update_ns %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", upd[n / 2],
 		       upd[n * 99 / 100], upd[n - 1]);
+	} else if (strcmp(argv[2], "unblock") == 0) {
+		static struct fg_shm_bans bans;
+		unsigned long n = strtoul(argv[3], NULL, 10), k = 0;
+		uint64_t *lat = calloc(n != 0 ? n : 1, 8), end = mono_ns() + 30 * 1000000000ull;
+
+		if (lat == NULL || n == 0)
+			return 1;
+		while (k < n && mono_ns() < end) {
+			uint64_t walk = mono_ns();
+
+			if (fg_shm_seq_read(&h.s->stats_seq, &bans, &h.s->bans, sizeof(bans)) != 0)
+				continue;
+			for (uint32_t i = 0; i < bans.n && i < FG_SHM_BANS && k < n; i++) {
+				struct fg_shm_req q = { .op = FG_SHM_OP_UNBLOCK };
+				struct fg_shm_resp r;
+				uint64_t t0;
+				int rc;
+
+				memcpy(q.addr, bans.b[i].addr, 16);
+				t0 = mono_ns();
+				rc = fg_shm_call(&h, &q, &r, 1000);
+				if (rc == 0 && r.rc == 0)
+					lat[k++] = mono_ns() - t0;
+			}
+			/* the next walk publishes the sources blocked again */
+			while (mono_ns() < walk + 1100000000ull && k < n)
+				;
+		}
+		if (k == 0) {
+			fprintf(stderr, "bench_ctl: no flood-blocked source to unblock\n");
+			return 1;
+		}
+		qsort(lat, k, 8, cmp_u64);
+		printf("unblock_ns %" PRIu64 " %" PRIu64 " %" PRIu64 " %lu\n", lat[k / 2],
+		       lat[k * 99 / 100], lat[k - 1], k);
+		free(lat);
 	} else {
 		double rate = strtod(argv[3], NULL), secs = argc > 4 ? strtod(argv[4], NULL) : 1;
 		uint64_t start = mono_ns(), step = (uint64_t)(1e9 / rate), n = 0, late = 0;

@@ -872,6 +872,7 @@ static const char *const ev_names[FG_EV_COUNT] = {
 	[FG_EV_BLOCK] = "block", [FG_EV_WATCH] = "watch", [FG_EV_UNWATCH] = "unwatch",
 	[FG_EV_LISTS] = "lists", [FG_EV_MONITOR] = "monitor",
 	[FG_EV_ALERT] = "alert",
+	[FG_EV_UNBLOCK] = "unblock",
 };
 
 const char *

@@ -162,6 +162,8 @@ enum fg_shm_op {
 	FG_SHM_OP_RELOAD,      /**< re-read the configuration file (fg_reload()) */
 	FG_SHM_OP_MODE,        /**< set the mode of entry key (a domain) or addr
 				    (key ""): value "high", "medium" or "" (default) */
+	FG_SHM_OP_UNBLOCK,     /**< lift addr's flood block now; value "forgive":
+				    and clear its offences (resp arg: the classes) */
 	FG_SHM_OP_COUNT
 };
 
@@ -188,6 +190,7 @@ enum fg_event_kind {
 	FG_EV_MONITOR,         /**< monitor mode switched (cls: enum fg_mon_scope, arg: 1 on) */
 	FG_EV_ALERT,           /**< a watch entry's mode condition starts to hold
 				    (addr: its first partner; arg: reasons | mode << 16) */
+	FG_EV_UNBLOCK,         /**< a flood block lifted by hand (arg: offences kept) */
 	FG_EV_COUNT
 };
 

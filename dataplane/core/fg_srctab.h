@@ -586,6 +586,25 @@ fg_src_block(struct fg_src *e, uint64_t until_ns, uint8_t q)
 }
 
 /**
+ * Lift @p e's block at @p now (floodctl unblock): its next packet is
+ * judged as if the penalty had ended now (a fresh window; the offence
+ * memory counts from now). @p forgive: its offences are forgotten too.
+ * @return whether it was blocked.
+ */
+static inline bool
+fg_src_unblock(struct fg_src *e, const struct fg_now *now, bool forgive)
+{
+	bool was = fg_src_blocked(e, now);
+
+	if (was)
+		__atomic_store_n(&e->state, (uint64_t)fg_offence_stamp(now->ms) << 24,
+				 __ATOMIC_RELAXED);
+	if (forgive && was)
+		__atomic_store_n(&e->offences, 0, __ATOMIC_RELAXED);
+	return was;
+}
+
+/**
  * The penalty of @p e's (last) block under limits @p l, in ns: its end
  * less this is when it started (as long as l's block_* keys have not
  * changed since).

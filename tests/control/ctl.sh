@@ -516,7 +516,34 @@ check "blocked -n 1: one source" [ "$n1" -eq 1 ]
 err=$(ctl blocked -n 0 -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 2 ] && grep -q -- '-n 0: a number from 1 to 4096' <<<"$err"
 okif "blocked -n 0: exit 2, names the option and its range" "exit $rc: $err"
+# unblock: the flood rule off again (nothing re-blocks them), A and B held
+# by their blocks alone: rate-pps only from C (sip.pps_burst is still 5);
+# A unblocked, its packets reach its limiters again at once (rate-pps at
+# 30 times that), B's stay flood-blocked
 ctl set mom.window_events 0 -i "$inst" >/dev/null
+settle "$(now_us)" && window rx $WIN rate-pps flood-blocked
+r0=${d[0]:-} fb0=${d[1]:-}
+check "while blocked: flood-blocked +$fb0, rate-pps +$r0 (C's)" [ "${fb0:-0}" -gt 1000 -a -n "$r0" ]
+out=$(ctl unblock 198.18.1.1 -i "$inst"); rc=$?
+check "unblock 198.18.1.1: exit 0, says so ($out)" [ "$rc" -eq 0 -a "$out" = "unblocked 198.18.1.1 (mom)" ]
+settle "$(now_us)" && window rx $WIN rate-pps flood-blocked pass
+check "after unblock: A's packets pass and are rate-limited (rate-pps +${d[0]:-?} against +$r0 before, pass +${d[2]:-?}), B's still flood-blocked (+${d[1]:-?})" \
+	[ "${d[0]:-0}" -gt $((30 * ${r0:-0} + 1000)) -a "${d[1]:-0}" -gt 1000 ]
+err=$(ctl unblock 198.18.1.1 -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 3 ] && grep -q '198.18.1.1 is not flood-blocked' <<<"$err"
+okif "unblock of an address not blocked: exit 3, says so" "exit $rc: $err"
+err=$(ctl unblock 198.18.1.300 -i "$inst" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && grep -q '198.18.1.300: ' <<<"$err"
+okif "unblock of a malformed address: exit 2, names it" "exit $rc: $err"
+out=$(ctl unblock 198.18.1.2 --forgive -i "$inst"); rc=$?
+check "unblock --forgive: exit 0, says so ($out)" [ "$rc" -eq 0 -a "$out" = "unblocked 198.18.1.2 (mom), offences forgiven" ]
+_none() { b3=$(ctl blocked --json -i "$inst" 2>/dev/null | bans) && [ -z "$b3" ]; }
+wait_until 5 _none
+okst $? "blocked: nobody left within a walk (once a second)" "$b3"
+ev=$(ctl events --json -i "$inst")
+grep -q '"event":"unblock","src":"198.18.1.1","class":"mom","arg":1' <<<"$ev" &&
+	grep -q '"event":"unblock","src":"198.18.1.2","class":"mom","arg":0' <<<"$ev"
+okst $? "events: an unblock each (arg: offences kept, 1 for A, 0 forgiven for B)" "$(grep unblock <<<"$ev")"
 
 # persistence: the lists come back after a restart, and the watch state:
 # the directory walker keeps its 100 URIs, reasons, counters, since, mode
