@@ -840,6 +840,9 @@ fg_event_line(const struct fg_event *ev, char *buf, size_t len)
 				    fg_fed_mode_name((enum fg_fed_mode)(ev->arg >> 16)));
 	case FG_EV_LISTS:
 		return n + snprintf(buf + k, len - k, " generation=%" PRIu64, ev->arg);
+	case FG_EV_UNBLOCK:
+		return n + snprintf(buf + k, len - k, " class=%s src=%s offences=%" PRIu64,
+				    fg_class_name(ev->cls), addr, ev->arg);
 	case FG_EV_MONITOR:
 		return n + snprintf(buf + k, len - k, " scope=%s monitor=%s",
 				    fg_mon_scope_name(ev->cls), ev->arg ? "on" : "off");

@@ -102,6 +102,8 @@ Test(shm, event_lines)
 		  "seq=4 scope=sip-rules monitor=on" },
 		{ FG_EV_MONITOR, FG_MON_ALL, none, 0, "event=monitor unix_ms=1764851234567 "
 		  "seq=5 scope=dataplane monitor=off" },
+		{ FG_EV_UNBLOCK, FG_CLASS_MOM, a4, 2, "event=unblock unix_ms=1764851234567 "
+		  "seq=6 class=mom src=198.51.100.7 offences=2" },
 	};
 	char line[256];
 
@@ -120,7 +122,7 @@ Test(shm, event_lines)
 
 		e.kind = FG_EV_COUNT;
 		fg_event_line(&e, line, sizeof(line));
-		cr_expect_str_eq(line, "event=? unix_ms=1764851234567 seq=5 class=other src=:: arg=0");
+		cr_expect_str_eq(line, "event=? unix_ms=1764851234567 seq=6 class=mom src=198.51.100.7 arg=2");
 	}
 	fg_shm_event_hook(NULL);
 }
