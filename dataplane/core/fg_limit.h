@@ -253,10 +253,6 @@ struct fg_class_limits {
 	uint32_t win_events;    /**< more than this many events in win_ms: block */
 	uint32_t win_ms;        /**< window of the flood rule */
 	uint32_t block_ms;      /**< penalty: how long a flooding source is blocked */
-	uint32_t block_max_ms;  /**< cap of an escalated penalty (before jitter); 0: block_ms */
-	uint32_t offence_memory_s; /**< offences forgotten after this long without one */
-	uint8_t block_factor;   /**< a repeat offence's penalty: the last one's times this; 0, 1: no escalation */
-	uint8_t block_jitter_pct; /**< each penalty moved by a random +-this % */
 	uint32_t max_msg;       /**< L4 payload bytes per packet ("too many parameters") */
 	uint16_t max_headers;   /**< SIP header fields per message */
 	uint16_t max_hdr_len;   /**< SIP bytes of one header field */
@@ -264,6 +260,11 @@ struct fg_class_limits {
 	 * source's TATs count in units of its rates, so an entry that last
 	 * saw another generation restarts them, full (fg_decide) */
 	uint8_t gen;
+	/* escalation (fg_penalty_ms()): after the fields every packet reads */
+	uint8_t block_factor;   /**< a repeat offence's penalty: the last one's times this; 0, 1: no escalation */
+	uint8_t block_jitter_pct; /**< each penalty moved by a random +-this % */
+	uint32_t block_max_ms;  /**< cap of an escalated penalty (before jitter); 0: block_ms */
+	uint32_t offence_memory_s; /**< offences forgotten after this long without one */
 };
 
 /**
