@@ -43,7 +43,7 @@
 #include "fg_pfxset.h"
 
 #define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
-#define FG_SHM_ABI     8u
+#define FG_SHM_ABI     9u
 #define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
 #define FG_SHM_PORTS   8       /**< DPDK port ids */
 #define FG_SHM_TOP     32      /**< heaviest sources published */
