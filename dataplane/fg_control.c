@@ -657,6 +657,15 @@ serve(struct fg_dp *dp, const struct fg_shm_req *q, uint64_t now_ns)
 }
 
 void
+fg_control_wait(uint32_t us)
+{
+	if (ctl.s != NULL)
+		fg_shm_request_wait(ctl.s, us);
+	else
+		rte_delay_us_sleep(us);
+}
+
+void
 fg_control_poll(struct fg_dp *dp, uint64_t now_ns)
 {
 	const struct fg_shm_req *q;

@@ -356,6 +356,9 @@ int fg_control_config_prefixes(const struct fg_config *c, struct fg_pfxset *s);
  * 0 if it could not start (logged).
  */
 uint32_t fg_control_lists_merge(struct fg_dp *dp, const struct fg_config *next);
+/** Main lcore: sleep @p us, or less if a floodctl request comes (it wakes
+ * the main lcore: answered at once, not at the next 1 ms tick). */
+void fg_control_wait(uint32_t us);
 /** Serve a floodctl request if one waits; read the lists' generation. */
 void fg_control_poll(struct fg_dp *dp, uint64_t now_ns);
 /**

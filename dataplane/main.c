@@ -344,7 +344,7 @@ housekeeping(struct fg_dp *dp, uint64_t duration)
 		uint64_t t;
 		bool second;
 
-		rte_delay_us_sleep(1000);
+		fg_control_wait(1000);
 		if (fg_hup) {
 			char msg[600];
 			uint32_t ticket;

@@ -708,6 +708,7 @@ fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req, struct fg_shm
 		goto unlock;
 	s->req = *req;
 	__atomic_store_n(&s->req_seq, seq + 1, __ATOMIC_RELEASE);
+	futex_notify(&s->req_wake);    /* the main lcore answers now, not at its next tick */
 	rc = wait_answer(s, seq + 1, deadline);
 	if (rc != 0)
 		goto unlock;
@@ -716,6 +717,16 @@ fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req, struct fg_shm
 unlock:
 	flock(h->fd, LOCK_UN);
 	return rc;
+}
+
+void
+fg_shm_request_wait(struct fg_shm *s, uint32_t timeout_us)
+{
+	uint32_t w = __atomic_load_n(&s->req_wake, __ATOMIC_ACQUIRE);
+	struct timespec ts = { timeout_us / 1000000, (long)(timeout_us % 1000000) * 1000 };
+
+	if (__atomic_load_n(&s->req_seq, __ATOMIC_ACQUIRE) == s->resp_seq)
+		futex_wait(&s->req_wake, w, &ts);
 }
 
 const struct fg_shm_req *

@@ -43,7 +43,7 @@
 #include "fg_pfxset.h"
 
 #define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
-#define FG_SHM_ABI     9u
+#define FG_SHM_ABI     10u
 #define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
 #define FG_SHM_PORTS   8       /**< DPDK port ids */
 #define FG_SHM_TOP     32      /**< heaviest sources published */
@@ -420,6 +420,7 @@ struct fg_shm {
 	/* mailbox: requester (under flock) writes req, then req_seq++;
 	 * the main lcore answers resp, then resp_seq = req_seq */
 	uint64_t req_seq __attribute__((aligned(64)));
+	uint32_t req_wake;                 /**< futex word the main lcore sleeps on */
 	struct fg_shm_req req;
 	uint64_t resp_seq __attribute__((aligned(64)));
 	struct fg_shm_resp resp;
@@ -593,6 +594,10 @@ int fg_shm_state_load(const char *path, struct fg_fed_lists *l, struct fg_pfxset
 /** Requester: send @p req, wait up to @p timeout_ms for @p resp. */
 int fg_shm_call(struct fg_shm_handle *h, const struct fg_shm_req *req,
 		struct fg_shm_resp *resp, uint32_t timeout_ms);
+
+/** Main lcore: sleep until a request comes, at most @p timeout_us (none
+ * pending: returns at once). */
+void fg_shm_request_wait(struct fg_shm *s, uint32_t timeout_us);
 
 /** Main lcore: the pending request, or NULL. Answer with fg_shm_answer(). */
 const struct fg_shm_req *fg_shm_pending(struct fg_shm *s);
