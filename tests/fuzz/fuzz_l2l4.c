@@ -124,8 +124,11 @@ parse_twice(int link, const uint8_t *data, uint32_t len)
 
 		CHECK(v == FG_V_COUNT || v == FG_V_BLOCKED || v == FG_V_PASS_ALLOW ||
 		      v == FG_V_SIP_WATCH_RATE || v == FG_V_SIP_NEW_URI);
+		/* a request's URI: the first message's, or a later one's of
+		 * the same TCP segment (a response may come first) */
 		if (v == FG_V_SIP_NEW_URI)
-			CHECK((a.flags & FG_PF_SIP) && a.sip.kind == FG_SIP_REQUEST);
+			CHECK((a.flags & FG_PF_SIP) &&
+			      (a.sip.kind == FG_SIP_REQUEST || a.sip.msgs > 1));
 		fg_fed_outbound(&fed, &a, fed_clock, &st);
 	}
 }
