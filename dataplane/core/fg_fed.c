@@ -602,6 +602,13 @@ fg_fed_inbound_lists(struct fg_fed *f, const struct fg_fed_lists *l, const struc
 	}
 	if (l != NULL) {
 		v = lists_verdict(f, l, p, dom, dlen, st);
+		/* an allowed From domain exempts its own message, not the
+		 * messages after it (an allowed source exempts them all) */
+		if (__builtin_expect(v == FG_V_PASS_ALLOW && msg != NULL && p->sip.msgs > 1, 0)) {
+			enum fg_verdict w = later_messages(f, l, p, msg, now_ns, st);
+
+			return w != FG_V_NONE ? w : v;
+		}
 		if (v != FG_V_NONE)
 			return v;
 	}

@@ -114,6 +114,14 @@ for i in range(270):
     text += "".join(req_text("198.18.1.8", "p8.example.net", f"sip:t{4 * i + k}@example.com",
                              f"i{i}.{k}", "INVITE", "TCP") for k in range(4))
     add(100_000_000 + i * 100_000 + 13, "tcp-dir", tcp_seg("198.18.1.8", text))
+# 9. the same walk behind a first message that claims the allowed domain
+#    from its prefixes: the claim exempts that message, not the segment
+for i in range(270):
+    text = req_text("198.51.100.8", "trusted.example.net", "sip:example.com", f"a{i}", "OPTIONS",
+                    "TCP")
+    text += "".join(req_text("198.51.100.8", "p10.example.net", f"sip:a{4 * i + k}@example.com",
+                             f"j{i}.{k}", "INVITE", "TCP") for k in range(4))
+    add(130_000_000 + i * 100_000 + 17, "tcp-allow-dir", tcp_seg("198.51.100.8", text))
 pkts.sort(key=lambda x: x[0])
 for us, _, p in pkts:
     p.time = T0 + us / 1e6
@@ -149,6 +157,9 @@ expect = {
     # segment's 4th INVITE is the 1001st URI, and every later segment
     # starts with a new one
     "tcp-dir": ["pass"] * 249 + ["sip-new-uri"] * 21,
+    # 4 new URIs a segment (the exempt OPTIONS is not counted): the 251st
+    # segment's first INVITE is the 1001st
+    "tcp-allow-dir": ["pass-allow"] * 250 + ["sip-new-uri"] * 20,
 }
 # the failing partner: suspicious at the 20th response (i = 19, 18 failed
 # to 2 succeeded); from then on 1 message per second (burst 1), in units
@@ -202,8 +213,10 @@ check(expect["fail"].count("sip-watch-rate") == 40 and expect["spoof"].count("ra
 rep = json.load(open(out["r.json"])) if r.returncode == 0 else {}
 # entries keyed by From domain (docs/sip.md), the partners' addresses beside
 watch = {w.get("domain", w.get("src")): w for w in rep.get("watch", [])}
-check(set(watch) == {"p1.example.net", "p2.example.net", "p3.example.net", "p8.example.net"},
-      "watch list: the directory attackers' (UDP, TCP), the failing and the sustained "
+check(set(watch) == {"p1.example.net", "p2.example.net", "p3.example.net", "p8.example.net",
+                     "p10.example.net"},
+      "watch list: the directory attackers' (UDP, TCP, TCP behind an allowed claim), the "
+      "failing and the sustained "
       "partner's domains, the last also watched by hand; nobody else", json.dumps(sorted(watch)))
 t = watch.get("p8.example.net", {})
 check(t.get("addresses") == ["198.18.1.8"] and t.get("reasons") == ["uri-limit"] and
@@ -229,9 +242,9 @@ check(s.get("mode") == "high" and s.get("alert") is False and s.get("alert_since
       "sustained partner's domain (also watched by hand): watched, no alert (neither condition "
       "of the mode), nothing dropped", json.dumps(s))
 sipc = rep.get("sip", {})
-check(sipc.get("allow_spoof") == 1000 and sipc.get("watched") == 4 and
+check(sipc.get("allow_spoof") == 1000 and sipc.get("watched") == 5 and
       sipc.get("watch_domain_msgs") == int(19.5 * 60),
-      "counters: 1000 spoofed claims, 4 partners watched, the watched domain's messages",
+      "counters: 1000 spoofed claims, 5 partners watched, the watched domain's messages",
       json.dumps(sipc))
 vc = Counter(x["reason"] for x in lines)
 check(all(rep.get("verdicts", {}).get(k) == n for k, n in vc.items()) and
