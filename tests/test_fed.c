@@ -647,3 +647,36 @@ Test(fed, state_survives_a_restart, .init = setup, .fini = teardown)
 	cr_assert_null(fg_fed_find(&fed, b.addr));
 	free(buf);
 }
+
+/*
+ * A From host is the sender's bytes: one with a byte outside host names
+ * and address literals ('"', '=', a control byte) keys no watch entry
+ * (floodctl's JSON, the metrics and the log lines print domains as they
+ * are); its partner is watched under its address.
+ */
+Test(fed, unprintable_from_host_keys_an_address_entry, .init = setup, .fini = teardown)
+{
+	static const char *const hosts[] = { "ev\"il.example.net", "a=b.example.net",
+					     "x\x01y.example.net" };
+	struct fg_fed_entry e[8];
+	struct fg_partner p;
+	uint32_t n;
+
+	for (unsigned int i = 0; i < 3; i++)
+		req("198.18.1.30", hosts[i], T0 + i);
+	req("198.18.1.30", "[2001:db8::1]", T0 + 3);
+	req("198.18.1.30", "Good_Host.example.net", T0 + 4);
+	p = partner("198.18.1.30");
+	cr_assert_eq(p.requests, 5, "every message met the rules");
+	cr_assert_eq(p.ndom, 2, "only the printable hosts are remembered");
+	cr_assert_str_eq(p.domains[0], "[2001:db8::1]");
+	cr_assert_str_eq(p.domains[1], "good_host.example.net");
+	/* a partner that only used unprintable hosts: an address entry */
+	req("198.18.1.31", hosts[0], T0);
+	fg_fed_watch(&fed, (const uint8_t[16]){ [10] = 0xff, [11] = 0xff, 198, 18, 1, 31 }, T0);
+	n = fg_fed_entries(&fed, &lists, e, 8);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(e[0].domain, "", "keyed by its address");
+	cr_assert_eq(memcmp(e[0].addr[0], (const uint8_t[16]){ [10] = 0xff, [11] = 0xff,
+							   198, 18, 1, 31 }, 16), 0);
+}

@@ -402,6 +402,25 @@ in_domains(const char (*list)[FG_DOMAIN_MAX], uint32_t n, const uint8_t *d, size
 	return false;
 }
 
+/*
+ * Whether @p d can key a watch entry: a host name or an address literal
+ * (letters, digits, '-', '.', '_', ':', '[', ']'). The From host is the
+ * sender's bytes; only these reach floodctl's JSON, the metrics' labels
+ * and the log lines, none of which then needs quoting.
+ */
+static __attribute__((noinline, cold)) bool
+domain_printable(const uint8_t *d, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = lower(d[i]);
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '.' || c == '_' || c == ':' || c == '[' || c == ']'))
+			return false;
+	}
+	return true;
+}
+
 static void
 remember_domain(struct fg_partner *p, const uint8_t *d, size_t len)
 {
@@ -410,7 +429,7 @@ remember_domain(struct fg_partner *p, const uint8_t *d, size_t len)
 	for (uint32_t i = 0; i < p->ndom; i++)
 		if (p->domlen[i] == len && fg_domain_eq(p->domains[i], d, len))
 			return;
-	if (p->ndom == FG_FED_DOMAINS)
+	if (p->ndom == FG_FED_DOMAINS || !domain_printable(d, len))
 		return;
 	for (size_t i = 0; i < len; i++)
 		p->domains[p->ndom][i] = (char)lower(d[i]);
