@@ -552,9 +552,9 @@ const char fc_events_usage[] =
 "usage: floodctl events [--follow] [--json] [-i NAME]\n"
 "The data plane's decisions, oldest first (the last 4096 are kept): block\n"
 "(a source flood-blocked, arg = penalty ms), watch and unwatch (a partner on\n"
-"or off the watch list, arg = reasons), alert (a watch entry's throttling mode\n"
-"condition starts to hold; src = its first partner, arg = reasons + mode <<\n"
-"16), lists (floodctl changed the lists, arg = generation), monitor (monitor\n"
+"or off the watch list, arg = reasons, domain = its first From domain), alert\n"
+"(a watch entry's throttling mode condition starts to hold; domain = the\n"
+"entry, src = its first partner, arg = reasons + mode << 16), lists (floodctl changed the lists, arg = generation), monitor (monitor\n"
 "mode switched on or off, class = the section, arg = 1 on). Found by the main\n"
 "lcore's once-a-second walk; each is also one key=value log line\n"
 "(docs/operations.md).\n"
@@ -564,7 +564,7 @@ COMMON_USAGE;
 static void
 print_event(const struct fg_event *e, bool json)
 {
-	char addr[64], why[64] = "", mode[32] = "";
+	char addr[64], why[64] = "", mode[32] = "", dom[FG_DOMAIN_MAX + 16] = "";
 	const char *cls;
 	bool noaddr = e->kind == FG_EV_LISTS || e->kind == FG_EV_MONITOR;
 
@@ -578,15 +578,20 @@ print_event(const struct fg_event *e, bool json)
 		snprintf(mode, sizeof(mode), json ? ",\"mode\":\"%s\"" : " mode %s",
 			 fg_fed_mode_name((enum fg_fed_mode)(e->arg >> 16)));
 	}
+	/* watch, unwatch, alert: the From domain (the data plane keeps only
+	 * host-name and address-literal bytes, no quoting needed) */
+	if (e->domain[0] != '\0')
+		snprintf(dom, sizeof(dom), json ? ",\"domain\":\"%.*s\"" : " domain %.*s",
+			 FG_DOMAIN_MAX - 1, e->domain);
 	cls = e->kind == FG_EV_MONITOR ? fg_mon_scope_name(e->cls) : fg_class_name(e->cls);
 	if (json)
 		printf("{\"unix_ns\":%" PRIu64 ",\"event\":\"%s\",\"src\":\"%s\",\"class\":\"%s\","
-		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"%s}\n", e->unix_ns,
-		       fg_event_name(e->kind), noaddr ? "" : addr, cls, e->arg, why, mode);
+		       "\"arg\":%" PRIu64 ",\"reasons\":\"%s\"%s%s}\n", e->unix_ns,
+		       fg_event_name(e->kind), noaddr ? "" : addr, cls, e->arg, why, mode, dom);
 	else
-		printf("%" PRIu64 ".%03u %-8s %-40s %s %" PRIu64 " %s%s\n", e->unix_ns / 1000000000u,
-		       (unsigned int)(e->unix_ns / 1000000u % 1000u), fg_event_name(e->kind),
-		       noaddr ? "-" : addr, cls, e->arg, why, mode);
+		printf("%" PRIu64 ".%03u %-8s %-40s %s %" PRIu64 " %s%s%s\n",
+		       e->unix_ns / 1000000000u, (unsigned int)(e->unix_ns / 1000000u % 1000u),
+		       fg_event_name(e->kind), noaddr ? "-" : addr, cls, e->arg, why, mode, dom);
 }
 
 int

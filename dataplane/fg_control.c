@@ -788,8 +788,9 @@ static uint32_t
 collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint64_t unix_now)
 {
 	static struct fg_fed_entry e[FG_SHM_WATCH];
-	static struct { uint8_t addr[16]; uint32_t flags; } part[FG_SHM_WATCH],
-		prev_part[FG_SHM_WATCH];
+	/* a watched partner: its first From domain names it in the events */
+	static struct { uint8_t addr[16]; uint32_t flags; char dom[FG_DOMAIN_MAX]; }
+		part[FG_SHM_WATCH], prev_part[FG_SHM_WATCH];
 	static uint32_t nprev_part;
 	static struct fg_fed_lists l, l_now;
 	uint64_t off = unix_now - now_ns;   /* fed clock (TSC ns) to unix */
@@ -807,10 +808,13 @@ collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint6
 			continue;
 		memcpy(part[np].addr, p.addr, 16);
 		part[np].flags = p.flags;
+		snprintf(part[np].dom, FG_DOMAIN_MAX, "%.*s", FG_DOMAIN_MAX - 1,
+			 p.ndom != 0 ? p.domains[0] : "");
 		for (uint32_t j = 0; j < nprev_part && !known; j++)
 			known = memcmp(prev_part[j].addr, p.addr, 16) == 0;
 		if (!known)
-			fg_shm_event(ctl.s, FG_EV_WATCH, FG_CLASS_SIP, p.addr, p.flags, unix_now);
+			fg_shm_event_dom(ctl.s, FG_EV_WATCH, FG_CLASS_SIP, p.addr, part[np].dom,
+					 p.flags, unix_now);
 		np++;
 	}
 	for (uint32_t j = 0; j < nprev_part; j++) {
@@ -819,8 +823,8 @@ collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint6
 		for (uint32_t i = 0; i < np && !still; i++)
 			still = memcmp(prev_part[j].addr, part[i].addr, 16) == 0;
 		if (!still)
-			fg_shm_event(ctl.s, FG_EV_UNWATCH, FG_CLASS_SIP, prev_part[j].addr,
-				     prev_part[j].flags, unix_now);
+			fg_shm_event_dom(ctl.s, FG_EV_UNWATCH, FG_CLASS_SIP, prev_part[j].addr,
+					 prev_part[j].dom, prev_part[j].flags, unix_now);
 	}
 	memcpy(prev_part, part, np * sizeof(part[0]));
 	nprev_part = np;
@@ -839,8 +843,8 @@ collect_watch(struct fg_dp *dp, struct fg_shm_watch *out, uint64_t now_ns, uint6
 				break;
 			}
 		if (e[i].alert && !was)
-			fg_shm_event(ctl.s, FG_EV_ALERT, FG_CLASS_SIP, e[i].addr[0],
-				     e[i].flags | (uint64_t)e[i].mode << 16, unix_now);
+			fg_shm_event_dom(ctl.s, FG_EV_ALERT, FG_CLASS_SIP, e[i].addr[0], e[i].domain,
+					 e[i].flags | (uint64_t)e[i].mode << 16, unix_now);
 		out[i].e = e[i];
 		out[i].e.since_ns = e[i].since_ns != 0 ? e[i].since_ns + off : 0;
 		out[i].e.alert_ns = e[i].alert_ns != 0 ? e[i].alert_ns + off : 0;

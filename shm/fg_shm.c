@@ -804,6 +804,14 @@ void
 fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls, const uint8_t addr[16],
 	     uint64_t arg, uint64_t unix_time_ns)
 {
+	fg_shm_event_dom(s, kind, cls, addr, NULL, arg, unix_time_ns);
+}
+
+void
+fg_shm_event_dom(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls,
+		 const uint8_t addr[16], const char *domain, uint64_t arg,
+		 uint64_t unix_time_ns)
+{
 	uint64_t n = s->ev_head;
 	struct fg_event *e = &s->ev[n & (FG_SHM_EVENTS - 1)];
 
@@ -814,6 +822,7 @@ fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls, const uint
 	e->cls = cls;
 	e->arg = arg;
 	memcpy(e->addr, addr, 16);
+	snprintf(e->domain, sizeof(e->domain), "%s", domain != NULL ? domain : "");
 	__atomic_store_n(&e->seq, 2 * n + 2, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->ev_head, n + 1, __ATOMIC_RELEASE);
 	if (event_hook != NULL)
@@ -829,10 +838,14 @@ fg_shm_event_hook(void (*fn)(const struct fg_event *ev))
 int
 fg_event_line(const struct fg_event *ev, char *buf, size_t len)
 {
-	char addr[64], why[64];
+	char addr[64], why[64], dom[FG_DOMAIN_MAX + 8] = "";
 	int n = snprintf(buf, len, "event=%s unix_ms=%" PRIu64 " seq=%" PRIu64,
 			 fg_event_name(ev->kind), ev->unix_ns / 1000000u, ev->seq / 2 - 1);
 	size_t k = n > 0 && (size_t)n < len ? (size_t)n : len;
+
+	/* a domain is letters, digits, '-' and '.' (the parser's): no quoting */
+	if (ev->domain[0] != '\0')
+		snprintf(dom, sizeof(dom), " domain=%.*s", FG_DOMAIN_MAX - 1, ev->domain);
 
 	fg_addr_str(ev->addr, addr, sizeof(addr));
 	switch (ev->kind) {
@@ -842,13 +855,13 @@ fg_event_line(const struct fg_event *ev, char *buf, size_t len)
 	case FG_EV_WATCH:
 	case FG_EV_UNWATCH:
 		fg_fed_reasons_str((uint32_t)ev->arg, why, sizeof(why));
-		return n + snprintf(buf + k, len - k, " class=%s src=%s reasons=%s",
-				    fg_class_name(ev->cls), addr, why[0] != '\0' ? why : "-");
+		return n + snprintf(buf + k, len - k, " class=%s src=%s reasons=%s%s",
+				    fg_class_name(ev->cls), addr, why[0] != '\0' ? why : "-", dom);
 	case FG_EV_ALERT:
 		fg_fed_reasons_str((uint32_t)ev->arg & 0xffff, why, sizeof(why));
-		return n + snprintf(buf + k, len - k, " class=%s src=%s reasons=%s mode=%s",
+		return n + snprintf(buf + k, len - k, " class=%s src=%s reasons=%s mode=%s%s",
 				    fg_class_name(ev->cls), addr, why[0] != '\0' ? why : "-",
-				    fg_fed_mode_name((enum fg_fed_mode)(ev->arg >> 16)));
+				    fg_fed_mode_name((enum fg_fed_mode)(ev->arg >> 16)), dom);
 	case FG_EV_LISTS:
 		return n + snprintf(buf + k, len - k, " generation=%" PRIu64, ev->arg);
 	case FG_EV_UNBLOCK:

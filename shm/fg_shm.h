@@ -43,7 +43,7 @@
 #include "fg_pfxset.h"
 
 #define FG_SHM_MAGIC   UINT64_C(0x4d48534447444c46)   /**< "FLDGDSHM" */
-#define FG_SHM_ABI     10u
+#define FG_SHM_ABI     11u
 #define FG_SHM_LCORES  128     /**< lcore ids (RTE_MAX_LCORE of Debian's DPDK) */
 #define FG_SHM_PORTS   8       /**< DPDK port ids */
 #define FG_SHM_TOP     32      /**< heaviest sources published */
@@ -189,7 +189,8 @@ enum fg_event_kind {
 	FG_EV_LISTS,           /**< the lists changed (arg: gen + done_seq) */
 	FG_EV_MONITOR,         /**< monitor mode switched (cls: enum fg_mon_scope, arg: 1 on) */
 	FG_EV_ALERT,           /**< a watch entry's mode condition starts to hold
-				    (addr: its first partner; arg: reasons | mode << 16) */
+				    (domain: its key, "" for an address entry;
+				    addr: its first partner; arg: reasons | mode << 16) */
 	FG_EV_UNBLOCK,         /**< a flood block lifted by hand (arg: offences kept) */
 	FG_EV_COUNT
 };
@@ -201,6 +202,7 @@ struct fg_event {
 	uint32_t cls;          /**< traffic class (BLOCK) */
 	uint64_t arg;
 	uint8_t addr[16];
+	char domain[FG_DOMAIN_MAX];   /**< WATCH, UNWATCH, ALERT: the From domain; "": none */
 };
 
 /** A heavy source (floodctl top). */
@@ -623,6 +625,11 @@ int fg_shm_stats_read(const struct fg_shm *s, struct fg_shm *out);
 /** Main lcore: append an event (and hand it to the hook, if one is set). */
 void fg_shm_event(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls,
 		  const uint8_t addr[16], uint64_t arg, uint64_t unix_ns);
+
+/** fg_shm_event() of an event about a From domain (@p domain; NULL: none). */
+void fg_shm_event_dom(struct fg_shm *s, enum fg_event_kind kind, uint32_t cls,
+		      const uint8_t addr[16], const char *domain, uint64_t arg,
+		      uint64_t unix_ns);
 
 /**
  * Data plane: @p fn sees every event fg_shm_event() appends, once, after

@@ -301,10 +301,10 @@ wait_until 20 watched "$C"',"mode":"high","mode_set":false,"alert":true'
 okst $? "watch set --mode default: back to [sip-rules] default_mode (high), alert" "$wl"
 alerts() {
 	ev=$(ctl events --json -i "$inst") &&
-		[ "$(grep -c '"event":"alert","src":"198.18.1.3","class":"sip","arg":2,"reasons":"uri-limit","mode":"high"' <<<"$ev")" -ge 2 ]
+		[ "$(grep -c '"event":"alert","src":"198.18.1.3","class":"sip","arg":2,"reasons":"uri-limit","mode":"high","domain":"partner.example"}' <<<"$ev")" -ge 2 ]
 }
 wait_until 20 alerts
-okst $? "events: an alert each time partner.example's condition starts to hold (2)" "$ev"
+okst $? "events: an alert naming the entry each time partner.example's condition starts to hold (2)" "$ev"
 err=$(ctl watch set partner.example --mode low -i "$inst" 2>&1); rc=$?
 [ "$rc" -eq 2 ] && grep -q -- "--mode low: high, medium or default" <<<"$err"
 okif "watch set --mode low: refused (exit 2), names the modes" "exit $rc: $err"
@@ -441,9 +441,10 @@ wait_until 20 evm '"event":"monitor","src":"","class":"mom","arg":1,"reasons":"o
 okst $? "events: monitor on, class mom" "$(grep monitor <<<"$ev")"
 grep -Eq "floodguard: event=monitor unix_ms=[0-9]+ seq=[0-9]+ scope=mom monitor=on$" "$work/fg.out"
 okst $? "log line: event=monitor ... scope=mom monitor=on" "$(grep event= "$work/fg.out" | tail -3)"
-grep -Eq "floodguard: event=watch unix_ms=[0-9]+ seq=[0-9]+ class=sip src=198.18.1.3 reasons=uri-limit$" "$work/fg.out" &&
+grep -Eq "floodguard: event=watch unix_ms=[0-9]+ seq=[0-9]+ class=sip src=198.18.1.3 reasons=uri-limit domain=partner.example$" "$work/fg.out" &&
+	grep -Eq "floodguard: event=alert unix_ms=[0-9]+ seq=[0-9]+ class=sip src=198.18.1.3 reasons=uri-limit mode=high domain=partner.example$" "$work/fg.out" &&
 	grep -Eq "floodguard: event=lists unix_ms=[0-9]+ seq=[0-9]+ generation=[0-9]+$" "$work/fg.out"
-okst $? "log lines: the watch of 198.18.1.3 and list generations, one key=value line each"
+okst $? "log lines: the watch of 198.18.1.3 and its alert (naming partner.example), list generations, one key=value line each"
 m=$(rd metrics -i "$inst")
 grep -q '^floodguard_would_drop_total{reason="rate-pps"} [1-9]' <<<"$m"
 okst $? "metrics: floodguard_would_drop_total{reason=\"rate-pps\"}" "$(grep would <<<"$m" | head -3)"

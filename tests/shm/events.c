@@ -105,6 +105,20 @@ Test(shm, event_lines)
 		{ FG_EV_UNBLOCK, FG_CLASS_MOM, a4, 2, "event=unblock unix_ms=1764851234567 "
 		  "seq=6 class=mom src=198.51.100.7 offences=2" },
 	};
+	static const struct {
+		enum fg_event_kind kind;
+		const char *domain;
+		uint64_t arg;
+		const char *line;
+	} d[] = {
+		{ FG_EV_WATCH, "p1.example.net", FG_FED_URIS, "event=watch unix_ms=1764851234567 "
+		  "seq=7 class=sip src=198.51.100.7 reasons=uri-limit domain=p1.example.net" },
+		{ FG_EV_ALERT, "p1.example.net", FG_FED_URIS | (uint64_t)FG_FED_MODE_MEDIUM << 16,
+		  "event=alert unix_ms=1764851234567 seq=8 class=sip src=198.51.100.7 "
+		  "reasons=uri-limit mode=medium domain=p1.example.net" },
+		{ FG_EV_ALERT, "", FG_FED_SUSPICIOUS, "event=alert unix_ms=1764851234567 seq=9 "
+		  "class=sip src=198.51.100.7 reasons=failure-ratio mode=high" },
+	};
 	char line[256];
 
 	ready(&h, inst());
@@ -123,6 +137,14 @@ Test(shm, event_lines)
 		e.kind = FG_EV_COUNT;
 		fg_event_line(&e, line, sizeof(line));
 		cr_expect_str_eq(line, "event=? unix_ms=1764851234567 seq=6 class=mom src=198.51.100.7 arg=2");
+	}
+	/* a watch entry's domain ("" for an address entry: no field) */
+	for (unsigned int i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		fg_shm_event_dom(h.s, d[i].kind, FG_CLASS_SIP, a4, d[i].domain, d[i].arg,
+				 1764851234567000000ull + 123456);
+		cr_assert_str_eq(hooked->domain, d[i].domain);
+		fg_event_line(hooked, line, sizeof(line));
+		cr_expect_str_eq(line, d[i].line);
 	}
 	fg_shm_event_hook(NULL);
 }
