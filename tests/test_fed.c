@@ -493,6 +493,34 @@ Test(fed, unwatch_warns_and_expiry_removes, .init = setup, .fini = teardown)
 	cr_assert_eq(partner("198.18.1.51").flags, FG_FED_MANUAL, "manual entries stay");
 }
 
+Test(fed, lift_keeps_manual_and_forgive_starts_afresh, .init = setup, .fini = teardown)
+{
+	uint32_t still;
+	uint8_t a[16];
+	char uri[64];
+
+	for (int i = 0; i < 1001; i++) {
+		snprintf(uri, sizeof(uri), "sip:u%d@example.com", i);
+		request("198.18.1.52", "p.example.net", uri, T0);
+	}
+	addr_of("198.18.1.52", a);
+	cr_assert_eq(fg_fed_watch(&fed, a, T0), 0);
+	cr_assert_eq(fg_fed_lift(&fed, a, false, &still), FG_FED_URIS);
+	cr_assert_eq(still, FG_FED_URIS, "its 1000 URIs kept: the condition holds");
+	cr_assert_eq(partner("198.18.1.52").flags, FG_FED_MANUAL, "the operator's reason stays");
+	cr_assert_eq(fg_fed_lift(&fed, a, false, &still), 0, "nothing automatic left");
+	cr_assert_eq(request("198.18.1.52", "p.example.net", "sip:new@example.com", T0 + SEC),
+		     FG_V_SIP_NEW_URI, "a new URI puts it back");
+	cr_assert_eq(fg_fed_lift(&fed, a, true, &still), FG_FED_URIS);
+	cr_assert_eq(still, 0, "forgiven: no condition holds");
+	cr_assert_eq(partner("198.18.1.52").nuris, 0);
+	cr_assert_eq(request("198.18.1.52", "p.example.net", "sip:new@example.com", T0 + 2 * SEC),
+		     FG_V_COUNT, "a URI it asked for before is new again, and passes");
+	cr_assert_eq(partner("198.18.1.52").flags, FG_FED_MANUAL);
+	addr_of("198.18.1.53", a);
+	cr_assert_eq(fg_fed_lift(&fed, a, true, &still), 0, "not a partner");
+}
+
 Test(fed, full_partner_table_untracks, .fini = teardown)
 {
 	struct fg_fed_cfg c;

@@ -705,12 +705,27 @@ fg_fed_partner_read(struct fg_partner *p, struct fg_partner *out)
 	out->lock = 0;
 }
 
+/* The reasons whose condition still holds for @p p (under its lock). */
+static int
+still_meets(const struct fg_fed *f, const struct fg_fed_cfg *c, const struct fg_partner *p)
+{
+	int still = 0;
+
+	if (ratio_over(c, p))
+		still |= FG_FED_SUSPICIOUS;
+	if (p->nuris >= f->cfg.uri_limit)
+		still |= FG_FED_URIS;
+	if (c->sustained_s != 0 && p->streak >= c->sustained_s)
+		still |= FG_FED_SUSTAINED;
+	return still;
+}
+
 int
 fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16])
 {
 	const struct fg_fed_cfg *c = fg_fed_live(f);
 	struct fg_partner *p = fg_fed_find(f, addr);
-	int still = 0;
+	int still;
 
 	if (p == NULL)
 		return -1;
@@ -719,15 +734,37 @@ fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16])
 		spin_unlock(&p->lock);
 		return -1;
 	}
-	if (ratio_over(c, p))
-		still |= FG_FED_SUSPICIOUS;
-	if (p->nuris >= f->cfg.uri_limit)
-		still |= FG_FED_URIS;
-	if (c->sustained_s != 0 && p->streak >= c->sustained_s)
-		still |= FG_FED_SUSTAINED;
+	still = still_meets(f, c, p);
 	unwatch_flags(p, 0);
 	spin_unlock(&p->lock);
 	return still;
+}
+
+int
+fg_fed_lift(struct fg_fed *f, const uint8_t addr[16], bool forgive, uint32_t *still)
+{
+	const struct fg_fed_cfg *c = fg_fed_live(f);
+	struct fg_partner *p = fg_fed_find(f, addr);
+	uint32_t lifted;
+
+	*still = 0;
+	if (p == NULL)
+		return 0;
+	spin_lock(&p->lock);
+	lifted = p->flags & ~FG_FED_MANUAL;
+	if (lifted != 0) {
+		unwatch_flags(p, FG_FED_MANUAL);
+		if (forgive) {
+			/* what would put it back: a fresh start */
+			p->ok = p->fail = 0;
+			p->streak = p->sec_count = 0;
+			p->nuris = 0;
+			memset(p->uris, 0, ((size_t)f->uri_mask + 1) * sizeof(p->uris[0]));
+		}
+		*still = (uint32_t)still_meets(f, c, p);
+	}
+	spin_unlock(&p->lock);
+	return (int)lifted;
 }
 
 int

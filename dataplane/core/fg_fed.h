@@ -291,6 +291,15 @@ void fg_fed_partner_read(struct fg_partner *p, struct fg_partner *out);
  */
 int fg_fed_unwatch(struct fg_fed *f, const uint8_t addr[16]);
 
+/**
+ * Lift the automatic reasons of @p addr's watch entry (floodctl unblock):
+ * a reason put there by hand stays. @p forgive: also forget what would
+ * put it back (its response counts, distinct URIs, sustained seconds).
+ * *@p still: the reasons whose condition holds afterwards (the caller
+ * warns). @return the reasons lifted (FG_FED_*), 0 when none.
+ */
+int fg_fed_lift(struct fg_fed *f, const uint8_t addr[16], bool forgive, uint32_t *still);
+
 /** Put @p addr on the watch list by hand. @return 0, or -ENOSPC. */
 int fg_fed_watch(struct fg_fed *f, const uint8_t addr[16], uint64_t now_ns);
 
