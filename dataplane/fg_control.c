@@ -554,7 +554,9 @@ do_set(struct fg_dp *dp, const char *sec, const char *key, const char *value,
  * UNBLOCK: the source's flood blocks, in every class, end now; the
  * workers' next packet from it finds the entry unblocked. The XDP tries
  * and the BGP feed let it go at their next walk, as for a block that
- * ended (fg_xdp_sync(), the bans published below).
+ * ended (fg_xdp_sync(), the bans published below). Its watch entry's
+ * automatic reasons are lifted too (fg_fed_lift(); the walk below sends
+ * the unwatch event).
  */
 static void
 do_unblock(struct fg_dp *dp, const uint8_t addr[16], bool forgive, uint64_t now_ns,
@@ -576,6 +578,16 @@ do_unblock(struct fg_dp *dp, const uint8_t addr[16], bool forgive, uint64_t now_
 		r->arg |= 1 << c;
 		fg_shm_event(ctl.s, FG_EV_UNBLOCK, c, addr,
 			     __atomic_load_n(&e->offences, __ATOMIC_RELAXED), unix_now);
+	}
+	if (dp->fed_mem != NULL) {
+		uint32_t still;
+		int lifted = fg_fed_lift(&dp->fed, addr, forgive, &still);
+
+		if (lifted != 0) {
+			r->rc = 0;
+			r->arg |= lifted << FG_SHM_UNBLOCK_LIFTED | (int32_t)still <<
+				  FG_SHM_UNBLOCK_STILL;
+		}
 	}
 	if (r->rc == 0) {
 		char a[64];

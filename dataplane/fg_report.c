@@ -89,17 +89,73 @@ blocked_one(const struct fg_src *e, void *arg)
 	w->first = false;
 }
 
-void
-fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
+/* The watch list's entries now into @p e (FG_SHM_WATCH of them). */
+static uint32_t
+watch_entries(struct fg_dp *dp, struct fg_fed_entry *e)
 {
 	struct fg_fed_lists *l = malloc(sizeof(*l));
-	struct fg_fed_entry *e = calloc(FG_SHM_WATCH, sizeof(*e));
 	uint32_t n = 0;
 
 	if (l != NULL && fg_control_lists(dp, l) != 0)
 		l->nwatch_dom = 0;
 	if (e != NULL && dp->fed_mem != NULL)
 		n = fg_fed_entries(&dp->fed, l, e, FG_SHM_WATCH);
+	free(l);
+	return n;
+}
+
+/*
+ * The watch entries with an automatic reason, as floodctl blocked gives
+ * them: they leave the list expiry_s after since (fg_fed_expire()).
+ */
+static void
+blocked_watch(struct fg_dp *dp, uint64_t now_ns, FILE *f, bool *first)
+{
+	struct fg_fed_entry *e = calloc(FG_SHM_WATCH, sizeof(*e));
+	uint32_t n = watch_entries(dp, e);
+	uint64_t ttl = dp->fed_mem != NULL ?
+		       (uint64_t)fg_fed_live(&dp->fed)->expiry_s * FG_NS_PER_S : 0;
+	char rule[96];
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fg_fed_entry *w = &e[i];
+		uint64_t until = ttl != 0 ? w->since_ns + ttl : 0;
+
+		if ((w->flags & ~FG_FED_MANUAL) == 0 || w->since_ns == 0 ||
+		    (until != 0 && until <= now_ns))
+			continue;
+		fprintf(f, "%s\n    {\"src\":", *first ? "" : ",");
+		if (w->domain[0] != '\0')
+			fg_json_str(f, (const uint8_t *)w->domain, strlen(w->domain));
+		else
+			fg_json_addr(f, w->addr[0]);
+		fprintf(f, ",\"class\":\"%s\",\"rule\":\"%s\",\"since_unix_ms\":%" PRIu64,
+			fg_class_name(FG_CLASS_SIP),
+			fg_fed_reasons_str(w->flags & ~FG_FED_MANUAL, rule, sizeof(rule)),
+			(uint64_t)(w->since_ns / FG_NS_PER_MS));
+		if (until != 0)
+			fprintf(f, ",\"until_unix_ms\":%" PRIu64 ",\"remaining_ms\":%" PRIu64,
+				(uint64_t)(until / FG_NS_PER_MS),
+				(uint64_t)((until - now_ns) / FG_NS_PER_MS));
+		else
+			fputs(",\"until_unix_ms\":null,\"remaining_ms\":null", f);
+		fputs(",\"offences\":null,\"addresses\":[", f);
+		for (uint32_t k = 0; k < w->naddr && k < FG_FED_ENTRY_ADDRS; k++) {
+			fputs(k ? "," : "", f);
+			fg_json_addr(f, w->addr[k]);
+		}
+		fprintf(f, "],\"partners\":%u,\"dropped\":%" PRIu64 "}", w->naddr,
+			w->drop_rate + w->drop_uri);
+		*first = false;
+	}
+	free(e);
+}
+
+void
+fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
+{
+	struct fg_fed_entry *e = calloc(FG_SHM_WATCH, sizeof(*e));
+	uint32_t n = watch_entries(dp, e);
 	fputc('[', f);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fg_fed_entry *w = &e[i];
@@ -142,7 +198,6 @@ fg_dp_watch_json(struct fg_dp *dp, uint64_t now_ns, FILE *f)
 			w->drop_rate, w->drop_uri);
 	}
 	free(e);
-	free(l);
 	fprintf(f, "%s]", n ? "\n  " : "");
 }
 
@@ -219,6 +274,7 @@ fg_dp_report_json(const struct fg_dp *dp, uint64_t now_ns, FILE *f)
 		w.lim = &dp->cfg->limits;
 		fg_dp_walk(dp, blocked_one, &w);
 	}
+	blocked_watch((struct fg_dp *)dp, now_ns, f, &w.first);
 	fprintf(f, "%s],\n  \"sip\": {\"partners\": %u, ", w.first ? "" : "\n  ",
 		dp->fed.npartners);
 	json_counters(f, fg_ctr_sip, FG_CTR_SIP_N, &c);

@@ -162,10 +162,17 @@ enum fg_shm_op {
 	FG_SHM_OP_RELOAD,      /**< re-read the configuration file (fg_reload()) */
 	FG_SHM_OP_MODE,        /**< set the mode of entry key (a domain) or addr
 				    (key ""): value "high", "medium" or "" (default) */
-	FG_SHM_OP_UNBLOCK,     /**< lift addr's flood block now; value "forgive":
-				    and clear its offences (resp arg: the classes) */
+	FG_SHM_OP_UNBLOCK,     /**< lift addr's flood block and its watch entry's
+				    automatic reasons now; value "forgive": and
+				    clear its offences, its SIP rules' counts
+				    (resp arg: the classes unblocked as bits,
+				    FG_FED_* lifted << FG_SHM_UNBLOCK_LIFTED,
+				    FG_FED_* still met << FG_SHM_UNBLOCK_STILL) */
 	FG_SHM_OP_COUNT
 };
+
+#define FG_SHM_UNBLOCK_LIFTED 16
+#define FG_SHM_UNBLOCK_STILL  24
 
 struct fg_shm_req {
 	uint32_t op;           /**< enum fg_shm_op */

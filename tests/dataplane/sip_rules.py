@@ -241,6 +241,19 @@ check(s.get("mode") == "high" and s.get("alert") is False and s.get("alert_since
       s.get("drop_rate") == 0 and s.get("drop_uri") == 0,
       "sustained partner's domain (also watched by hand): watched, no alert (neither condition "
       "of the mode), nothing dropped", json.dumps(s))
+# the watch entries with an automatic reason are holds: in blocked too,
+# with the rule, since, until (expiry_s, 1 day, later) and no offences
+held = {b["src"]: b for b in rep.get("blocked", []) if b.get("class") == "sip"}
+b = held.get("p1.example.net", {})
+check(set(held) == set(watch) and b.get("rule") == "uri-limit" and
+      b.get("since_unix_ms") == int(d.get("since_s", 0) * 1000 + 1e-3) and
+      b.get("until_unix_ms", 0) - b.get("since_unix_ms", 0) == 86_400_000 and
+      0 < b.get("remaining_ms", 0) < 86_400_000 and b.get("offences", 0) is None and
+      b.get("addresses") == ["198.18.1.1"] and b.get("dropped") == 500 and
+      held.get("p3.example.net", {}).get("rule") == "sustained-rate" and
+      held.get("p2.example.net", {}).get("rule") == "failure-ratio",
+      "blocked: every automatic watch entry, class sip, its rule (not manual), since, "
+      "until since + expiry_s, no offences, its partners and drops", json.dumps(held))
 sipc = rep.get("sip", {})
 check(sipc.get("allow_spoof") == 1000 and sipc.get("watched") == 5 and
       sipc.get("watch_domain_msgs") == int(19.5 * 60),
