@@ -5,8 +5,9 @@
  * program attached to the port's interface and fill them from the
  * configuration (the protected ports and prefixes); the list thread
  * (fg_listd.c) then keeps the block tries equal to the block list
- * (fg_xdp_block_all, fg_xdp_block_prefix) and adds the sources the data
- * plane flood-blocks (fg_xdp_sync). Only that thread changes the tries.
+ * (fg_xdp_block_all, fg_xdp_block_prefix; out of them while [lists]
+ * monitor = 1, fg_xdp_sync) and adds the sources the data plane
+ * flood-blocks (fg_xdp_sync). Only that thread changes the tries.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -107,27 +108,44 @@ fg_xdp_block_prefix(struct fg_dp *dp, const struct fg_prefix *p, bool add)
 		tries(p, add);
 }
 
-void
-fg_xdp_block_all(struct fg_dp *dp)
+/*
+ * The block list's prefixes into the tries (@p add) or out of them; a
+ * flood block of the same address stays until its penalty ends.
+ * @return prefixes.
+ */
+static uint64_t
+block_list_tries(struct fg_dp *dp, bool add)
 {
 	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
 	struct fg_prefix p;
 	uint64_t pos = 0, n = 0;
 	uint32_t in;
 
+	while (fg_pfxset_next(dp->pfx, &pos, &p, &in, m) == 1)
+		if (in & FG_PFX_BLOCK) {
+			if (add || p.len != 128 || *idx_slot(p.addr) == 0)
+				tries(&p, add);
+			n++;
+		}
+	return n;
+}
+
+/* The block list is out of the tries ([lists] monitor as last seen). */
+static bool lists_out;
+
+void
+fg_xdp_block_all(struct fg_dp *dp)
+{
 	if (nxdp_progs == 0)
 		return;
-	if (monitored(dp, FG_CLASS_MOM, FG_V_BLOCKED)) {
+	lists_out = monitored(dp, FG_CLASS_MOM, FG_V_BLOCKED);
+	if (lists_out) {
 		FG_LOG(NOTICE, "XDP block tries: [lists] monitor = 1: the block list stays "
 		       "out of the kernel");
 		return;
 	}
-	while (fg_pfxset_next(dp->pfx, &pos, &p, &in, m) == 1)
-		if (in & FG_PFX_BLOCK) {
-			tries(&p, true);
-			n++;
-		}
-	FG_LOG(INFO, "XDP block tries: %" PRIu64 " block-list prefixes", n);
+	FG_LOG(INFO, "XDP block tries: %" PRIu64 " block-list prefixes",
+	       block_list_tries(dp, true));
 }
 
 struct sync_walk {
@@ -194,6 +212,15 @@ fg_xdp_sync(struct fg_dp *dp, uint64_t now_ns)
 	memset(pushed_idx, 0, sizeof(pushed_idx));
 	for (unsigned int i = 0; i < npushed; i++)
 		*idx_slot(pushed[i].p.addr) = i + 1;
+	/* [lists] monitor switched since (floodctl set, reload) */
+	if (monitored(dp, FG_CLASS_MOM, FG_V_BLOCKED) != lists_out) {
+		uint64_t n;
+
+		lists_out = !lists_out;
+		n = block_list_tries(dp, !lists_out);
+		FG_LOG(NOTICE, "XDP block tries: [lists] monitor = %d: %" PRIu64 " block-list "
+		       "prefixes %s the kernel", lists_out, n, lists_out ? "out of" : "back in");
+	}
 }
 
 uint64_t

@@ -7,8 +7,9 @@
 # program) and is held to its limit at the server's listener; the blocked
 # address's packets (a [lists] block entry floodguard wrote into the
 # program's trie) reach neither floodguard nor the kernel; a source the
-# data plane blocks for flooding goes into the trie too; ICMP goes to the
-# kernel untouched. Prints TAP.   usage: afxdp.sh BUILDDIR WORKDIR
+# data plane blocks for flooding goes into the trie too; [lists] monitor
+# switched at run time takes the block list out of the trie and puts it
+# back; ICMP goes to the kernel untouched. Prints TAP.   usage: afxdp.sh BUILDDIR WORKDIR
 set -uo pipefail
 build=$1 work=$2
 mkdir -p "$work"
@@ -118,8 +119,23 @@ wait_until 20 in_trie 198.18.9.1
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	nok "floodctl block add: the XDP program drops the address" ||
 	ok "floodctl block add: the XDP program drops the address (ICMP from it dropped)"
-timeout 10 "$fc" block del 198.18.9.1 198.18.9.2 -i "fgz-$$" >/dev/null
+# [lists] monitor switched at run time reaches the tries at the list
+# thread's next sync (once a second): on, the block list leaves them (the
+# data plane passes its packets); off, it is back
 out_of_trie() { ! in_trie 198.18.9.1 && ! in_trie 198.18.9.2; }
+both_in() { in_trie 198.18.9.1 && in_trie 198.18.9.2; }
+timeout 10 "$fc" set lists.monitor 1 -i "fgz-$$" >/dev/null
+wait_until 20 out_of_trie &&
+	ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1
+okif "set lists.monitor 1: the block list leaves the XDP tries (ICMP from 198.18.9.1 passes)"
+timeout 10 "$fc" set lists.monitor 0 -i "fgz-$$" >/dev/null
+wait_until 20 both_in &&
+	! ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1
+okif "set lists.monitor 0: the block list is back in the XDP tries (ICMP from 198.18.9.1 dropped)"
+grep -q 'XDP block tries: \[lists\] monitor = 1: 2 block-list prefixes out of the kernel' "$work/fg.out" &&
+	grep -q 'XDP block tries: \[lists\] monitor = 0: 2 block-list prefixes back in the kernel' "$work/fg.out"
+okif "the switches are logged with the prefixes moved (2 each way)"
+timeout 10 "$fc" block del 198.18.9.1 198.18.9.2 -i "fgz-$$" >/dev/null
 wait_until 20 out_of_trie
 ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.1 198.18.9.10 >/dev/null 2>&1 &&
 	ip netns exec "$C" ping -c 2 -W 1 -I 198.18.9.2 198.18.9.10 >/dev/null 2>&1 &&
