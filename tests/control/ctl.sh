@@ -88,26 +88,6 @@ v() {
 }
 
 
-# window rx|ms AMOUNT REASON...: from the snapshot now to the first one
-# with AMOUNT more packets received (rx) or AMOUNT ms later by the data
-# plane's clock (ms), at most 30 s. Sets d[i] (REASON i's growth, from 0),
-# dms and drx; returns 1 (d empty) if no such snapshot came.
-window() {
-	local by=$1 want=$2 a b i
-	shift 2
-	d=() dms=0 drx=0
-	read -ra a < <(snap "$@")
-	[ "${#a[@]}" -eq $(($# + 2)) ] || return 1
-	_grown() {
-		read -ra b < <(snap "$@")
-		[ "${#b[@]}" -eq $(($# + 2)) ] || return 1
-		if [ "$by" = rx ]; then [ "${b[1]}" -ge $((a[1] + want)) ]
-		else [ "${b[0]}" -ge $((a[0] + want)) ]; fi
-	}
-	wait_until 30 _grown "$@" || return 1
-	dms=$((b[0] - a[0])) drx=$((b[1] - a[1]))
-	for ((i = 0; i < $#; i++)); do d+=($((b[i + 2] - a[i + 2]))); done
-}
 # 100,000 packets: at least one publish interval at any speed this data
 # plane runs on vdevs (millions per second; ASan ~1M)
 WIN=100000

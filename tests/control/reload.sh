@@ -74,21 +74,6 @@ grep -q '^<6>floodguard: inline mode: .*forwarding' "$work/fg.out" &&
 okst $? "under JOURNAL_STREAM every log line has its priority (<6> info)" \
 	"$(grep -m3 'floodguard:' "$work/fg.out")"
 
-# window rx|ms AMOUNT REASON: sets dr (REASON's growth), dms, drx; at most 30 s
-window() {
-	local by=$1 want=$2 r=$3 a b
-	dr='' dms=0 drx=0
-	read -ra a < <(snap "$r")
-	[ "${#a[@]}" -eq 3 ] || return 1
-	_grown() {
-		read -ra b < <(snap "$r")
-		[ "${#b[@]}" -eq 3 ] || return 1
-		if [ "$by" = rx ]; then [ "${b[1]}" -ge $((a[1] + want)) ]
-		else [ "${b[0]}" -ge $((a[0] + want)) ]; fi
-	}
-	wait_until 30 _grown || return 1
-	dms=$((b[0] - a[0])) drx=$((b[1] - a[1])) dr=$((b[2] - a[2]))
-}
 get() { ctl get "$1" -i "$inst" 2>/dev/null; }
 WIN=100000
 

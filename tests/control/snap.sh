@@ -17,7 +17,7 @@ snap() {
 # clears what window sets, so that no test reads an earlier window's).
 settle() {
 	local t=$(($1 / 1000)) s rx0=
-	d=() dms=0 drx=0
+	d=() dr= dms=0 drx=0
 	_settled() {
 		read -ra s < <(snap pass)
 		[ "${#s[@]}" -eq 3 ] && [ "${s[0]}" -gt "$t" ] || return 1
@@ -25,4 +25,28 @@ settle() {
 		[ "${s[1]}" -ge $((rx0 + 1000)) ]
 	}
 	wait_until 20 _settled
+}
+
+# window rx|ms AMOUNT REASON...: from the snapshot now to the first one
+# with AMOUNT more packets received (rx) or AMOUNT ms later by the data
+# plane's clock (ms), at most 30 s. Sets d[i] (REASON i's growth, from 0),
+# dr (the first REASON's), dms and drx; returns 1 (d empty) if no such
+# snapshot came. A read that fails (a publish in progress, a busy host)
+# is asked again, the first one too.
+window() {
+	local by=$1 want=$2 a b i
+	shift 2
+	d=() dr='' dms=0 drx=0
+	_first() { read -ra a < <(snap "$@") && [ "${#a[@]}" -eq $(($# + 2)) ]; }
+	wait_until 10 _first "$@" || return 1
+	_grown() {
+		read -ra b < <(snap "$@")
+		[ "${#b[@]}" -eq $(($# + 2)) ] || return 1
+		if [ "$by" = rx ]; then [ "${b[1]}" -ge $((a[1] + want)) ]
+		else [ "${b[0]}" -ge $((a[0] + want)) ]; fi
+	}
+	wait_until 30 _grown "$@" || return 1
+	dms=$((b[0] - a[0])) drx=$((b[1] - a[1]))
+	for ((i = 0; i < $#; i++)); do d+=($((b[i + 2] - a[i + 2]))); done
+	dr=${d[0]}
 }
