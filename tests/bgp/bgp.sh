@@ -280,13 +280,19 @@ fence_udp "$count_pid" "$BG-src" "$BG_GOOD" "$BG_SERVER"
 res $? "the server's counter ends on the fence"
 wait_pid 10 "$count_pid"
 count_pid=
-read -r sgood sflood < <(/usr/bin/python3 -c '
+read -r sgood sflood sdrop < <(/usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-print(d.get(sys.argv[2], 0), d.get(sys.argv[3], 0))' "$work/server.json" "$BG_GOOD" "$BG_FLOOD")
-[ "$sgood" -gt 0 ] && [ $((sgood * 100)) -ge $((rgood * 99)) ] && [ "$sgood" -le "$rgood" ] &&
-	[ $((sflood * 100)) -ge $((rflood * 98)) ] && [ "$sflood" -le "$rflood" ]
-res $? "the server received what the router forwarded: neighbour $sgood of $rgood, flood $sflood of $rflood"
+print(d.get(sys.argv[2], 0), d.get(sys.argv[3], 0), d.get("rcvbuf_errors", 0))' \
+	"$work/server.json" "$BG_GOOD" "$BG_FLOOD")
+# each source's datagrams arrived (99 %, the flood's 98 %), or the server's
+# own socket dropped the missing ones (a starved counter on a busy host:
+# counted by the kernel, not lost on the path under test)
+[ "$sgood" -gt 0 ] && [ "$sgood" -le "$rgood" ] && [ "$sflood" -le "$rflood" ] && {
+	{ [ $((sgood * 100)) -ge $((rgood * 99)) ] && [ $((sflood * 100)) -ge $((rflood * 98)) ]; } ||
+		[ $(((sgood + sflood + sdrop) * 100)) -ge $(((rgood + rflood) * 99)) ]
+}
+res $? "the server received what the router forwarded: neighbour $sgood of $rgood, flood $sflood of $rflood ($sdrop dropped by the server's full socket)"
 if [ -n "$build" ]; then
 	bg_fg_stop a
 	res $? "floodguard A stops cleanly (exit $?)"
