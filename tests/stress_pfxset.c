@@ -110,16 +110,17 @@ read_loop(void *arg)
 		 * a list that was never empty may read as empty (a prefix
 		 * added behind the probe, another deleted ahead of it).
 		 */
-		if (k1 == 0) {        /* before op 1: empty */
-			ok = got == 0 ||
-			     (k2 == 1 && got == __atomic_load_n(&hist[1][p], __ATOMIC_RELAXED));
-		} else if (k1 == k2) {
-			ok = got == __atomic_load_n(&hist[(k1 - 1) % HIST][p], __ATOMIC_RELAXED) ||
+		/* the state before op k1; before op 1 the empty set, hist[0]
+		 * (zero until op HIST writes it: such a lookup is retried) */
+		uint64_t lo = k1 != 0 ? k1 - 1 : 0;
+
+		if (k1 == k2) {
+			ok = got == __atomic_load_n(&hist[lo % HIST][p], __ATOMIC_RELAXED) ||
 			     got == __atomic_load_n(&hist[k1 % HIST][p], __ATOMIC_RELAXED);
 		} else {
 			uint32_t any = 0, all = ~0u;
 
-			for (uint64_t j = k1 - 1; j <= k2; j++) {
+			for (uint64_t j = lo; j <= k2; j++) {
 				uint32_t v = __atomic_load_n(&hist[j % HIST][p], __ATOMIC_RELAXED);
 
 				any |= v;
