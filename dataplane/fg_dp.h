@@ -335,8 +335,20 @@ int fg_flow_isolate(struct fg_dp *dp, uint16_t port);
 int fg_flow_start(struct fg_dp *dp, uint16_t port, uint16_t nq, bool outside);
 /** List thread: at start, the drop rules of the lists loaded. */
 int fg_flow_listd_init(struct fg_dp *dp);
-/** List thread: the block list changed: the drop rules follow. */
-void fg_flow_block_changed(struct fg_dp *dp);
+/** List thread: block-list prefix @p p was added or deleted (or the
+ * change undone): the next fg_flow_block_changed() looks at it. */
+void fg_flow_block_touch(const struct fg_prefix *p);
+
+/** What an update of the drop rules spent in the PMD's rte_flow calls. */
+struct fg_flow_took {
+	uint64_t flow_ns;
+	uint32_t flow_calls;
+};
+
+/** List thread: the block list changed: the rules of the prefixes
+ * touched follow (only theirs are created or destroyed); the PMD's
+ * share of the time into @p took (may be NULL). */
+void fg_flow_block_changed(struct fg_dp *dp, struct fg_flow_took *took);
 /** List thread, once a second: counters, flood-blocked sources. */
 void fg_flow_second(struct fg_dp *dp);
 /** What the drop rules counted, into @p c (rx, classes, verdicts). */

@@ -7,15 +7,20 @@
  * undoes them all (the port then gives every packet to the workers, as
  * without steering). The port facing the outside gets drop rules if the
  * PMD validates one. Then the list thread is the only caller: it keeps
- * the drop rules equal to what fg_steer_build_drop() makes of the block
- * list and the flood-blocked sources (at each change of the list, and
- * once a second), and reads their counters.
+ * the drop rules in step with the block list and the flood-blocked
+ * sources, and reads their counters. A change of the block list touches
+ * the rules of the prefixes it added or deleted only (fg_flow_block_touch());
+ * once a second the flood-blocked sources' rules are decided again from
+ * the bans, and the whole list is walked (fg_steer_build_drop() over
+ * every entry) only at start and after rules left the NIC while
+ * block-list entries waited in software for room.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_malloc.h>
@@ -43,9 +48,12 @@ struct flow_spec {
 /* A drop rule in the NIC. */
 struct hw_rule {
 	struct fg_steer_rule r;
+	struct fg_prefix owner;  /* its blocked source: an IPv6 prefix that holds every
+				  * IPv4 address has IPv4 rules too, under it */
 	struct rte_flow *f;
 	uint64_t hits;           /* its COUNT as last read */
 	uint64_t pps;            /* hits in the last second */
+	uint64_t weight;         /* its entry's rate when chosen (flood blocks: lightest out first) */
 	bool list;               /* of a block-list entry (else a flood block) */
 };
 
@@ -54,13 +62,23 @@ static struct {
 	bool count_ok;           /* the drop rules count */
 	bool host_only;          /* the PMD may ignore a partial address mask */
 	uint32_t max;            /* [dataplane] hw_drop_rules */
-	struct hw_rule *hw;      /* installed, sorted by rule_cmp() */
+	struct hw_rule *hw;      /* installed, sorted by hw_cmp(): an entry's rules are one run */
+	struct hw_rule *hw_next; /* merge()'s result, then swapped with hw */
 	uint32_t nhw;
+	uint32_t nlist_hw;       /* block-list entries in the NIC */
+	uint32_t nflood_hw;      /* flood-blocked sources in the NIC */
+	uint32_t nflood_want;    /* flood-blocked sources wanted at the last pass */
 	struct fg_steer_rule *want;
-	bool *want_list;
 	struct fg_steer_entry *ent;
-	bool *ent_list;
 	uint32_t ent_cap;
+	struct flow_spec *spec;
+	struct fg_prefix *touched; /* block-list prefixes added or deleted since the last update */
+	uint32_t ntouched, touched_cap;
+	bool full;               /* a touched prefix was lost: the next update walks the list */
+	bool refill;             /* rules left the NIC while list entries wait in software */
+	uint64_t changes, refused; /* rules created and destroyed, refused, since published */
+	uint64_t flow_tsc;       /* cycles in rte_flow calls since fg_flow_block_changed() began */
+	uint32_t flow_calls;
 	struct fg_shm_ban *bans; /* the last flood-blocked sources read */
 	uint32_t nbans;
 	/* packets the drop rules counted: [list entry][class] (list thread
@@ -397,25 +415,27 @@ fg_flow_start(struct fg_dp *dp, uint16_t port, uint16_t nq, bool outside)
 }
 
 static int
-rule_cmp(const struct fg_steer_rule *a, const struct fg_steer_rule *b)
+owner_cmp(const struct fg_prefix *a, const struct fg_prefix *b)
 {
-	int c = memcmp(a->src.addr, b->src.addr, 16);
+	int c = memcmp(a->addr, b->addr, 16);
 
-	if (c != 0)
-		return c;
-	if (a->src.len != b->src.len)
-		return a->src.len - b->src.len;
-	if (a->ip != b->ip)
-		return a->ip - b->ip;
-	if (a->l4 != b->l4)
-		return a->l4 - b->l4;
-	return (int)a->dport - (int)b->dport;
+	return c != 0 ? c : (int)a->len - (int)b->len;
 }
 
+/* By entry (its source prefix), then the rule's L3, L4 and port. */
 static int
 hw_cmp(const void *a, const void *b)
 {
-	return rule_cmp(&((const struct hw_rule *)a)->r, &((const struct hw_rule *)b)->r);
+	const struct hw_rule *x = a, *y = b;
+	int c = owner_cmp(&x->owner, &y->owner);
+
+	if (c != 0)
+		return c;
+	if (x->r.ip != y->r.ip)
+		return x->r.ip - y->r.ip;
+	if (x->r.l4 != y->r.l4)
+		return x->r.l4 - y->r.l4;
+	return (int)x->r.dport - (int)y->r.dport;
 }
 
 /* Read @p h's counter; its hits since the last read into the totals. */
@@ -439,82 +459,261 @@ count_one(struct hw_rule *h)
 	h->hits = q.hits;
 }
 
-/* The installed rule of @p r, or NULL. */
-static struct hw_rule *
-installed(const struct fg_steer_rule *r)
+/* Rule @p r into the NIC (timed: the PMD's share of an update). */
+static struct rte_flow *
+flow_create(const struct fg_steer_rule *r)
 {
-	struct hw_rule key = { .r = *r };
+	struct rte_flow_error e = { 0 };
+	uint64_t t0 = rte_rdtsc();
+	struct rte_flow *f;
 
-	return fl.nhw != 0 ? bsearch(&key, fl.hw, fl.nhw, sizeof(key), hw_cmp) : NULL;
+	spec_of(r, 1, 0, fl.count_ok, fl.spec);
+	f = rte_flow_create(fl.drop_port, &fl.spec->attr, fl.spec->item, fl.spec->act, &e);
+	fl.flow_tsc += rte_rdtsc() - t0;
+	fl.flow_calls++;
+	if (f == NULL)
+		fl.refused++;
+	else
+		fl.changes++;
+	return f;
+}
+
+/* @p h out of the NIC, its last hits counted. */
+static void
+flow_destroy(struct hw_rule *h)
+{
+	struct rte_flow_error e;
+	uint64_t t0 = rte_rdtsc();
+
+	count_one(h);
+	rte_flow_destroy(fl.drop_port, h->f, &e);
+	fl.flow_tsc += rte_rdtsc() - t0;
+	fl.flow_calls++;
+	fl.changes++;
+}
+
+/* The installed rules of entry @p p: the first's index in *@p lo (where
+ * they would go if none), @return how many. */
+static uint32_t
+run_of(const struct fg_prefix *p, uint32_t *lo)
+{
+	uint32_t l = 0, h = fl.nhw, n = 0;
+
+	while (l < h) {
+		uint32_t mid = l + (h - l) / 2;
+
+		if (owner_cmp(&fl.hw[mid].owner, p) < 0)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	*lo = l;
+	while (l + n < fl.nhw && owner_cmp(&fl.hw[l + n].owner, p) == 0)
+		n++;
+	return n;
+}
+
+/* The hits a second of the installed rules of entry @p p. */
+static uint64_t
+hw_pps(const struct fg_prefix *p, bool *any)
+{
+	uint32_t lo, n = run_of(p, &lo);
+	uint64_t pps = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		pps += fl.hw[lo + i].pps;
+	*any = n != 0;
+	return pps;
+}
+
+static int
+ent_addr_cmp(const void *a, const void *b)
+{
+	return owner_cmp(&((const struct fg_steer_entry *)a)->p, &((const struct fg_steer_entry *)b)->p);
+}
+
+/* The entries in the NIC, recounted from the runs of fl.hw. */
+static void
+count_entries(void)
+{
+	fl.nlist_hw = fl.nflood_hw = 0;
+	for (uint32_t i = 0; i < fl.nhw; i++)
+		if (i == 0 || owner_cmp(&fl.hw[i].owner, &fl.hw[i - 1].owner) != 0) {
+			fl.nlist_hw += fl.hw[i].list;
+			fl.nflood_hw += !fl.hw[i].list;
+		}
 }
 
 /* Room for @p n entries. */
 static int
 ent_room(uint32_t n)
 {
-	void *a, *b;
+	void *a;
 
 	if (n <= fl.ent_cap)
 		return 0;
 	n = RTE_MAX(n, 2 * fl.ent_cap);
 	a = realloc(fl.ent, n * sizeof(*fl.ent));
-	if (a != NULL)
-		fl.ent = a;
-	b = realloc(fl.ent_list, n * sizeof(*fl.ent_list));
-	if (b != NULL)
-		fl.ent_list = b;
-	if (a == NULL || b == NULL)
+	if (a == NULL)
 		return -ENOMEM;
+	fl.ent = a;
 	fl.ent_cap = n;
 	return 0;
 }
 
-/* The hits a second of the installed rules of source @p p: fl.hw is
- * sorted by source first, so they are one run found by bisection. */
-static uint64_t
-hw_pps(const struct fg_prefix *p, bool *any)
+/* Block-list entries left in software (no room, or a prefix the NIC may
+ * not match): their number, from the set's counts. */
+static uint32_t
+list_sw(struct fg_dp *dp)
 {
-	struct fg_steer_rule key = { .src = *p };
-	uint32_t lo = 0, hi = fl.nhw;
-	uint64_t pps = 0;
+	struct fg_pfxset_stats ps;
+	uint32_t all;
 
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+	fg_pfxset_stats(dp->pfx, &ps);
+	all = ps.rules4[FG_PFX_LIST_BLOCK] + ps.rules6[FG_PFX_LIST_BLOCK];
+	return all > fl.nlist_hw ? all - fl.nlist_hw : 0;
+}
 
-		if (rule_cmp(&fl.hw[mid].r, &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* The gauges floodctl status prints. */
+static void
+publish(struct fg_dp *dp)
+{
+	struct fg_shm_steer *st = status(dp);
+	uint32_t sw = list_sw(dp) + (fl.nflood_want > fl.nflood_hw ? fl.nflood_want - fl.nflood_hw :
+				     0);
+
+	if (st != NULL) {
+		__atomic_store_n(&st->drop_hw, fl.nhw, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->entries_hw, fl.nlist_hw + fl.nflood_hw, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->entries_sw, sw, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->updates, st->updates + fl.changes, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->refused, st->refused + fl.refused, __ATOMIC_RELAXED);
 	}
-	*any = false;
-	for (; lo < fl.nhw && fl.hw[lo].r.src.len == p->len &&
-	       memcmp(fl.hw[lo].r.src.addr, p->addr, 16) == 0; lo++) {
-		pps += fl.hw[lo].pps;
-		*any = true;
-	}
-	return pps;
+	if (fl.refused != 0)
+		FG_LOG(WARNING, "port %u: the NIC refused %" PRIu64 " drop rules (full?): "
+		       "those sources are dropped in software", fl.drop_port, fl.refused);
+	fl.changes = fl.refused = 0;
 }
 
 /*
- * The drop rules in the NIC made equal to the block list's entries (list
- * blocks first: their rate is unknown until they are in the NIC) and the
- * flood-blocked sources of the last bans read that send at least
- * min_pps (heaviest first; a source whose rules are in already stays
- * while its penalty lasts).
+ * fl.hw made equal to the @p nw rules of fl.want (of the entries in
+ * fl.ent; a list entry carries the class bit FG_CLASS_OTHER, which no
+ * port has): what is in already stays, the rest is created, and the
+ * installed rules not wanted are destroyed; with @p flood_only the
+ * block-list entries' rules are not the merge's and stay.
  */
 static void
-drop_sync(struct fg_dp *dp)
+merge(struct fg_dp *dp, uint32_t nw, bool flood_only)
+{
+	uint32_t nn = 0, gone = 0;
+	struct hw_rule *t;
+
+	for (uint32_t i = 0; i < nw; i++) {
+		const struct fg_steer_entry *en = &fl.ent[fl.want[i].entry];
+		struct hw_rule key = { .r = fl.want[i], .owner = en->p }, *h;
+		bool list = (en->classes >> FG_CLASS_OTHER) & 1;
+
+		h = fl.nhw != 0 ? bsearch(&key, fl.hw, fl.nhw, sizeof(key), hw_cmp) : NULL;
+		if (h != NULL && h->f != NULL) {
+			h->list = list;
+			h->weight = en->weight;
+			fl.hw_next[nn++] = *h;
+			h->f = NULL;           /* kept */
+			continue;
+		}
+		key.list = list;
+		key.weight = en->weight;
+		key.f = flow_create(&key.r);
+		if (key.f != NULL)
+			fl.hw_next[nn++] = key;
+	}
+	for (uint32_t k = 0; k < fl.nhw; k++) {
+		if (fl.hw[k].f == NULL)
+			continue;
+		if (flood_only && fl.hw[k].list) {
+			fl.hw_next[nn++] = fl.hw[k];
+			continue;
+		}
+		flow_destroy(&fl.hw[k]);
+		gone++;
+	}
+	qsort(fl.hw_next, nn, sizeof(*fl.hw_next), hw_cmp);
+	t = fl.hw;
+	fl.hw = fl.hw_next;
+	fl.hw_next = t;
+	fl.nhw = nn;
+	count_entries();
+	/* the room given back may be a waiting block-list entry's */
+	if (gone != 0 && list_sw(dp) != 0)
+		fl.refill = true;
+}
+
+/*
+ * The flood-blocked sources of the last bans read, from fl.ent[@p from]
+ * on: one entry per address (its classes together, weighed by its
+ * heaviest rate plus what its rules counted), those that send at least
+ * min_pps or are in the NIC already. @return the end of fl.ent, or
+ * -ENOMEM.
+ */
+static int64_t
+flood_entries(struct fg_dp *dp, uint32_t from)
+{
+	uint32_t ne = from, k = from;
+
+	for (uint32_t i = 0; i < fl.nbans; i++) {
+		const struct fg_shm_ban *b = &fl.bans[i];
+		struct fg_prefix a = { .len = 128 };
+
+		memcpy(a.addr, b->addr, 16);
+		if (fg_pfxset_get(dp->pfx, FG_PFX_LIST_BLOCK, &a, NULL) == 1)
+			continue;
+		if (ent_room(ne + 1) != 0)
+			return -ENOMEM;
+		fl.ent[ne++] = (struct fg_steer_entry){ .p = a, .weight = b->pps,
+			.classes = 1u << (b->cls < 32 ? b->cls : 0) };
+	}
+	/* an address blocked in several classes: sorted by address, the
+	 * duplicates folded into the first */
+	qsort(&fl.ent[from], ne - from, sizeof(*fl.ent), ent_addr_cmp);
+	for (uint32_t i = from; i < ne; i++) {
+		if (k > from && owner_cmp(&fl.ent[k - 1].p, &fl.ent[i].p) == 0) {
+			fl.ent[k - 1].classes |= fl.ent[i].classes;
+			fl.ent[k - 1].weight = RTE_MAX(fl.ent[k - 1].weight, fl.ent[i].weight);
+			continue;
+		}
+		fl.ent[k++] = fl.ent[i];
+	}
+	ne = k;
+	k = from;
+	for (uint32_t i = from; i < ne; i++) {
+		bool any;
+		uint64_t hp = hw_pps(&fl.ent[i].p, &any);
+
+		if (!any && fl.ent[i].weight < dp->cfg->hw_drop_min_pps)
+			continue;
+		fl.ent[k] = fl.ent[i];
+		fl.ent[k++].weight += hp;
+	}
+	fl.nflood_want = k - from;
+	return k;
+}
+
+/*
+ * Every drop rule decided again (at start, and once a second after rules
+ * left the NIC while block-list entries waited in software): the block
+ * list's entries first (their rate is not known until they are in the
+ * NIC; one in the NIC already keeps its place), then the flood-blocked
+ * sources, heaviest first. Walks the whole block list.
+ */
+static void
+drop_sync_full(struct fg_dp *dp)
 {
 	struct fg_pfx_meta m[FG_PFX_LIST_COUNT];
-	struct rte_flow_error e;
-	struct fg_shm_steer *st = status(dp);
-	struct flow_spec *s;
-	struct hw_rule *nhw;
 	struct fg_prefix p;
-	uint32_t in, ne = 0, nw, nin, k = 0, nn = 0;
-	uint64_t pos = 0, refused = 0, changes = 0;
+	uint32_t in, ne = 0, nw, nin;
+	uint64_t pos = 0;
+	int64_t end;
 
-	/* list entries */
 	while (fg_pfxset_next(dp->pfx, &pos, &p, &in, m) == 1) {
 		bool any;
 
@@ -523,95 +722,154 @@ drop_sync(struct fg_dp *dp)
 		if (ent_room(ne + 1) != 0)
 			return;
 		hw_pps(&p, &any);
-		fl.ent[ne] = (struct fg_steer_entry){ .p = p, .classes = FG_STEER_ALL_CLASSES,
+		fl.ent[ne++] = (struct fg_steer_entry){ .p = p,
+			.classes = FG_STEER_ALL_CLASSES | 1u << FG_CLASS_OTHER,
 			.weight = any ? UINT64_MAX : UINT64_MAX - 1 };
-		fl.ent_list[ne++] = true;
 	}
-	/* flood blocks: one entry per address, its classes together */
-	for (uint32_t i = 0; i < fl.nbans; i++) {
-		const struct fg_shm_ban *b = &fl.bans[i];
-		struct fg_prefix a = { .len = 128 };
-		uint32_t j;
-		bool any;
-		uint64_t hp;
+	end = flood_entries(dp, ne);
+	if (end < 0)
+		return;
+	nw = fg_steer_build_drop(&dp->cfg->classify, fl.ent, (uint32_t)end, fl.want, fl.max,
+				 fl.host_only, &nin);
+	merge(dp, nw, false);
+	fl.refill = false;     /* every waiting entry had its turn */
+}
 
-		memcpy(a.addr, b->addr, 16);
-		if (fg_pfxset_get(dp->pfx, FG_PFX_LIST_BLOCK, &a, NULL) == 1)
-			continue;
-		for (j = 0; j < ne; j++)
-			if (!fl.ent_list[j] && memcmp(fl.ent[j].p.addr, a.addr, 16) == 0)
-				break;
-		if (j == ne) {
-			hp = hw_pps(&a, &any);
-			if (!any && b->pps < dp->cfg->hw_drop_min_pps)
-				continue;
-			if (ent_room(ne + 1) != 0)
-				return;
-			fl.ent[ne] = (struct fg_steer_entry){ .p = a, .weight = b->pps + hp };
-			fl.ent_list[ne++] = false;
-		}
-		fl.ent[j].classes |= 1u << (b->cls < 32 ? b->cls : 0);
-	}
-	/* fl.ent_list follows fl.ent through the sort: carry it in the weight's
-	 * order instead: mark list entries by a class bit no port has */
-	for (uint32_t i = 0; i < ne; i++)
-		if (fl.ent_list[i])
-			fl.ent[i].classes |= 1u << FG_CLASS_OTHER;
-	nw = fg_steer_build_drop(&dp->cfg->classify, fl.ent, ne, fl.want, fl.max, fl.host_only,
-				 &nin);
-	/* merge: fl.hw (sorted) against the wanted rules (sorted alike) */
-	for (uint32_t i = 0; i < nw; i++)
-		fl.want_list[i] = (fl.ent[fl.want[i].entry].classes >> FG_CLASS_OTHER) & 1;
-	nhw = malloc((size_t)(fl.max + 1) * sizeof(*nhw));
-	s = malloc(sizeof(*s));
-	if (nhw == NULL || s == NULL)
-		goto out;
-	for (uint32_t i = 0; i < nw; i++) {
-		struct hw_rule *h = installed(&fl.want[i]);
+/*
+ * Once a second: the flood-blocked sources' rules decided again, within
+ * the room the block-list entries leave, heaviest first. Reads the bans
+ * (at most FG_SHM_BANS) and the rules in the NIC, not the block list.
+ */
+static void
+drop_sync_flood(struct fg_dp *dp)
+{
+	uint32_t list_rules = 0, nw, nin;
+	int64_t end = flood_entries(dp, 0);
 
-		if (h != NULL) {
-			h->list = fl.want_list[i];
-			nhw[nn++] = *h;
-			h->f = NULL;           /* kept */
-			continue;
+	if (end < 0)
+		return;
+	for (uint32_t i = 0; i < fl.nhw; i++)
+		list_rules += fl.hw[i].list;
+	nw = fg_steer_build_drop(&dp->cfg->classify, fl.ent, (uint32_t)end, fl.want,
+				 fl.max - RTE_MIN(list_rules, fl.max), fl.host_only, &nin);
+	merge(dp, nw, true);
+}
+
+/* Rules @p r (@p n, entry @p owner's) into the NIC, all or none.
+ * @return 0, or -1 (refused: none is in). */
+static int
+hw_put(const struct fg_steer_rule *r, uint32_t n, const struct fg_prefix *owner, bool list,
+       uint64_t weight)
+{
+	uint32_t lo, i;
+
+	run_of(owner, &lo);
+	memmove(&fl.hw[lo + n], &fl.hw[lo], (fl.nhw - lo) * sizeof(*fl.hw));
+	for (i = 0; i < n; i++) {
+		struct hw_rule *h = &fl.hw[lo + i];
+
+		*h = (struct hw_rule){ .r = r[i], .owner = *owner, .list = list, .weight = weight };
+		h->f = flow_create(&r[i]);
+		if (h->f == NULL)
+			break;
+	}
+	if (i < n) {
+		while (i-- > 0)
+			flow_destroy(&fl.hw[lo + i]);
+		memmove(&fl.hw[lo], &fl.hw[lo + n], (fl.nhw - lo) * sizeof(*fl.hw));
+		return -1;
+	}
+	qsort(&fl.hw[lo], n, sizeof(*fl.hw), hw_cmp);
+	fl.nhw += n;
+	fl.nlist_hw += list;
+	fl.nflood_hw += !list;
+	return 0;
+}
+
+/* The @p n rules from fl.hw[@p lo] (one entry's) out of the NIC. */
+static void
+hw_out(uint32_t lo, uint32_t n)
+{
+	bool list = fl.hw[lo].list;
+
+	for (uint32_t i = 0; i < n; i++)
+		flow_destroy(&fl.hw[lo + i]);
+	memmove(&fl.hw[lo], &fl.hw[lo + n], (fl.nhw - lo - n) * sizeof(*fl.hw));
+	fl.nhw -= n;
+	fl.nlist_hw -= list;
+	fl.nflood_hw -= !list;
+}
+
+/*
+ * Room for @p need rules of a block-list entry: they outrank flood
+ * blocks, so the lightest of those go, but only if that makes room.
+ * @return whether there is room.
+ */
+static bool
+room_for(uint32_t need)
+{
+	uint32_t flood = 0;
+
+	for (uint32_t i = 0; i < fl.nhw; i++)
+		flood += !fl.hw[i].list;
+	if (fl.max - fl.nhw + flood < need)
+		return false;
+	while (fl.max - fl.nhw < need) {
+		struct fg_prefix p;
+		uint32_t best = UINT32_MAX, lo, n;
+
+		for (uint32_t i = 0; i < fl.nhw; i++)
+			if (!fl.hw[i].list && (best == UINT32_MAX || fl.hw[i].weight < fl.hw[best].weight))
+				best = i;
+		p = fl.hw[best].owner;
+		n = run_of(&p, &lo);
+		hw_out(lo, n);
+	}
+	return true;
+}
+
+/* Block-list prefix @p p, added or deleted: its rules follow. */
+static void
+block_one(struct fg_dp *dp, const struct fg_prefix *p)
+{
+	struct fg_steer_entry e = { .p = *p, .classes = FG_STEER_ALL_CLASSES };
+	bool in = fg_pfxset_get(dp->pfx, FG_PFX_LIST_BLOCK, p, NULL) == 1;
+	uint32_t lo, nin, nr, n = run_of(p, &lo);
+
+	/* in and in the NIC, or out with a flood block's rules in the NIC */
+	if (n != 0 && fl.hw[lo].list == in)
+		return;
+	if (n != 0) {
+		/* out of the list, or in it now with a flood block's rules:
+		 * those go, to make room or for the entry's own */
+		hw_out(lo, n);
+		if (!in && list_sw(dp) != 0)
+			fl.refill = true;
+	}
+	if (!in)
+		return;
+	nr = fg_steer_build_drop(&dp->cfg->classify, &e, 1, fl.want, fl.max, fl.host_only, &nin);
+	if (nr != 0 && room_for(nr))
+		hw_put(fl.want, nr, p, true, UINT64_MAX);
+}
+
+void
+fg_flow_block_touch(const struct fg_prefix *p)
+{
+	if (fl.drop_port == UINT16_MAX)
+		return;
+	if (fl.ntouched == fl.touched_cap) {
+		uint32_t cap = RTE_MAX(64u, 2 * fl.touched_cap);
+		void *a = realloc(fl.touched, cap * sizeof(*fl.touched));
+
+		if (a == NULL) {
+			fl.full = true;
+			return;
 		}
-		spec_of(&fl.want[i], 1, 0, fl.count_ok, s);
-		memset(&e, 0, sizeof(e));
-		nhw[nn].f = rte_flow_create(fl.drop_port, &s->attr, s->item, s->act, &e);
-		if (nhw[nn].f == NULL) {
-			refused++;
-			continue;
-		}
-		nhw[nn].r = fl.want[i];
-		nhw[nn].hits = nhw[nn].pps = 0;
-		nhw[nn++].list = fl.want_list[i];
-		changes++;
+		fl.touched = a;
+		fl.touched_cap = cap;
 	}
-	for (k = 0; k < fl.nhw; k++) {
-		if (fl.hw[k].f == NULL)
-			continue;
-		count_one(&fl.hw[k]);
-		rte_flow_destroy(fl.drop_port, fl.hw[k].f, &e);
-		changes++;
-	}
-	qsort(nhw, nn, sizeof(*nhw), hw_cmp);
-	free(fl.hw);
-	fl.hw = nhw;
-	fl.nhw = nn;
-	nhw = NULL;
-	if (st != NULL) {
-		__atomic_store_n(&st->drop_hw, nn, __ATOMIC_RELAXED);
-		__atomic_store_n(&st->entries_hw, nin, __ATOMIC_RELAXED);
-		__atomic_store_n(&st->entries_sw, ne - nin, __ATOMIC_RELAXED);
-		__atomic_store_n(&st->updates, st->updates + changes, __ATOMIC_RELAXED);
-		__atomic_store_n(&st->refused, st->refused + refused, __ATOMIC_RELAXED);
-	}
-	if (refused != 0)
-		FG_LOG(WARNING, "port %u: the NIC refused %" PRIu64 " drop rules (full?): "
-		       "those sources are dropped in software", fl.drop_port, refused);
-out:
-	free(s);
-	free(nhw);
+	fl.touched[fl.ntouched++] = *p;
 }
 
 int
@@ -619,24 +877,44 @@ fg_flow_listd_init(struct fg_dp *dp)
 {
 	if (fl.drop_port == UINT16_MAX)
 		return 0;
+	fl.hw = malloc(((size_t)fl.max + 1) * sizeof(*fl.hw));
+	fl.hw_next = malloc(((size_t)fl.max + 1) * sizeof(*fl.hw_next));
 	fl.want = malloc(((size_t)fl.max + 1) * sizeof(*fl.want));
-	fl.want_list = malloc(((size_t)fl.max + 1) * sizeof(*fl.want_list));
+	fl.spec = malloc(sizeof(*fl.spec));
 	fl.bans = malloc(FG_SHM_BANS * sizeof(*fl.bans));
-	if (fl.want == NULL || fl.want_list == NULL || fl.bans == NULL || ent_room(1024) != 0) {
+	if (fl.hw == NULL || fl.hw_next == NULL || fl.want == NULL || fl.spec == NULL ||
+	    fl.bans == NULL || ent_room(1024) != 0) {
 		FG_LOG(ERR, "%s(): no memory for %u drop rules: blocked sources dropped in "
 		       "software", __func__, fl.max);
 		fl.drop_port = UINT16_MAX;
 		return -ENOMEM;
 	}
-	drop_sync(dp);
+	fl.ntouched = 0;
+	drop_sync_full(dp);
+	publish(dp);
 	return 0;
 }
 
 void
-fg_flow_block_changed(struct fg_dp *dp)
+fg_flow_block_changed(struct fg_dp *dp, struct fg_flow_took *took)
 {
-	if (fl.drop_port != UINT16_MAX)
-		drop_sync(dp);
+	fl.flow_tsc = 0;
+	fl.flow_calls = 0;
+	if (fl.drop_port != UINT16_MAX && fl.hw != NULL) {
+		if (fl.full) {
+			fl.full = false;
+			drop_sync_full(dp);
+		} else {
+			for (uint32_t k = 0; k < fl.ntouched; k++)
+				block_one(dp, &fl.touched[k]);
+		}
+		publish(dp);
+	}
+	fl.ntouched = 0;
+	if (took != NULL) {
+		took->flow_ns = fl.flow_tsc * 1000000000ull / rte_get_tsc_hz();
+		took->flow_calls = fl.flow_calls;
+	}
 }
 
 void
@@ -646,7 +924,7 @@ fg_flow_second(struct fg_dp *dp)
 	struct fg_shm_steer *st = status(dp);
 	uint64_t all = 0;
 
-	if (fl.drop_port == UINT16_MAX)
+	if (fl.drop_port == UINT16_MAX || fl.hw == NULL)
 		return;
 	for (uint32_t i = 0; i < fl.nhw; i++)
 		count_one(&fl.hw[i]);
@@ -657,7 +935,12 @@ fg_flow_second(struct fg_dp *dp)
 		memcpy(fl.bans, b->b, fl.nbans * sizeof(*fl.bans));
 	}
 	free(b);
-	drop_sync(dp);
+	/* nothing blocked by flood and no room given back: nothing to do */
+	if (fl.refill)
+		drop_sync_full(dp);
+	else if (fl.nbans != 0 || fl.nflood_hw != 0)
+		drop_sync_flood(dp);
+	publish(dp);
 	for (unsigned int l = 0; l < 2; l++)
 		for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
 			all += __atomic_load_n(&fl.dropped[l][c], __ATOMIC_RELAXED);
@@ -693,10 +976,11 @@ fg_flow_stop(struct fg_dp *dp)
 		fl.nqueue[p] = 0;
 	}
 	free(fl.hw);
+	free(fl.hw_next);
 	free(fl.want);
-	free(fl.want_list);
 	free(fl.ent);
-	free(fl.ent_list);
+	free(fl.spec);
+	free(fl.touched);
 	free(fl.bans);
 	fl.hw = NULL;
 	(void)dp;
