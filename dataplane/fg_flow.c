@@ -11,7 +11,7 @@
  * sources, and reads their counters. A change of the block list touches
  * the rules of the prefixes it added or deleted only (fg_flow_block_touch());
  * once a second the flood-blocked sources' rules are decided again from
- * the bans, and the whole list is walked (fg_steer_build_drop() over
+ * the bans, and the whole list is walked (fg_steer_drop_rules() over
  * every entry) only at start and after rules left the NIC while
  * block-list entries waited in software for room.
  */
@@ -62,6 +62,7 @@ static struct {
 	bool count_ok;           /* the drop rules count */
 	bool host_only;          /* the PMD may ignore a partial address mask */
 	uint32_t max;            /* [dataplane] hw_drop_rules */
+	struct fg_steer_portset ports; /* the protected ports, read once */
 	struct hw_rule *hw;      /* installed, sorted by hw_cmp(): an entry's rules are one run */
 	struct hw_rule *hw_next; /* merge()'s result, then swapped with hw */
 	uint32_t nhw;
@@ -729,8 +730,8 @@ drop_sync_full(struct fg_dp *dp)
 	end = flood_entries(dp, ne);
 	if (end < 0)
 		return;
-	nw = fg_steer_build_drop(&dp->cfg->classify, fl.ent, (uint32_t)end, fl.want, fl.max,
-				 fl.host_only, &nin);
+	nw = fg_steer_drop_rules(&fl.ports, fl.ent, (uint32_t)end, fl.want, fl.max, fl.host_only,
+				 &nin);
 	merge(dp, nw, false);
 	fl.refill = false;     /* every waiting entry had its turn */
 }
@@ -750,7 +751,7 @@ drop_sync_flood(struct fg_dp *dp)
 		return;
 	for (uint32_t i = 0; i < fl.nhw; i++)
 		list_rules += fl.hw[i].list;
-	nw = fg_steer_build_drop(&dp->cfg->classify, fl.ent, (uint32_t)end, fl.want,
+	nw = fg_steer_drop_rules(&fl.ports, fl.ent, (uint32_t)end, fl.want,
 				 fl.max - RTE_MIN(list_rules, fl.max), fl.host_only, &nin);
 	merge(dp, nw, true);
 }
@@ -848,7 +849,7 @@ block_one(struct fg_dp *dp, const struct fg_prefix *p)
 	}
 	if (!in)
 		return;
-	nr = fg_steer_build_drop(&dp->cfg->classify, &e, 1, fl.want, fl.max, fl.host_only, &nin);
+	nr = fg_steer_drop_rules(&fl.ports, &e, 1, fl.want, fl.max, fl.host_only, &nin);
 	if (nr != 0 && room_for(nr))
 		hw_put(fl.want, nr, p, true, UINT64_MAX);
 }
@@ -889,6 +890,7 @@ fg_flow_listd_init(struct fg_dp *dp)
 		fl.drop_port = UINT16_MAX;
 		return -ENOMEM;
 	}
+	fg_steer_portset_of(&dp->cfg->classify, &fl.ports);
 	fl.ntouched = 0;
 	drop_sync_full(dp);
 	publish(dp);

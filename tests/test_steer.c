@@ -229,3 +229,35 @@ Test(steer, drop_host_only)
 	cr_expect_eq(nin, 1);
 	expect(r, n, want, 1);
 }
+
+/* The list thread's path: the ports read once, then one entry at a time;
+ * more protected ports than FG_STEER_PORTS_MAX make no rule. */
+Test(steer, drop_rules_of_portset)
+{
+	struct fg_steer_entry e[1] = { { pfx("203.0.113.7"), FG_STEER_ALL_CLASSES, 1 } };
+	static const char *const want[] = {
+		"drop ipv4 tcp src 203.0.113.7/32 dst any dport 1270",
+		"drop ipv4 tcp src 203.0.113.7/32 dst any dport 5060",
+		"drop ipv4 tcp src 203.0.113.7/32 dst any dport 5061",
+		"drop ipv4 udp src 203.0.113.7/32 dst any dport 1270",
+		"drop ipv4 udp src 203.0.113.7/32 dst any dport 5060",
+	};
+	struct fg_steer_portset ps;
+	struct fg_steer_rule r[8];
+	uint32_t nin, n;
+
+	fg_steer_portset_of(cc, &ps);
+	cr_assert_eq(ps.n, 5);
+	n = fg_steer_drop_rules(&ps, e, 1, r, 8, false, &nin);
+	cr_expect_eq(nin, 1);
+	expect(r, n, want, 5);
+	/* 4 of the 5 rules fit: all or none */
+	cr_expect_eq(fg_steer_drop_rules(&ps, e, 1, r, 4, false, &nin), 0);
+	cr_expect_eq(nin, 0);
+	for (uint32_t p = 2000; p < 2000 + FG_STEER_PORTS_MAX; p++)
+		cc->udp[p] = FG_CLASS_MOM;
+	fg_steer_portset_of(cc, &ps);
+	cr_expect_gt(ps.n, FG_STEER_PORTS_MAX);
+	cr_expect_eq(fg_steer_drop_rules(&ps, e, 1, r, 8, false, &nin), 0);
+	cr_expect_eq(nin, 0);
+}

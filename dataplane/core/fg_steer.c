@@ -99,16 +99,22 @@ entry_cmp(const void *a, const void *b)
 	return c != 0 ? c : (int)x->p.len - (int)y->p.len;
 }
 
+void
+fg_steer_portset_of(const struct fg_classify_cfg *cc, struct fg_steer_portset *ps)
+{
+	ps->n = fg_steer_ports(cc, ps->port, ps->l4, ps->cls, FG_STEER_PORTS_MAX);
+}
+
 uint32_t
-fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_entry *e, uint32_t n,
+fg_steer_drop_rules(const struct fg_steer_portset *ps, struct fg_steer_entry *e, uint32_t n,
 		    struct fg_steer_rule *out, uint32_t max, bool host_only, uint32_t *nin)
 {
-	uint16_t port[64];
-	uint8_t l4[64], cls[64];
-	uint32_t np = fg_steer_ports(cc, port, l4, cls, 64), nr = 0;
+	const uint16_t *port = ps->port;
+	const uint8_t *l4 = ps->l4, *cls = ps->cls;
+	uint32_t np = ps->n, nr = 0;
 
 	*nin = 0;
-	if (np > 64)
+	if (np > FG_STEER_PORTS_MAX)
 		return 0;   /* more protected ports than rules are worth: software */
 	qsort(e, n, sizeof(*e), entry_cmp);
 	for (uint32_t k = 0; k < n && nr < max; k++) {
@@ -135,6 +141,16 @@ fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_entry *e, 
 		(*nin)++;
 	}
 	return nr;
+}
+
+uint32_t
+fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_entry *e, uint32_t n,
+		    struct fg_steer_rule *out, uint32_t max, bool host_only, uint32_t *nin)
+{
+	struct fg_steer_portset ps;
+
+	fg_steer_portset_of(cc, &ps);
+	return fg_steer_drop_rules(&ps, e, n, out, max, host_only, nin);
 }
 
 static int

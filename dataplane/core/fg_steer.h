@@ -77,6 +77,29 @@ uint32_t fg_steer_ports(const struct fg_classify_cfg *cc, uint16_t *port, uint8_
 int fg_steer_build_queue(const struct fg_classify_cfg *cc, const struct fg_prefix *prefix,
 			 uint32_t nprefix, struct fg_steer_rule *out, uint32_t max);
 
+/** Most protected (protocol, port) pairs drop rules are made for. */
+#define FG_STEER_PORTS_MAX 64
+
+/** The protected (protocol, port, class) triples of a configuration,
+ * read once: fg_steer_ports() scans both 65536-port tables. */
+struct fg_steer_portset {
+	uint32_t n;              /**< how many (above FG_STEER_PORTS_MAX: too many for rules) */
+	uint16_t port[FG_STEER_PORTS_MAX];
+	uint8_t l4[FG_STEER_PORTS_MAX];
+	uint8_t cls[FG_STEER_PORTS_MAX];
+};
+
+/** @p ps from @p cc (fg_steer_ports()). */
+void fg_steer_portset_of(const struct fg_classify_cfg *cc, struct fg_steer_portset *ps);
+
+/**
+ * fg_steer_build_drop() with the ports read already: what the list
+ * thread calls for each prefix a block-list change touches.
+ */
+uint32_t fg_steer_drop_rules(const struct fg_steer_portset *ps, struct fg_steer_entry *e,
+			     uint32_t n, struct fg_steer_rule *out, uint32_t max, bool host_only,
+			     uint32_t *nin);
+
 /**
  * The drop rules of @p n entries (reordered: heaviest first, then by
  * prefix) into @p out, at most @p max; an entry whose rules do not all
