@@ -261,3 +261,99 @@ Test(steer, drop_rules_of_portset)
 	cr_expect_eq(fg_steer_drop_rules(&ps, e, 1, r, 8, false, &nin), 0);
 	cr_expect_eq(nin, 0);
 }
+
+/*
+ * COUNT: asked for first, left out when the PMD refuses it; what the
+ * rules counted folds into the verdict counters. The PMD is a mock of
+ * rte_flow_validate() here: it takes or refuses the rules with COUNT and
+ * without.
+ */
+struct mock_pmd {
+	int with_count, without;  /* what validate returns */
+	unsigned int calls;
+	bool asked[4];            /* COUNT asked for, per call */
+};
+
+static int
+mock_validate(void *arg, bool count)
+{
+	struct mock_pmd *m = arg;
+
+	cr_assert_lt(m->calls, 4u);
+	m->asked[m->calls++] = count;
+	return count ? m->with_count : m->without;
+}
+
+Test(steer, count_probe)
+{
+	struct mock_pmd mlx5 = { 0 }, tap = { .with_count = -ENOTSUP };
+	struct mock_pmd none = { .with_count = -ENOTSUP, .without = -EINVAL };
+	bool count = false;
+
+	cr_expect_eq(fg_steer_probe_count(mock_validate, &mlx5, &count), 0);
+	cr_expect(count, "a PMD that takes COUNT counts");
+	cr_expect_eq(mlx5.calls, 1u);
+	cr_expect(mlx5.asked[0]);
+	cr_expect_eq(fg_steer_probe_count(mock_validate, &tap, &count), 0);
+	cr_expect_not(count, "without COUNT: not counted");
+	cr_expect_eq(tap.calls, 2u);
+	cr_expect(tap.asked[0]);
+	cr_expect_not(tap.asked[1]);
+	count = true;
+	cr_expect_eq(fg_steer_probe_count(mock_validate, &none, &count), -EINVAL,
+		     "the refusal of the rules without COUNT is the answer");
+	cr_expect_not(count);
+}
+
+Test(steer, count_fold)
+{
+	struct fg_steer_count t = { 0 };
+	struct fg_steer_hits h = { 0 }, g = { 0 };
+
+	cr_expect_eq(fg_steer_count_fold(&t, &h, true, FG_CLASS_MOM, 0, true, 10), 10u);
+	cr_expect_eq(fg_steer_count_fold(&t, &h, true, FG_CLASS_MOM, 0, true, 25), 15u);
+	cr_expect_eq(h.hits, 25u);
+	cr_expect_eq(h.pps, 15u, "hits between the last two reads");
+	cr_expect_eq(fg_steer_count_fold(&t, &h, true, FG_CLASS_MOM, -EIO, true, 90), 0u,
+		     "a failed query adds nothing");
+	cr_expect_eq(fg_steer_count_fold(&t, &h, true, FG_CLASS_MOM, 0, false, 90), 0u,
+		     "a query without hits adds nothing");
+	cr_expect_eq(h.hits, 25u);
+	cr_expect_eq(fg_steer_count_fold(&t, &h, true, FG_CLASS_MOM, 0, true, 4), 0u,
+		     "a counter gone back is the new base");
+	cr_expect_eq(fg_steer_count_fold(&t, &h, true, FG_CLASS_MOM, 0, true, 6), 2u);
+	cr_expect_eq(fg_steer_count_fold(&t, &g, false, FG_CLASS_SIP, 0, true, 7), 7u);
+	cr_expect_eq(t.dropped[1][FG_CLASS_MOM], 27u);
+	cr_expect_eq(t.dropped[0][FG_CLASS_SIP], 7u);
+	cr_expect_eq(t.dropped[1][FG_CLASS_SIP] + t.dropped[0][FG_CLASS_MOM], 0u);
+	cr_expect_eq(fg_steer_count_total(&t), 34u);
+}
+
+Test(steer, count_into_verdicts)
+{
+	struct fg_steer_count t = { 0 };
+	struct fg_steer_hits h = { 0 }, g = { 0 };
+	struct fg_parse_counters parse = { 0 };
+	struct fg_limit_stats lim = { 0 };
+	uint64_t rx = 100, verdicts = 0;
+
+	/* the workers': 100 received, 90 passed, 10 flood-blocked */
+	parse.cls[FG_CLASS_MOM] = 100;
+	parse.reason[FG_R_OK] = 100;
+	lim.verdict[FG_V_PASS] = 90;
+	lim.verdict[FG_V_FLOOD_BLOCKED] = 10;
+	/* the NIC's: 40 of a block-list entry (SIP), 5 of a flood block (1270) */
+	fg_steer_count_fold(&t, &h, true, FG_CLASS_SIP, 0, true, 40);
+	fg_steer_count_fold(&t, &g, false, FG_CLASS_MOM, 0, true, 5);
+	fg_steer_count_into(&t, &rx, &parse, &lim);
+	cr_expect_eq(rx, 145u);
+	cr_expect_eq(parse.cls[FG_CLASS_MOM], 105u);
+	cr_expect_eq(parse.cls[FG_CLASS_SIP], 40u);
+	cr_expect_eq(parse.reason[FG_R_OK], 145u);
+	cr_expect_eq(lim.verdict[FG_V_BLOCKED], 40u);
+	cr_expect_eq(lim.verdict[FG_V_FLOOD_BLOCKED], 15u);
+	cr_expect_eq(lim.verdict[FG_V_PASS], 90u);
+	for (unsigned int v = 0; v < FG_V_COUNT; v++)
+		verdicts += lim.verdict[v];
+	cr_expect_eq(verdicts, rx, "received = passed + dropped, the NIC's drops included");
+}

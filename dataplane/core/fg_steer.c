@@ -183,3 +183,59 @@ fg_steer_rule_print(const struct fg_steer_rule *r, char *buf, size_t len)
 		 "drop" : "queue", r->ip, r->l4 == FG_IPPROTO_TCP ? "tcp" : "udp", src, dst,
 		 r->dport);
 }
+
+int
+fg_steer_probe_count(int (*validate)(void *arg, bool count), void *arg, bool *count)
+{
+	int rc = validate(arg, true);
+
+	*count = rc == 0;
+	return rc == 0 ? 0 : validate(arg, false);
+}
+
+uint64_t
+fg_steer_count_fold(struct fg_steer_count *t, struct fg_steer_hits *h, bool list, uint8_t cls,
+		    int qrc, bool hits_set, uint64_t hits)
+{
+	uint64_t *d, n;
+
+	if (qrc != 0 || !hits_set)
+		return 0;
+	if (hits < h->hits) {
+		h->hits = hits;
+		h->pps = 0;
+		return 0;
+	}
+	n = hits - h->hits;
+	d = &t->dropped[list][cls < FG_CLASS_COUNT ? cls : 0];
+	__atomic_store_n(d, __atomic_load_n(d, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+	h->pps = n;
+	h->hits = hits;
+	return n;
+}
+
+void
+fg_steer_count_into(const struct fg_steer_count *t, uint64_t *rx, struct fg_parse_counters *parse,
+		    struct fg_limit_stats *lim)
+{
+	for (unsigned int l = 0; l < 2; l++)
+		for (unsigned int k = 0; k < FG_CLASS_COUNT; k++) {
+			uint64_t n = __atomic_load_n(&t->dropped[l][k], __ATOMIC_RELAXED);
+
+			*rx += n;
+			parse->cls[k] += n;
+			parse->reason[FG_R_OK] += n;
+			lim->verdict[l ? FG_V_BLOCKED : FG_V_FLOOD_BLOCKED] += n;
+		}
+}
+
+uint64_t
+fg_steer_count_total(const struct fg_steer_count *t)
+{
+	uint64_t all = 0;
+
+	for (unsigned int l = 0; l < 2; l++)
+		for (unsigned int k = 0; k < FG_CLASS_COUNT; k++)
+			all += __atomic_load_n(&t->dropped[l][k], __ATOMIC_RELAXED);
+	return all;
+}

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fg_decide.h"
 #include "fg_parse.h"
 #include "fg_prefix.h"
 
@@ -115,5 +116,54 @@ uint32_t fg_steer_build_drop(const struct fg_classify_cfg *cc, struct fg_steer_e
 
 /** Print @p r as "drop udp src 198.51.100.0/24 dport 1270" (for the log, tests). */
 void fg_steer_rule_print(const struct fg_steer_rule *r, char *buf, size_t len);
+
+/*
+ * The drop rules' COUNT action. Asked for where the PMD takes it (mlx5,
+ * ice), left out where it does not (i40e, TAP): what the NIC drops then is
+ * not in the verdict counters. What a rule counted is folded into totals
+ * by list/flood and class, which the verdict counters take in, so
+ * received = passed + dropped holds with the NIC's drops included.
+ */
+
+/** What the drop rules counted, packets: [0 flood block, 1 block list][class]. */
+struct fg_steer_count {
+	uint64_t dropped[2][FG_CLASS_COUNT];
+};
+
+/** One rule's COUNT. */
+struct fg_steer_hits {
+	uint64_t hits;           /**< as last read */
+	uint64_t pps;            /**< hits between the last two reads */
+};
+
+/**
+ * Whether the drop rules take COUNT: @p validate(@p arg, true) (the rules
+ * with COUNT), then, refused, @p validate(@p arg, false).
+ * @return 0 (*@p count: with COUNT), or the refusal of the rules without
+ * COUNT (negative errno, validate's).
+ */
+int fg_steer_probe_count(int (*validate)(void *arg, bool count), void *arg, bool *count);
+
+/**
+ * Fold a query of a rule's COUNT into @p h and @p t (the rule of a
+ * block-list entry when @p list, its class @p cls): @p qrc the query's
+ * return, @p hits_set and @p hits what it read. A failed query or one
+ * without hits changes nothing; a counter that went back (reset) is the
+ * new base. Single writer; @p t is stored with relaxed 64-bit stores
+ * for readers on other threads (fg_steer_count_into()).
+ * @return the packets added to @p t.
+ */
+uint64_t fg_steer_count_fold(struct fg_steer_count *t, struct fg_steer_hits *h, bool list,
+			     uint8_t cls, int qrc, bool hits_set, uint64_t hits);
+
+/**
+ * Add @p t to a struct fg_counters' received (@p rx), classes and parser
+ * reasons (@p parse: parsed OK) and verdicts (@p lim).
+ */
+void fg_steer_count_into(const struct fg_steer_count *t, uint64_t *rx,
+			 struct fg_parse_counters *parse, struct fg_limit_stats *lim);
+
+/** The total of @p t. */
+uint64_t fg_steer_count_total(const struct fg_steer_count *t);
 
 #endif /* FG_STEER_H */
