@@ -51,8 +51,7 @@ struct hw_rule {
 	struct fg_prefix owner;  /* its blocked source: an IPv6 prefix that holds every
 				  * IPv4 address has IPv4 rules too, under it */
 	struct rte_flow *f;
-	uint64_t hits;           /* its COUNT as last read */
-	uint64_t pps;            /* hits in the last second */
+	struct fg_steer_hits c;  /* its COUNT: as last read, in the last second */
 	uint64_t weight;         /* its entry's rate when chosen (flood blocks: lightest out first) */
 	bool list;               /* of a block-list entry (else a flood block) */
 };
@@ -82,9 +81,9 @@ static struct {
 	uint32_t flow_calls;
 	struct fg_shm_ban *bans; /* the last flood-blocked sources read */
 	uint32_t nbans;
-	/* packets the drop rules counted: [list entry][class] (list thread
-	 * writes, the main lcore reads: relaxed 64-bit loads and stores) */
-	uint64_t dropped[2][FG_CLASS_COUNT];
+	/* packets the drop rules counted (list thread writes, the main
+	 * lcore reads: relaxed 64-bit loads and stores) */
+	struct fg_steer_count count;
 	struct rte_flow *queue_flow[FG_SHM_PORTS][FG_FLOW_QUEUE_RULES];
 	uint32_t nqueue[FG_SHM_PORTS];
 } fl = { .drop_port = UINT16_MAX };
@@ -320,6 +319,32 @@ prefix_masks(const struct rte_eth_dev_info *di)
 	       strcmp(di->driver_name, "net_tap") == 0;
 }
 
+struct drop_probe {
+	uint16_t port;
+	const struct fg_steer_rule *r;
+	uint32_t n;
+	struct flow_spec *s;
+	struct rte_flow_error e;
+	char txt[200];
+};
+
+/* fg_steer_probe_count()'s validate: every rule of @p arg, with COUNT or not. */
+static int
+probe_validate(void *arg, bool count)
+{
+	struct drop_probe *pr = arg;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < pr->n && rc == 0; i++) {
+		spec_of(&pr->r[i], 1, 0, count, pr->s);
+		memset(&pr->e, 0, sizeof(pr->e));
+		rc = rte_flow_validate(pr->port, &pr->s->attr, pr->s->item, pr->s->act, &pr->e);
+		if (rc != 0)
+			fg_steer_rule_print(&pr->r[i], pr->txt, sizeof(pr->txt));
+	}
+	return rc;
+}
+
 /* Whether @p port takes a drop rule (with COUNT?): validated, not created. */
 static int
 probe_drop(struct fg_dp *dp, uint16_t port, const struct rte_eth_dev_info *di)
@@ -327,8 +352,8 @@ probe_drop(struct fg_dp *dp, uint16_t port, const struct rte_eth_dev_info *di)
 	const struct fg_config *c = dp->cfg;
 	struct fg_steer_entry ent = { .classes = FG_STEER_ALL_CLASSES, .weight = 1 };
 	struct fg_steer_rule r[2 * 64];
-	struct rte_flow_error e = { 0 };
-	struct flow_spec *s;
+	struct drop_probe pr = { .port = port, .r = r };
+	struct rte_flow_error e;
 	uint32_t nin, n;
 	char txt[200];
 	int rc;
@@ -348,24 +373,14 @@ probe_drop(struct fg_dp *dp, uint16_t port, const struct rte_eth_dev_info *di)
 			    port);
 		return 0;
 	}
-	s = malloc(sizeof(*s));
-	if (s == NULL)
+	pr.n = n;
+	pr.s = malloc(sizeof(*pr.s));
+	if (pr.s == NULL)
 		return -ENOMEM;
-	rc = -ENOTSUP;
-	fg_steer_rule_print(&r[0], txt, sizeof(txt));
-	for (int count = 1; count >= 0 && rc != 0; count--) {
-		rc = 0;
-		for (uint32_t i = 0; i < n && rc == 0; i++) {
-			spec_of(&r[i], 1, 0, count, s);
-			memset(&e, 0, sizeof(e));
-			rc = rte_flow_validate(port, &s->attr, s->item, s->act, &e);
-			if (rc != 0)
-				fg_steer_rule_print(&r[i], txt, sizeof(txt));
-		}
-		if (rc == 0)
-			fl.count_ok = count;
-	}
-	free(s);
+	rc = fg_steer_probe_count(probe_validate, &pr, &fl.count_ok);
+	e = pr.e;
+	memcpy(txt, pr.txt, sizeof(txt));
+	free(pr.s);
 	if (rc == 0) {
 		fl.drop_port = port;
 		fl.max = c->hw_drop_rules;
@@ -448,16 +463,12 @@ count_one(struct hw_rule *h)
 		{ .type = RTE_FLOW_ACTION_TYPE_COUNT }, { .type = RTE_FLOW_ACTION_TYPE_END },
 	};
 	struct rte_flow_error e;
-	uint64_t *t;
+	int rc;
 
-	if (!fl.count_ok || rte_flow_query(fl.drop_port, h->f, a, &q, &e) != 0 || !q.hits_set ||
-	    q.hits < h->hits)
+	if (!fl.count_ok)
 		return;
-	t = &fl.dropped[h->list][h->r.cls < FG_CLASS_COUNT ? h->r.cls : 0];
-	__atomic_store_n(t, __atomic_load_n(t, __ATOMIC_RELAXED) + (q.hits - h->hits),
-			 __ATOMIC_RELAXED);
-	h->pps = q.hits - h->hits;
-	h->hits = q.hits;
+	rc = rte_flow_query(fl.drop_port, h->f, a, &q, &e);
+	fg_steer_count_fold(&fl.count, &h->c, h->list, h->r.cls, rc, q.hits_set, q.hits);
 }
 
 /* Rule @p r into the NIC (timed: the PMD's share of an update). */
@@ -522,7 +533,7 @@ hw_pps(const struct fg_prefix *p, bool *any)
 	uint64_t pps = 0;
 
 	for (uint32_t i = 0; i < n; i++)
-		pps += fl.hw[lo + i].pps;
+		pps += fl.hw[lo + i].c.pps;
 	*any = n != 0;
 	return pps;
 }
@@ -924,7 +935,6 @@ fg_flow_second(struct fg_dp *dp)
 {
 	struct fg_shm_bans *b;
 	struct fg_shm_steer *st = status(dp);
-	uint64_t all = 0;
 
 	if (fl.drop_port == UINT16_MAX || fl.hw == NULL)
 		return;
@@ -943,25 +953,14 @@ fg_flow_second(struct fg_dp *dp)
 	else if (fl.nbans != 0 || fl.nflood_hw != 0)
 		drop_sync_flood(dp);
 	publish(dp);
-	for (unsigned int l = 0; l < 2; l++)
-		for (unsigned int c = 0; c < FG_CLASS_COUNT; c++)
-			all += __atomic_load_n(&fl.dropped[l][c], __ATOMIC_RELAXED);
 	if (st != NULL)
-		__atomic_store_n(&st->hw_dropped, all, __ATOMIC_RELAXED);
+		__atomic_store_n(&st->hw_dropped, fg_steer_count_total(&fl.count), __ATOMIC_RELAXED);
 }
 
 void
 fg_flow_counters(struct fg_counters *c)
 {
-	for (unsigned int l = 0; l < 2; l++)
-		for (unsigned int k = 0; k < FG_CLASS_COUNT; k++) {
-			uint64_t n = __atomic_load_n(&fl.dropped[l][k], __ATOMIC_RELAXED);
-
-			c->rx += n;
-			c->parse.cls[k] += n;
-			c->parse.reason[FG_R_OK] += n;
-			c->lim.verdict[l ? FG_V_BLOCKED : FG_V_FLOOD_BLOCKED] += n;
-		}
+	fg_steer_count_into(&fl.count, &c->rx, &c->parse, &c->lim);
 }
 
 void
