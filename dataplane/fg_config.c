@@ -132,7 +132,8 @@ static const struct fg_key fg_keys[] = {
 	  "in software; required: refuse to start unless the NIC takes every rule; off: none"),
 	U("dataplane", "hw_drop_rules", hw_drop_rules, 0, 65536, "rules",
 	  "drop rules in the NIC at most (a blocked source takes one per protected port of its "
-	  "classes), heaviest sources first; 0: drop in software only"),
+	  "classes), block-list entries first, then flood-blocked sources heaviest first (at "
+	  "the cap: [steering.md](steering.md)); 0: drop in software only"),
 	U("dataplane", "hw_drop_min_pps", hw_drop_min_pps, 0, UINT32_MAX, "packets/s",
 	  "a flood-blocked source gets drop rules once it sends this much (block-list "
 	  "entries always do)"),
