@@ -86,7 +86,7 @@ holds_of(struct fc_ctx *c, const struct fg_shm *st, uint64_t now_ms, struct hold
 	for (uint32_t i = 0; i < nw; i++) {
 		const struct fg_fed_entry *w = &st->watch[i].e;
 
-		if ((w->flags & ~FG_FED_MANUAL) == 0 || w->since_ns == 0)
+		if (!fg_fed_entry_holds(w))
 			continue;
 		if (expiry_s == -2)
 			expiry_s = watch_expiry_s(c);

@@ -121,8 +121,7 @@ blocked_watch(struct fg_dp *dp, uint64_t now_ns, FILE *f, bool *first)
 		const struct fg_fed_entry *w = &e[i];
 		uint64_t until = ttl != 0 ? w->since_ns + ttl : 0;
 
-		if ((w->flags & ~FG_FED_MANUAL) == 0 || w->since_ns == 0 ||
-		    (until != 0 && until <= now_ns))
+		if (!fg_fed_entry_holds(w) || (until != 0 && until <= now_ns))
 			continue;
 		fprintf(f, "%s\n    {\"src\":", *first ? "" : ",");
 		if (w->domain[0] != '\0')

@@ -149,6 +149,18 @@ struct fg_fed_entry {
 	uint64_t requests, other_msgs, resp_ok, resp_fail, drop_rate, drop_uri;
 };
 
+/**
+ * Whether entry @p w holds its partners by an automatic reason (what
+ * floodctl blocked and the offline report list; an entry only watched
+ * by hand is the operator's, as the block list is). Its automatic
+ * reasons go expiry_s after since_ns (fg_fed_expire()).
+ */
+static inline bool
+fg_fed_entry_holds(const struct fg_fed_entry *w)
+{
+	return (w->flags & ~FG_FED_MANUAL) != 0 && w->since_ns != 0;
+}
+
 struct fg_fed {
 	struct fg_fed_cfg cfg;     /**< as set up: sizes, local domains */
 	/** thresholds in force: &cfg, or what the owner published
