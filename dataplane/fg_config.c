@@ -508,11 +508,22 @@ find_key(const char *section, const char *key, char *err, size_t errlen)
 	return NULL;
 }
 
+/* The index of @p value among @p n @p names, or -1. */
+static int
+name_index(const char *value, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(value, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 int
 fg_config_set(struct fg_config *c, const char *section, const char *key,
 	      const char *value, char *err, size_t errlen)
 {
 	const struct fg_key *k = find_key(section, key, err, errlen);
+	int i;
 
 	if (k == NULL)
 		return -1;
@@ -520,32 +531,31 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 	case FG_K_UINT:
 		return set_uint(c, k, value, err, errlen);
 	case FG_K_MODE:
-		for (int m = 0; m < FG_MODE_COUNT; m++)
-			if (strcmp(value, mode_names[m]) == 0) {
-				c->mode = (enum fg_mode)m;
-				return 0;
-			}
+		if ((i = name_index(value, mode_names, FG_MODE_COUNT)) >= 0) {
+			c->mode = (enum fg_mode)i;
+			return 0;
+		}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not inline, host or offline",
 			       section, key, value);
 	case FG_K_STEERING:
-		for (int m = 0; m < FG_STEERING_COUNT; m++)
-			if (strcmp(value, steering_names[m]) == 0) {
-				c->steering = (enum fg_steering)m;
-				return 0;
-			}
+		if ((i = name_index(value, steering_names, FG_STEERING_COUNT)) >= 0) {
+			c->steering = (enum fg_steering)i;
+			return 0;
+		}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not auto, off or required",
 			       section, key, value);
 	case FG_K_LOGLEVEL:
-		for (uint8_t l = 1; l < sizeof(log_names) / sizeof(log_names[0]); l++)
-			if (strcmp(value, log_names[l]) == 0) {
-				c->log_level = l;
-				return 0;
-			}
+		/* log_names[0] is no level */
+		i = name_index(value, log_names, sizeof(log_names) / sizeof(log_names[0]));
+		if (i > 0) {
+			c->log_level = (uint8_t)i;
+			return 0;
+		}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not emerg, alert, crit, error, "
 			       "warning, notice, info or debug", section, key, value);
 	case FG_K_FEDMODE:
-		if (fg_fed_mode_parse(value) >= 0) {
-			c->fed.default_mode = (uint32_t)fg_fed_mode_parse(value);
+		if ((i = fg_fed_mode_parse(value)) >= 0) {
+			c->fed.default_mode = (uint32_t)i;
 			return 0;
 		}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not high or medium", section,
