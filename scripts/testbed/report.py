@@ -35,25 +35,38 @@ def load(name, default):
 
 
 def sip_requests(pcap):
+    """{source address: SIP requests} and the number of frames in pcap"""
     n = {}
     if not os.path.exists(pcap):
-        return n
+        return n, 0
     try:
         # bounded: a few seconds for the demo's ~15,000 frames
-        r = subprocess.run(["tshark", "-r", pcap, "-Y", "sip.Method", "-T", "fields",
+        r = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "sip.Method",
                             "-e", "ip.src"], capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
         print(f"report: tshark -r {pcap} ran over 300 s: its SIP requests are not counted")
-        return n
-    for src in r.stdout.split():
-        n[src] = n.get(src, 0) + 1
-    return n
+        return n, 0
+    frames = r.stdout.splitlines()
+    for f in frames:
+        method, _, src = f.partition("\t")
+        if method:
+            n[src] = n.get(src, 0) + 1
+    return n, len(frames)
 
 
 sent = {j["src"]: j["sent"] for j in (load(os.path.basename(f), {}) for f in
                                      glob.glob(os.path.join(out, "agent-*.json"))) if j}
 coll = load("collector.json", {"udp": {}})
-sip_sent, sip_got = sip_requests(f"{out}/sent-sip.pcap"), sip_requests(f"{out}/server-sip.pcap")
+(sip_sent, sent_frames), (sip_got, _) = (sip_requests(f"{out}/sent-sip.pcap"),
+                                          sip_requests(f"{out}/server-sip.pcap"))
+stats = load("stats.json", {})
+# what left the outside (the agents' datagrams, and every frame of the
+# outside's capture: SIP and the probes) against what floodguard's outside
+# port received: more sent than received is lost in the kernel before
+# floodguard (net_af_packet's ring full while its worker waited for a CPU)
+outside = sum(sent.values()) + sent_frames
+received = next((p["ipackets"] for p in stats.get("ports", []) if p.get("port") == 0), None)
+lost_before = outside - received if received is not None and outside > received else 0
 # entries are keyed by From domain (or address), the partners' addresses beside
 watch = {a: w for w in load("watch-op.json", []) + load("watch.json", [])
          if w.get("list") == "watch" for a in w.get("addresses") or [w["item"]]}
@@ -85,15 +98,20 @@ for name, addr, kind, legit in ACTORS:
         why.append("block-list (floodctl)")
     if addr == "198.18.3.9":
         why.append("allow list: exempt")
+    if legit and s > d and lost_before:
+        why.append(f"{lost_before} packets of the outside never reached floodguard")
     pct = 100.0 * d / s if s else 0.0
     rows.append({"actor": name, "src": addr, "kind": kind, "legitimate": legit, "sent": s,
                  "delivered": d, "dropped": s - d, "delivered_pct": round(pct, 2),
                  "why": "; ".join(why)})
     print(f"{name:22} {addr:12} {what:11} {s:7} {d:9} {s - d:8}  {'; '.join(why) or '-'}"
           f"{'' if not legit else ('  [100% delivered]' if s and d == s else '  [LOSS]')}")
-verdicts = load("stats.json", {}).get("verdicts", {})
+verdicts = stats.get("verdicts", {})
 print("\nfloodguard's verdicts (all sources): " +
       (", ".join(f"{k} {v}" for k, v in verdicts.items() if v) or "none recorded"))
+if received is not None:
+    print(f"before floodguard: the outside sent {outside} packets, floodguard's port 0 received "
+          f"{received}" + (f": {lost_before} lost in the kernel before it" if lost_before else ""))
 print("\nwatch list (as the operator saw it):")
 for w in load("watch-op.json", []):
     if w.get("list") == "watch":
@@ -101,8 +119,8 @@ for w in load("watch-op.json", []):
               f"alert {'yes' if w.get('alert') else 'no':3} reasons {w['reasons']:28} requests "
               f"{w['requests']}, responses ok {w['responses_ok']} failed {w['responses_failed']}, "
               f"uris {w['uris']}")
-json.dump({"actors": rows, "stats": load("stats.json", {})}, open(f"{out}/result.json", "w"),
-          indent=1)
+json.dump({"actors": rows, "stats": stats, "outside_sent": outside, "lost_before": lost_before},
+          open(f"{out}/result.json", "w"), indent=1)
 legit_ok = all(r["sent"] > 0 and r["delivered"] == r["sent"] for r in rows if r["legitimate"])
 print(f"\nlegitimate actors: {'every packet delivered' if legit_ok else 'LOSS (see above)'}")
 sys.exit(0 if legit_ok else 1)
