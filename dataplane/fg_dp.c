@@ -334,7 +334,7 @@ fg_dp_finish(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 
 	if (b->nd == 0)
 		return;
-	fg_decide_finish(&dp->tab, lim, b->dec, &b->prep, now, dv, &lc->cnt.lim);
+	fg_decide_finish(&dp->tab, lim, b->dec, &b->prep, now, lc->side, dv, &lc->cnt.lim);
 	for (uint16_t j = 0; j < b->nd; j++)
 		b->v[b->idx[j]] = dv[j];
 	/*

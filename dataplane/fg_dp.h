@@ -88,6 +88,7 @@ struct fg_rxq {
  */
 struct fg_lcore {
 	uint16_t nb_rxq;
+	uint8_t side;                      /**< workers: every other one 1 (fg_srctab_insert()) */
 	struct fg_hh_bank *drops;          /**< workers: two banks (fg_hh.h) */
 	uint32_t hh_epoch;                 /**< the interval drops[hh_epoch & 1] counts */
 	struct fg_rxq rxq[FG_MAX_RXQ];

@@ -411,6 +411,9 @@ setup_live(struct fg_dp *dp)
 	dp->nb_workers = (uint16_t)nw;
 	/* one worker is the table's only writer: no compare-and-swap needed */
 	dp->tab.single_writer = nw == 1;
+	/* every other worker fills buckets from their other end (fg_srctab_insert()) */
+	for (unsigned int i = 0; i < nw; i++)
+		dp->lc[workers[i]].side = (uint8_t)(i & 1);
 	if (c->mode == FG_MODE_HOST) {
 		rc = port_by_vdev(c->exception, &b);
 		if (rc != 0) {

@@ -115,7 +115,7 @@ round_run(struct bench *b, uint32_t bursts, int decide)
 					  &b->prep[(k + 2) % NBUF]);
 			fg_decide_prefetch(&b->t, &b->prep[(k + 1) % NBUF]);
 			fg_decide_finish(&b->t, &b->cfg, b->pp[k % NBUF],
-					 &b->prep[k % NBUF], &n, b->v, &b->st);
+					 &b->prep[k % NBUF], &n, 0, b->v, &b->st);
 			sink += b->v[0];
 		} else {
 			fg_decide_burst(&b->t, &b->cfg, b->pp[k % NBUF], BURST, &n,

@@ -39,7 +39,7 @@ main(void)
 			a[10] = a[11] = 0xff;
 			memcpy(a + 12, &i, 4);
 			h = fg_srctab_hash(&t, a, 1);
-			e = fg_srctab_insert(&t, a, 1, h, &init, &n, &st);
+			e = fg_srctab_insert(&t, a, 1, h, &init, &n, 0, &st);
 			if (st.evict_idle + st.evict_probation != 0 || e == NULL)
 				break;
 			sec += (uint32_t)(((uintptr_t)e - (uintptr_t)t.bkt) /

@@ -575,6 +575,62 @@ Test(limits, check_names_the_field)
 
 /* ---- source table ------------------------------------------------------ */
 
+/*
+ * Two writers on different sides (fg_srctab_insert()): a bucket's sources
+ * of one are in its first slots, the other's in its last, so that no more
+ * than one cache line of entries (two slots) a bucket holds sources of
+ * both, where they meet. Placed all from one end (side 0 for both), the
+ * sources of two workers would share most lines.
+ */
+Test(srctab, two_sides_share_few_lines, .fini = tab_fini)
+{
+	struct fg_srctab_stats st = { 0 };
+	struct fg_src init = { 0 };
+	struct fg_now n = fg_now(0, SEC);
+	const uint32_t N = 4096;
+	uint32_t mixed = 0, mixed_one_side = 0;
+
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		/* [bucket][slot] the writer (1 or 2) that placed it, 0: free */
+		static uint8_t by[6832 / FG_SRCTAB_SLOTS][FG_SRCTAB_SLOTS];
+		uint32_t *m = pass == 0 ? &mixed : &mixed_one_side;
+
+		memset(by, 0, sizeof(by));
+		table_new(&tab, N, 0);
+		cr_assert_eq(fg_srctab_slots(&tab), 6832);
+		for (uint32_t i = 0; i < N; i++) {
+			struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
+			uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
+			unsigned int side = pass == 0 ? i & 1 : 0;
+			struct fg_src *e = fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n,
+							    side, &st);
+			size_t x;
+
+			cr_assert_not_null(e, "insert %u", i);
+			for (x = 0; x < sizeof(by) / sizeof(by[0]); x++)
+				if (e >= tab.bkt[x].src && e < tab.bkt[x].src + FG_SRCTAB_SLOTS)
+					break;
+			cr_assert_lt(x, sizeof(by) / sizeof(by[0]));
+			by[x][e - tab.bkt[x].src] = (uint8_t)(1 + (i & 1));
+		}
+		for (size_t b = 0; b < sizeof(by) / sizeof(by[0]); b++) {
+			uint32_t lines = 0;
+
+			for (unsigned int k = 0; k < FG_SRCTAB_SLOTS; k += 2)
+				lines += by[b][k] != 0 && by[b][k + 1] != 0 && by[b][k] != by[b][k + 1];
+			if (pass == 0)
+				cr_assert_leq(lines, 1, "bucket %zu: %u lines hold both writers' sources",
+					      b, lines);
+			*m += lines;
+		}
+		if (pass == 0)
+			free(tab.bkt);
+	}
+	/* the contrast: from one end, about half the full lines are mixed */
+	cr_assert_gt(mixed_one_side, 4 * mixed + 100, "mixed lines: sides %u, one end %u",
+		     mixed, mixed_one_side);
+}
+
 Test(srctab, insert_lookup_age, .fini = tab_fini)
 {
 	struct fg_srctab_stats st = { 0 };
@@ -590,7 +646,7 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 		uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
 
 		cr_assert_null(fg_srctab_lookup(&tab, p.src, p.cls, h));
-		cr_assert_not_null(fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, &st),
+		cr_assert_not_null(fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, 0, &st),
 				   "insert %u of %u", i, N);
 	}
 	cr_assert_eq(st.inserted, N);
@@ -611,7 +667,7 @@ Test(srctab, insert_lookup_age, .fini = tab_fini)
 		cr_assert_null(fg_srctab_lookup(&tab, q.src, q.cls,
 						fg_srctab_hash(&tab, q.src, q.cls)));
 		/* inserting again finds it */
-		cr_assert_eq(fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, &st), e);
+		cr_assert_eq(fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, 0, &st), e);
 	}
 	cr_assert_eq(st.inserted, N);
 	/* one entry blocked: ageing spares it */
@@ -659,7 +715,7 @@ Test(srctab, ipv6_takes_an_aligned_pair, .fini = tab_fini)
 	for (uint32_t i = 0; i < 40; i++) {
 		struct fg_pkt p = pkt(FG_CLASS_SIP, 17, i % 2 ? i : (1u << 17) + i, 0);
 		uint64_t h = fg_srctab_hash(&tab, p.src, p.cls);
-		struct fg_src *e = fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, &st);
+		struct fg_src *e = fg_srctab_insert(&tab, p.src, p.cls, h, &init, &n, 0, &st);
 
 		cr_assert_not_null(e, "insert %u", i);
 		if (p.ipv == 6)
@@ -707,7 +763,7 @@ Test(srctab, overflow_hints_follow_the_keys, .fini = tab_fini)
 
 		cr_assert_not_null(fg_srctab_insert(&tab, p.src, p.cls,
 						    fg_srctab_hash(&tab, p.src, p.cls),
-						    &init, &n, &st));
+						    &init, &n, 0, &st));
 	}
 	for (uint32_t i = 0; i < N; i++) {
 		struct fg_pkt p = pkt(FG_CLASS_MOM, 17, i, 0);
@@ -756,7 +812,7 @@ Test(srctab, blocked_for_weeks_then_ages, .fini = tab_fini)
 
 	table_new(&tab, 64, 0);
 	e = fg_srctab_insert(&tab, p.src, p.cls, fg_srctab_hash(&tab, p.src, p.cls),
-			     &init, &n, &st);
+			     &init, &n, 0, &st);
 	cr_assert_not_null(e);
 	fg_src_block(e, SEC + 40 * 86400 * SEC, 0);
 	n = fg_now(0, SEC + 40 * 86400 * SEC - MS);

@@ -234,7 +234,7 @@ pre_verdict(const struct fg_pkt *p, bool allowed)
 static inline __attribute__((always_inline)) enum fg_verdict
 decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 	     const struct fg_pkt *p, const struct fg_now *now,
-	     const struct units *u, uint64_t h, struct fg_src *e,
+	     const struct units *u, uint64_t h, struct fg_src *e, unsigned int side,
 	     struct fg_limit_stats *st)
 {
 	const struct fg_class_limits *l = &cfg->cls[cls_of(p)];
@@ -243,7 +243,7 @@ decide_entry(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		struct fg_src init;
 
 		fresh_entry(l, u, &init);
-		e = fg_srctab_insert(t, p->src, cls_of(p), h, &init, now, &st->tab);
+		e = fg_srctab_insert(t, p->src, cls_of(p), h, &init, now, side, &st->tab);
 		if (e == NULL) {
 			if (!cfg->table_full_pass)
 				return FG_V_TABLE_FULL;
@@ -268,7 +268,7 @@ fg_decide(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 
 		units_of(&cfg->cls[cls], now, &u);
 		v = decide_entry(t, cfg, p, now, &u, h,
-				 fg_srctab_lookup(t, p->src, cls, h), st);
+				 fg_srctab_lookup(t, p->src, cls, h), 0, st);
 	}
 	fg_limit_count(st, cfg, p, v);
 	return v;
@@ -301,7 +301,7 @@ fg_decide_prefetch(const struct fg_srctab *t, const struct fg_decide_prep *bp)
 void
 fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		 const struct fg_pkt *const *pkts, const struct fg_decide_prep *bp,
-		 const struct fg_now *now, uint8_t *verdicts,
+		 const struct fg_now *now, unsigned int side, uint8_t *verdicts,
 		 struct fg_limit_stats *st)
 {
 	struct fg_src *e[FG_DECIDE_BURST_MAX];
@@ -357,7 +357,7 @@ fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 					  !fg_src_is(x, pkts[i]->src, cls)))
 				x = fg_srctab_lookup(t, pkts[i]->src, cls, bp->h[i]);
 			v = (uint8_t)decide_entry(t, cfg, pkts[i], now, &u[cls],
-						  bp->h[i], x, st);
+						  bp->h[i], x, side, st);
 		}
 		verdicts[i] = v;
 		fg_limit_count(st, cfg, pkts[i], v);
@@ -378,6 +378,6 @@ fg_decide_burst(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		fg_decide_prepare(t, pkts + k, m, allowed != NULL ? allowed + k : NULL,
 				  &bp);
 		fg_decide_prefetch(t, &bp);
-		fg_decide_finish(t, cfg, pkts + k, &bp, now, verdicts + k, st);
+		fg_decide_finish(t, cfg, pkts + k, &bp, now, 0, verdicts + k, st);
 	}
 }

@@ -117,11 +117,14 @@ void fg_decide_prepare(const struct fg_srctab *t, const struct fg_pkt *const *pk
  */
 void fg_decide_prefetch(const struct fg_srctab *t, const struct fg_decide_prep *bp);
 
-/** Step 3: lookups, then the decisions in packet order. */
+/**
+ * Step 3: lookups, then the decisions in packet order. @p side: where in
+ * a bucket this writer places new sources (fg_srctab_insert()).
+ */
 void fg_decide_finish(struct fg_srctab *t, const struct fg_limit_cfg *cfg,
 		      const struct fg_pkt *const *pkts,
 		      const struct fg_decide_prep *bp, const struct fg_now *now,
-		      uint8_t *verdicts, struct fg_limit_stats *st);
+		      unsigned int side, uint8_t *verdicts, struct fg_limit_stats *st);
 
 /**
  * Decide @p n packets in order: the three steps on this burst alone (in

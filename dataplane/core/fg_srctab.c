@@ -185,13 +185,14 @@ slot_use(const struct fg_srctab *t, uint32_t b, unsigned int i,
 /*
  * A place for a new entry of @p w slots (1, or an aligned pair) with
  * primary b[0] and secondary b[1] (both held): free slots (in the primary
- * unless the secondary is clearly emptier), else slots whose entries are
+ * unless the secondary is clearly emptier; the last of a bucket's, or
+ * with @p side 1 the first), else slots whose entries are
  * all idle, else the place whose probationary entries were seen least
  * recently; *why: the enum use of what it replaces. -1: none.
  */
 static long
 pick_slot(struct fg_srctab *t, const uint32_t b[2], unsigned int w,
-	  const struct fg_now *now, int *why)
+	  const struct fg_now *now, unsigned int side, int *why)
 {
 	long free_slot[2] = { -1, -1 }, best = -1;
 	int nfree[2] = { 0, 0 };
@@ -201,10 +202,9 @@ pick_slot(struct fg_srctab *t, const uint32_t b[2], unsigned int w,
 	for (int k = 0; k < 2; k++)
 		for (unsigned int i = 0; i < FG_SRCTAB_SLOTS; i += w)
 			if (t->bkt[b[k]].sig[i] == 0 &&
-			    (w == 1 || t->bkt[b[k]].sig[i + 1] == 0)) {
-				nfree[k]++;
+			    (w == 1 || t->bkt[b[k]].sig[i + 1] == 0) &&
+			    (nfree[k]++ == 0 || side == 0))
 				free_slot[k] = (long)((size_t)b[k] * FG_SRCTAB_SLOTS + i);
-			}
 	/*
 	 * The primary unless the secondary is clearly emptier: keys in their
 	 * primary are found with one header line, while placing by load
@@ -258,7 +258,7 @@ evict(struct fg_srctab *t, size_t x, unsigned int w)
 struct fg_src *
 fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 		 uint64_t hash, const struct fg_src *init_src,
-		 const struct fg_now *now, struct fg_srctab_stats *st)
+		 const struct fg_now *now, unsigned int side, struct fg_srctab_stats *st)
 {
 	uint32_t b[2] = { fg_srctab_bkt1(t, hash), fg_srctab_bkt2_(t, hash) };
 	uint32_t lo = b[0] < b[1] ? b[0] : b[1], hi = b[0] ^ b[1] ^ lo;
@@ -278,7 +278,7 @@ fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16], uint8_t cls,
 		e = fg_srctab_find_in_(t, b[1], sig, &k);
 	if (e != NULL)
 		goto unlock;
-	x = pick_slot(t, b, w, now, &why);
+	x = pick_slot(t, b, w, now, side, &why);
 	if (x < 0) {
 		st->full++;
 		goto unlock;

@@ -479,12 +479,17 @@ fg_srctab_prefetch_entries(const struct fg_srctab *t, uint64_t hash)
  * The entry of (@p addr, @p cls), inserted when missing (evicting as the
  * file comment says). A new entry's limiters start full: @p init_src is
  * copied into it before the key is published (its key fields are set
- * here). @return the entry, or NULL when the table is full.
+ * here). @p side: the end of a bucket whose free slots this writer takes
+ * first, 0 the last, 1 the first. Two entries share a cache line and
+ * each packet writes its source's: two workers on different sides seldom
+ * place their sources side by side, and do not pass the line to and fro
+ * (perf/bench-dataplane --workers; docs/performance.md). One writer: 0.
+ * @return the entry, or NULL when the table is full.
  */
 struct fg_src *fg_srctab_insert(struct fg_srctab *t, const uint8_t addr[16],
 				uint8_t cls, uint64_t hash,
 				const struct fg_src *init_src,
-				const struct fg_now *now,
+				const struct fg_now *now, unsigned int side,
 				struct fg_srctab_stats *st);
 
 /**
