@@ -76,6 +76,19 @@ fg_rate_units(const struct fg_now *t, uint64_t rate)
 #define FG_BURST_MAX (1u << 29)
 
 /**
+ * What taking @p cost units from a GCRA limiter whose TAT is @p old at
+ * @p now_u would make of it (*nxt). @return whether allowed.
+ */
+static inline bool
+fg_gcra_next(uint32_t old, uint32_t now_u, uint32_t cost, uint32_t burst, uint32_t *nxt)
+{
+	uint32_t base = (int32_t)(old - now_u) > 0 ? old : now_u;
+
+	*nxt = base + cost;
+	return *nxt - now_u <= burst;
+}
+
+/**
  * Take @p cost units from a GCRA limiter at @p now_u (its units, mod 2^32).
  * @p mw: other threads may update @p tat too (compare-and-swap); false
  * when this thread is its only writer (a plain load and store: one worker
@@ -88,10 +101,7 @@ fg_gcra_take(uint32_t *tat, uint32_t now_u, uint32_t cost, uint32_t burst, bool 
 	uint32_t old = __atomic_load_n(tat, __ATOMIC_RELAXED), nxt;
 
 	do {
-		uint32_t base = (int32_t)(old - now_u) > 0 ? old : now_u;
-
-		nxt = base + cost;
-		if (nxt - now_u > burst)
+		if (!fg_gcra_next(old, now_u, cost, burst, &nxt))
 			return false;
 		if (!mw) {
 			__atomic_store_n(tat, nxt, __ATOMIC_RELAXED);
@@ -214,6 +224,21 @@ fg_window_stamp(uint64_t w)
 	return w & 0xff000000ull;
 }
 
+/** fg_window_add()'s new word *nxt of window word @p old. @return the count. */
+static inline uint32_t
+fg_window_next(uint64_t old, uint32_t now_ms, uint32_t win_ms, uint64_t *nxt)
+{
+	uint32_t cnt = (uint32_t)old & FG_WINDOW_COUNT_MAX;
+
+	if (cnt == 0 || (old >> 63) || fg_window_age(old, now_ms) >= win_ms) {
+		*nxt = (uint64_t)(now_ms & 0x7fffffffu) << 32 | fg_window_stamp(old) | 1;
+		return 1;
+	}
+	cnt += cnt != FG_WINDOW_COUNT_MAX;
+	*nxt = (old & ~0xffffffull) | cnt;
+	return cnt;
+}
+
 /**
  * Count one event in a fixed window of @p win_ms that starts at the first
  * event after the previous window ended. The word packs start ms (mod
@@ -230,12 +255,7 @@ fg_window_add(uint64_t *w, uint32_t now_ms, uint32_t win_ms, bool mw)
 	uint32_t cnt;
 
 	do {
-		cnt = (uint32_t)old & FG_WINDOW_COUNT_MAX;
-		if (cnt == 0 || (old >> 63) || fg_window_age(old, now_ms) >= win_ms)
-			cnt = 1, nxt = (uint64_t)(now_ms & 0x7fffffffu) << 32 |
-				       fg_window_stamp(old) | 1;
-		else
-			cnt += cnt != FG_WINDOW_COUNT_MAX, nxt = (old & ~0xffffffull) | cnt;
+		cnt = fg_window_next(old, now_ms, win_ms, &nxt);
 		if (!mw) {
 			__atomic_store_n(w, nxt, __ATOMIC_RELAXED);
 			return cnt;

@@ -552,16 +552,22 @@ fg_src_key(const struct fg_src *e, uint8_t addr[16])
 	return cls;
 }
 
-/** Nanoseconds left of @p e's block at @p now; 0: not blocked. */
+/** Nanoseconds left at @p now of the block a state word @p s holds; 0: none. */
 static inline uint64_t
-fg_src_block_left(const struct fg_src *e, const struct fg_now *now)
+fg_src_word_block_left(uint64_t s, const struct fg_now *now)
 {
-	uint64_t s = __atomic_load_n(&e->state, __ATOMIC_RELAXED);
 	/* signed difference in 55 bits */
 	int64_t d = (int64_t)((s << (64 - FG_SRC_UNTIL_BITS)) -
 			      (now->ns << (64 - FG_SRC_UNTIL_BITS))) >> (64 - FG_SRC_UNTIL_BITS);
 
 	return (s & FG_SRC_BLOCKED) && d > 0 ? (uint64_t)d : 0;
+}
+
+/** Nanoseconds left of @p e's block at @p now; 0: not blocked. */
+static inline uint64_t
+fg_src_block_left(const struct fg_src *e, const struct fg_now *now)
+{
+	return fg_src_word_block_left(__atomic_load_n(&e->state, __ATOMIC_RELAXED), now);
 }
 
 /** The jitter draw of @p e's (last) block: fg_penalty_ms()'s @p q. */
