@@ -253,6 +253,16 @@ dir_of(const struct fg_config *cfg, const struct fg_pkt *p)
 	return FG_DIR_BYPASS;
 }
 
+static inline void
+parse(const struct fg_dp *dp, const struct fg_classify_cfg *cc, const uint8_t *data,
+      uint32_t len, struct fg_pkt *pk)
+{
+	if (likely(dp->link == FG_LINK_ETH))
+		fg_parse_eth(cc, data, len, pk);
+	else
+		fg_parse(cc, dp->link, data, len, pk);
+}
+
 void
 fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 	       enum fg_dir dir, uint64_t now_ns)
@@ -266,22 +276,35 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 
 	for (uint16_t i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->m[i], void *));
+	/*
+	 * Parse the burst first and ask for each SIP source's partner slot,
+	 * so that its miss overlaps the parsing of the packets after it. A
+	 * chained mbuf is made contiguous in the lcore's one linbuf: it is
+	 * parsed in the second pass, where its bytes are read.
+	 */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = b->m[i];
-		const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
-		uint32_t len = rte_pktmbuf_data_len(m);
-		struct fg_pkt *pk = &b->pk[i];
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->m[i + 4], void *));
+		if (unlikely(m->nb_segs > 1))
+			continue;
+		parse(dp, cc, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+		      &b->pk[i]);
+		if (b->pk[i].cls == FG_CLASS_SIP || b->pk[i].cls == FG_CLASS_SIP_TLS)
+			fg_fed_prefetch(&dp->fed, b->pk[i].src);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = b->m[i];
+		const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+		struct fg_pkt *pk = &b->pk[i];
+
 		if (unlikely(m->nb_segs > 1)) {
-			len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(lc->linbuf));
+			uint32_t len = RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)sizeof(lc->linbuf));
+
 			data = rte_pktmbuf_read(m, 0, len, lc->linbuf);
+			parse(dp, cc, data, len, pk);
 		}
-		if (likely(dp->link == FG_LINK_ETH))
-			fg_parse_eth(cc, data, len, pk);
-		else
-			fg_parse(cc, dp->link, data, len, pk);
 		fg_parse_count(&c->parse, pk);
 		enum fg_dir d = dir == FG_DIR_BY_PREFIX ? dir_of(cfg, pk) : dir;
 

@@ -149,6 +149,15 @@ fg_fed_find(struct fg_fed *f, const uint8_t addr[16])
 	return NULL;
 }
 
+void
+fg_fed_prefetch(const struct fg_fed *f, const uint8_t addr[16])
+{
+	const struct fg_partner *p = &f->p[(uint32_t)addr_hash(addr) & f->mask];
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(&p->lock, 1);
+}
+
 /* The partner of @p addr, inserted when missing; NULL when the table is full. */
 static struct fg_partner *
 find_or_add(struct fg_fed *f, const uint8_t addr[16])

@@ -90,29 +90,35 @@ struct fg_fed_lists {
 
 /** One partner. Readers outside the data path take fg_fed_partner_read(). */
 struct fg_partner {
+	/*
+	 * The first line is what a lookup reads, and is written only when
+	 * the partner is added, learns a domain or is given a mode by hand
+	 * (floodctl watch set --mode): lookups from other lcores
+	 * probe through it (linear probing) while the partner's own lcore
+	 * writes the lines after it on every message.
+	 */
 	uint8_t addr[16];
 	uint32_t used;             /**< published (release) once the key is set */
-	uint32_t lock;
-	/* the watch entry */
-	uint32_t flags;            /**< FG_FED_* */
+	uint32_t ndom;
+	uint64_t *uris;            /**< open addressing set of URI hashes */
+	uint8_t domlen[FG_FED_DOMAINS];
 	uint32_t mode;             /**< 0: default_mode; else 1 + enum fg_fed_mode, by hand */
-	uint64_t reason_ns[FG_FED_NREASONS]; /**< when each reason (bit) was set; 0: not set */
+	/* the watch entry and the rule state: written per message */
+	uint32_t lock __attribute__((aligned(64)));
+	uint32_t flags;            /**< FG_FED_* */
+	uint32_t nuris;            /**< distinct URIs held (<= uri_limit) */
+	uint32_t tat;              /**< watch_rate limiter (fg_limit.h units) */
 	uint64_t since_ns;         /**< on the watch list since; 0: not on it */
 	uint64_t last_ns;          /**< last message */
-	/* rule state */
-	uint32_t win_start_ms, ok, fail;   /**< responses in the current window */
 	uint64_t sec;              /**< second of the sustained rule's count */
 	uint32_t sec_count, streak;
-	uint32_t tat;              /**< watch_rate limiter (fg_limit.h units) */
+	uint32_t win_start_ms, ok, fail;   /**< responses in the current window */
 	uint8_t tat_gen;           /**< the watch_gen tat counts in */
-	uint32_t nuris;            /**< distinct URIs held (<= uri_limit) */
-	uint32_t ndom;
-	uint8_t domlen[FG_FED_DOMAINS];
-	char domains[FG_FED_DOMAINS][FG_DOMAIN_MAX];
 	/* counters */
 	uint64_t requests, other_msgs, resp_ok, resp_fail;
 	uint64_t drop_rate, drop_uri;
-	uint64_t *uris;            /**< open addressing set of URI hashes */
+	uint64_t reason_ns[FG_FED_NREASONS]; /**< when each reason (bit) was set; 0: not set */
+	char domains[FG_FED_DOMAINS][FG_DOMAIN_MAX];
 } __attribute__((aligned(64)));
 
 struct fg_fed_stats {
@@ -286,6 +292,13 @@ const char *fg_fed_reasons_str(uint32_t flags, char *buf, size_t len);
 
 /** The partner of @p addr, or NULL (lock-free). */
 struct fg_partner *fg_fed_find(struct fg_fed *f, const uint8_t addr[16]);
+
+/**
+ * Ask for the partner slot where @p addr's search starts: its key, and
+ * its lock's line for writing (a burst loop's prefetch ahead of the SIP
+ * rules).
+ */
+void fg_fed_prefetch(const struct fg_fed *f, const uint8_t addr[16]);
 
 /**
  * The partner in use at slot *@p i or after it, *i moved past it; NULL
