@@ -253,6 +253,13 @@ dir_of(const struct fg_config *cfg, const struct fg_pkt *p)
 	return FG_DIR_BYPASS;
 }
 
+/* Whether @p pk is of a SIP class (the SIP rules', and their partner table). */
+static inline bool
+sip_class(const struct fg_pkt *pk)
+{
+	return pk->cls == FG_CLASS_SIP || pk->cls == FG_CLASS_SIP_TLS;
+}
+
 static inline void
 parse(const struct fg_dp *dp, const struct fg_classify_cfg *cc, const uint8_t *data,
       uint32_t len, struct fg_pkt *pk)
@@ -291,7 +298,7 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 			continue;
 		parse(dp, cc, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 		      &b->pk[i]);
-		if (b->pk[i].cls == FG_CLASS_SIP || b->pk[i].cls == FG_CLASS_SIP_TLS)
+		if (sip_class(&b->pk[i]))
 			fg_fed_prefetch(&dp->fed, b->pk[i].src);
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -319,7 +326,7 @@ fg_dp_classify(struct fg_dp *dp, struct fg_lcore *lc, struct fg_burst *b,
 			continue;
 		}
 		/* lists for every class, the SIP rules for SIP: verdicts of their own */
-		if (pk->cls == FG_CLASS_SIP || pk->cls == FG_CLASS_SIP_TLS ||
+		if (sip_class(pk) ||
 		    (lc->lists_any && pk->cls == FG_CLASS_MOM)) {
 			enum fg_verdict v = fg_fed_inbound_lists(&dp->fed, lc->lists, pk, data,
 								 now_ns, &c->fed);

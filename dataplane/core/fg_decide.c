@@ -135,6 +135,14 @@ offend(struct fg_src *e, const struct fg_class_limits *l, const struct fg_now *n
 	st->blocks++;
 }
 
+/* A connection's first SYN under a SYN limit of its class? */
+static inline bool
+syn_limited(const struct fg_class_limits *l, const struct fg_pkt *p)
+{
+	return l->syn.rate != 0 && p->l4 == FG_IPPROTO_TCP &&
+	       (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN;
+}
+
 /* Packets passed, saturating (an entry's probation, fg_srctab.h). */
 static inline void
 count_pass(struct fg_src *e)
@@ -249,8 +257,7 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 				;
 	}
 #if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
-	if (mw && !params && !(l->syn.rate != 0 && p->l4 == FG_IPPROTO_TCP &&
-			       (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN)) {
+	if (mw && !params && !syn_limited(l, p)) {
 		enum fg_verdict v = limit16(e, l, p, now, u, event);
 
 		if (v != FG_V_NONE) {
@@ -269,8 +276,7 @@ limit(struct fg_src *e, const struct fg_class_limits *l,
 	}
 	if (params)
 		return FG_V_TOO_MANY_PARAMS;
-	if (l->syn.rate != 0 && p->l4 == FG_IPPROTO_TCP &&
-	    (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN &&
+	if (syn_limited(l, p) &&
 	    !fg_gcra_take(&e->tat_syn, (uint32_t)u->syn, 1, (uint32_t)l->syn.burst, mw))
 		return FG_V_SYN_RATE;
 	if (l->pps.rate != 0 &&

@@ -133,10 +133,17 @@ addr_eq(const uint8_t *a, const uint8_t *b)
 	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
+/* The slot where the search for @p addr's partner starts (linear probing). */
+static inline uint32_t
+home_slot(const struct fg_fed *f, const uint8_t addr[16])
+{
+	return (uint32_t)addr_hash(addr) & f->mask;
+}
+
 struct fg_partner *
 fg_fed_find(struct fg_fed *f, const uint8_t addr[16])
 {
-	uint32_t i = (uint32_t)addr_hash(addr) & f->mask;
+	uint32_t i = home_slot(f, addr);
 
 	for (uint32_t n = 0; n <= f->mask; n++, i = (i + 1) & f->mask) {
 		struct fg_partner *p = &f->p[i];
@@ -152,7 +159,7 @@ fg_fed_find(struct fg_fed *f, const uint8_t addr[16])
 void
 fg_fed_prefetch(const struct fg_fed *f, const uint8_t addr[16])
 {
-	const struct fg_partner *p = &f->p[(uint32_t)addr_hash(addr) & f->mask];
+	const struct fg_partner *p = &f->p[home_slot(f, addr)];
 
 	__builtin_prefetch(p);
 	__builtin_prefetch(&p->lock, 1);
@@ -168,7 +175,7 @@ find_or_add(struct fg_fed *f, const uint8_t addr[16])
 	if (p != NULL)
 		return p;
 	spin_lock(&f->lock);
-	i = (uint32_t)addr_hash(addr) & f->mask;
+	i = home_slot(f, addr);
 	for (n = 0; n <= f->mask; n++, i = (i + 1) & f->mask) {
 		p = &f->p[i];
 		if (!p->used)
