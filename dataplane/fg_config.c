@@ -17,15 +17,12 @@
 
 enum fg_ktype {
 	FG_K_UINT = 0,   /**< unsigned integer of size `size` */
-	FG_K_MODE,
-	FG_K_WHEN_FULL,  /**< drop | pass */
+	FG_K_NAME,       /**< one of the names of set `arg` (name_sets), stored as its index */
 	FG_K_STR,
 	FG_K_PORTS,      /**< comma-separated ports of class `arg`, proto `arg2` */
 	FG_K_PREFIXES,   /**< comma-separated prefixes: array at off, count at cnt */
 	FG_K_DOMAINS,    /**< comma-separated SIP domains: array at off, count at cnt */
 	FG_K_BOUND,      /**< comma-separated domain@prefix|prefix... (allowed domains) */
-	FG_K_LOGLEVEL,   /**< a syslog level name, stored as its rte_log level (1-8) */
-	FG_K_STEERING,   /**< auto | off | required */
 	FG_K_FEDMODE,    /**< high | medium (enum fg_fed_mode) */
 	FG_K_COUNT
 };
@@ -45,6 +42,9 @@ struct fg_key {
 	const char *check;   /**< the fg_class_limits_check() field it reports */
 };
 
+/* the name sets of FG_K_NAME keys */
+enum { FG_N_MODE, FG_N_STEERING, FG_N_WHEN_FULL, FG_N_LOG, FG_N_COUNT };
+
 #define OFF(f) offsetof(struct fg_config, f)
 #define SZ(f) sizeof(((struct fg_config *)0)->f)
 #define U_(sec, key, f, lo, hi, unit, help, live, cls, check) \
@@ -55,6 +55,8 @@ struct fg_key {
 #define LIST(sec, key, type, f, n, cap, unit, help) \
 	{ sec, key, type, OFF(f), OFF(n), 0, 0, 0, 0, cap, unit, help, false, NULL }
 #define K(...) { __VA_ARGS__, false, NULL }
+#define NAME(sec, key, set, f, help, live) \
+	{ sec, key, FG_K_NAME, OFF(f), 0, SZ(f), set, 0, 0, 0, "", help, live, NULL }
 #define STR(sec, key, f, unit, help) \
 	K(sec, key, FG_K_STR, OFF(f), 0, SZ(f), 0, 0, 0, 0, unit, help)
 /* a limit of class c; check: the fg_class_limits_check() field it reports */
@@ -104,8 +106,8 @@ struct fg_key {
 	     "as a would-drop under its reason; 0: enforce")
 
 static const struct fg_key fg_keys[] = {
-	K("dataplane", "mode", FG_K_MODE, OFF(mode), 0, SZ(mode), 0, 0, 0, 0, "",
-	  "inline, host or offline (--mode overrides it)"),
+	NAME("dataplane", "mode", FG_N_MODE, mode,
+	     "inline, host or offline (--mode overrides it)", false),
 	U("dataplane", "ext_port", ext_port, 0, 1023, "port id",
 	  "inline: DPDK port facing the outside"),
 	U("dataplane", "int_port", int_port, 0, 1023, "port id",
@@ -120,16 +122,17 @@ static const struct fg_key fg_keys[] = {
 	  "chained"),
 	U("dataplane", "stats_interval", stats_interval, 0, 86400, "s",
 	  "log a counters line this often; 0: off"),
-	{ "dataplane", "log_level", FG_K_LOGLEVEL, OFF(log_level), 0, SZ(log_level), 0, 0, 0, 0,
-	  "", "what floodguard logs: emerg, alert, crit, error, warning, notice, info or debug",
-	  true, NULL },
+	NAME("dataplane", "log_level", FG_N_LOG, log_level,
+	     "what floodguard logs: emerg, alert, crit, error, warning, notice, info or debug",
+	     true),
 	MON("dataplane", FG_MON_ALL, "every rule but the lists"),
 	U("dataplane", "rst_on_block", rst_on_block, 0, 1, "0/1",
 	  "inline: TCP resets to both ends of each connection a flood-blocked source "
 	  "sends on (at most 1000 pairs/s per worker); 0: off"),
-	K("dataplane", "steering", FG_K_STEERING, OFF(steering), 0, SZ(steering), 0, 0, 0, 0,
-	  "", "NIC rules (rte_flow, docs/steering.md): auto: what the NIC accepts, the rest "
-	  "in software; required: refuse to start unless the NIC takes every rule; off: none"),
+	NAME("dataplane", "steering", FG_N_STEERING, steering,
+	     "NIC rules (rte_flow, docs/steering.md): auto: what the NIC accepts, the rest "
+	     "in software; required: refuse to start unless the NIC takes every rule; off: none",
+	     false),
 	U("dataplane", "hw_drop_rules", hw_drop_rules, 0, 65536, "rules",
 	  "drop rules in the NIC at most (a blocked source takes one per protected port of its "
 	  "classes), block-list entries first, then flood-blocked sources heaviest first (at "
@@ -145,8 +148,8 @@ static const struct fg_key fg_keys[] = {
 	  "an entry idle this long may be reused or aged out"),
 	U("table", "established", table.established, 1, UINT8_MAX, "packets",
 	  "packets passed after which a source is never evicted"),
-	K("table", "when_full", FG_K_WHEN_FULL, OFF(table_full_pass), 0,
-	  SZ(table_full_pass), 0, 0, 0, 0, "", "drop or pass: what happens to a new source that finds no slot"),
+	NAME("table", "when_full", FG_N_WHEN_FULL, table_full_pass,
+	     "drop or pass: what happens to a new source that finds no slot", false),
 	LIST("protect", "prefixes", FG_K_PREFIXES, prefix, nprefix, FG_PREFIX_MAX, "prefixes",
 	  "the protected servers (host, offline): dst inside = to a server, "
 	  "src inside = a response, neither = bypasses the rules; empty: every "
@@ -265,15 +268,26 @@ static const struct fg_key fg_keys[] = {
 
 static const char *const mode_names[FG_MODE_COUNT] = { "inline", "host", "offline" };
 static const char *const steering_names[FG_STEERING_COUNT] = { "auto", "off", "required" };
+static const char *const when_full_names[] = { "drop", "pass" };
+/* rte_log's levels, RTE_LOG_EMERG (1) to RTE_LOG_DEBUG (8); "": none */
+static const char *const log_names[] = { "", "emerg", "alert", "crit", "error", "warning",
+					  "notice", "info", "debug" };
+
+static const struct {
+	const char *const *names;
+	unsigned int n;
+} name_sets[FG_N_COUNT] = {
+	[FG_N_MODE] = { mode_names, FG_MODE_COUNT },
+	[FG_N_STEERING] = { steering_names, FG_STEERING_COUNT },
+	[FG_N_WHEN_FULL] = { when_full_names, 2 },
+	[FG_N_LOG] = { log_names, sizeof(log_names) / sizeof(log_names[0]) },
+};
 
 const char *
 fg_steering_name(enum fg_steering s)
 {
 	return (unsigned int)s < FG_STEERING_COUNT ? steering_names[s] : "?";
 }
-/* rte_log's levels, RTE_LOG_EMERG (1) to RTE_LOG_DEBUG (8) */
-static const char *const log_names[] = { "", "emerg", "alert", "crit", "error", "warning",
-					  "notice", "info", "debug" };
 
 const char *
 fg_mode_name(enum fg_mode m)
@@ -447,11 +461,24 @@ one_bound(struct fg_config *c, const struct fg_key *k, const char *tok, char *er
 	return 0;
 }
 
+/* @p v into @p k's field of @p c (1, 2, 4 or 8 bytes: enums and bools too) */
+static void
+put_uint(struct fg_config *c, const struct fg_key *k, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)c + k->off;
+
+	switch (k->size) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
 static int
 set_uint(struct fg_config *c, const struct fg_key *k, const char *value, char *err,
 	 size_t errlen)
 {
-	uint8_t *p = (uint8_t *)c + k->off;
 	unsigned long long v;
 	char *end;
 
@@ -463,12 +490,7 @@ set_uint(struct fg_config *c, const struct fg_key *k, const char *value, char *e
 	if (v < k->min || v > k->max)
 		return fg_errf(err, errlen, -1, "[%s] %s: %llu is out of range %" PRIu64 "..%"
 			       PRIu64 " %s", k->section, k->name, v, k->min, k->max, k->unit);
-	switch (k->size) {
-	case 1: *p = (uint8_t)v; break;
-	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-	default: { uint64_t x = v; memcpy(p, &x, 8); break; }
-	}
+	put_uint(c, k, v);
 	return 0;
 }
 
@@ -508,14 +530,26 @@ find_key(const char *section, const char *key, char *err, size_t errlen)
 	return NULL;
 }
 
-/* The index of @p value among @p n @p names, or -1. */
+/* @p value, one of the names of @p k's set, as its index into @p k's field */
 static int
-name_index(const char *value, const char *const *names, size_t n)
+set_name(struct fg_config *c, const struct fg_key *k, const char *value, char *err,
+	 size_t errlen)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(value, names[i]) == 0)
-			return (int)i;
-	return -1;
+	const char *const *names = name_sets[k->arg].names;
+	unsigned int n = name_sets[k->arg].n, i;
+	char list[160] = "";
+
+	for (i = 0; i < n; i++)
+		if (names[i][0] != '\0' && strcmp(value, names[i]) == 0) {
+			put_uint(c, k, i);
+			return 0;
+		}
+	/* "a, b or c" ("" is no name) */
+	for (i = names[0][0] == '\0'; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", names[i],
+			 i + 2 < n ? ", " : i + 1 < n ? " or " : "");
+	return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not %s", k->section, k->name,
+		       value, list);
 }
 
 int
@@ -530,42 +564,14 @@ fg_config_set(struct fg_config *c, const char *section, const char *key,
 	switch (k->type) {
 	case FG_K_UINT:
 		return set_uint(c, k, value, err, errlen);
-	case FG_K_MODE:
-		if ((i = name_index(value, mode_names, FG_MODE_COUNT)) >= 0) {
-			c->mode = (enum fg_mode)i;
-			return 0;
-		}
-		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not inline, host or offline",
-			       section, key, value);
-	case FG_K_STEERING:
-		if ((i = name_index(value, steering_names, FG_STEERING_COUNT)) >= 0) {
-			c->steering = (enum fg_steering)i;
-			return 0;
-		}
-		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not auto, off or required",
-			       section, key, value);
-	case FG_K_LOGLEVEL:
-		/* log_names[0] is no level */
-		i = name_index(value, log_names, sizeof(log_names) / sizeof(log_names[0]));
-		if (i > 0) {
-			c->log_level = (uint8_t)i;
-			return 0;
-		}
-		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not emerg, alert, crit, error, "
-			       "warning, notice, info or debug", section, key, value);
+	case FG_K_NAME:
+		return set_name(c, k, value, err, errlen);
 	case FG_K_FEDMODE:
 		if ((i = fg_fed_mode_parse(value)) >= 0) {
 			c->fed.default_mode = (uint32_t)i;
 			return 0;
 		}
 		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not high or medium", section,
-			       key, value);
-	case FG_K_WHEN_FULL:
-		if (strcmp(value, "drop") == 0 || strcmp(value, "pass") == 0) {
-			c->table_full_pass = value[0] == 'p';
-			return 0;
-		}
-		return fg_errf(err, errlen, -1, "[%s] %s: '%s' is not drop or pass", section,
 			       key, value);
 	case FG_K_STR:
 		if (strlen(value) >= k->size)
@@ -731,18 +737,12 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 	case FG_K_UINT:
 		fprintf(f, "%" PRIu64, get_uint(c, k));
 		break;
-	case FG_K_MODE:
-		fputs(fg_mode_name(c->mode), f);
+	case FG_K_NAME: {
+		uint64_t v = get_uint(c, k);
+
+		fputs(v < name_sets[k->arg].n ? name_sets[k->arg].names[v] : "?", f);
 		break;
-	case FG_K_STEERING:
-		fputs(fg_steering_name(c->steering), f);
-		break;
-	case FG_K_LOGLEVEL:
-		fputs(log_names[c->log_level < 9 ? c->log_level : 0], f);
-		break;
-	case FG_K_WHEN_FULL:
-		fputs(c->table_full_pass ? "pass" : "drop", f);
-		break;
+	}
 	case FG_K_FEDMODE:
 		fputs(fg_fed_mode_name((enum fg_fed_mode)c->fed.default_mode), f);
 		break;
