@@ -43,7 +43,7 @@ struct fg_key {
 };
 
 /* the name sets of FG_K_NAME keys */
-enum { FG_N_MODE, FG_N_STEERING, FG_N_WHEN_FULL, FG_N_LOG, FG_N_COUNT };
+enum { FG_N_MODE, FG_N_STEERING, FG_N_RSS, FG_N_WHEN_FULL, FG_N_LOG, FG_N_COUNT };
 
 #define OFF(f) offsetof(struct fg_config, f)
 #define SZ(f) sizeof(((struct fg_config *)0)->f)
@@ -114,6 +114,14 @@ static const struct fg_key fg_keys[] = {
 	  "inline: DPDK port facing the protected servers"),
 	U("dataplane", "queues", queues, 1, 64, "queues",
 	  "RX and TX queues per port; RSS spreads sources over them"),
+	NAME("dataplane", "rss", FG_N_RSS, rss,
+	     "what RSS hashes with several queues (docs/architecture.md): flow: addresses "
+	     "and ports, a source's flows spread over the workers, which share its entry "
+	     "(compare-and-swap); source: the source address alone where the NIC can, so "
+	     "its one worker writes its entry with plain stores (a NIC that cannot: as "
+	     "flow); presplit: as source, and the queues are trusted to come split by "
+	     "source (one capture per queue, a memif or ring peer, ethtool rx-flow-hash)",
+	     false),
 	U("dataplane", "rx_desc", rx_desc, 64, 16384, "descriptors", "RX ring size"),
 	U("dataplane", "tx_desc", tx_desc, 64, 16384, "descriptors", "TX ring size"),
 	U("dataplane", "mbufs", mbufs, 1023, 1u << 24, "mbufs", "packet buffer pool size"),
@@ -268,6 +276,7 @@ static const struct fg_key fg_keys[] = {
 
 static const char *const mode_names[FG_MODE_COUNT] = { "inline", "host", "offline" };
 static const char *const steering_names[FG_STEERING_COUNT] = { "auto", "off", "required" };
+static const char *const rss_names[FG_RSS_COUNT] = { "flow", "source", "presplit" };
 static const char *const when_full_names[] = { "drop", "pass" };
 /* rte_log's levels, RTE_LOG_EMERG (1) to RTE_LOG_DEBUG (8); "": none */
 static const char *const log_names[] = { "", "emerg", "alert", "crit", "error", "warning",
@@ -279,9 +288,16 @@ static const struct {
 } name_sets[FG_N_COUNT] = {
 	[FG_N_MODE] = { mode_names, FG_MODE_COUNT },
 	[FG_N_STEERING] = { steering_names, FG_STEERING_COUNT },
+	[FG_N_RSS] = { rss_names, FG_RSS_COUNT },
 	[FG_N_WHEN_FULL] = { when_full_names, 2 },
 	[FG_N_LOG] = { log_names, sizeof(log_names) / sizeof(log_names[0]) },
 };
+
+const char *
+fg_rss_name(enum fg_rss r)
+{
+	return (unsigned int)r < FG_RSS_COUNT ? rss_names[r] : "?";
+}
 
 const char *
 fg_steering_name(enum fg_steering s)

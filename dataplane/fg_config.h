@@ -36,6 +36,14 @@ enum fg_steering {
 	FG_STEERING_COUNT
 };
 
+/** [dataplane] rss: what RSS hashes, and so who writes a source's entry. */
+enum fg_rss {
+	FG_RSS_FLOW = 0,         /**< addresses and ports: workers share sources (CAS) */
+	FG_RSS_SOURCE,           /**< the source address: one worker per source */
+	FG_RSS_PRESPLIT,         /**< as source; queues trusted to come split by source */
+	FG_RSS_COUNT
+};
+
 #define FG_PREFIX_MAX 64
 
 
@@ -54,6 +62,7 @@ struct fg_config {
 	uint8_t rst_on_block;       /**< inline: TCP resets on a flood block (fg_rst.h) */
 	uint8_t log_level;          /**< rte_log level of floodguard's lines (RTE_LOG_*) */
 	uint8_t monitor[FG_MON_COUNT];  /**< scopes in monitor mode (fg_verdict.h) */
+	enum fg_rss rss;            /**< what RSS hashes (fg_port_start()) */
 	enum fg_steering steering;  /**< NIC rules (fg_flow.c) */
 	uint32_t hw_drop_rules;     /**< NIC drop rules at most */
 	uint32_t hw_drop_min_pps;   /**< a flood block's rate that earns drop rules */
@@ -129,6 +138,9 @@ void fg_config_print_keys(FILE *f);
 
 /** "auto", "off", "required". */
 const char *fg_steering_name(enum fg_steering s);
+
+/** "flow", "source" or "presplit". */
+const char *fg_rss_name(enum fg_rss r);
 
 /** "inline", "host", "offline". */
 const char *fg_mode_name(enum fg_mode m);

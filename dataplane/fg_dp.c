@@ -11,6 +11,7 @@
 
 #include "fg_dp.h"
 #include "fg_lists.h"
+#include "fg_rss.h"
 #include "fg_rst.h"
 
 /* TCP resets (rst_on_block): at most this many pairs a second per worker,
@@ -178,7 +179,7 @@ fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns)
 
 int
 fg_port_start(struct fg_dp *dp, uint16_t port, uint16_t nrxq, uint16_t ntxq,
-	      bool timestamps)
+	      bool timestamps, bool outside)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
@@ -196,12 +197,16 @@ fg_port_start(struct fg_dp *dp, uint16_t port, uint16_t nrxq, uint16_t ntxq,
 		return -EINVAL;
 	}
 	if (nrxq > 1) {
-		/* spread sources over queues by addresses (and ports where the
-		 * NIC can); one source may still land on several queues:
-		 * the table is shared, so its limits hold across them */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
-			RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+		/* the protected side's packets are not decided: flows */
+		if (fg_rss_types(outside ? dp->cfg->rss : FG_RSS_FLOW,
+				 info.flow_type_rss_offloads,
+				 &conf.rx_adv_conf.rss_conf.rss_hf, NULL) != 0) {
+			FG_LOG(ERR, "[dataplane] rss = presplit: port %u (%s) spreads flows over "
+			       "its queues and cannot hash the source address alone (rss = source "
+			       "or flow)", port, info.driver_name);
+			return -ENOTSUP;
+		}
 	}
 	if (timestamps && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;

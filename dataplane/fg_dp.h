@@ -123,6 +123,7 @@ struct fg_dp {
 	struct rte_rcu_qsbr *rcu;       /**< workers report a quiescent state each pass */
 	enum fg_link link;              /**< framing of the packets (offline: the capture's) */
 	struct fg_srctab tab;
+	const char *tab_writers;        /**< the start-up log's word on tab.single_writer */
 	void *tab_mem;
 	struct fg_fed fed;              /**< SIP partners, the watch list */
 	void *fed_mem;
@@ -213,9 +214,13 @@ uint32_t fg_dp_offence_ms(const struct fg_limit_cfg *l);
 /** Allocate the table (on @p socket) and set the clock. @p now_ns: epoch. */
 int fg_dp_init(struct fg_dp *dp, struct fg_config *cfg, int socket, uint64_t now_ns);
 
-/** Configure and start @p port with @p nrxq/@p ntxq queues on @p pool. */
+/**
+ * Configure and start @p port with @p nrxq/@p ntxq queues on @p pool.
+ * @p outside: the port whose packets meet the rules ([dataplane] rss
+ * applies to its RSS; the other port's hashes flows).
+ */
 int fg_port_start(struct fg_dp *dp, uint16_t port, uint16_t nrxq, uint16_t ntxq,
-		  bool timestamps);
+		  bool timestamps, bool outside);
 
 /** The worker lcore loop (rte_eal_remote_launch); returns when dp->quit. */
 int fg_worker(void *dp);

@@ -26,6 +26,7 @@
 #include <rte_malloc.h>
 
 #include "fg_dp.h"
+#include "fg_rss.h"
 #include "fg_steer.h"
 
 #define FG_FLOW_QUEUE_RULES 256   /* steering rules of one port at most */
@@ -250,8 +251,7 @@ steer_queues(struct fg_dp *dp, uint16_t port, uint16_t nq, const struct rte_eth_
 {
 	const struct fg_config *c = dp->cfg;
 	struct fg_steer_rule r[FG_FLOW_QUEUE_RULES];
-	uint64_t types = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
-			 di->flow_type_rss_offloads;
+	uint64_t types;
 	struct flow_spec *s = malloc(sizeof(*s));
 	int n = fg_steer_build_queue(&c->classify, c->prefix, c->nprefix, r, RTE_DIM(r));
 	struct rte_flow_error e;
@@ -260,6 +260,7 @@ steer_queues(struct fg_dp *dp, uint16_t port, uint16_t nq, const struct rte_eth_
 
 	if (s == NULL)
 		return -ENOMEM;
+	(void)fg_rss_types(c->rss, di->flow_type_rss_offloads, &types, NULL);  /* the port's */
 	if (n < 0) {
 		snprintf(txt, sizeof(txt), "more than %zu steering rules ([protect] prefixes "
 			 "times protected ports)", RTE_DIM(r));

@@ -156,7 +156,7 @@ fg_offline_run(struct fg_dp *dp, const struct fg_offline_args *a)
 		       -rc, rte_strerror(-rc));
 		return rc;
 	}
-	rc = fg_port_start(dp, port, 1, 1, true);
+	rc = fg_port_start(dp, port, 1, 1, true, true);
 	if (rc != 0)
 		goto close_port;
 	/* one drop interval: the capture (the report's top_drops) */

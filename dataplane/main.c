@@ -25,6 +25,7 @@
 
 #include "fg_dp.h"
 #include "fg_err.h"
+#include "fg_rss.h"
 
 static struct fg_dp fg_dp;
 static volatile sig_atomic_t fg_hup;   /* SIGHUP: reload at the next tick */
@@ -393,6 +394,46 @@ port_by_vdev(const char *devargs, uint16_t *port)
 	return rte_eth_dev_get_port_by_name(name, port);
 }
 
+/*
+ * Whether the source table has one writer per source: then the limiters
+ * update its entries with plain stores instead of compare-and-swap
+ * (fg_limit.h). So when one worker decides (the outside port has one
+ * queue, or one worker), or each source reaches one queue of @p port
+ * ([dataplane] rss = source where the NIC hashes the source alone, or
+ * presplit): a queue has one worker.
+ */
+static int
+table_writers(struct fg_dp *dp, uint16_t port, uint16_t nq)
+{
+	struct rte_eth_dev_info di;
+	unsigned int deciders = 0, l;
+	bool per_source = false;
+	uint64_t types;
+
+	RTE_LCORE_FOREACH_WORKER(l)
+		for (uint16_t i = 0; i < dp->lc[l].nb_rxq; i++)
+			if (dp->lc[l].rxq[i].dir != FG_DIR_RESPONSE) {
+				deciders++;
+				break;
+			}
+	if (nq > 1 && dp->cfg->rss != FG_RSS_FLOW) {
+		int rc = rte_eth_dev_info_get(port, &di);
+
+		if (rc != 0)
+			return rc;
+		/* the port took them (fg_port_start()) */
+		(void)fg_rss_types(dp->cfg->rss, di.flow_type_rss_offloads, &types, &per_source);
+		if (!per_source)
+			FG_LOG(WARNING, "[dataplane] rss = %s: port %u (%s) cannot hash the source "
+			       "address alone: sources shared between workers (compare-and-swap)",
+			       fg_rss_name(dp->cfg->rss), port, di.driver_name);
+	}
+	dp->tab.single_writer = deciders <= 1 || per_source;
+	dp->tab_writers = deciders <= 1 ? "one writer" :
+			  per_source ? "one writer per source" : "shared, compare-and-swap";
+	return 0;
+}
+
 /* Ports and queues of inline and host mode; workers get RX queues round robin. */
 static int
 setup_live(struct fg_dp *dp)
@@ -409,8 +450,6 @@ setup_live(struct fg_dp *dp)
 		return -EINVAL;
 	}
 	dp->nb_workers = (uint16_t)nw;
-	/* one worker is the table's only writer: no compare-and-swap needed */
-	dp->tab.single_writer = nw == 1;
 	/* every other worker fills buckets from their other end (fg_srctab_insert()) */
 	for (unsigned int i = 0; i < nw; i++)
 		dp->lc[workers[i]].side = (uint8_t)(i & 1);
@@ -439,7 +478,7 @@ setup_live(struct fg_dp *dp)
 
 		rc = side == 0 ? fg_flow_isolate(dp, rx) : 0;
 		if (rc == 0)
-			rc = fg_port_start(dp, rx, nrx, (uint16_t)nw, false);
+			rc = fg_port_start(dp, rx, nrx, (uint16_t)nw, false, side == 0);
 		if (rc == 0)
 			rc = fg_xdp_fill(rx, c);
 		/* drop rules on the outside port; steering rules in host mode */
@@ -471,7 +510,7 @@ setup_live(struct fg_dp *dp)
 	}
 	if (nq < nw)
 		FG_LOG(WARNING, "%u workers but %u queues per port: some workers idle", nw, nq);
-	return 0;
+	return table_writers(dp, a, nq);
 }
 
 /*
@@ -528,7 +567,7 @@ run_live(struct fg_dp *dp, uint64_t duration)
 		FG_LOG(WARNING, "rte_pdump_init (errno=%i): dpdk-dumpcap will not attach",
 		       rte_errno);
 	FG_LOG(INFO, "%s mode: %u workers (limiters: %s), forwarding", fg_mode_name(dp->cfg->mode),
-	       dp->nb_workers, dp->tab.single_writer ? "one writer" : "shared, compare-and-swap");
+	       dp->nb_workers, dp->tab_writers);
 	RTE_LCORE_FOREACH_WORKER(l)
 		if (dp->lc[l].nb_rxq != 0)
 			rte_eal_remote_launch(fg_worker, dp, l);

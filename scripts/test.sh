@@ -87,6 +87,7 @@ if setup build -Dwerror=true; then
 	run_suite unit-lists 60 ./build/tests/test_lists --tap=-
 	run_suite unit-pfxset 120 ./build/tests/test_pfxset --tap=-
 	run_suite unit-steer 60 ./build/tests/test_steer --tap=-
+	run_suite unit-rss 60 ./build/tests/test_rss --tap=-
 	run_suite unit-bgp 60 ./build/tests/test_bgp --tap=-
 	run_suite unit-shm 60 ./build/tests/test_shm --tap=-
 	run_suite stress-shm 60 ./build/tests/stress-shm

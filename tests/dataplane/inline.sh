@@ -120,9 +120,57 @@ timeout 60 "$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-w" \
 	--set mom.pps=1 --set mom.pps_burst=100 >"$work/w2.out" 2>&1
 rc=$?
 w2=$(( $(count "$work/i0.pcap" 'ip.src==198.18.1.1') + $(count "$work/i1.pcap" 'ip.src==198.18.1.1') ))
-if [ "$rc" -eq 0 ] && [ "$w2" -ge 100 ] && [ "$w2" -le 102 ] && grep -q '2 workers' "$work/w2.out"; then
+if [ "$rc" -eq 0 ] && [ "$w2" -ge 100 ] && [ "$w2" -le 102 ] &&
+	grep -q '2 workers (limiters: shared, compare-and-swap)' "$work/w2.out"; then
 	ok "2 workers, one source on both queues: $w2 of 1000 passed (burst 100 + 1/s, once)"
 else nok "2 workers, one source on both queues: its burst once" "exit $rc, passed $w2: $(grep -E 'workers|verdicts' "$work/w2.out")"; fi
+
+# rss = presplit: the queues come split by source (one capture each), so
+# each worker is the only writer of its source's entry (plain stores)
+# and still holds it to its limit exactly
+frames "$work" <<'EOF'
+for q in (0, 1):
+    wrpcap(f"{w}/s{q}.pcap", [e() / IP(src=f"198.18.1.{q + 1}", dst="198.18.2.10") / UDP(sport=40000, dport=1270) / Raw(b"S" * 20)] * 500)
+EOF
+timeout 60 "$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-p" \
+	--vdev "net_pcap0,rx_pcap=$work/s0.pcap,rx_pcap=$work/s1.pcap,tx_pcap=$work/p0.pcap,tx_pcap=$work/p1.pcap" \
+	--vdev "net_pcap1,rx_pcap=$work/r.pcap,rx_pcap=$work/r.pcap,tx_pcap=$work/j0.pcap,tx_pcap=$work/j1.pcap" \
+	-- $(own -p) --duration 2 --set dataplane.queues=2 --set dataplane.rss=presplit \
+	--set table.sources=65536 --set mom.pps=1 --set mom.pps_burst=100 >"$work/ps.out" 2>&1
+rc=$?
+a=$(( $(count "$work/j0.pcap" 'ip.src==198.18.1.1') + $(count "$work/j1.pcap" 'ip.src==198.18.1.1') ))
+b=$(( $(count "$work/j0.pcap" 'ip.src==198.18.1.2') + $(count "$work/j1.pcap" 'ip.src==198.18.1.2') ))
+v=$(grep -o 'verdicts: pass [0-9]* pass-response 2 rate-pps [0-9]*$' "$work/ps.out")
+if [ "$rc" -eq 0 ] && [ "$a" -ge 100 ] && [ "$a" -le 102 ] && [ "$b" -ge 100 ] && [ "$b" -le 102 ] &&
+	[ "$v" = "verdicts: pass $((a + b)) pass-response 2 rate-pps $((1000 - a - b))" ] &&
+	grep -q '2 workers (limiters: one writer per source)' "$work/ps.out"; then
+	ok "rss = presplit, one source per queue: plain stores, $a and $b of 500 passed (burst 100 + 1/s each)"
+else nok "rss = presplit, one source per queue: each its burst" "exit $rc, passed $a and $b: $(grep -E 'workers|verdicts' "$work/ps.out")"; fi
+
+# rss = source where the PMD cannot hash the source alone (net_pcap: no
+# RSS): a warning, and the table stays shared
+timeout 60 "$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-s" \
+	--vdev "net_pcap0,rx_pcap=$work/s0.pcap,rx_pcap=$work/s1.pcap,tx_pcap=$work/p0.pcap,tx_pcap=$work/p1.pcap" \
+	--vdev "net_pcap1,rx_pcap=$work/r.pcap,rx_pcap=$work/r.pcap,tx_pcap=$work/j0.pcap,tx_pcap=$work/j1.pcap" \
+	-- $(own -s) --duration 1 --set dataplane.queues=2 --set dataplane.rss=source \
+	--set table.sources=65536 >"$work/src.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q 'rss = source: port 0 (net_pcap) cannot hash the source address alone: sources shared' "$work/src.out" &&
+	grep -q '2 workers (limiters: shared, compare-and-swap)' "$work/src.out"; then
+	ok "rss = source on a PMD without RSS: a warning names the port, the table stays shared"
+else nok "rss = source on a PMD without RSS: warned, shared" "exit $rc: $(grep -E 'rss|workers' "$work/src.out")"; fi
+
+# rss = presplit where the PMD spreads flows itself (net_tap: RSS on
+# addresses and ports, no source-only hash): no start, the port named
+tap=fgrs$$
+timeout 60 "$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-t" \
+	--vdev "net_tap0,iface=${tap:0:15}" --vdev net_null0,no-rx=1 -- $(own -t) --duration 1 \
+	--set dataplane.queues=2 --set dataplane.rss=presplit >"$work/tap.out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'rss = presplit: port 0 (net_tap) spreads flows over its queues and cannot hash the source address alone' "$work/tap.out" &&
+	! grep -q forwarding "$work/tap.out"; then
+	ok "rss = presplit on a PMD that spreads flows: no start (exit $rc), the port and why named"
+else nok "rss = presplit on a PMD that spreads flows: no start" "exit $rc: $(grep -E 'rss|forwarding' "$work/tap.out")"; fi
 
 # dpdk-dumpcap attaches to a running floodguard (rte_pdump_init) and
 # captures what its ext port receives. Not with an ASan build: ASan's

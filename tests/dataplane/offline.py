@@ -253,6 +253,9 @@ fails(["--mode", "offline", "--pcap-in", cap, "--set", "mom.ppps=1"], 2,
 fails(["--mode", "offline", "--pcap-in", cap, "--set", "mom.bps_burst=100"], 2,
       "[mom] bps_burst", "a cross-key problem names the key")
 fails(["--mode", "sideways"], 2, "sideways", "an unknown mode is named")
+fails(["--mode", "offline", "--pcap-in", cap, "--set", "dataplane.rss=sources"], 2,
+      "[dataplane] rss: 'sources' is not flow, source or presplit",
+      "a bad name names the key and the names it takes")
 fails(["--mode", "offline", "--pcap-in", cap, "--set", "sip.window_ms=1073741824"], 2,
       "[sip] window_ms: 1073741824 is out of range 0..1073741823 ms",
       "window_ms of 2^30: exit 2, the range is the one the window rule takes")
