@@ -338,6 +338,13 @@ fg_xdp_fill(uint16_t port, const struct fg_config *c)
  * steering = required: -ENOTSUP when the NIC refuses any (logged).
  */
 int fg_flow_isolate(struct fg_dp *dp, uint16_t port);
+
+/**
+ * Log a line at @p level (RTE_LOG_*) and add it to what floodctl status
+ * shows under "NIC rules" (the segment's steering text).
+ */
+void fg_flow_note(struct fg_dp *dp, uint32_t level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 int fg_flow_start(struct fg_dp *dp, uint16_t port, uint16_t nq, bool outside);
 /** List thread: at start, the drop rules of the lists loaded. */
 int fg_flow_listd_init(struct fg_dp *dp);

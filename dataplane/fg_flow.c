@@ -103,24 +103,42 @@ status(struct fg_dp *dp)
 }
 
 static void
+vnote(struct fg_dp *dp, uint32_t level, const char *fmt, va_list ap)
+{
+	struct fg_shm_steer *st = status(dp);
+	char line[512];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	rte_log(level, fg_logtype, "floodguard: %s\n", line);
+	if (st == NULL)
+		return;
+	n = strnlen(st->text, sizeof(st->text));
+	snprintf(st->text + n, sizeof(st->text) - n, "%s\n", line);
+}
+
+void
+fg_flow_note(struct fg_dp *dp, uint32_t level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnote(dp, level, fmt, ap);
+	va_end(ap);
+}
+
+/* an INFO line of the NIC rules' status */
+static void
 status_line(struct fg_dp *dp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 status_line(struct fg_dp *dp, const char *fmt, ...)
 {
-	struct fg_shm_steer *st = status(dp);
-	char line[512];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vnote(dp, RTE_LOG_INFO, fmt, ap);
 	va_end(ap);
-	FG_LOG(INFO, "%s", line);
-	if (st == NULL)
-		return;
-	n = strnlen(st->text, sizeof(st->text));
-	snprintf(st->text + n, sizeof(st->text) - n, "%s\n", line);
 }
 
 static void

@@ -408,7 +408,7 @@ table_writers(struct fg_dp *dp, uint16_t port, uint16_t nq)
 	struct rte_eth_dev_info di;
 	unsigned int deciders = 0, l;
 	bool per_source = false;
-	uint64_t types;
+	uint64_t types = 0;
 
 	RTE_LCORE_FOREACH_WORKER(l)
 		for (uint16_t i = 0; i < dp->lc[l].nb_rxq; i++)
@@ -416,21 +416,31 @@ table_writers(struct fg_dp *dp, uint16_t port, uint16_t nq)
 				deciders++;
 				break;
 			}
-	if (nq > 1 && dp->cfg->rss != FG_RSS_FLOW) {
+	if (nq > 1) {
 		int rc = rte_eth_dev_info_get(port, &di);
 
 		if (rc != 0)
 			return rc;
 		/* the port took them (fg_port_start()) */
 		(void)fg_rss_types(dp->cfg->rss, di.flow_type_rss_offloads, &types, &per_source);
-		if (!per_source)
-			FG_LOG(WARNING, "[dataplane] rss = %s: port %u (%s) cannot hash the source "
-			       "address alone: sources shared between workers (compare-and-swap)",
-			       fg_rss_name(dp->cfg->rss), port, di.driver_name);
 	}
 	dp->tab.single_writer = deciders <= 1 || per_source;
 	dp->tab_writers = deciders <= 1 ? "one writer" :
 			  per_source ? "one writer per source" : "shared, compare-and-swap";
+	if (nq > 1) {
+		const char *rss = dp->cfg->rss == FG_RSS_PRESPLIT ? "its queues come split by source" :
+				  per_source ? "RSS hashes the source address alone" :
+				  dp->cfg->rss == FG_RSS_SOURCE ?
+				  "the PMD cannot hash the source address alone" :
+				  types != 0 ? "RSS hashes addresses and ports" : "the PMD has no RSS";
+
+		fg_flow_note(dp, !per_source && dp->cfg->rss != FG_RSS_FLOW ? RTE_LOG_WARNING :
+			     RTE_LOG_INFO, "port %u (%s): %s ([dataplane] rss = %s): %s", port,
+			     di.driver_name, rss, fg_rss_name(dp->cfg->rss),
+			     deciders <= 1 ? "one worker decides" : per_source ?
+			     "one writer per source" :
+			     "sources shared between workers (compare-and-swap)");
+	}
 	return 0;
 }
 

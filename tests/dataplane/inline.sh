@@ -121,7 +121,8 @@ timeout 60 "$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-w" \
 rc=$?
 w2=$(( $(count "$work/i0.pcap" 'ip.src==198.18.1.1') + $(count "$work/i1.pcap" 'ip.src==198.18.1.1') ))
 if [ "$rc" -eq 0 ] && [ "$w2" -ge 100 ] && [ "$w2" -le 102 ] &&
-	grep -q '2 workers (limiters: shared, compare-and-swap)' "$work/w2.out"; then
+	grep -q '2 workers (limiters: shared, compare-and-swap)' "$work/w2.out" &&
+	grep -q 'port 0 (net_pcap): the PMD has no RSS (\[dataplane\] rss = flow): sources shared between workers' "$work/w2.out"; then
 	ok "2 workers, one source on both queues: $w2 of 1000 passed (burst 100 + 1/s, once)"
 else nok "2 workers, one source on both queues: its burst once" "exit $rc, passed $w2: $(grep -E 'workers|verdicts' "$work/w2.out")"; fi
 
@@ -143,7 +144,8 @@ b=$(( $(count "$work/j0.pcap" 'ip.src==198.18.1.2') + $(count "$work/j1.pcap" 'i
 v=$(grep -o 'verdicts: pass [0-9]* pass-response 2 rate-pps [0-9]*$' "$work/ps.out")
 if [ "$rc" -eq 0 ] && [ "$a" -ge 100 ] && [ "$a" -le 102 ] && [ "$b" -ge 100 ] && [ "$b" -le 102 ] &&
 	[ "$v" = "verdicts: pass $((a + b)) pass-response 2 rate-pps $((1000 - a - b))" ] &&
-	grep -q '2 workers (limiters: one writer per source)' "$work/ps.out"; then
+	grep -q '2 workers (limiters: one writer per source)' "$work/ps.out" &&
+	grep -q 'port 0 (net_pcap): its queues come split by source (\[dataplane\] rss = presplit): one writer per source' "$work/ps.out"; then
 	ok "rss = presplit, one source per queue: plain stores, $a and $b of 500 passed (burst 100 + 1/s each)"
 else nok "rss = presplit, one source per queue: each its burst" "exit $rc, passed $a and $b: $(grep -E 'workers|verdicts' "$work/ps.out")"; fi
 
@@ -155,7 +157,7 @@ timeout 60 "$fg" --lcores 0@0,1@1,2@0 --no-pci --file-prefix "$prefix-s" \
 	-- $(own -s) --duration 1 --set dataplane.queues=2 --set dataplane.rss=source \
 	--set table.sources=65536 >"$work/src.out" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ] && grep -q 'rss = source: port 0 (net_pcap) cannot hash the source address alone: sources shared' "$work/src.out" &&
+if [ "$rc" -eq 0 ] && grep -q 'port 0 (net_pcap): the PMD cannot hash the source address alone (\[dataplane\] rss = source): sources shared between workers' "$work/src.out" &&
 	grep -q '2 workers (limiters: shared, compare-and-swap)' "$work/src.out"; then
 	ok "rss = source on a PMD without RSS: a warning names the port, the table stays shared"
 else nok "rss = source on a PMD without RSS: warned, shared" "exit $rc: $(grep -E 'rss|workers' "$work/src.out")"; fi
