@@ -64,6 +64,7 @@ if setup build -Dwerror=true; then
 	run_suite unit-fed 60 ./build/tests/test_fed --tap=-
 	run_suite unit-hh 60 ./build/tests/test_hh --tap=-
 	run_suite stress 120 ./build/tests/stress-srctab 2
+	run_suite stress-per-source 120 ./build/tests/stress-srctab 2 --per-source
 	run_suite stress-fed 120 ./build/tests/stress-fed
 	run_suite cli-inspect 60 bash tests/cli/inspect.sh build
 	run_suite dp-offline 120 /usr/bin/python3 tests/dataplane/offline.py \
@@ -139,6 +140,8 @@ fi
 if setup build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread; then
 	run_suite stress-tsan 120 env TSAN_OPTIONS=halt_on_error=1 \
 		./build-tsan/tests/stress-srctab 2
+	run_suite stress-per-source-tsan 120 env TSAN_OPTIONS=halt_on_error=1 \
+		./build-tsan/tests/stress-srctab 2 --per-source
 	run_suite stress-fed-tsan 120 env TSAN_OPTIONS=halt_on_error=1 \
 		./build-tsan/tests/stress-fed 30
 	run_suite stress-shm-tsan 120 env TSAN_OPTIONS=halt_on_error=1 \
