@@ -318,6 +318,8 @@ w, quiet = sys.argv[1], sys.argv[2] == "quiet"
 try:
     st = json.load(open(f"{w}/tel-mstats"))["/floodguard/stats"]
     d = json.load(open(f"{w}/tel-mtop"))["/floodguard/top"].get("drop_1", {})
+    if st is None:
+        raise ValueError("/floodguard/stats is null")
 except (ValueError, KeyError, TypeError, AttributeError) as e:
     quiet or print(f"  # telemetry unreadable: {e}")
     sys.exit(1)
