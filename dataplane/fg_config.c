@@ -293,22 +293,29 @@ static const struct {
 	[FG_N_LOG] = { log_names, sizeof(log_names) / sizeof(log_names[0]) },
 };
 
+/* The name of index @p v in name set @p set; "?" past its end. */
+static const char *
+name_of(unsigned int set, uint64_t v)
+{
+	return v < name_sets[set].n ? name_sets[set].names[v] : "?";
+}
+
 const char *
 fg_rss_name(enum fg_rss r)
 {
-	return (unsigned int)r < FG_RSS_COUNT ? rss_names[r] : "?";
+	return name_of(FG_N_RSS, (unsigned int)r);
 }
 
 const char *
 fg_steering_name(enum fg_steering s)
 {
-	return (unsigned int)s < FG_STEERING_COUNT ? steering_names[s] : "?";
+	return name_of(FG_N_STEERING, (unsigned int)s);
 }
 
 const char *
 fg_mode_name(enum fg_mode m)
 {
-	return (unsigned int)m < FG_MODE_COUNT ? mode_names[m] : "?";
+	return name_of(FG_N_MODE, (unsigned int)m);
 }
 
 void
@@ -753,12 +760,9 @@ print_value(const struct fg_config *c, const struct fg_key *k, FILE *f)
 	case FG_K_UINT:
 		fprintf(f, "%" PRIu64, get_uint(c, k));
 		break;
-	case FG_K_NAME: {
-		uint64_t v = get_uint(c, k);
-
-		fputs(v < name_sets[k->arg].n ? name_sets[k->arg].names[v] : "?", f);
+	case FG_K_NAME:
+		fputs(name_of(k->arg, get_uint(c, k)), f);
 		break;
-	}
 	case FG_K_FEDMODE:
 		fputs(fg_fed_mode_name((enum fg_fed_mode)c->fed.default_mode), f);
 		break;

@@ -102,14 +102,17 @@ status(struct fg_dp *dp)
 	return &dp->shm->steer;
 }
 
-static void
-vnote(struct fg_dp *dp, uint32_t level, const char *fmt, va_list ap)
+void
+fg_flow_note(struct fg_dp *dp, uint32_t level, const char *fmt, ...)
 {
 	struct fg_shm_steer *st = status(dp);
 	char line[512];
+	va_list ap;
 	size_t n;
 
+	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
 	rte_log(level, fg_logtype, "floodguard: %s\n", line);
 	if (st == NULL)
 		return;
@@ -117,29 +120,8 @@ vnote(struct fg_dp *dp, uint32_t level, const char *fmt, va_list ap)
 	snprintf(st->text + n, sizeof(st->text) - n, "%s\n", line);
 }
 
-void
-fg_flow_note(struct fg_dp *dp, uint32_t level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vnote(dp, level, fmt, ap);
-	va_end(ap);
-}
-
 /* an INFO line of the NIC rules' status */
-static void
-status_line(struct fg_dp *dp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-status_line(struct fg_dp *dp, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vnote(dp, RTE_LOG_INFO, fmt, ap);
-	va_end(ap);
-}
+#define status_line(dp, ...) fg_flow_note(dp, RTE_LOG_INFO, __VA_ARGS__)
 
 static void
 mask_prefix(uint8_t *addr, uint8_t *mask, const uint8_t *from, unsigned int bytes,
